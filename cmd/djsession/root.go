@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"strings"
+
+	"github.com/spf13/cobra"
+)
+
+// Exit codes, decided in one place (exitCode) for every command.
+const (
+	exitOK       = 0 // success
+	exitNoMatch  = 1 // nothing found, mismatch, bad or expired signature
+	exitError    = 2 // usage error or any other failure
+	envSecretKey = "DJANGO_SECRET_KEY"
+	// envSecretKeyFallbacks holds SECRET_KEY_FALLBACKS, one key per line
+	// (a comma is not a safe separator: Django keys may contain commas).
+	envSecretKeyFallbacks = "DJANGO_SECRET_KEY_FALLBACKS"
+)
+
+// version is set at build time with -ldflags "-X main.version=...".
+var version = "devel"
+
+// app carries the process's streams and environment into every command, so
+// commands can be run in tests without touching the real process state.
+type app struct {
+	in     io.Reader
+	out    io.Writer
+	errOut io.Writer
+	getenv func(string) string
+}
+
+func newApp(in io.Reader, out, errOut io.Writer, getenv func(string) string) *app {
+	return &app{in: in, out: out, errOut: errOut, getenv: getenv}
+}
+
+// exitErr carries an exit code chosen by a command together with the
+// one-line reason printed on stderr (empty: print nothing).
+type exitErr struct {
+	code int
+	err  error
+}
+
+func (e *exitErr) Error() string {
+	if e.err == nil {
+		return ""
+	}
+	return e.err.Error()
+}
+func (e *exitErr) Unwrap() error { return e.err }
+
+// noMatch reports a negative answer (exit 1) with an optional reason.
+func noMatch(err error) error { return &exitErr{code: exitNoMatch, err: err} }
+
+// usageError marks a mistake in how the command was called (exit 2).
+type usageError struct{ err error }
+
+func (e *usageError) Error() string { return e.err.Error() }
+func (e *usageError) Unwrap() error { return e.err }
+
+func usagef(format string, args ...any) error {
+	return &usageError{fmt.Errorf(format, args...)}
+}
+
+func exitCode(err error) int {
+	if err == nil {
+		return exitOK
+	}
+	var ee *exitErr
+	if errors.As(err, &ee) {
+		return ee.code
+	}
+	return exitError
+}
+
+// run executes the command line and returns the process exit code. Errors
+// are printed as one line on stderr.
+func (a *app) run(ctx context.Context, args []string) int {
+	root := a.newRootCmd()
+	root.SetArgs(args)
+	err := root.ExecuteContext(ctx)
+	if err != nil {
+		if msg := oneLine(err.Error()); msg != "" {
+			fmt.Fprintf(a.errOut, "djsession: %s\n", msg)
+		}
+	}
+	return exitCode(err)
+}
+
+func oneLine(s string) string {
+	s = strings.TrimSpace(s)
+	if i := strings.IndexByte(s, '\n'); i >= 0 {
+		s = s[:i]
+	}
+	return s
+}
+
+func (a *app) newRootCmd() *cobra.Command {
+	root := &cobra.Command{
+		Use:   "djsession",
+		Short: "Read and write Django sessions, signatures and password hashes",
+		Long: `djsession reads and writes Django's signed values, password hashes and
+sessions byte for byte as Django does.
+
+Exit codes: 0 success; 1 nothing found or no match (bad signature, wrong
+password); 2 usage error or failure.
+
+The secret key is read from --secret-key-file, then the DJANGO_SECRET_KEY
+environment variable; --secret-key exists for tests but puts the secret in
+the process list, so avoid it on shared machines.`,
+		Version:       version,
+		SilenceUsage:  true,
+		SilenceErrors: true,
+	}
+	root.SetIn(a.in)
+	root.SetOut(a.out)
+	root.SetErr(a.errOut)
+	root.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return &usageError{err}
+	})
+	for _, add := range commandSet {
+		root.AddCommand(add(a))
+	}
+	return root
+}
+
+// commandSet lists the constructors of the top-level commands. Each file
+// that defines a command group registers itself here from an init function,
+// so groups can be added without editing this file.
+var commandSet []func(*app) *cobra.Command
+
+// secretFlags are the flags that say where SECRET_KEY and its fallbacks come
+// from. Commands that sign or verify embed it.
+type secretFlags struct {
+	keyFile   string
+	key       string
+	fallbacks []string
+}
+
+func (f *secretFlags) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&f.keyFile, "secret-key-file", "", "read SECRET_KEY from this file (trailing newline removed)")
+	cmd.Flags().StringVar(&f.key, "secret-key", "", "SECRET_KEY itself (visible in the process list: prefer the file or "+envSecretKey+")")
+	cmd.Flags().StringArrayVar(&f.fallbacks, "fallback-key", nil, "an entry of SECRET_KEY_FALLBACKS (repeatable; also "+envSecretKeyFallbacks+", one per line)")
+}
+
+// errNoSecret is returned when no secret key source is given.
+var errNoSecret = errors.New("no secret key: use --secret-key-file or set " + envSecretKey)
+
+// resolve returns the secret key and fallback keys. Order: --secret-key-file,
+// --secret-key, $DJANGO_SECRET_KEY.
+func (f *secretFlags) resolve(a *app) (key string, fallbacks []string, err error) {
+	switch {
+	case f.keyFile != "":
+		b, err := os.ReadFile(f.keyFile)
+		if err != nil {
+			return "", nil, fmt.Errorf("reading secret key file: %w", err)
+		}
+		key = strings.TrimRight(string(b), "\r\n")
+	case f.key != "":
+		key = f.key
+	default:
+		key = a.getenv(envSecretKey)
+	}
+	if key == "" {
+		return "", nil, &usageError{errNoSecret}
+	}
+	fallbacks = append(fallbacks, f.fallbacks...)
+	if env := a.getenv(envSecretKeyFallbacks); env != "" {
+		for _, line := range strings.Split(env, "\n") {
+			if line = strings.TrimRight(line, "\r"); line != "" {
+				fallbacks = append(fallbacks, line)
+			}
+		}
+	}
+	return key, fallbacks, nil
+}

@@ -1,0 +1,180 @@
+package djangosession
+
+import (
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"strings"
+	"time"
+
+	"github.com/djsession/djsession/signing"
+	"github.com/djsession/djsession/signing/pyjson"
+)
+
+// DefaultClassName is the __qualname__ of every built-in Django session
+// store class (db, cache, cached_db, file, signed_cookies), from which the
+// key salt is derived.
+const DefaultClassName = "SessionStore"
+
+// CodecOptions configure a Codec. The zero value of every field except
+// SecretKey means Django's default.
+type CodecOptions struct {
+	// SecretKey is SECRET_KEY. Required.
+	SecretKey string
+	// FallbackKeys is SECRET_KEY_FALLBACKS (Django 4.1+): data signed with
+	// one of them is still read. New data is always signed with SecretKey.
+	FallbackKeys []string
+	// ClassName is the __qualname__ of the Django session store class, e.g.
+	// "SessionStore" (the default) or "Outer.Inner" for a nested custom
+	// class. Django derives the key salt from it:
+	// "django.contrib.sessions." + ClassName, and the legacy salt from the
+	// last component: "django.contrib.sessions" + name, with no dot.
+	ClassName string
+	// Serializer is SESSION_SERIALIZER: signing.JSONSerializer (the default)
+	// or a pickle serializer for projects that used PickleSerializer.
+	Serializer signing.Serializer
+	// WriteLegacy writes the pre-3.1 format, as Django 3.0 and earlier did,
+	// and 3.1-3.2 with DEFAULT_HASHING_ALGORITHM = 'sha1'. Django 4.0 and
+	// later cannot read it.
+	WriteLegacy bool
+	// RejectLegacy treats data in the pre-3.1 format as corrupt, as Django
+	// 4.0 and later do. By default it is read, as Django 3.1-3.2 did.
+	RejectLegacy bool
+	// MaxDecompressedSize bounds compressed session data once inflated;
+	// signing.DefaultMaxDecompressedSize when zero.
+	MaxDecompressedSize int64
+	// Now is the clock used for the signing timestamp; time.Now when nil.
+	Now func() time.Time
+}
+
+// Codec encodes and decodes the session_data that Django's db, cached_db
+// and file engines store. A Codec is safe for concurrent use.
+type Codec struct {
+	signer      *signing.TimestampSigner
+	ser         signing.Serializer
+	legacyKeys  []*signing.SaltedKey // SHA-1, SecretKey then fallbacks
+	writeLegacy bool
+	readLegacy  bool
+}
+
+// NewCodec returns a Codec. Keys are derived here, once.
+func NewCodec(o *CodecOptions) (*Codec, error) {
+	if o == nil || o.SecretKey == "" {
+		return nil, fmt.Errorf("djangosession: %w", signing.ErrNoKey)
+	}
+	class := o.ClassName
+	if class == "" {
+		class = DefaultClassName
+	}
+	ser := o.Serializer
+	if ser == nil {
+		ser = signing.JSONSerializer{}
+	}
+	t, err := signing.NewTimestampSigner(&signing.Options{
+		Key:                 o.SecretKey,
+		FallbackKeys:        o.FallbackKeys,
+		Salt:                KeySalt(class),
+		Serializer:          ser,
+		MaxDecompressedSize: o.MaxDecompressedSize,
+		Now:                 o.Now,
+	})
+	if err != nil {
+		return nil, err
+	}
+	c := &Codec{signer: t, ser: ser, writeLegacy: o.WriteLegacy, readLegacy: !o.RejectLegacy}
+	name := class[strings.LastIndexByte(class, '.')+1:]
+	for _, k := range append([]string{o.SecretKey}, o.FallbackKeys...) {
+		lk, err := signing.NewSaltedKey(signing.SHA1, "django.contrib.sessions"+name, k)
+		if err != nil {
+			return nil, err
+		}
+		c.legacyKeys = append(c.legacyKeys, lk)
+	}
+	return c, nil
+}
+
+// KeySalt returns the salt Django's session stores sign with for a store
+// class of the given __qualname__.
+func KeySalt(className string) string { return "django.contrib.sessions." + className }
+
+// Encode returns session_data for data, as SessionBase.encode: the signed,
+// timestamped, compressed-when-shorter serialization (or the legacy format
+// when the codec was configured to write it).
+func (c *Codec) Encode(data *pyjson.Object) (string, error) {
+	if data == nil {
+		data = &pyjson.Object{}
+	}
+	if c.writeLegacy {
+		return c.encodeLegacy(data)
+	}
+	return c.signer.SignObject(data, true)
+}
+
+// Decode returns the session dict held in sessionData. Data that fails the
+// signature check (under every key), that cannot be decoded, or that is
+// not a dict gives an error matching ErrCorrupt; a bad signature also
+// matches signing.ErrBadSignature.
+func (c *Codec) Decode(sessionData string) (*pyjson.Object, error) {
+	v, err := c.signer.UnsignObject(sessionData)
+	if err != nil && c.readLegacy && errors.Is(err, signing.ErrBadSignature) {
+		if lv, lerr := c.decodeLegacy(sessionData); lerr == nil {
+			v, err = lv, nil
+		}
+	}
+	if err != nil {
+		return nil, errors.Join(ErrCorrupt, err)
+	}
+	obj, ok := v.(*pyjson.Object)
+	if !ok {
+		return nil, errors.Join(ErrCorrupt, ErrNotDict)
+	}
+	return obj, nil
+}
+
+// encodeLegacy writes base64(hexhmac ":" serialized), standard alphabet with
+// padding, where hexhmac is salted_hmac("django.contrib.sessions" + class
+// name, serialized) with SHA-1.
+func (c *Codec) encodeLegacy(data *pyjson.Object) (string, error) {
+	ser, err := c.ser.Marshal(data)
+	if err != nil {
+		return "", err
+	}
+	mac := c.legacyKeys[0].Sum(nil, ser)
+	raw := make([]byte, 0, 2*len(mac)+1+len(ser))
+	raw = hex.AppendEncode(raw, mac)
+	raw = append(raw, ':')
+	raw = append(raw, ser...)
+	return base64.StdEncoding.EncodeToString(raw), nil
+}
+
+func (c *Codec) decodeLegacy(s string) (any, error) {
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, errors.Join(signing.ErrMalformed, err)
+	}
+	i := strings.IndexByte(string(raw), ':')
+	if i < 0 {
+		return nil, signing.ErrMalformed
+	}
+	got, ser := raw[:i], raw[i+1:]
+	var want [2 * 20]byte
+	ok := false
+	for _, k := range c.legacyKeys {
+		var mac [20]byte
+		hex.Encode(want[:], k.Sum(mac[:0], ser))
+		if subtle.ConstantTimeCompare(want[:], got) == 1 {
+			ok = true
+			break
+		}
+	}
+	if !ok {
+		return nil, signing.ErrBadSignature
+	}
+	v, err := c.ser.Unmarshal(ser)
+	if err != nil {
+		return nil, errors.Join(signing.ErrMalformed, err)
+	}
+	return v, nil
+}

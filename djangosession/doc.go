@@ -1,0 +1,21 @@
+// Package djangosession reads and writes Django sessions so that a Go
+// service and a Django project sharing storage and SECRET_KEY see the same
+// sessions.
+//
+// The pieces:
+//
+//   - Codec encodes and decodes session_data as Django does: the current
+//     format (Django 3.1+, signing.dumps with the store's key salt,
+//     compressed when that helps) and the pre-3.1 legacy format, with the JSON
+//     serializer or a pickle one.
+//   - Session is request.session: a dict with Django's accessed and
+//     modified flags, expiry (set_expiry and friends), flush and cycle_key.
+//   - Store is what a session engine keeps: one implementation per Django
+//     engine in the sub-packages (dbstore, cachestore, filestore,
+//     cookiestore), all passing the same conformance suite.
+//   - Engine ties a Store to a Config (SESSION_* settings) and opens
+//     Sessions.
+//
+// Session data is a *pyjson.Object; see package
+// github.com/djsession/djsession/signing/pyjson for the Go types of values.
+package djangosession

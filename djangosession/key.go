@@ -1,0 +1,42 @@
+package djangosession
+
+import (
+	"fmt"
+	"io"
+)
+
+// validKeyChars is Django's VALID_KEY_CHARS: lowercase letters and digits.
+const validKeyChars = "abcdefghijklmnopqrstuvwxyz0123456789"
+
+// KeyLength is the length of the session keys Django makes.
+const KeyLength = 32
+
+// MaxCreateAttempts bounds how many fresh keys Session.Create tries before
+// giving up with ErrCreateFailed (Django's db engine never gives up; its
+// cache engine stops after 10,000).
+const MaxCreateAttempts = 100
+
+// NewKey returns a session key as Django's get_random_string(32,
+// VALID_KEY_CHARS): 32 characters, each uniform over [a-z0-9].
+func NewKey(r io.Reader) (string, error) {
+	var out [KeyLength]byte
+	var buf [64]byte
+	n := 0
+	for n < KeyLength {
+		if _, err := io.ReadFull(r, buf[:]); err != nil {
+			return "", fmt.Errorf("djangosession: reading random bytes: %w", err)
+		}
+		for _, b := range buf {
+			// 252 = 7*36: reject the top values so every char is equally likely.
+			if b < 252 && n < KeyLength {
+				out[n] = validKeyChars[b%36]
+				n++
+			}
+		}
+	}
+	return string(out[:]), nil
+}
+
+// ValidKey reports whether Django accepts key as a session key: at least
+// eight characters. Shorter keys are treated as no key at all.
+func ValidKey(key string) bool { return len(key) >= 8 }

@@ -1,0 +1,253 @@
+// Package storetest is the conformance suite every djangosession.Store
+// must pass: the contract of Load, Save, Exists and Delete that Session
+// relies on, the expiry rules, and safety under concurrent use. Store
+// packages call Run from their tests, once per backing server.
+package storetest
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"math/big"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/signing/pyjson"
+)
+
+// Options describe what a store under test can do.
+type Options struct {
+	// New returns an empty store (a fresh table, key space or directory).
+	New func(t *testing.T) djangosession.Store
+	// ExpiresByDate is true for stores that honour Expiry.Date (db) or
+	// Expiry.Age (cache) on Load; false for those that ignore both (file
+	// uses mtime; signed_cookies its own max age).
+	ExpiresByDate bool
+	// KeyChars restricts generated keys (the file store takes [a-z0-9]).
+	// Keys are always made with djangosession.NewKey.
+	Concurrency int // goroutines in the concurrency test; 8 when zero
+}
+
+// Sample returns a session dict with the value shapes a session holds.
+func Sample() *pyjson.Object {
+	o := &pyjson.Object{}
+	o.Set("_auth_user_id", "42")
+	o.Set("_auth_user_backend", "django.contrib.auth.backends.ModelBackend")
+	o.Set("_auth_user_hash", "0f4b1d0c3a5e6f7a8b9c0d1e2f3a4b5c6d7e8f9a0b1c2d3e4f5a6b7c8d9e0f1a")
+	o.Set("unicode", "héllo wörld ✓ 😀")
+	o.Set("big", new(big.Int).Lsh(big.NewInt(1), 100))
+	o.Set("float", 1.0)
+	o.Set("list", []any{int64(1), "two", nil, true, 2.5})
+	cart := &pyjson.Object{}
+	cart.Set("sku-1", int64(2))
+	cart.Set("sku-2", int64(-7))
+	o.Set("cart", cart)
+	return o
+}
+
+// Run runs the conformance suite against a store.
+func Run(t *testing.T, o Options) {
+	t.Helper()
+	ctx := context.Background()
+	newKey := func(t *testing.T) string {
+		k, err := djangosession.NewKey(randReader{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return k
+	}
+	future := func() djangosession.Expiry {
+		return djangosession.Expiry{Date: time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond), Age: 3600}
+	}
+
+	t.Run("LoadMissing", func(t *testing.T) {
+		s := o.New(t)
+		_, err := s.Load(ctx, newKey(t))
+		if !errors.Is(err, djangosession.ErrNotFound) {
+			t.Fatalf("Load of a missing key: got %v, want ErrNotFound", err)
+		}
+		ok, err := s.Exists(ctx, newKey(t))
+		if err != nil || ok {
+			t.Fatalf("Exists of a missing key = %v, %v", ok, err)
+		}
+	})
+
+	t.Run("CreateLoadRoundTrip", func(t *testing.T) {
+		s := o.New(t)
+		k := newKey(t)
+		want := Sample()
+		if err := s.Save(ctx, k, want, future(), true); err != nil {
+			t.Fatalf("Save(mustCreate): %v", err)
+		}
+		got, err := s.Load(ctx, k)
+		if err != nil {
+			t.Fatalf("Load: %v", err)
+		}
+		assertSame(t, got, want)
+		ok, err := s.Exists(ctx, k)
+		if err != nil || !ok {
+			t.Fatalf("Exists after save = %v, %v", ok, err)
+		}
+	})
+
+	t.Run("MustCreateOnExisting", func(t *testing.T) {
+		s := o.New(t)
+		k := newKey(t)
+		first := Sample()
+		if err := s.Save(ctx, k, first, future(), true); err != nil {
+			t.Fatal(err)
+		}
+		other := &pyjson.Object{}
+		other.Set("x", int64(1))
+		if err := s.Save(ctx, k, other, future(), true); !errors.Is(err, djangosession.ErrExists) {
+			t.Fatalf("second create: got %v, want ErrExists", err)
+		}
+		got, err := s.Load(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertSame(t, got, first) // nothing was overwritten
+	})
+
+	t.Run("UpdateVanished", func(t *testing.T) {
+		s := o.New(t)
+		k := newKey(t)
+		if err := s.Save(ctx, k, Sample(), future(), false); !errors.Is(err, djangosession.ErrVanished) {
+			t.Fatalf("update of a missing key: got %v, want ErrVanished", err)
+		}
+		if ok, _ := s.Exists(ctx, k); ok {
+			t.Fatal("update of a missing key created it")
+		}
+	})
+
+	t.Run("UpdateReplaces", func(t *testing.T) {
+		s := o.New(t)
+		k := newKey(t)
+		if err := s.Save(ctx, k, Sample(), future(), true); err != nil {
+			t.Fatal(err)
+		}
+		next := &pyjson.Object{}
+		next.Set("only", "this")
+		if err := s.Save(ctx, k, next, future(), false); err != nil {
+			t.Fatalf("update: %v", err)
+		}
+		got, err := s.Load(ctx, k)
+		if err != nil {
+			t.Fatal(err)
+		}
+		assertSame(t, got, next)
+	})
+
+	t.Run("Delete", func(t *testing.T) {
+		s := o.New(t)
+		k := newKey(t)
+		if err := s.Save(ctx, k, Sample(), future(), true); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Delete(ctx, k); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+		if _, err := s.Load(ctx, k); !errors.Is(err, djangosession.ErrNotFound) {
+			t.Fatalf("Load after Delete: %v", err)
+		}
+		if err := s.Delete(ctx, k); err != nil {
+			t.Fatalf("Delete of a missing key: %v", err)
+		}
+	})
+
+	if o.ExpiresByDate {
+		t.Run("Expired", func(t *testing.T) {
+			s := o.New(t)
+			k := newKey(t)
+			past := djangosession.Expiry{Date: time.Now().Add(-time.Hour).UTC(), Age: -3600}
+			err := s.Save(ctx, k, Sample(), past, true)
+			if err != nil {
+				t.Fatalf("Save of an expired session: %v", err)
+			}
+			if _, err := s.Load(ctx, k); !errors.Is(err, djangosession.ErrNotFound) {
+				t.Fatalf("Load of an expired session: got %v, want ErrNotFound", err)
+			}
+		})
+	}
+
+	t.Run("CanceledContext", func(t *testing.T) {
+		s := o.New(t)
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := s.Load(cctx, newKey(t)); err == nil || errors.Is(err, djangosession.ErrNotFound) {
+			// Stores without I/O may legitimately not look at ctx; those
+			// return ErrNotFound, which is accepted only for them.
+			if err == nil {
+				t.Fatal("Load with a canceled context returned no error")
+			}
+		}
+	})
+
+	t.Run("Concurrent", func(t *testing.T) {
+		s := o.New(t)
+		n := o.Concurrency
+		if n == 0 {
+			n = 8
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for g := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 20 {
+					k, _ := djangosession.NewKey(randReader{})
+					d := &pyjson.Object{}
+					d.Set("g", int64(g))
+					d.Set("i", int64(i))
+					if err := s.Save(ctx, k, d, future(), true); err != nil {
+						errs <- fmt.Errorf("create: %w", err)
+						return
+					}
+					d.Set("i", int64(i+1000))
+					if err := s.Save(ctx, k, d, future(), false); err != nil {
+						errs <- fmt.Errorf("update: %w", err)
+						return
+					}
+					got, err := s.Load(ctx, k)
+					if err != nil {
+						errs <- fmt.Errorf("load: %w", err)
+						return
+					}
+					if v, _ := got.Get("i"); v != int64(i+1000) {
+						errs <- fmt.Errorf("load %s: i = %v, want %d", k, v, i+1000)
+						return
+					}
+					if i%3 == 0 {
+						if err := s.Delete(ctx, k); err != nil {
+							errs <- fmt.Errorf("delete: %w", err)
+							return
+						}
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	})
+}
+
+func assertSame(t *testing.T, got, want *pyjson.Object) {
+	t.Helper()
+	g, err := pyjson.Marshal(got)
+	if err != nil {
+		t.Fatal(err)
+	}
+	w, err := pyjson.Marshal(want)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if string(g) != string(w) {
+		t.Fatalf("stored data changed:\n got %s\nwant %s", g, w)
+	}
+}

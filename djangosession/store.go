@@ -54,3 +54,11 @@ type KeylessStore interface {
 	// Sign returns the cookie value holding data.
 	Sign(data *pyjson.Object) (string, error)
 }
+
+// ExpiryLoader is implemented by stores that know when a loaded session
+// expires (the db store: expire_date). The cached_db engine uses it to set
+// the cache timeout when it fills the cache from the database.
+type ExpiryLoader interface {
+	// LoadExpiry is Load that also returns the stored expiry date.
+	LoadExpiry(ctx context.Context, key string) (*pyjson.Object, time.Time, error)
+}

@@ -25,9 +25,9 @@ type Options struct {
 	// Expiry.Age (cache) on Load; false for those that ignore both (file
 	// uses mtime; signed_cookies its own max age).
 	ExpiresByDate bool
-	// KeyChars restricts generated keys (the file store takes [a-z0-9]).
-	// Keys are always made with djangosession.NewKey.
-	Concurrency int // goroutines in the concurrency test; 8 when zero
+	// Concurrency is the number of goroutines in the concurrency test; 8
+	// when zero. Keys are always made with djangosession.NewKey.
+	Concurrency int
 }
 
 // Sample returns a session dict with the value shapes a session holds.

@@ -1,0 +1,302 @@
+package middleware
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/djsession/djsession/djangosession"
+)
+
+var (
+	// ErrNoMiddleware is returned by Session for a request that did not
+	// pass through a Middleware.
+	ErrNoMiddleware = errors.New("middleware: request did not pass through the session middleware")
+
+	// ErrSessionInterrupted is Django's SessionInterrupted: the session was
+	// deleted (by a logout in a concurrent request, say) before this
+	// request could save it. It wraps djangosession.ErrVanished; the
+	// default error handler answers it with 400 Bad Request.
+	ErrSessionInterrupted = errors.New("middleware: the request's session was deleted before the request completed")
+
+	// ErrInvalidConfig is returned by New for settings Django would refuse.
+	ErrInvalidConfig = errors.New("middleware: invalid configuration")
+)
+
+// Config holds the SESSION_* settings of Django's SessionMiddleware. The
+// zero value is Django's defaults. SESSION_COOKIE_AGE and
+// SESSION_EXPIRE_AT_BROWSER_CLOSE belong to the Engine's
+// djangosession.Config, as does the Django release whose rules to follow.
+type Config struct {
+	// CookieName is SESSION_COOKIE_NAME; "sessionid" when empty.
+	CookieName string
+	// CookieDomain is SESSION_COOKIE_DOMAIN; none when empty.
+	CookieDomain string
+	// CookiePath is SESSION_COOKIE_PATH; "/" when empty.
+	CookiePath string
+	// CookieSecure is SESSION_COOKIE_SECURE.
+	CookieSecure bool
+	// CookieScriptable is SESSION_COOKIE_HTTPONLY = False: the cookie is
+	// sent without HttpOnly. Django's default (false here) sets HttpOnly.
+	CookieScriptable bool
+	// CookieSameSite is SESSION_COOKIE_SAMESITE; "Lax" when empty.
+	CookieSameSite SameSite
+	// SaveEveryRequest is SESSION_SAVE_EVERY_REQUEST.
+	SaveEveryRequest bool
+	// ErrorHandler writes the response when the session cannot be saved:
+	// err matches ErrSessionInterrupted (Django answers 400) or is a
+	// storage error (Django answers 500). Nil means DefaultErrorHandler.
+	ErrorHandler func(w http.ResponseWriter, r *http.Request, err error)
+}
+
+// DefaultErrorHandler answers ErrSessionInterrupted with Django's default
+// 400 page and any other error with its default 500 page.
+func DefaultErrorHandler(w http.ResponseWriter, r *http.Request, err error) {
+	w.Header().Set("Content-Type", "text/html; charset=utf-8")
+	if errors.Is(err, ErrSessionInterrupted) {
+		w.WriteHeader(http.StatusBadRequest)
+		_, _ = w.Write([]byte("<h1>Bad Request (400)</h1>"))
+		return
+	}
+	w.WriteHeader(http.StatusInternalServerError)
+	_, _ = w.Write([]byte("<h1>Server Error (500)</h1>"))
+}
+
+// Middleware is Django's SessionMiddleware for net/http. It is safe for
+// concurrent use.
+type Middleware struct {
+	engine   *djangosession.Engine
+	cfg      Config
+	name     string
+	path     string
+	httpOnly bool
+	sameSite string
+	release  djangosession.Release
+	now      func() time.Time
+	errh     func(http.ResponseWriter, *http.Request, error)
+}
+
+// New returns a Middleware opening sessions with engine. A nil cfg means
+// Django's defaults. It returns an error matching ErrInvalidConfig for a
+// cookie name Python's SimpleCookie refuses or a SameSite value other than
+// Lax, Strict or None.
+func New(engine *djangosession.Engine, cfg *Config) (*Middleware, error) {
+	if engine == nil {
+		return nil, fmt.Errorf("%w: nil engine", ErrInvalidConfig)
+	}
+	m := &Middleware{engine: engine}
+	if cfg != nil {
+		m.cfg = *cfg
+	}
+	m.name = m.cfg.CookieName
+	if m.name == "" {
+		m.name = "sessionid"
+	}
+	if !ValidCookieName(m.name) {
+		return nil, fmt.Errorf("%w: illegal cookie name %q", ErrInvalidConfig, m.name)
+	}
+	m.path = m.cfg.CookiePath
+	if m.path == "" {
+		m.path = "/"
+	}
+	if !m.cfg.CookieSameSite.valid() {
+		return nil, fmt.Errorf("%w: SameSite must be Lax, Strict or None, not %q", ErrInvalidConfig, string(m.cfg.CookieSameSite))
+	}
+	m.sameSite = m.cfg.CookieSameSite.attr()
+	m.httpOnly = !m.cfg.CookieScriptable
+	ec := engine.Config()
+	m.release = ec.Release
+	m.now = ec.Now
+	if m.now == nil {
+		m.now = time.Now
+	}
+	m.errh = m.cfg.ErrorHandler
+	if m.errh == nil {
+		m.errh = DefaultErrorHandler
+	}
+	return m, nil
+}
+
+// Engine returns the engine sessions are opened with.
+func (m *Middleware) Engine() *djangosession.Engine { return m.engine }
+
+// CookieName returns the session cookie's name.
+func (m *Middleware) CookieName() string { return m.name }
+
+type ctxKey struct{}
+
+// state is one request's session, loaded on first use.
+type state struct {
+	m         *Middleware
+	cookie    string
+	hasCookie bool
+
+	mu      sync.Mutex
+	sess    *djangosession.Session
+	loadErr error
+	loaded  bool
+}
+
+func (st *state) load(ctx context.Context) (*djangosession.Session, error) {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	return st.loadLocked(ctx)
+}
+
+func (st *state) loadLocked(ctx context.Context) (*djangosession.Session, error) {
+	if !st.loaded {
+		key := st.cookie
+		if !djangosession.ValidKey(key) {
+			// Django's session_key setter drops keys shorter than 8
+			// characters, for every engine.
+			key = ""
+		}
+		st.sess, st.loadErr = st.m.engine.Open(ctx, key)
+		st.loaded = st.loadErr == nil
+	}
+	return st.sess, st.loadErr
+}
+
+// Session returns the request's session, loading it from the store on the
+// first call (as Django's lazy request.session). Storage failures are
+// returned; the call may be repeated. The Session is not safe for
+// concurrent use: a handler that shares it between goroutines must
+// serialize access itself.
+func Session(r *http.Request) (*djangosession.Session, error) {
+	st, ok := r.Context().Value(ctxKey{}).(*state)
+	if !ok {
+		return nil, ErrNoMiddleware
+	}
+	return st.load(r.Context())
+}
+
+// FromRequest returns the Middleware a request passed through.
+func FromRequest(r *http.Request) (*Middleware, bool) {
+	st, ok := r.Context().Value(ctxKey{}).(*state)
+	if !ok {
+		return nil, false
+	}
+	return st.m, true
+}
+
+// Handler returns next wrapped in the session middleware. The response
+// headers (Set-Cookie, Vary) are decided and the session saved just before
+// the response's status line is written: by the first WriteHeader, Write,
+// Flush or ReadFrom, or when next returns having written nothing. Changes
+// to the session after that are not saved.
+func (m *Middleware) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := &state{m: m}
+		st.cookie, st.hasCookie = CookieValue(r.Header, m.name)
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, st))
+		rw := &responseWriter{ResponseWriter: w, st: st, r: r}
+		next.ServeHTTP(rw, r)
+		if !rw.committed && !rw.hijacked {
+			rw.WriteHeader(http.StatusOK)
+		}
+	})
+}
+
+// commit does what SessionMiddleware.process_response does for a response
+// with the given status: it saves the session when needed and sets the
+// cookie and Vary headers.
+func (st *state) commit(ctx context.Context, h http.Header, status int) error {
+	st.mu.Lock()
+	defer st.mu.Unlock()
+	m := st.m
+	var accessed, modified, empty bool
+	if st.loaded && (st.sess.Accessed() || st.sess.Modified()) {
+		accessed, modified, empty = st.sess.Accessed(), st.sess.Modified(), st.sess.IsEmpty()
+	} else {
+		// Not used: Django would not have loaded the session, and its
+		// is_empty is true only without a usable key.
+		empty = !djangosession.ValidKey(st.cookie)
+	}
+	if st.hasCookie && empty {
+		SetCookie(h, Cookie{
+			Name: m.name, Value: "", MaxAge: 0, HasMaxAge: true,
+			Expires: DeletedExpires, Domain: m.cfg.CookieDomain, Path: m.path,
+			Secure:   hasSecurePrefix(m.name) || strings.EqualFold(m.sameSite, "none"),
+			SameSite: m.sameSite,
+		})
+		PatchVary(h, "Cookie")
+		return nil
+	}
+	vary := accessed
+	if (modified || m.cfg.SaveEveryRequest) && !empty {
+		sess, err := st.loadLocked(ctx)
+		if err != nil {
+			return err
+		}
+		c := Cookie{
+			Name: m.name, Domain: m.cfg.CookieDomain, Path: m.path,
+			Secure: m.cfg.CookieSecure, HTTPOnly: m.httpOnly, SameSite: m.sameSite,
+		}
+		if !sess.ExpireAtBrowserClose() {
+			c.MaxAge, c.HasMaxAge = sess.ExpiryAge(), true
+			c.Expires = HTTPDate(m.now().Add(time.Duration(c.MaxAge) * time.Second))
+		}
+		if m.saves(status) {
+			if err := sess.Save(ctx); err != nil {
+				if errors.Is(err, djangosession.ErrVanished) {
+					return fmt.Errorf("%w: %w", ErrSessionInterrupted, err)
+				}
+				return err
+			}
+			c.Value = sess.Key()
+			SetCookie(h, c)
+			if !releaseBefore(m.release, djangosession.Django52) {
+				vary = true
+			}
+		}
+	}
+	if vary {
+		PatchVary(h, "Cookie")
+	}
+	return nil
+}
+
+// saves reports whether a response with status lets the session be saved:
+// below 500 from Django 4.2, anything but 500 before.
+func (m *Middleware) saves(status int) bool {
+	if releaseBefore(m.release, djangosession.Django42) {
+		return status != http.StatusInternalServerError
+	}
+	return status < 500
+}
+
+func hasSecurePrefix(name string) bool {
+	return len(name) >= 9 && name[:9] == "__Secure-" || len(name) >= 7 && name[:7] == "__Host-"
+}
+
+// releaseBefore reports whether r is older than other ("" is the newest).
+func releaseBefore(r, other djangosession.Release) bool {
+	if r == "" {
+		return false
+	}
+	rm, rn := splitRelease(string(r))
+	om, on := splitRelease(string(other))
+	return rm < om || rm == om && rn < on
+}
+
+func splitRelease(s string) (major, minor int) {
+	dot := false
+	for _, c := range s {
+		switch {
+		case c == '.':
+			if dot {
+				return major, minor
+			}
+			dot = true
+		case c >= '0' && c <= '9' && !dot:
+			major = major*10 + int(c-'0')
+		case c >= '0' && c <= '9':
+			minor = minor*10 + int(c-'0')
+		}
+	}
+	return major, minor
+}

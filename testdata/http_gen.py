@@ -1,0 +1,237 @@
+#!/usr/bin/python3
+"""Golden vectors for djangosession/middleware, auth and csrf, made by real Django.
+
+Run with Debian's interpreter from the repository root:
+
+    /usr/bin/python3 testdata/http_gen.py > testdata/http_vectors.json
+
+It runs itself once under every Django release it finds (Debian's 3.2 and the
+releases unpacked under $DJNEWER, default /tmp/djnewer, with the same
+PYTHONPATH internal/testenv uses) and writes one JSON document: for each
+release, the Set-Cookie/Vary outcome of SessionMiddleware for a table of
+scenarios, Set-Cookie serialization of set_cookie/delete_cookie, CSRF masking
+and session auth hashes. Every vector records the release that made it.
+"""
+import json
+import os
+import subprocess
+import sys
+
+FIXED_TIME = 1700000000.75  # time.time() seen by SessionMiddleware
+SECRET = "django-insecure-http-vectors-secret"
+FALLBACK = "old-secret-for-fallbacks"
+
+
+def newer_paths(ver):
+    base = os.environ.get("DJNEWER", "/tmp/djnewer")
+    if ver in ("4.2", "5.2"):
+        return [f"{base}/{ver}/root/usr/lib/python3/dist-packages",
+                f"{base}/asgiref-3.8/usr/lib/python3/dist-packages"]
+    if ver == "6.1":
+        return [f"{base}/py311shim", f"{base}/6.1/root/usr/lib/python3/dist-packages",
+                f"{base}/asgiref-3.12/usr/lib/python3/dist-packages",
+                f"{base}/extras-6.1/python3-typing-extensions/usr/lib/python3/dist-packages"]
+    return []
+
+
+def collect():
+    out = {"generator": "testdata/http_gen.py", "python": sys.version.split()[0],
+           "fixed_time": FIXED_TIME, "secret_key": SECRET, "fallback_key": FALLBACK,
+           "releases": {}}
+    for ver in ("3.2", "4.2", "5.2", "6.1"):
+        paths = newer_paths(ver)
+        if paths and not all(os.path.isdir(p) for p in paths):
+            print(f"skipping Django {ver}: not unpacked", file=sys.stderr)
+            continue
+        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
+        if paths:
+            env["PYTHONPATH"] = ":".join(paths)
+        res = subprocess.run([sys.executable, __file__, "--one"], env=env,
+                             capture_output=True, text=True, check=True)
+        out["releases"][ver] = json.loads(res.stdout)
+    json.dump(out, sys.stdout, indent=1, sort_keys=True)
+    sys.stdout.write("\n")
+
+
+def one():
+    import django
+    from django.conf import settings
+
+    settings.configure(
+        SECRET_KEY=SECRET,
+        SECRET_KEY_FALLBACKS=[FALLBACK],
+        USE_TZ=True,
+        TIME_ZONE="UTC",
+        INSTALLED_APPS=["django.contrib.sessions", "django.contrib.contenttypes",
+                        "django.contrib.auth"],
+        SESSION_ENGINE="django.contrib.sessions.backends.cache",
+        CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
+        DATABASES={},
+        ALLOWED_HOSTS=["*"],
+    )
+    django.setup()
+    from django.contrib.sessions import middleware as smw
+    from django.http import HttpRequest, HttpResponse
+    from django.test.utils import override_settings
+
+    class FakeTime:
+        @staticmethod
+        def time():
+            return FIXED_TIME
+
+    smw.time = FakeTime
+    rel = "%d.%d" % django.VERSION[:2]
+    res = {"django": django.get_version(), "session": [], "cookies": [], "csrf": [],
+           "auth": []}
+
+    # --- SessionMiddleware scenarios -----------------------------------
+    settings_variants = {
+        "default": {},
+        "custom": {"SESSION_COOKIE_NAME": "sid", "SESSION_COOKIE_DOMAIN": ".example.com",
+                   "SESSION_COOKIE_PATH": "/app", "SESSION_COOKIE_SECURE": True,
+                   "SESSION_COOKIE_HTTPONLY": False, "SESSION_COOKIE_SAMESITE": "Strict",
+                   "SESSION_COOKIE_AGE": 3600},
+        "samesite_none": {"SESSION_COOKIE_SAMESITE": "None", "SESSION_COOKIE_SECURE": True},
+        "samesite_off": {"SESSION_COOKIE_SAMESITE": False},
+        "secure_prefix": {"SESSION_COOKIE_NAME": "__Secure-sid"},
+        "browser_close": {"SESSION_EXPIRE_AT_BROWSER_CLOSE": True},
+        "every_request": {"SESSION_SAVE_EVERY_REQUEST": True},
+    }
+    actions = ["none", "get", "set", "flush", "expiry0", "expiry300", "delete_missing"]
+    cookies = ["none", "valid", "short", "unknown"]
+    statuses = [200, 404, 500, 503]
+
+    def run(variant, action, cookie, status):
+        with override_settings(**settings_variants[variant]):
+            name = settings.SESSION_COOKIE_NAME
+            store = smw.SessionMiddleware(lambda r: None).SessionStore
+            existing = store()
+            existing["a"] = 1
+            existing.create()
+            existing_key = existing.session_key
+            req = HttpRequest()
+            req.method = "GET"
+            if cookie == "valid":
+                req.COOKIES[name] = existing_key
+            elif cookie == "short":
+                req.COOKIES[name] = "abc"
+            elif cookie == "unknown":
+                req.COOKIES[name] = "k" * 32
+
+            def view(request):
+                s = request.session
+                if action == "get":
+                    s.get("a")
+                elif action == "set":
+                    s["b"] = "x"
+                elif action == "flush":
+                    s.flush()
+                elif action == "expiry0":
+                    s.set_expiry(0)
+                elif action == "expiry300":
+                    s.set_expiry(300)
+                elif action == "delete_missing":
+                    s.pop("nope", None)
+                return HttpResponse("ok", status=status)
+
+            mw = smw.SessionMiddleware(view)
+            resp = mw(req)
+            lines = [c.OutputString() for c in resp.cookies.values()]
+            new_key = req.session.session_key
+            norm = []
+            for l in lines:
+                if existing_key:
+                    l = l.replace(existing_key, "<existing>")
+                if new_key and new_key != existing_key:
+                    l = l.replace(new_key, "<new>")
+                norm.append(l)
+            saved_data = None
+            if new_key:
+                saved = store(new_key)
+                if saved.exists(new_key):
+                    saved_data = dict(saved.load())
+            return {"variant": variant, "action": action, "cookie": cookie, "status": status,
+                    "settings": {k: v for k, v in settings_variants[variant].items()},
+                    "set_cookie": norm, "vary": resp.get("Vary"), "release": rel,
+                    "stored": saved_data}
+
+    for action in actions:
+        for cookie in cookies:
+            res["session"].append(run("default", action, cookie, 200))
+    for variant in settings_variants:
+        if variant == "default":
+            continue
+        for action, cookie in [("set", "none"), ("flush", "valid"), ("none", "valid"),
+                               ("none", "none"), ("get", "valid"), ("expiry0", "valid")]:
+            res["session"].append(run(variant, action, cookie, 200))
+    for status in statuses:
+        for variant in ("default", "every_request"):
+            for action, cookie in [("set", "valid"), ("none", "valid")]:
+                res["session"].append(run(variant, action, cookie, status))
+
+    # --- set_cookie / delete_cookie serialization -----------------------
+    cookie_cases = [
+        ("plain", {"value": "abc123"}),
+        ("empty", {"value": ""}),
+        ("space", {"value": "a b"}),
+        ("specials", {"value": 'a,b;c"d\\e'}),
+        ("latin1", {"value": "caf\u00e9\x7f\x01"}),
+        ("unicode", {"value": "\u20ac"}),
+        ("brackets", {"value": "(x)/<y>=?@[z]{w}"}),
+        ("legal", {"value": "!#$%&'*+-.^_`|~:"}),
+        ("all", {"value": "v", "max_age": 10, "expires": "Wed, 01 Jan 2020 00:00:00 GMT",
+                 "path": "/p", "domain": "d.example", "secure": True, "httponly": True,
+                 "samesite": "strict"}),
+    ]
+    for label, kw in cookie_cases:
+        r = HttpResponse()
+        r.set_cookie("n", **kw)
+        res["cookies"].append({"label": label, "kwargs": kw, "header": r.cookies["n"].OutputString(),
+                               "release": rel})
+    r = HttpResponse()
+    r.delete_cookie("__Host-x", path="/", domain=None, samesite="Lax")
+    res["cookies"].append({"label": "delete_host", "kwargs": {"delete": True, "name": "__Host-x"},
+                           "header": r.cookies["__Host-x"].OutputString(), "release": rel})
+
+    # --- CSRF masking ---------------------------------------------------
+    import random
+    from django.middleware import csrf
+    rnd = random.Random(20261123)
+    chars = csrf.CSRF_ALLOWED_CHARS
+    mask_fn = getattr(csrf, "_mask_cipher_secret", None) or csrf._salt_cipher_secret
+    unmask_fn = getattr(csrf, "_unmask_cipher_token", None) or csrf._unsalt_cipher_token
+    fixed = {"v": None}
+    orig = csrf._get_new_csrf_string
+    csrf._get_new_csrf_string = lambda: fixed["v"]
+    pairs = [("abcdefghijABCDEFGHIJ0123456789zZ", "M" * 32), ("9" * 32, "9" * 32),
+             ("a" * 32, "a" * 32)]
+    for _ in range(12):
+        pairs.append(("".join(rnd.choice(chars) for _ in range(32)),
+                      "".join(rnd.choice(chars) for _ in range(32))))
+    for secret, mask in pairs:
+        fixed["v"] = mask
+        token = mask_fn(secret)
+        res["csrf"].append({"secret": secret, "mask": mask, "token": token,
+                            "unmasked": unmask_fn(token), "release": rel})
+    csrf._get_new_csrf_string = orig
+
+    # --- session auth hash ----------------------------------------------
+    from django.contrib.auth.models import User
+    for pw in ["pbkdf2_sha256$600000$seasalt1234567890abcde$sioo7S4dfdlMRol+Xnzyr1Is/EpfQDbiNSA+TaxBOUM=",
+               "argon2$argon2id$v=19$m=102400,t=2,p=8$c29tZXNhbHQ$3OXMIeRuAQDwDl7ZKAMqBw",
+               "!unusablepasswordxxxxxxxxxxxxxxxxxxxxxxx", ""]:
+        u = User(pk=1, username="u", password=pw)
+        entry = {"password": pw, "hash": u.get_session_auth_hash(), "release": rel}
+        if hasattr(u, "get_session_auth_fallback_hash"):
+            entry["fallback_hashes"] = list(u.get_session_auth_fallback_hash())
+        if hasattr(u, "_legacy_get_session_auth_hash"):
+            entry["legacy_sha1_hash"] = u._legacy_get_session_auth_hash()
+        res["auth"].append(entry)
+    json.dump(res, sys.stdout)
+
+
+if __name__ == "__main__":
+    if "--one" in sys.argv:
+        one()
+    else:
+        collect()

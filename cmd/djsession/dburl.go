@@ -1,0 +1,149 @@
+package main
+
+import (
+	"errors"
+	"fmt"
+	"net/url"
+	"os"
+	"strings"
+
+	"github.com/go-sql-driver/mysql"
+)
+
+// envDatabaseURL is where --database-url defaults from, as dj-database-url
+// reads it.
+const envDatabaseURL = "DATABASE_URL"
+
+// dbKind names the SQL dialects the sessions commands speak.
+type dbKind string
+
+const (
+	kindSQLite   dbKind = "sqlite"
+	kindPostgres dbKind = "postgres"
+	kindMySQL    dbKind = "mysql"
+)
+
+// dbTarget is a parsed --database-url: the database/sql driver name and
+// data source name to open, and the dialect.
+type dbTarget struct {
+	kind   dbKind
+	driver string // database/sql driver name
+	dsn    string
+	// display is the URL with any password removed, for messages.
+	display string
+}
+
+var errDBURL = errors.New("bad database URL")
+
+// parseDatabaseURL reads a database URL in the forms dj-database-url
+// accepts:
+//
+//	postgres://user:pass@host:5432/name   (also postgresql://, pgsql://)
+//	mysql://user:pass@host:3306/name      (also mysql2://, mariadb://)
+//	sqlite:///relative/path.sqlite3       (three slashes: relative)
+//	sqlite:////absolute/path.sqlite3      (four slashes: absolute)
+//	sqlite://:memory:
+//
+// A bare path to an existing file is taken as SQLite for convenience.
+func parseDatabaseURL(raw string) (*dbTarget, error) {
+	if raw == "" {
+		return nil, usagef("no database: use --database-url or set %s", envDatabaseURL)
+	}
+	scheme, rest, ok := strings.Cut(raw, "://")
+	if !ok {
+		if st, err := os.Stat(raw); err == nil && st.Mode().IsRegular() {
+			return sqliteTarget(raw, raw), nil
+		}
+		return nil, usagef("%v: %q has no scheme (postgres://, mysql://, sqlite:///...)", errDBURL, redactURL(raw))
+	}
+	switch strings.ToLower(scheme) {
+	case "sqlite", "sqlite3", "spatialite":
+		// dj-database-url: sqlite://:memory: and sqlite:// are in-memory;
+		// otherwise the path is everything after "sqlite://" minus one
+		// slash, so three slashes give a relative path, four an absolute.
+		if rest == "" || rest == ":memory:" {
+			return sqliteTarget(":memory:", raw), nil
+		}
+		if !strings.HasPrefix(rest, "/") {
+			return nil, usagef("%v: sqlite URLs look like sqlite:///relative/path or sqlite:////absolute/path", errDBURL)
+		}
+		path, err := url.PathUnescape(rest[1:])
+		if err != nil {
+			return nil, usagef("%v: %v", errDBURL, err)
+		}
+		if path == "" {
+			return nil, usagef("%v: sqlite URL without a path", errDBURL)
+		}
+		return sqliteTarget(path, raw), nil
+	case "postgres", "postgresql", "pgsql", "postgis":
+		u, err := url.Parse(raw)
+		if err != nil {
+			return nil, usagef("%v: %v", errDBURL, redactErr(err, raw))
+		}
+		u.Scheme = "postgres"
+		return &dbTarget{kind: kindPostgres, driver: "postgres", dsn: u.String(), display: u.Redacted()}, nil
+	case "mysql", "mysql2", "mariadb", "mysqlgis":
+		u, err := url.Parse(raw)
+		if err != nil {
+			return nil, usagef("%v: %v", errDBURL, redactErr(err, raw))
+		}
+		cfg := mysql.NewConfig()
+		if u.User != nil {
+			cfg.User = u.User.Username()
+			cfg.Passwd, _ = u.User.Password()
+		}
+		host := u.Host
+		switch {
+		case host == "":
+			host = "127.0.0.1:3306"
+		case u.Port() == "":
+			host += ":3306"
+		}
+		cfg.Net, cfg.Addr = "tcp", host
+		cfg.DBName = strings.TrimPrefix(u.Path, "/")
+		if cfg.DBName == "" {
+			return nil, usagef("%v: mysql URL without a database name", errDBURL)
+		}
+		q := u.Query()
+		if s := q.Get("unix_socket"); s != "" {
+			cfg.Net, cfg.Addr = "unix", s
+		}
+		if cs := q.Get("charset"); cs != "" {
+			cfg.Params = map[string]string{"charset": cs}
+		}
+		// Django stores naive UTC datetimes (USE_TZ=True, the database's
+		// TIME_ZONE unset); read them as text and parse them ourselves.
+		cfg.ParseTime = false
+		return &dbTarget{kind: kindMySQL, driver: "mysql", dsn: cfg.FormatDSN(), display: u.Redacted()}, nil
+	}
+	return nil, usagef("%v: unsupported scheme %q (postgres, mysql, sqlite)", errDBURL, scheme)
+}
+
+func sqliteTarget(path, display string) *dbTarget {
+	// busy_timeout: a live Django app may hold the write lock briefly.
+	dsn := "file:" + path + "?_pragma=busy_timeout(5000)"
+	if path == ":memory:" {
+		dsn = ":memory:"
+	}
+	return &dbTarget{kind: kindSQLite, driver: "sqlite", dsn: dsn, display: display}
+}
+
+// redactURL removes a password from something that may be a URL.
+func redactURL(raw string) string {
+	if u, err := url.Parse(raw); err == nil && u.User != nil {
+		return u.Redacted()
+	}
+	if i := strings.LastIndexByte(raw, '@'); i >= 0 {
+		return "…" + raw[i:]
+	}
+	return raw
+}
+
+// redactErr keeps a URL parse error from echoing a password.
+func redactErr(err error, raw string) error {
+	var ue *url.Error
+	if errors.As(err, &ue) {
+		return fmt.Errorf("%s %q: %v", ue.Op, redactURL(raw), ue.Err)
+	}
+	return err
+}

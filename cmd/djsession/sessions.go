@@ -1,0 +1,352 @@
+package main
+
+import (
+	"context"
+	"database/sql"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"regexp"
+	"strconv"
+	"strings"
+	"time"
+
+	_ "github.com/go-sql-driver/mysql" // mysql://
+	_ "github.com/lib/pq"              // postgres://
+	"github.com/spf13/cobra"
+	_ "modernc.org/sqlite" // sqlite:///
+)
+
+func init() { commandSet = append(commandSet, newSessionsCmd) }
+
+// defaultTable is the db_table of django.contrib.sessions.models.Session.
+const defaultTable = "django_session"
+
+// sessionsEnv holds what every "sessions" subcommand shares: where the
+// table is, the secret keys, and a clock.
+type sessionsEnv struct {
+	a         *app
+	dbURL     string
+	table     string
+	className string
+	secret    secretFlags
+	now       func() time.Time
+}
+
+// afterRowKey is the context key of a func(n int) that batch commands call
+// after each row they change (tests use it to interrupt a run).
+type afterRowKey struct{}
+
+func afterRow(ctx context.Context, n int) {
+	if f, ok := ctx.Value(afterRowKey{}).(func(int)); ok {
+		f(n)
+	}
+}
+
+func newSessionsCmd(a *app) *cobra.Command {
+	e := &sessionsEnv{a: a, now: time.Now}
+	cmd := &cobra.Command{
+		Use:   "sessions",
+		Short: "Inspect, clean and re-key the sessions a Django project stores",
+		Long: `Commands that work on the django_session table of a Django project (the
+db and cached_db engines) on PostgreSQL, MySQL/MariaDB or SQLite.
+
+The database comes from --database-url or $DATABASE_URL, written as
+dj-database-url reads it:
+
+  postgres://user:pass@host:5432/name   (postgresql:// too)
+  mysql://user:pass@host:3306/name      (datetimes read as UTC, Django's USE_TZ=True)
+  sqlite:///relative/path.sqlite3       (three slashes: relative to the current directory)
+  sqlite:////absolute/path.sqlite3      (four slashes: absolute)
+
+SECRET_KEY comes from --secret-key-file or $DJANGO_SECRET_KEY, and
+SECRET_KEY_FALLBACKS from --fallback-key or $DJANGO_SECRET_KEY_FALLBACKS
+(one key per line).`,
+		Example: `  export DATABASE_URL=sqlite:///testdata/sessions_db.sqlite3
+  djsession sessions ls --secret-key-file testdata/sessions_db_secret_key.txt
+  djsession sessions stats --secret-key-file key.txt --database-url postgres://app@db/app
+  djsession sessions clear-expired --dry-run --database-url mysql://app@db/app`,
+	}
+	cmd.AddCommand(
+		e.newLsCmd(),
+		e.newShowCmd(),
+		e.newDecodeCmd(),
+		e.newStatsCmd(),
+		e.newClearExpiredCmd(),
+		e.newRekeyCmd(),
+	)
+	return cmd
+}
+
+// dbFlags registers --database-url, --table and --class-name on cmd.
+func (e *sessionsEnv) dbFlags(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&e.dbURL, "database-url", "", "database holding the sessions (default $"+envDatabaseURL+")")
+	cmd.Flags().StringVar(&e.table, "table", defaultTable, "session table (db_table of a custom session model)")
+	e.classFlag(cmd)
+}
+
+func (e *sessionsEnv) classFlag(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&e.className, "class-name", "SessionStore", "__qualname__ of the session store class (sets the key salt)")
+}
+
+// sessionDB is a django_session table reached through database/sql with
+// plain SQL, in the way Django itself reads and writes it.
+type sessionDB struct {
+	db    *sql.DB
+	kind  dbKind
+	table string // quoted
+}
+
+var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$`)
+
+// open connects to the database named by --database-url or $DATABASE_URL.
+func (e *sessionsEnv) open(ctx context.Context) (*sessionDB, error) {
+	raw := e.dbURL
+	if raw == "" {
+		raw = e.a.getenv(envDatabaseURL)
+	}
+	t, err := parseDatabaseURL(raw)
+	if err != nil {
+		return nil, err
+	}
+	if !identRE.MatchString(e.table) {
+		return nil, usagef("bad --table %q: letters, digits and underscores, optionally schema.table", e.table)
+	}
+	if t.kind == kindSQLite && t.dsn != ":memory:" {
+		path := strings.TrimPrefix(t.dsn, "file:")
+		path = path[:strings.IndexByte(path, '?')]
+		if _, err := os.Stat(path); err != nil {
+			return nil, fmt.Errorf("sqlite database %s: %w", path, errors.Unwrap(err))
+		}
+	}
+	db, err := sql.Open(t.driver, t.dsn)
+	if err != nil {
+		return nil, fmt.Errorf("opening %s: %w", t.display, err)
+	}
+	if t.kind == kindSQLite {
+		db.SetMaxOpenConns(1)
+	}
+	if err := db.PingContext(ctx); err != nil {
+		db.Close()
+		return nil, fmt.Errorf("connecting to %s: %w", t.display, err)
+	}
+	s := &sessionDB{db: db, kind: t.kind}
+	var parts []string
+	for _, p := range strings.Split(e.table, ".") {
+		parts = append(parts, s.quote(p))
+	}
+	s.table = strings.Join(parts, ".")
+	return s, nil
+}
+
+func (s *sessionDB) Close() error { return s.db.Close() }
+
+func (s *sessionDB) quote(ident string) string {
+	if s.kind == kindMySQL {
+		return "`" + ident + "`"
+	}
+	return `"` + ident + `"`
+}
+
+// ph returns the n-th (1-based) placeholder.
+func (s *sessionDB) ph(n int) string {
+	if s.kind == kindPostgres {
+		return "$" + strconv.Itoa(n)
+	}
+	return "?"
+}
+
+// timeArg returns t as Django passes a datetime parameter with USE_TZ=True:
+// aware on PostgreSQL; on SQLite and MySQL naive UTC written as
+// str(datetime), "YYYY-MM-DD HH:MM:SS[.ffffff]", which SQLite compares as
+// text.
+func (s *sessionDB) timeArg(t time.Time) any {
+	t = t.UTC()
+	if s.kind == kindPostgres {
+		return t
+	}
+	return pyDatetimeString(t)
+}
+
+// pyDatetimeString is str(datetime) of a naive datetime: microseconds only
+// when non-zero.
+func pyDatetimeString(t time.Time) string {
+	b := t.AppendFormat(nil, "2006-01-02 15:04:05")
+	if us := t.Nanosecond() / 1000; us != 0 {
+		b = fmt.Appendf(b, ".%06d", us)
+	}
+	return string(b)
+}
+
+// parseExpire reads an expire_date column value: a time from drivers that
+// parse it, or the text Django wrote (naive UTC).
+func parseExpire(v any) (time.Time, error) {
+	switch v := v.(type) {
+	case time.Time:
+		return v.UTC(), nil
+	case []byte:
+		return parseExpireText(string(v))
+	case string:
+		return parseExpireText(v)
+	case nil:
+		return time.Time{}, errors.New("expire_date is NULL")
+	}
+	return time.Time{}, fmt.Errorf("expire_date of unexpected type %T", v)
+}
+
+func parseExpireText(s string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00"} {
+		if t, err := time.Parse(layout, s); err == nil {
+			return t.UTC(), nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("expire_date %q is not a datetime", s)
+}
+
+// sessionRow is one row of the session table.
+type sessionRow struct {
+	key    string
+	data   string
+	expire time.Time
+}
+
+// rowFilter selects rows in SQL. Rows always come in session_key order.
+type rowFilter struct {
+	active, expired bool
+	now             time.Time
+	keyPrefix       string
+	after           string // session_key > after
+	limit           int    // 0: no limit
+	key             string // exactly this key
+}
+
+// query builds the SELECT for f.
+func (s *sessionDB) query(f rowFilter, cols string) (string, []any) {
+	var where []string
+	var args []any
+	add := func(cond string, arg any) {
+		args = append(args, arg)
+		where = append(where, strings.ReplaceAll(cond, "?", s.ph(len(args))))
+	}
+	if f.active {
+		add("expire_date > ?", s.timeArg(f.now))
+	}
+	if f.expired {
+		add("expire_date <= ?", s.timeArg(f.now))
+	}
+	if f.keyPrefix != "" {
+		add("session_key LIKE ? ESCAPE '!'", likeEscape(f.keyPrefix)+"%")
+	}
+	if f.after != "" {
+		add("session_key > ?", f.after)
+	}
+	if f.key != "" {
+		add("session_key = ?", f.key)
+	}
+	q := "SELECT " + cols + " FROM " + s.table
+	if len(where) > 0 {
+		q += " WHERE " + strings.Join(where, " AND ")
+	}
+	q += " ORDER BY session_key"
+	if f.limit > 0 {
+		q += " LIMIT " + strconv.Itoa(f.limit)
+	}
+	return q, args
+}
+
+func likeEscape(s string) string {
+	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
+	return r.Replace(s)
+}
+
+// each streams the rows f selects to fn, one at a time (constant memory at
+// any table size). It stops at fn's first error.
+func (s *sessionDB) each(ctx context.Context, f rowFilter, fn func(sessionRow) error) error {
+	q, args := s.query(f, "session_key, session_data, expire_date")
+	rows, err := s.db.QueryContext(ctx, q, args...)
+	if err != nil {
+		return fmt.Errorf("reading sessions: %w", err)
+	}
+	defer rows.Close()
+	for rows.Next() {
+		var r sessionRow
+		var exp any
+		if err := rows.Scan(&r.key, &r.data, &exp); err != nil {
+			return fmt.Errorf("reading sessions: %w", err)
+		}
+		if r.expire, err = parseExpire(exp); err != nil {
+			return fmt.Errorf("session %s: %w", r.key, err)
+		}
+		if f.keyPrefix != "" && !strings.HasPrefix(r.key, f.keyPrefix) {
+			continue // LIKE is case-insensitive on SQLite and MySQL
+		}
+		if err := fn(r); err != nil {
+			return err
+		}
+	}
+	if err := rows.Err(); err != nil {
+		return fmt.Errorf("reading sessions: %w", err)
+	}
+	return nil
+}
+
+// count returns how many rows f selects (its limit and order ignored).
+func (s *sessionDB) count(ctx context.Context, f rowFilter) (int64, error) {
+	f.limit = 0
+	q, args := s.query(f, "COUNT(*)")
+	q = q[:strings.LastIndex(q, " ORDER BY")]
+	var n int64
+	if err := s.db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
+		return 0, fmt.Errorf("counting sessions: %w", err)
+	}
+	return n, nil
+}
+
+// isTerminal reports whether w is a terminal (for progress bars).
+func isTerminal(w io.Writer) bool {
+	f, ok := w.(*os.File)
+	if !ok {
+		return false
+	}
+	st, err := f.Stat()
+	return err == nil && st.Mode()&os.ModeCharDevice != 0
+}
+
+// progress draws a one-line progress bar on a terminal; it is silent
+// elsewhere.
+type progress struct {
+	w     io.Writer
+	on    bool
+	total int64
+	label string
+	last  time.Time
+}
+
+func newProgress(w io.Writer, label string, total int64) *progress {
+	return &progress{w: w, on: isTerminal(w) && total > 0, total: total, label: label}
+}
+
+func (p *progress) update(done int64) {
+	if !p.on {
+		return
+	}
+	if now := time.Now(); now.Sub(p.last) < 100*time.Millisecond && done < p.total {
+		return
+	} else {
+		p.last = now
+	}
+	const width = 30
+	frac := float64(done) / float64(p.total)
+	if frac > 1 {
+		frac = 1
+	}
+	n := int(frac * width)
+	fmt.Fprintf(p.w, "\r%s [%s%s] %3.0f%% %d/%d", p.label, strings.Repeat("=", n), strings.Repeat(" ", width-n), frac*100, done, p.total)
+}
+
+func (p *progress) finish() {
+	if p.on {
+		fmt.Fprintln(p.w)
+	}
+}

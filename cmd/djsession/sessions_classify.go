@@ -1,0 +1,295 @@
+package main
+
+import (
+	"bytes"
+	"compress/zlib"
+	"crypto/subtle"
+	"encoding/base64"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"io"
+	"strings"
+	"time"
+
+	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/signing"
+	"github.com/djsession/djsession/signing/pyjson"
+)
+
+// Row statuses shown by ls and counted by stats.
+const (
+	statusOK        = "ok"            // verified and decoded
+	statusBadSig    = "bad-signature" // well formed, signed with a key we do not have (or tampered)
+	statusCorrupt   = "corrupt"       // not session data, or verified but undecodable
+	statusUndecoded = "undecoded"     // verified, but in a serializer this build cannot read
+)
+
+// Formats and serializers.
+const (
+	formatCurrent = "current" // signing.dumps, Django 3.1+
+	formatLegacy  = "legacy"  // base64(sha1 hex ":" serialized), Django <= 3.0 or 3.1-3.2 with sha1
+	serJSON       = "json"
+	serPickle     = "pickle"
+)
+
+// cookieSalt is the salt of the signed_cookies engine.
+const cookieSalt = "django.contrib.sessions.backends.signed_cookies"
+
+// maxSessionInflate bounds what a compressed session may inflate to.
+const maxSessionInflate = signing.DefaultMaxDecompressedSize
+
+// verdict is what is known about one session_data value.
+type verdict struct {
+	status     string
+	format     string // formatCurrent or formatLegacy ("" when unknown)
+	serializer string // serJSON or serPickle ("" when unknown)
+	verified   bool
+	keyIndex   int       // which key verified: 0 SECRET_KEY, 1.. fallbacks
+	signedAt   time.Time // current format only
+	payload    []byte    // serialized bytes (after base64 and zlib)
+	data       *pyjson.Object
+	err        error
+}
+
+// userID returns _auth_user_id, or "".
+func (v *verdict) userID() string {
+	if v.data == nil {
+		return ""
+	}
+	u, ok := v.data.Get("_auth_user_id")
+	if !ok || u == nil {
+		return ""
+	}
+	if s, ok := u.(string); ok {
+		return s
+	}
+	b, err := pyjson.Marshal(u)
+	if err != nil {
+		return fmt.Sprint(u)
+	}
+	return string(b)
+}
+
+// classifier decodes session_data under one set of keys.
+type classifier struct {
+	signers []*signing.TimestampSigner // one per key: which key verified matters for rekey
+	legacy  []*signing.SaltedKey
+	cookie  *signing.TimestampSigner // nil unless decoding cookies
+}
+
+func newClassifier(key string, fallbacks []string, className string, cookies bool) (*classifier, error) {
+	if className == "" {
+		className = djangosession.DefaultClassName
+	}
+	c := &classifier{}
+	name := className[strings.LastIndexByte(className, '.')+1:]
+	for _, k := range append([]string{key}, fallbacks...) {
+		s, err := signing.NewTimestampSigner(&signing.Options{Key: k, Salt: djangosession.KeySalt(className)})
+		if err != nil {
+			return nil, err
+		}
+		c.signers = append(c.signers, s)
+		lk, err := signing.NewSaltedKey(signing.SHA1, "django.contrib.sessions"+name, k)
+		if err != nil {
+			return nil, err
+		}
+		c.legacy = append(c.legacy, lk)
+	}
+	if cookies {
+		s, err := signing.NewTimestampSigner(&signing.Options{Key: key, FallbackKeys: fallbacks, Salt: cookieSalt})
+		if err != nil {
+			return nil, err
+		}
+		c.cookie = s
+	}
+	return c, nil
+}
+
+// looksCurrent reports whether s has the shape payload:ts:sig.
+func looksCurrent(s string) bool { return strings.Count(s, ":") >= 2 }
+
+// classify verifies and decodes session_data.
+func (c *classifier) classify(s string) verdict {
+	if looksCurrent(s) {
+		return c.current(s, c.signers)
+	}
+	return c.legacyDecode(s)
+}
+
+func (c *classifier) current(s string, signers []*signing.TimestampSigner) verdict {
+	v := verdict{format: formatCurrent}
+	var lastErr error
+	for i, sg := range signers {
+		p, ts, err := sg.UnsignTime(s)
+		if err == nil {
+			v.verified, v.keyIndex, v.signedAt = true, i, ts
+			if v.payload, err = payloadBytes(p); err != nil {
+				v.status, v.err = statusCorrupt, err
+				return v
+			}
+			c.decodePayload(&v)
+			return v
+		}
+		lastErr = err
+		if !errors.Is(err, signing.ErrBadSignature) {
+			// a good signature over a bad timestamp
+			v.verified, v.keyIndex, v.status, v.err = true, i, statusCorrupt, err
+			return v
+		}
+	}
+	v.status, v.err = statusBadSig, lastErr
+	if !wellFormedCurrent(s) {
+		v.status = statusCorrupt
+	}
+	return v
+}
+
+// wellFormedCurrent reports whether s could be a signing.dumps value: a
+// decodable payload, a base62 timestamp and a base64 HMAC-SHA256 (43
+// characters).
+func wellFormedCurrent(s string) bool {
+	i := strings.LastIndexByte(s, ':')
+	j := strings.LastIndexByte(s[:max(i, 0)], ':')
+	if i < 0 || j < 0 || len(s)-i-1 != 43 {
+		return false
+	}
+	if _, err := signing.B64Decode(s[i+1:]); err != nil {
+		return false
+	}
+	if _, err := signing.B62Decode(s[j+1 : i]); err != nil {
+		return false
+	}
+	_, err := payloadBytes(s[:j])
+	return err == nil
+}
+
+func (c *classifier) legacyDecode(s string) verdict {
+	v := verdict{format: formatLegacy}
+	mac, ser, err := splitLegacy(s)
+	if err != nil {
+		v.format, v.status, v.err = "", statusCorrupt, err
+		return v
+	}
+	for i, k := range c.legacy {
+		var sum [20]byte
+		want := hex.EncodeToString(k.Sum(sum[:0], ser))
+		if subtle.ConstantTimeCompare([]byte(want), mac) == 1 {
+			v.verified, v.keyIndex, v.payload = true, i, ser
+			c.decodePayload(&v)
+			return v
+		}
+	}
+	v.status, v.err = statusBadSig, signing.ErrBadSignature
+	return v
+}
+
+// splitLegacy decodes base64(hexmac ":" serialized).
+func splitLegacy(s string) (mac, ser []byte, err error) {
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, nil, fmt.Errorf("%w: neither current nor legacy session data", signing.ErrMalformed)
+	}
+	i := bytes.IndexByte(raw, ':')
+	if i != 40 {
+		return nil, nil, fmt.Errorf("%w: neither current nor legacy session data", signing.ErrMalformed)
+	}
+	return raw[:i], raw[i+1:], nil
+}
+
+// decodePayload reads v.payload as JSON or pickle.
+func (c *classifier) decodePayload(v *verdict) {
+	p := v.payload
+	if len(p) > 0 && p[0] == 0x80 { // pickle PROTO opcode
+		v.serializer = serPickle
+		obj, err := decodePickle(p)
+		switch {
+		case errors.Is(err, errNoPickle):
+			v.status, v.err = statusUndecoded, err
+		case err != nil:
+			v.status, v.err = statusCorrupt, err
+		default:
+			v.status, v.data = statusOK, obj
+		}
+		return
+	}
+	v.serializer = serJSON
+	val, err := pyjson.Unmarshal(p)
+	if err != nil {
+		v.status, v.err = statusCorrupt, errors.Join(signing.ErrMalformed, err)
+		return
+	}
+	obj, ok := val.(*pyjson.Object)
+	if !ok {
+		v.status, v.err = statusCorrupt, djangosession.ErrNotDict
+		return
+	}
+	v.status, v.data = statusOK, obj
+}
+
+// errNoPickle is returned while this build has no pickle reader.
+var errNoPickle = errors.New("pickle-serialized session: this build cannot read pickle")
+
+// decodePickle reads a pickled session dict. It is replaced once the
+// djangosession/pickle package is available.
+var decodePickle = func([]byte) (*pyjson.Object, error) { return nil, errNoPickle }
+
+// unverifiedCurrent extracts the payload of payload:ts:sig without checking
+// the signature.
+func unverifiedCurrent(s string) ([]byte, error) {
+	i := strings.LastIndexByte(s, ':')
+	if i < 0 {
+		return nil, signing.ErrMalformed
+	}
+	j := strings.LastIndexByte(s[:i], ':')
+	if j < 0 {
+		return nil, signing.ErrMalformed
+	}
+	return payloadBytes(s[:j])
+}
+
+// payloadBytes undoes the base64 and, for a leading '.', the zlib layer of
+// a signing.dumps payload, bounding the inflated size.
+func payloadBytes(p string) ([]byte, error) {
+	compressed := strings.HasPrefix(p, ".")
+	p = strings.TrimPrefix(p, ".")
+	b, err := signing.B64Decode(p)
+	if err != nil {
+		return nil, fmt.Errorf("%w: base64: %v", signing.ErrMalformed, err)
+	}
+	if !compressed {
+		return b, nil
+	}
+	r, err := zlib.NewReader(bytes.NewReader(b))
+	if err != nil {
+		return nil, fmt.Errorf("%w: zlib: %v", signing.ErrMalformed, err)
+	}
+	defer r.Close()
+	var out bytes.Buffer
+	n, err := out.ReadFrom(io.LimitReader(r, maxSessionInflate+1))
+	if err != nil {
+		return nil, fmt.Errorf("%w: zlib: %v", signing.ErrMalformed, err)
+	}
+	if n > maxSessionInflate {
+		return nil, signing.ErrTooLarge
+	}
+	return out.Bytes(), nil
+}
+
+// unverified decodes s without checking any signature, for decode
+// --no-verify. The verdict is never marked verified.
+func (c *classifier) unverified(s string) verdict {
+	v := verdict{format: formatCurrent}
+	var err error
+	if looksCurrent(s) {
+		v.payload, err = unverifiedCurrent(s)
+	} else {
+		v.format = formatLegacy
+		_, v.payload, err = splitLegacy(s)
+	}
+	if err != nil {
+		return verdict{status: statusCorrupt, err: err}
+	}
+	c.decodePayload(&v)
+	return v
+}

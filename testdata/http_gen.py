@@ -80,6 +80,8 @@ def one():
             return FIXED_TIME
 
     smw.time = FakeTime
+    import django.http.response as httpresponse
+    httpresponse.time = FakeTime
     rel = "%d.%d" % django.VERSION[:2]
     res = {"django": django.get_version(), "session": [], "cookies": [], "csrf": [],
            "auth": []}
@@ -214,6 +216,113 @@ def one():
         res["csrf"].append({"secret": secret, "mask": mask, "token": token,
                             "unmasked": unmask_fn(token), "release": rel})
     csrf._get_new_csrf_string = orig
+
+    # --- CsrfViewMiddleware verdicts (4.0+ checks; 3.2 differs and is recorded too)
+    from django.test import RequestFactory
+    from django.middleware.csrf import CsrfViewMiddleware, get_token
+
+    class Probe(CsrfViewMiddleware):
+        def _reject(self, request, reason):
+            return "REJECT:" + reason
+
+    S = "abcdefghijABCDEFGHIJ0123456789zZ"
+    fixed["v"] = "M" * 32
+    csrf._get_new_csrf_string = lambda: fixed["v"]
+    T = mask_fn(S)
+    fixed["v"] = "q" * 32
+    T2 = mask_fn(S)
+    csrf._get_new_csrf_string = orig
+    W = "Z" * 64
+    trusted = {"CSRF_TRUSTED_ORIGINS": ["https://trusted.example", "https://*.example.com", "http://*.plain.org"]}
+    csrf_cases = [
+        ("get_no_cookie", "GET", False, None, {}, None, {}),
+        ("head_no_cookie", "HEAD", False, None, {}, None, {}),
+        ("post_no_cookie", "POST", False, None, {}, T, {}),
+        ("post_form_ok", "POST", False, S, {}, T, {}),
+        ("post_form_ok_other_mask", "POST", False, S, {}, T2, {}),
+        ("post_header_ok", "POST", False, S, {"X-CSRFToken": T}, None, {}),
+        ("post_header_unmasked_ok", "POST", False, S, {"X-CSRFToken": S}, None, {}),
+        ("post_masked_cookie_ok", "POST", False, T2, {}, T, {}),
+        ("post_cookie_short", "POST", False, "abc", {}, T, {}),
+        ("post_cookie_badchars", "POST", False, S[:31] + "-", {}, T, {}),
+        ("post_token_missing", "POST", False, S, {}, None, {}),
+        ("post_form_wrong", "POST", False, S, {}, W, {}),
+        ("post_form_badlen", "POST", False, S, {}, "abc", {}),
+        ("post_header_badlen", "POST", False, S, {"X-CSRFToken": "abc"}, None, {}),
+        ("post_header_badchars", "POST", False, S, {"X-CSRFToken": S[:31] + "!"}, None, {}),
+        ("post_header_wrong", "POST", False, S, {"X-CSRFToken": W}, None, {}),
+        ("post_empty_form_uses_header", "POST", False, S, {"X-CSRFToken": T}, "", {}),
+        ("put_header_ok", "PUT", False, S, {"X-CSRFToken": T}, None, {}),
+        ("put_form_ignored", "PUT", False, S, {}, T, {}),
+        ("delete_no_cookie", "DELETE", False, None, {"X-CSRFToken": T}, None, {}),
+        ("origin_same", "POST", False, S, {"Origin": "http://testserver"}, T, {}),
+        ("origin_wrong_scheme", "POST", False, S, {"Origin": "https://testserver"}, T, {}),
+        ("origin_evil", "POST", False, S, {"Origin": "https://evil.com"}, T, {}),
+        ("origin_null", "POST", False, S, {"Origin": "null"}, T, {}),
+        ("origin_trusted_exact", "POST", False, S, {"Origin": "https://trusted.example"}, T, trusted),
+        ("origin_trusted_wild", "POST", False, S, {"Origin": "https://a.b.example.com"}, T, trusted),
+        ("origin_trusted_wild_apex", "POST", False, S, {"Origin": "https://example.com"}, T, trusted),
+        ("origin_trusted_wild_scheme", "POST", False, S, {"Origin": "http://a.example.com"}, T, trusted),
+        ("origin_trusted_wild_http", "POST", False, S, {"Origin": "http://x.plain.org"}, T, trusted),
+        ("origin_disallowed_host", "POST", False, S, {"Origin": "http://testserver"}, T, {"ALLOWED_HOSTS": ["other.example"]}),
+        ("origin_allowed_host_dot", "POST", False, S, {"Origin": "http://testserver"}, T, {"ALLOWED_HOSTS": [".testserver"]}),
+        ("secure_origin_same", "POST", True, S, {"Origin": "https://testserver"}, T, {}),
+        ("secure_no_referer", "POST", True, S, {}, T, {}),
+        ("secure_referer_ok", "POST", True, S, {"Referer": "https://testserver/form/"}, T, {}),
+        ("secure_referer_insecure", "POST", True, S, {"Referer": "http://testserver/form/"}, T, {}),
+        ("secure_referer_malformed", "POST", True, S, {"Referer": "https://"}, T, {}),
+        ("secure_referer_noscheme", "POST", True, S, {"Referer": "//testserver/x"}, T, {}),
+        ("secure_referer_badipv6", "POST", True, S, {"Referer": "https://[::1/x"}, T, {}),
+        ("secure_referer_ipv4_bracket", "POST", True, S, {"Referer": "https://[1.2.3.4]/x"}, T, {}),
+        ("secure_referer_evil", "POST", True, S, {"Referer": "https://evil.com/a?b=c#d"}, T, {}),
+        ("secure_referer_evil_empty_query", "POST", True, S, {"Referer": "HTTPS://Evil.com/a?#"}, T, {}),
+        ("secure_referer_trusted_wild", "POST", True, S, {"Referer": "https://z.example.com/"}, T, trusted),
+        ("secure_referer_trusted_exact", "POST", True, S, {"Referer": "https://trusted.example/x"}, T, trusted),
+        ("secure_referer_cookie_domain", "POST", True, S, {"Referer": "https://a.testserver/"}, T, {"CSRF_COOKIE_DOMAIN": ".testserver"}),
+        ("secure_referer_cookie_domain_no", "POST", True, S, {"Referer": "https://a.other/"}, T, {"CSRF_COOKIE_DOMAIN": ".testserver"}),
+        ("secure_referer_ok_badtoken", "POST", True, S, {"Referer": "https://testserver/"}, W, {}),
+        ("proxy_ssl_no_referer", "POST", False, S, {"X-Forwarded-Proto": "https"}, T, {"SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"]}),
+        ("proxy_ssl_http", "POST", False, S, {"X-Forwarded-Proto": "http, https"}, T, {"SECURE_PROXY_SSL_HEADER": ["HTTP_X_FORWARDED_PROTO", "https"]}),
+    ]
+    rf = RequestFactory()
+    for name, method, secure, cookie, hdrs, form, over in csrf_cases:
+        over = dict(over)
+        if "SECURE_PROXY_SSL_HEADER" in over:
+            over["SECURE_PROXY_SSL_HEADER"] = tuple(over["SECURE_PROXY_SSL_HEADER"])
+        with override_settings(**over):
+            meta = {"HTTP_" + k.upper().replace("-", "_"): v for k, v in hdrs.items()}
+            data = "" if form is None else "csrfmiddlewaretoken=" + form
+            req = rf.generic(method, "/", data=data, content_type="application/x-www-form-urlencoded",
+                             secure=secure, **meta)
+            if cookie is not None:
+                req.COOKIES["csrftoken"] = cookie
+            mw = Probe(lambda r: HttpResponse())
+            mw.process_request(req)
+            try:
+                verdict = mw.process_view(req, lambda r: None, (), {})
+            except Exception as exc:  # 3.2 lets urlparse's ValueError escape (a 500)
+                verdict = "REJECT:EXCEPTION " + type(exc).__name__
+            res.setdefault("csrf_requests", []).append({
+                "name": name, "method": method, "secure": secure, "cookie": cookie,
+                "headers": hdrs, "form": form, "settings": over,
+                "reason": verdict[len("REJECT:"):] if isinstance(verdict, str) else None,
+                "release": rel})
+    # get_token on a response: the cookie Django sets.
+    for name, cookie in [("new", None), ("keep", S), ("unmask_old", T2)]:
+        req = rf.get("/")
+        if cookie is not None:
+            req.COOKIES["csrftoken"] = cookie
+        mw = CsrfViewMiddleware(lambda r: HttpResponse())
+        mw.process_request(req)
+        tok = get_token(req)
+        resp = mw.process_response(req, HttpResponse())
+        c = resp.cookies["csrftoken"]
+        secret = unmask_fn(tok)
+        res.setdefault("csrf_responses", []).append({
+            "name": name, "cookie": cookie, "token_unmasks_to_cookie": c.value == secret or unmask_fn(c.value) == secret if len(c.value) == 64 else c.value == secret,
+            "cookie_value_len": len(c.value),
+            "header": c.OutputString().replace(c.value, "<value>"), "vary": resp.get("Vary"),
+            "release": rel})
 
     # --- session auth hash ----------------------------------------------
     from django.contrib.auth.models import User

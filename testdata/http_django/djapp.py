@@ -1,0 +1,132 @@
+#!/usr/bin/python3
+"""A minimal Django site for djsession's live end-to-end tests.
+
+    DJ_SECRET=... DJ_DB=/path/db.sqlite3 [DJ_ENGINE=db|signed_cookies] \\
+        /usr/bin/python3 testdata/http_django/djapp.py serve
+
+migrates the SQLite database, creates the user alice (password "pw1",
+id 1) if missing, serves on a free loopback port with wsgiref, and prints
+"PORT <n>" on its first line of output. The Go tests share the database
+file and the cookie jar with it.
+
+Views (all answer JSON or text):
+  GET  /dj/token     get_token(): a masked CSRF token
+  POST /dj/login     username, password: authenticate() + login()
+  GET  /dj/whoami    {"user": username or null, "session": {...}}
+  POST /dj/set       k, v: request.session[k] = v
+  POST /dj/logout    logout()
+  POST /dj/password  new: set_password() + save(), without
+                     update_session_auth_hash, so every session is logged out
+"""
+import json
+import os
+import sys
+
+import django
+from django.conf import settings
+
+settings.configure(
+    DEBUG=False,
+    SECRET_KEY=os.environ["DJ_SECRET"],
+    ALLOWED_HOSTS=["*"],
+    ROOT_URLCONF=__name__,
+    USE_TZ=True,
+    TIME_ZONE="UTC",
+    INSTALLED_APPS=[
+        "django.contrib.contenttypes",
+        "django.contrib.auth",
+        "django.contrib.sessions",
+    ],
+    MIDDLEWARE=[
+        "django.contrib.sessions.middleware.SessionMiddleware",
+        "django.middleware.csrf.CsrfViewMiddleware",
+        "django.contrib.auth.middleware.AuthenticationMiddleware",
+    ],
+    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["DJ_DB"]}},
+    SESSION_ENGINE="django.contrib.sessions.backends." + os.environ.get("DJ_ENGINE", "db"),
+    # The hasher does not matter here (only the session auth hash of the
+    # stored string does) and PBKDF2 would make each login slow.
+    PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
+    DEFAULT_AUTO_FIELD="django.db.models.AutoField",
+    LOGGING_CONFIG=None,
+)
+django.setup()
+
+from django.contrib import auth  # noqa: E402
+from django.http import HttpResponse, JsonResponse  # noqa: E402
+from django.middleware.csrf import get_token  # noqa: E402
+from django.urls import path  # noqa: E402
+
+
+def token(request):
+    return HttpResponse(get_token(request), content_type="text/plain")
+
+
+def login(request):
+    user = auth.authenticate(request, username=request.POST["username"],
+                             password=request.POST["password"])
+    if user is None:
+        return HttpResponse("bad credentials", status=401)
+    auth.login(request, user)
+    return HttpResponse("ok")
+
+
+def whoami(request):
+    u = request.user
+    data = {k: v for k, v in request.session.items()}
+    return JsonResponse({"user": u.username if u.is_authenticated else None,
+                         "session": data})
+
+
+def set_value(request):
+    request.session[request.POST["k"]] = request.POST["v"]
+    return HttpResponse("ok")
+
+
+def logout(request):
+    auth.logout(request)
+    return HttpResponse("ok")
+
+
+def password(request):
+    if not request.user.is_authenticated:
+        return HttpResponse("anonymous", status=403)
+    request.user.set_password(request.POST["new"])
+    request.user.save()
+    return HttpResponse("ok")
+
+
+urlpatterns = [
+    path("dj/token", token),
+    path("dj/login", login),
+    path("dj/whoami", whoami),
+    path("dj/set", set_value),
+    path("dj/logout", logout),
+    path("dj/password", password),
+]
+
+
+def serve():
+    from wsgiref.simple_server import WSGIRequestHandler, make_server
+    from django.contrib.auth.models import User
+    from django.core.management import call_command
+    from django.core.wsgi import get_wsgi_application
+
+    call_command("migrate", verbosity=0, interactive=False)
+    if not User.objects.filter(username="alice").exists():
+        User.objects.create_user("alice", password="pw1")
+
+    class Quiet(WSGIRequestHandler):
+        def log_message(self, *args):
+            pass
+
+    httpd = make_server("127.0.0.1", 0, get_wsgi_application(), handler_class=Quiet)
+    print("PORT", httpd.server_port, flush=True)
+    httpd.serve_forever()
+
+
+if __name__ == "__main__":
+    if sys.argv[1:] == ["serve"]:
+        serve()
+    else:
+        sys.exit(__doc__)

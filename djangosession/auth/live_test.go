@@ -273,4 +273,3 @@ func TestLiveSharedLogin(t *testing.T) {
 		})
 	}
 }
-

@@ -190,10 +190,13 @@ func FromRequest(r *http.Request) (*Middleware, bool) {
 // to the session after that are not saved.
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		st := &state{m: m}
+		// One allocation holds the writer and the request's session state.
+		rw := &responseWriter{ResponseWriter: w}
+		st := &rw.state
+		st.m = m
 		st.cookie, st.hasCookie = CookieValue(r.Header, m.name)
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, st))
-		rw := &responseWriter{ResponseWriter: w, st: st, r: r}
+		rw.st, rw.r = st, r
 		next.ServeHTTP(rw, r)
 		if !rw.committed && !rw.hijacked {
 			rw.WriteHeader(http.StatusOK)

@@ -13,7 +13,8 @@ import (
 // through after the commit.
 type responseWriter struct {
 	http.ResponseWriter
-	st        *state
+	state     state
+	st        *state // &state
 	r         *http.Request
 	committed bool
 	hijacked  bool

@@ -192,6 +192,10 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// One allocation holds the writer and the request's session state.
 		rw := &responseWriter{ResponseWriter: w}
+		if len(w.Header()) > 0 {
+			// Headers set by outer handlers survive an error response.
+			rw.outer = w.Header().Clone()
+		}
 		st := &rw.state
 		st.m = m
 		st.cookie, st.hasCookie = CookieValue(r.Header, m.name)

@@ -98,7 +98,11 @@ func TestVanished(t *testing.T) {
 	req := httptest.NewRequest("POST", "/", nil)
 	req.Header.Set("Cookie", "sessionid="+existingKey)
 	rec := httptest.NewRecorder()
+	rec.Header().Set("X-Outer", "kept") // set by an outer handler before ours
 	h.ServeHTTP(rec, req)
+	if rec.Header().Get("X-Outer") != "kept" {
+		t.Error("outer handler's header lost")
+	}
 	if rec.Code != http.StatusBadRequest {
 		t.Fatalf("status %d, want 400", rec.Code)
 	}

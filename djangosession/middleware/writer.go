@@ -14,7 +14,8 @@ import (
 type responseWriter struct {
 	http.ResponseWriter
 	state     state
-	st        *state // &state
+	st        *state      // &state
+	outer     http.Header // headers present before the middleware ran
 	r         *http.Request
 	committed bool
 	hijacked  bool
@@ -41,9 +42,13 @@ func (w *responseWriter) WriteHeader(code int) {
 	w.committed = true
 	if err := w.st.commit(w.r.Context(), w.Header(), code); err != nil {
 		w.err = err
+		// Django replaces the response: drop what the handler set.
 		h := w.Header()
 		for k := range h {
 			delete(h, k)
+		}
+		for k, v := range w.outer {
+			h[k] = v
 		}
 		w.st.m.errh(w.ResponseWriter, w.r, err)
 		return

@@ -1,0 +1,236 @@
+package hashers
+
+import (
+	"crypto/md5"
+	"crypto/sha256"
+	"crypto/sha512"
+	"strconv"
+	"strings"
+)
+
+// md5crypt ("$1$", Poul-Henning Kamp's) and SHA-crypt ("$5$", "$6$",
+// Ulrich Drepper's specification), as libxcrypt computes them for Python's
+// crypt module.
+
+// cryptB64 appends n characters of w, least significant 6 bits first.
+func cryptB64(dst []byte, w uint32, n int) []byte {
+	for ; n > 0; n-- {
+		dst = append(dst, cryptAlphabet[w&0x3f])
+		w >>= 6
+	}
+	return dst
+}
+
+// cryptSalt returns the salt of a setting after its prefix: up to the next
+// "$", at most max characters.
+func cryptSalt(rest string, max int) string {
+	if i := strings.IndexByte(rest, '$'); i >= 0 {
+		rest = rest[:i]
+	}
+	if len(rest) > max {
+		rest = rest[:max]
+	}
+	return rest
+}
+
+func md5Crypt(pw []byte, setting string) string {
+	salt := []byte(cryptSalt(strings.TrimPrefix(setting, "$1$"), 8))
+	alt := md5.New()
+	alt.Write(pw)
+	alt.Write(salt)
+	alt.Write(pw)
+	altSum := alt.Sum(nil)
+
+	h := md5.New()
+	h.Write(pw)
+	h.Write([]byte("$1$"))
+	h.Write(salt)
+	for n := len(pw); n > 0; n -= 16 {
+		h.Write(altSum[:min(n, 16)])
+	}
+	for n := len(pw); n != 0; n >>= 1 {
+		if n&1 != 0 {
+			h.Write([]byte{0})
+		} else {
+			h.Write(pw[:1])
+		}
+	}
+	f := h.Sum(nil)
+	for i := 0; i < 1000; i++ {
+		c := md5.New()
+		if i&1 != 0 {
+			c.Write(pw)
+		} else {
+			c.Write(f)
+		}
+		if i%3 != 0 {
+			c.Write(salt)
+		}
+		if i%7 != 0 {
+			c.Write(pw)
+		}
+		if i&1 != 0 {
+			c.Write(f)
+		} else {
+			c.Write(pw)
+		}
+		f = c.Sum(f[:0])
+	}
+	out := append([]byte("$1$"), salt...)
+	out = append(out, '$')
+	for _, g := range [5][3]int{{0, 6, 12}, {1, 7, 13}, {2, 8, 14}, {3, 9, 15}, {4, 10, 5}} {
+		out = cryptB64(out, uint32(f[g[0]])<<16|uint32(f[g[1]])<<8|uint32(f[g[2]]), 4)
+	}
+	out = cryptB64(out, uint32(f[11]), 2)
+	return string(out)
+}
+
+// shaCryptSetting is a parsed "$5$[rounds=N$]salt" or "$6$…".
+type shaCryptSetting struct {
+	is512  bool
+	rounds int
+	custom bool // "rounds=" given: written back into the output
+	salt   string
+}
+
+const (
+	shaCryptDefaultRounds = 5000
+	shaCryptMinRounds     = 1000
+	shaCryptMaxRounds     = 999_999_999
+)
+
+// parseSHACryptSetting parses the setting as libxcrypt does; false where
+// libxcrypt fails (a "rounds=" value that is not a canonical decimal in
+// [1000, 999999999]).
+func parseSHACryptSetting(setting string) (shaCryptSetting, bool) {
+	var s shaCryptSetting
+	var rest string
+	switch {
+	case strings.HasPrefix(setting, "$5$"):
+		rest = setting[3:]
+	case strings.HasPrefix(setting, "$6$"):
+		s.is512, rest = true, setting[3:]
+	default:
+		return s, false
+	}
+	s.rounds = shaCryptDefaultRounds
+	if after, ok := strings.CutPrefix(rest, "rounds="); ok {
+		num, tail, ok := strings.Cut(after, "$")
+		n, okN := parseDecimal(num)
+		if !ok || !okN || n < shaCryptMinRounds || n > shaCryptMaxRounds {
+			return s, false
+		}
+		s.rounds, s.custom, rest = n, true, tail
+	}
+	s.salt = cryptSalt(rest, 16)
+	return s, true
+}
+
+func shaCrypt(pw []byte, s shaCryptSetting) string {
+	newHash, size := sha256.New, sha256.Size
+	if s.is512 {
+		newHash, size = sha512.New, sha512.Size
+	}
+	salt := []byte(s.salt)
+	h := newHash()
+	h.Write(pw)
+	h.Write(salt)
+	h.Write(pw)
+	b := h.Sum(nil)
+
+	h.Reset()
+	h.Write(pw)
+	h.Write(salt)
+	n := len(pw)
+	for ; n > size; n -= size {
+		h.Write(b)
+	}
+	h.Write(b[:n])
+	for n = len(pw); n > 0; n >>= 1 {
+		if n&1 != 0 {
+			h.Write(b)
+		} else {
+			h.Write(pw)
+		}
+	}
+	a := h.Sum(nil)
+
+	h.Reset()
+	for i := 0; i < len(pw); i++ {
+		h.Write(pw)
+	}
+	p := repeatTo(h.Sum(nil), len(pw))
+
+	h.Reset()
+	for i := 0; i < 16+int(a[0]); i++ {
+		h.Write(salt)
+	}
+	ss := repeatTo(h.Sum(nil), len(salt))
+
+	c := a
+	for i := 0; i < s.rounds; i++ {
+		h.Reset()
+		if i&1 != 0 {
+			h.Write(p)
+		} else {
+			h.Write(c)
+		}
+		if i%3 != 0 {
+			h.Write(ss)
+		}
+		if i%7 != 0 {
+			h.Write(p)
+		}
+		if i&1 != 0 {
+			h.Write(c)
+		} else {
+			h.Write(p)
+		}
+		c = h.Sum(c[:0])
+	}
+
+	out := []byte("$5$")
+	if s.is512 {
+		out = []byte("$6$")
+	}
+	if s.custom {
+		out = append(out, "rounds="+strconv.Itoa(s.rounds)+"$"...)
+	}
+	out = append(out, salt...)
+	out = append(out, '$')
+	return string(shaCryptEncode(out, c, s.is512))
+}
+
+func repeatTo(sum []byte, n int) []byte {
+	out := make([]byte, n)
+	for i := 0; i < n; i += len(sum) {
+		copy(out[i:], sum)
+	}
+	return out
+}
+
+func shaCryptEncode(out, c []byte, is512 bool) []byte {
+	put := func(i, j, k int) {
+		out = cryptB64(out, uint32(c[i])<<16|uint32(c[j])<<8|uint32(c[k]), 4)
+	}
+	if !is512 {
+		for _, g := range [10][3]int{{0, 10, 20}, {21, 1, 11}, {12, 22, 2}, {3, 13, 23}, {24, 4, 14},
+			{15, 25, 5}, {6, 16, 26}, {27, 7, 17}, {18, 28, 8}, {9, 19, 29}} {
+			put(g[0], g[1], g[2])
+		}
+		return cryptB64(out, uint32(c[31])<<8|uint32(c[30]), 3)
+	}
+	for i := 0; i < 21; i++ {
+		// (0,21,42), (22,43,1), (44,2,23), (3,24,45), …: each triple starts
+		// one position further along a rotation of the three thirds.
+		a, b, d := i, i+21, i+42
+		switch i % 3 {
+		case 1:
+			a, b, d = i+21, i+42, i
+		case 2:
+			a, b, d = i+42, i, i+21
+		}
+		put(a, b, d)
+	}
+	return cryptB64(out, uint32(c[63]), 2)
+}

@@ -126,7 +126,7 @@ func blake2bLong(out, in []byte) {
 }
 
 type argon2Instance struct {
-	B                                                   []argon2Block
+	B                                                    []argon2Block
 	typ, version, passes, memory, lanes, laneLen, segLen uint32
 }
 

@@ -2,7 +2,9 @@
 """Read sessions back with real Django, for the Go tests of `djsession
 sessions` (rekey, and the server tests).
 
-Usage: sessions_db_django_read.py SQLITE_PATH SECRET_KEY_FILE [TABLE]
+Usage: sessions_db_django_read.py DATABASE SECRET_KEY_FILE [TABLE]
+DATABASE is a SQLite path, or a JSON object for settings.DATABASES["default"]
+(PostgreSQL, MySQL/MariaDB).
 stdin:  JSON lines {"key": ..., "serializer": "json"|"pickle"}
 stdout: JSON lines {"key", "django", "data" (the decoded dict, or null when
         the row is missing or this release cannot use the serializer),
@@ -20,7 +22,11 @@ import sys
 import django
 from django.conf import settings
 
-db_path, key_file = sys.argv[1], sys.argv[2]
+db_arg, key_file = sys.argv[1], sys.argv[2]
+if db_arg.startswith("{"):
+    database = json.loads(db_arg)
+else:
+    database = {"ENGINE": "django.db.backends.sqlite3", "NAME": db_arg}
 table = sys.argv[3] if len(sys.argv) > 3 else "django_session"
 with open(key_file) as f:
     key = f.read().rstrip("\r\n")
@@ -29,7 +35,7 @@ settings.configure(
     SECRET_KEY=key,
     USE_TZ=True,
     INSTALLED_APPS=["django.contrib.sessions"],
-    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": db_path}},
+    DATABASES={"default": database},
 )
 django.setup()
 
@@ -55,7 +61,7 @@ for line in sys.stdin:
     req = json.loads(line)
     out = {"key": req["key"], "django": django.get_version(), "data": None, "corrupted": False, "skipped": None}
     with connection.cursor() as c:
-        c.execute('SELECT session_data FROM "%s" WHERE session_key = %%s' % table, [req["key"]])
+        c.execute("SELECT session_data FROM %s WHERE session_key = %%s" % connection.ops.quote_name(table), [req["key"]])
         row = c.fetchone()
     if row is None:
         out["skipped"] = "missing"

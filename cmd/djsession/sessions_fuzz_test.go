@@ -1,0 +1,66 @@
+package main
+
+import (
+	"encoding/json"
+	"os"
+	"strings"
+	"testing"
+)
+
+// FuzzClassify feeds arbitrary session_data to the decoder ls, show, stats
+// and decode use: it must never panic, and whatever it says must be
+// consistent (a verdict without verification carries no data).
+func FuzzClassify(f *testing.F) {
+	b, err := os.ReadFile("../../testdata/sessions_db_expect.json")
+	if err != nil {
+		f.Fatal(err)
+	}
+	var fx fixture
+	if err := json.Unmarshal(b, &fx); err != nil {
+		f.Fatal(err)
+	}
+	for _, r := range fx.Rows {
+		f.Add(r.SessionData)
+	}
+	f.Add(fx.SignedCookie.Value)
+	key := strings.TrimSpace(string(mustRead(f, fixtureKeyFile)))
+	cl, err := newClassifier(key, []string{fx.OtherKey}, "", true)
+	if err != nil {
+		f.Fatal(err)
+	}
+	rs, err := newResigner([]string{key, fx.OtherKey}, newTestKey, "")
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, s string) {
+		v := cl.classify(s)
+		if !v.verified && v.data != nil {
+			t.Fatalf("%q: data without verification", s)
+		}
+		if v.status == statusOK && v.data == nil {
+			t.Fatalf("%q: ok without data", s)
+		}
+		u := cl.unverified(s)
+		if u.verified {
+			t.Fatalf("%q: unverified decode claims verification", s)
+		}
+		out, outcome, err := rs.resign(s)
+		if err == nil && outcome == resignDone && !v.verified {
+			t.Fatalf("%q: re-signed data no old key verifies", s)
+		}
+		if err == nil && outcome == resignDone {
+			if again, o2, err := rs.resign(out); err != nil || o2 != resignAlready || again != out {
+				t.Fatalf("%q: re-signing is not idempotent", s)
+			}
+		}
+	})
+}
+
+func mustRead(t testing.TB, path string) []byte {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return b
+}

@@ -26,7 +26,7 @@ const liveSecret = "django-insecure-live-e2e-secret-key-0123456789"
 
 // startDjango runs testdata/http_django/djapp.py under d on a free loopback
 // port and returns its base URL.
-func startDjango(t *testing.T, d testenv.Django, dbPath string) string {
+func startDjango(t *testing.T, d testenv.Django, dbPath string, csrfSessions bool) string {
 	t.Helper()
 	script, err := filepath.Abs("../../testdata/http_django/djapp.py")
 	if err != nil {
@@ -34,6 +34,9 @@ func startDjango(t *testing.T, d testenv.Django, dbPath string) string {
 	}
 	cmd := exec.Command(d.Python, script, "serve")
 	cmd.Env = append(append([]string{}, d.Env...), "DJ_SECRET="+liveSecret, "DJ_DB="+dbPath, "DJ_ENGINE=db")
+	if csrfSessions {
+		cmd.Env = append(cmd.Env, "DJ_CSRF_SESSIONS=1")
+	}
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
@@ -71,7 +74,7 @@ func startDjango(t *testing.T, d testenv.Django, dbPath string) string {
 
 // goService is the Go side: the session middleware on the same database,
 // CSRF and auth, serving /go/ routes.
-func goService(t *testing.T, d testenv.Django, db *sql.DB) http.Handler {
+func goService(t *testing.T, d testenv.Django, db *sql.DB, csrfSessions bool) http.Handler {
 	t.Helper()
 	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: liveSecret, RejectLegacy: d.Version != "3.2"})
 	if err != nil {
@@ -83,7 +86,9 @@ func goService(t *testing.T, d testenv.Django, db *sql.DB) http.Handler {
 	if err != nil {
 		t.Fatal(err)
 	}
-	prot, err := csrf.New(nil)
+	// Django 4.0 and older keep a masked token where 4.1+ keep the secret,
+	// and with CSRF_USE_SESSIONS they only match a masked one.
+	prot, err := csrf.New(&csrf.Config{UseSessions: csrfSessions, CookieMasked: d.Version == "3.2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -156,15 +161,27 @@ type whoami struct {
 // side on one SQLite database and one cookie jar, for every Django release.
 func TestLiveSharedLogin(t *testing.T) {
 	for _, d := range testenv.Djangos(t) {
-		t.Run(d.Version, func(t *testing.T) {
+		for _, csrfSessions := range []bool{false, true} {
+			name := d.Version + "/csrf=cookie"
+			if csrfSessions {
+				name = d.Version + "/csrf=session"
+			}
+			t.Run(name, func(t *testing.T) { liveSharedLogin(t, d, csrfSessions) })
+		}
+	}
+}
+
+func liveSharedLogin(t *testing.T, d testenv.Django, csrfSessions bool) {
+	{
+		{
 			dbPath := filepath.Join(t.TempDir(), "db.sqlite3")
-			dj := startDjango(t, d, dbPath)
+			dj := startDjango(t, d, dbPath, csrfSessions)
 			db, err := sql.Open("sqlite", dbPath+"?_pragma=busy_timeout(5000)")
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			gs := httptest.NewServer(goService(t, d, db))
+			gs := httptest.NewServer(goService(t, d, db, csrfSessions))
 			defer gs.Close()
 			jar, _ := cookiejar.New(nil)
 			c := &http.Client{Jar: jar}
@@ -270,6 +287,6 @@ func TestLiveSharedLogin(t *testing.T) {
 				t.Fatalf("pre-login token still accepted: %d", code)
 			}
 			t.Logf("Django %s: login, session writes, CSRF tokens, logout and password change shared (last_login %s)", d.Version, lastLogin.String)
-		})
+		}
 	}
 }

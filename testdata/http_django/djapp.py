@@ -1,7 +1,7 @@
 #!/usr/bin/python3
 """A minimal Django site for djsession's live end-to-end tests.
 
-    DJ_SECRET=... DJ_DB=/path/db.sqlite3 [DJ_ENGINE=db|signed_cookies] \\
+    DJ_SECRET=... DJ_DB=/path/db.sqlite3 [DJ_ENGINE=db|signed_cookies] [DJ_CSRF_SESSIONS=1] \\
         /usr/bin/python3 testdata/http_django/djapp.py serve
 
 migrates the SQLite database, creates the user alice (password "pw1",
@@ -44,6 +44,7 @@ settings.configure(
     ],
     DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["DJ_DB"]}},
     SESSION_ENGINE="django.contrib.sessions.backends." + os.environ.get("DJ_ENGINE", "db"),
+    CSRF_USE_SESSIONS=os.environ.get("DJ_CSRF_SESSIONS") == "1",
     # The hasher does not matter here (only the session auth hash of the
     # stored string does) and PBKDF2 would make each login slow.
     PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],

@@ -39,8 +39,10 @@ type CodecOptions struct {
 	// and 3.1-3.2 with DEFAULT_HASHING_ALGORITHM = 'sha1'. Django 4.0 and
 	// later cannot read it.
 	WriteLegacy bool
-	// RejectLegacy treats data in the pre-3.1 format as corrupt, as Django
-	// 4.0 and later do. By default it is read, as Django 3.1-3.2 did.
+	// RejectLegacy treats data in the pre-3.1 format, and current-format
+	// data signed with SHA-1 (as Django 3.1.0 wrote it with
+	// DEFAULT_HASHING_ALGORITHM = 'sha1'), as corrupt, as Django 4.0 and
+	// later do. By default both are read, as Django 3.1-3.2 did.
 	RejectLegacy bool
 	// MaxDecompressedSize bounds compressed session data once inflated;
 	// signing.DefaultMaxDecompressedSize when zero.
@@ -76,6 +78,7 @@ func NewCodec(o *CodecOptions) (*Codec, error) {
 		Key:                 o.SecretKey,
 		FallbackKeys:        o.FallbackKeys,
 		Salt:                KeySalt(class),
+		LegacySHA1:          !o.RejectLegacy, // 3.1-3.2's Signer also accepts SHA-1
 		Serializer:          ser,
 		MaxDecompressedSize: o.MaxDecompressedSize,
 		Now:                 o.Now,

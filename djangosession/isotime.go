@@ -159,7 +159,9 @@ func ParseISOTime(s string, loc *time.Location) (time.Time, error) {
 			return bad()
 		}
 	}
-	if mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 {
+	// Python: years 1-9999; an offset strictly within a day.
+	if y < 1 || mo < 1 || mo > 12 || d < 1 || d > 31 || h > 23 || mi > 59 || sec > 59 ||
+		offset >= 86400 || offset <= -86400 {
 		return bad()
 	}
 	zone := loc

@@ -54,11 +54,13 @@ func (e *Engine) New() *Session {
 // available from LoadError. Only storage failures are returned as errors.
 func (e *Engine) Open(ctx context.Context, key string) (*Session, error) {
 	s := e.New()
-	_, keyless := e.store.(KeylessStore)
-	if keyless {
-		if key == "" {
-			return s, nil
-		}
+	if !ValidKey(key) {
+		// Django's key setter drops such a key before anything is loaded,
+		// for every engine: signed_cookies too, so a short cookie is no
+		// cookie (not a bad one to replace).
+		return s, nil
+	}
+	if _, keyless := e.store.(KeylessStore); keyless {
 		data, err := e.store.Load(ctx, key)
 		switch {
 		case err == nil:
@@ -72,14 +74,12 @@ func (e *Engine) Open(ctx context.Context, key string) (*Session, error) {
 		}
 		return s, nil
 	}
-	if !ValidKey(key) {
-		return s, nil
-	}
 	data, err := e.store.Load(ctx, key)
 	switch {
 	case err == nil:
 		s.key, s.data = key, data
-	case errors.Is(err, ErrNotFound):
+	case errors.Is(err, ErrNotFound), errors.Is(err, ErrInvalidKey):
+		// The file engine resets a key it cannot hold, as a missing one.
 	case errors.Is(err, ErrCorrupt):
 		s.key, s.loadErr = key, err
 	default:
@@ -240,30 +240,65 @@ func (s *Session) SetExpiryAt(t time.Time) {
 }
 
 // SetExpiryIn sets the expiry to now plus d, as set_expiry(timedelta).
-func (s *Session) SetExpiryIn(d time.Duration) { s.SetExpiryAt(s.now().Add(d)) }
+// With NaiveTime the sum is taken on the wall clock of Location, as Python
+// adds a timedelta to a naive datetime: a day later is the same wall time
+// the next day, even across a DST change.
+func (s *Session) SetExpiryIn(d time.Duration) {
+	t := s.now().Add(d)
+	if s.engine.cfg.Release.before(Django41) {
+		s.Set(ExpiryKey, s.instant(t))
+		return
+	}
+	s.Set(ExpiryKey, FormatISOTime(t, !s.engine.cfg.NaiveTime))
+}
 
 // ClearExpiry returns to the global policy, as set_expiry(None).
 func (s *Session) ClearExpiry() { s.Delete(ExpiryKey) }
 
+// now returns timezone.now() in the arithmetic Django does with it: the UTC
+// instant with USE_TZ; without, the naive wall-clock reading in TIME_ZONE,
+// carried as a UTC time (see wallClock).
 func (s *Session) now() time.Time {
 	t := s.engine.cfg.now()
 	if s.engine.cfg.NaiveTime {
-		return t.In(s.engine.cfg.location())
+		return wallClock(t.In(s.engine.cfg.location()))
 	}
 	return t.UTC()
 }
 
+// wallClock returns t's wall-clock reading in its own location as a UTC
+// time. Python adds and subtracts naive datetimes (USE_TZ = False) on the
+// wall clock, blind to DST changes; Session computes naive expiry on such
+// readings so that it agrees with Django to the second.
+func wallClock(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+}
+
+// instant turns a time of now()'s arithmetic back into an instant: with
+// NaiveTime, the wall-clock reading is placed in Location (a reading in a
+// spring-forward gap names no instant; time.Date shifts it by the size of
+// the gap).
+func (s *Session) instant(t time.Time) time.Time {
+	if !s.engine.cfg.NaiveTime {
+		return t
+	}
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), s.engine.cfg.location())
+}
+
 // ExpiryAge returns the number of seconds until the session expires, as
 // get_expiry_age(): SESSION_COOKIE_AGE when no expiry is set (or 0), the
-// stored number of seconds unchanged, or the whole seconds from now to an
-// absolute expiry (negative once past).
+// stored number of seconds unchanged (a float one truncated to whole
+// seconds, as Django truncates it for the cookie's max-age), or the whole
+// seconds from now to an absolute expiry (negative once past).
 func (s *Session) ExpiryAge() int64 {
+	s.accessed = true
 	return s.expiryAgeAt(s.now(), s.rawExpiry())
 }
 
 // ExpiryDate returns when the session expires, as get_expiry_date().
 func (s *Session) ExpiryDate() time.Time {
-	return s.expiryDateAt(s.now(), s.rawExpiry())
+	s.accessed = true
+	return s.instant(s.expiryDateAt(s.now(), s.rawExpiry()))
 }
 
 // ExpireAtBrowserClose reports whether the cookie should be a browser
@@ -282,18 +317,19 @@ func (s *Session) rawExpiry() any {
 	return v
 }
 
-// expiry returns the Expiry a store needs for a save at now.
+// expiry returns the Expiry a store needs for a save at now (a time of
+// now()'s arithmetic).
 func (s *Session) expiry(now time.Time) Expiry {
 	raw := s.rawExpiry()
-	return Expiry{Date: s.expiryDateAt(now, raw), Age: s.expiryAgeAt(now, raw)}
+	return Expiry{Date: s.instant(s.expiryDateAt(now, raw)), Age: s.expiryAgeAt(now, raw)}
 }
 
 func (s *Session) expiryAgeAt(now time.Time, v any) int64 {
 	if t, ok := s.absolute(v); ok {
 		return floorSeconds(t.Sub(now))
 	}
-	if n, ok := number(v); ok && n != 0 {
-		return n
+	if _, age, ok := relative(v); ok {
+		return age
 	}
 	return s.engine.cfg.cookieAge()
 }
@@ -302,19 +338,30 @@ func (s *Session) expiryDateAt(now time.Time, v any) time.Time {
 	if t, ok := s.absolute(v); ok {
 		return t
 	}
-	if n, ok := number(v); ok && n != 0 {
-		return now.Add(time.Duration(n) * time.Second)
+	if d, _, ok := relative(v); ok {
+		return now.Add(d)
 	}
 	return now.Add(time.Duration(s.engine.cfg.cookieAge()) * time.Second)
 }
 
-// absolute returns the instant of an absolute expiry (ISO string or time).
+// absolute returns the instant of an absolute expiry (ISO string or time)
+// in now()'s arithmetic: with NaiveTime, its wall-clock reading.
 func (s *Session) absolute(v any) (time.Time, bool) {
+	naive, loc := s.engine.cfg.NaiveTime, s.engine.cfg.location()
 	switch v := v.(type) {
 	case time.Time:
+		if naive {
+			return wallClock(v.In(loc)), true
+		}
 		return v, true
 	case string:
-		t, err := ParseISOTime(v, s.engine.cfg.location())
+		if naive {
+			// Read the naive string as the wall-clock reading it is, even
+			// one a DST change makes ambiguous or skips.
+			t, err := ParseISOTime(v, time.UTC)
+			return wallClock(t), err == nil
+		}
+		t, err := ParseISOTime(v, loc)
 		return t, err == nil
 	}
 	return time.Time{}, false
@@ -329,8 +376,39 @@ func floorSeconds(d time.Duration) int64 {
 	return sec
 }
 
-// number returns an integer expiry in seconds (floats are truncated, as
-// the cache timeout Django passes on is).
+// relative returns a relative expiry, a number Python finds truthy (a
+// non-zero int or float, or True): the timedelta(seconds=v) Django adds to
+// now (microsecond resolution, rounded half to even as Python does) and the
+// age get_expiry_age returns, in whole seconds truncated toward zero.
+// NaN, the infinities and integers beyond int64, on which Django's
+// arithmetic raises, are not relative expiries.
+func relative(v any) (time.Duration, int64, bool) {
+	switch v := v.(type) {
+	case int64:
+		if v != 0 {
+			return time.Duration(v) * time.Second, v, true
+		}
+	case int:
+		if v != 0 {
+			return time.Duration(v) * time.Second, int64(v), true
+		}
+	case float64:
+		if v != 0 && !math.IsNaN(v) && !math.IsInf(v, 0) {
+			return time.Duration(math.RoundToEven(v*1e6)) * time.Microsecond, int64(v), true
+		}
+	case *big.Int:
+		if v.IsInt64() && v.Sign() != 0 {
+			return time.Duration(v.Int64()) * time.Second, v.Int64(), true
+		}
+	case bool:
+		if v {
+			return time.Second, 1, true
+		}
+	}
+	return 0, 0, false
+}
+
+// number returns an integer expiry in seconds (floats are truncated).
 func number(v any) (int64, bool) {
 	switch v := v.(type) {
 	case int64:
@@ -368,6 +446,7 @@ func isZeroNumber(v any) bool {
 // Save writes the session, creating it with a new key when it has none,
 // as SessionStore.save(). A session deleted meanwhile gives ErrVanished.
 func (s *Session) Save(ctx context.Context) error {
+	s.accessed = true // Django's save reads the data through _get_session
 	if ks, ok := s.engine.store.(KeylessStore); ok {
 		key, err := ks.Sign(s.data)
 		if err != nil {
@@ -389,6 +468,7 @@ func (s *Session) Create(ctx context.Context) error {
 		s.modified = true
 		return nil
 	}
+	s.accessed = true
 	for range MaxCreateAttempts {
 		key, err := NewKey(s.engine.cfg.rand())
 		if err != nil {

@@ -48,8 +48,16 @@ func Sample() *pyjson.Object {
 }
 
 // Run runs the conformance suite against a store.
+//
+// A djangosession.KeylessStore (signed_cookies) has no key space: the
+// "key" is the signed data. For such a store Run checks the keyless
+// contract instead (RunKeyless); the key-based cases cannot apply.
 func Run(t *testing.T, o Options) {
 	t.Helper()
+	if _, ok := o.New(t).(djangosession.KeylessStore); ok {
+		RunKeyless(t, o)
+		return
+	}
 	ctx := context.Background()
 	newKey := func(t *testing.T) string {
 		k, err := djangosession.NewKey(randReader{})
@@ -250,4 +258,132 @@ func assertSame(t *testing.T, got, want *pyjson.Object) {
 	if string(g) != string(w) {
 		t.Fatalf("stored data changed:\n got %s\nwant %s", g, w)
 	}
+}
+
+// RunKeyless runs the part of the suite that applies to a
+// djangosession.KeylessStore: what Sign makes, Load returns unchanged; a
+// value that is not a good signature is ErrCorrupt; nothing is stored
+// (Exists is false, Save and Delete succeed and change nothing); a canceled
+// context is an error; and Sign and Load are safe for concurrent use.
+// Expiry depends on the store's clock and is left to the store's own tests.
+func RunKeyless(t *testing.T, o Options) {
+	t.Helper()
+	ctx := context.Background()
+	keyless := func(t *testing.T) djangosession.KeylessStore {
+		s, ok := o.New(t).(djangosession.KeylessStore)
+		if !ok {
+			t.Fatal("the store is not a djangosession.KeylessStore")
+		}
+		return s
+	}
+
+	t.Run("SignLoadRoundTrip", func(t *testing.T) {
+		s := keyless(t)
+		for _, want := range []*pyjson.Object{Sample(), {}} {
+			v, err := s.Sign(want)
+			if err != nil {
+				t.Fatalf("Sign: %v", err)
+			}
+			if !djangosession.ValidKey(v) {
+				t.Fatalf("Sign returned %q, which Django would not take as a session key", v)
+			}
+			got, err := s.Load(ctx, v)
+			if err != nil {
+				t.Fatalf("Load(Sign(data)): %v", err)
+			}
+			assertSame(t, got, want)
+		}
+	})
+
+	t.Run("LoadGarbage", func(t *testing.T) {
+		s := keyless(t)
+		v, err := s.Sign(Sample())
+		if err != nil {
+			t.Fatal(err)
+		}
+		flipped := []byte(v)
+		flipped[len(flipped)/2] ^= 0x01
+		for _, bad := range []string{"", "abcdefgh", "e30:1r31eq:AAAA", string(flipped), v + "x"} {
+			if _, err := s.Load(ctx, bad); !errors.Is(err, djangosession.ErrCorrupt) {
+				t.Errorf("Load(%.40q): got %v, want ErrCorrupt", bad, err)
+			}
+		}
+	})
+
+	t.Run("NothingStored", func(t *testing.T) {
+		s := keyless(t)
+		v, err := s.Sign(Sample())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if ok, err := s.Exists(ctx, v); err != nil || ok {
+			t.Fatalf("Exists = %v, %v; want false, nil", ok, err)
+		}
+		other := &pyjson.Object{}
+		other.Set("x", int64(1))
+		if err := s.Save(ctx, v, other, djangosession.Expiry{}, true); err != nil {
+			t.Fatalf("Save: %v", err)
+		}
+		if err := s.Delete(ctx, v); err != nil {
+			t.Fatalf("Delete: %v", err)
+		}
+		got, err := s.Load(ctx, v)
+		if err != nil {
+			t.Fatalf("Load after Save and Delete: %v", err)
+		}
+		assertSame(t, got, Sample()) // the value still carries its own data
+	})
+
+	t.Run("CanceledContext", func(t *testing.T) {
+		s := keyless(t)
+		v, err := s.Sign(Sample())
+		if err != nil {
+			t.Fatal(err)
+		}
+		cctx, cancel := context.WithCancel(ctx)
+		cancel()
+		if _, err := s.Load(cctx, v); err == nil {
+			t.Fatal("Load with a canceled context returned no error")
+		}
+	})
+
+	t.Run("Concurrent", func(t *testing.T) {
+		s := keyless(t)
+		n := o.Concurrency
+		if n == 0 {
+			n = 8
+		}
+		var wg sync.WaitGroup
+		errs := make(chan error, n)
+		for g := range n {
+			wg.Add(1)
+			go func() {
+				defer wg.Done()
+				for i := range 20 {
+					d := Sample()
+					d.Set("g", int64(g))
+					d.Set("i", int64(i))
+					v, err := s.Sign(d)
+					if err != nil {
+						errs <- fmt.Errorf("sign: %w", err)
+						return
+					}
+					got, err := s.Load(ctx, v)
+					if err != nil {
+						errs <- fmt.Errorf("load: %w", err)
+						return
+					}
+					if x, _ := got.Get("i"); x != int64(i) {
+						errs <- fmt.Errorf("load: i = %v, want %d", x, i)
+						return
+					}
+				}
+			}()
+		}
+		wg.Wait()
+		close(errs)
+		for err := range errs {
+			t.Error(err)
+		}
+	})
 }

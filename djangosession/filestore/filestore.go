@@ -1,0 +1,436 @@
+// Package filestore is Django's file session engine
+// (django.contrib.sessions.backends.file): one file per session in
+// SESSION_FILE_PATH, named SESSION_COOKIE_NAME + session key, holding
+// exactly the session_data the codec writes.
+//
+// A Django project and a Go program pointed at the same directory with the
+// same SECRET_KEY share sessions: each reads what the other writes, and
+// writes are atomic (a temporary file in the same directory, then a
+// rename), as Django's are.
+//
+// Expiry follows Django's file engine, quirks included. A session expires
+// SESSION_COOKIE_AGE after its file was last written (the mtime), unless
+// it holds a _session_expiry: an absolute expiry (the ISO 8601 string
+// Django 4.1+ writes) is honoured, but an integer one (set_expiry(300)) is
+// taken by Django as the remaining age itself, so such a session never
+// expires in this engine, and ClearExpired, like clearsessions, never
+// removes it. Load and ClearExpired reproduce that.
+package filestore
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io/fs"
+	"math"
+	"math/big"
+	"os"
+	"path/filepath"
+	"strings"
+	"time"
+
+	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/signing/pyjson"
+)
+
+// DefaultCookieName is SESSION_COOKIE_NAME's default, the prefix of every
+// session file name.
+const DefaultCookieName = "sessionid"
+
+var (
+	// ErrNoCodec is returned by New when Options.Codec is nil.
+	ErrNoCodec = errors.New("filestore: no codec")
+	// ErrNotDir is returned by New when the storage path is not an existing
+	// directory (Django raises ImproperlyConfigured).
+	ErrNotDir = errors.New("filestore: session storage path is not an existing directory")
+)
+
+// Options configure a Store. The zero value of every field except Codec
+// means Django's default.
+type Options struct {
+	// Dir is SESSION_FILE_PATH; os.TempDir() when empty, as Django falls
+	// back to tempfile.gettempdir(). It must exist.
+	Dir string
+	// CookieName is SESSION_COOKIE_NAME, the file name prefix;
+	// DefaultCookieName when empty.
+	CookieName string
+	// CookieAge is SESSION_COOKIE_AGE (whole seconds):
+	// djangosession.DefaultCookieAge when zero.
+	CookieAge time.Duration
+	// Codec encodes and decodes the file content. Required.
+	Codec *djangosession.Codec
+	// NaiveTime is USE_TZ = False. Django then computes expiry on naive
+	// local datetimes, that is on the wall clock of Location, and reads an
+	// ISO expiry without offset in Location.
+	NaiveTime bool
+	// Location is TIME_ZONE; UTC when nil.
+	Location *time.Location
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Store keeps sessions in files, as Django's file engine. It is safe for
+// concurrent use, also with Django processes sharing the directory.
+type Store struct {
+	dir       string
+	prefix    string
+	cookieAge time.Duration
+	codec     *djangosession.Codec
+	naive     bool
+	loc       *time.Location
+	now       func() time.Time
+}
+
+var (
+	_ djangosession.Store          = (*Store)(nil)
+	_ djangosession.ExpiredClearer = (*Store)(nil)
+)
+
+// New returns a Store. The directory must exist.
+func New(o *Options) (*Store, error) {
+	if o == nil || o.Codec == nil {
+		return nil, ErrNoCodec
+	}
+	s := &Store{
+		dir:       o.Dir,
+		prefix:    o.CookieName,
+		cookieAge: o.CookieAge.Truncate(time.Second),
+		codec:     o.Codec,
+		naive:     o.NaiveTime,
+		loc:       o.Location,
+		now:       o.Now,
+	}
+	if s.dir == "" {
+		s.dir = os.TempDir()
+	}
+	if s.prefix == "" {
+		s.prefix = DefaultCookieName
+	}
+	if s.cookieAge == 0 {
+		s.cookieAge = djangosession.DefaultCookieAge
+	}
+	if s.loc == nil {
+		s.loc = time.UTC
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	fi, err := os.Stat(s.dir)
+	if err != nil {
+		return nil, fmt.Errorf("%w: %q: %w", ErrNotDir, s.dir, err)
+	}
+	if !fi.IsDir() {
+		return nil, fmt.Errorf("%w: %q", ErrNotDir, s.dir)
+	}
+	return s, nil
+}
+
+// Dir returns the directory sessions are kept in.
+func (s *Store) Dir() string { return s.dir }
+
+// Path returns the file a session key is kept in, or an error matching
+// djangosession.ErrInvalidKey when the key holds anything but [a-z0-9]
+// (Django's guard against directory traversal).
+func (s *Store) Path(key string) (string, error) {
+	if !validChars(key) {
+		return "", fmt.Errorf("filestore: %w", djangosession.ErrInvalidKey)
+	}
+	return filepath.Join(s.dir, s.prefix+key), nil
+}
+
+// validChars reports whether key is non-empty and made only of Django's
+// VALID_KEY_CHARS.
+func validChars(key string) bool {
+	if key == "" {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		c := key[i]
+		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}
+
+// Load returns the session stored under key.
+//
+// As in Django: an empty file (the placeholder a concurrent create leaves)
+// is an empty session and never expires; a file that cannot be decoded
+// gives an error matching djangosession.ErrCorrupt unless its mtime says it
+// expired; an expired session's file is removed and ErrNotFound returned.
+// Unlike Django, which treats every OSError as "no session", I/O errors
+// other than a missing file are returned.
+func (s *Store) Load(ctx context.Context, key string) (*pyjson.Object, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, err
+	}
+	path, err := s.Path(key)
+	if err != nil {
+		return nil, err
+	}
+	data, _, err := s.load(path)
+	return data, err
+}
+
+// load is Load on a path; removed reports that the file expired and was
+// removed.
+func (s *Store) load(path string) (data *pyjson.Object, removed bool, err error) {
+	data, derr, err := s.read(path)
+	if err != nil {
+		return nil, false, err
+	}
+	if data == nil && derr == nil {
+		return &pyjson.Object{}, false, nil // the empty placeholder
+	}
+	expired, err := s.expired(path, data)
+	if err != nil {
+		return nil, false, err
+	}
+	if expired {
+		if err := remove(path); err != nil {
+			return nil, false, err
+		}
+		return nil, true, fmt.Errorf("filestore: %w", djangosession.ErrNotFound)
+	}
+	if derr != nil {
+		return nil, false, derr
+	}
+	return data, false, nil
+}
+
+// read returns the decoded file (nil, nil, nil for an empty file) or the
+// decoding error as derr.
+func (s *Store) read(path string) (data *pyjson.Object, derr, err error) {
+	b, err := os.ReadFile(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return nil, nil, fmt.Errorf("filestore: %w", djangosession.ErrNotFound)
+	}
+	if err != nil {
+		return nil, nil, fmt.Errorf("filestore: %w", err)
+	}
+	if len(b) == 0 {
+		return nil, nil, nil
+	}
+	data, derr = s.codec.Decode(string(b))
+	if derr != nil {
+		derr = fmt.Errorf("filestore: %w", derr)
+	}
+	return data, derr, nil
+}
+
+// expired applies Django's check: the expiry is _session_expiry when it is
+// truthy, otherwise mtime + SESSION_COOKIE_AGE, and the session is expired
+// when get_expiry_age of it is <= 0. data is nil for undecodable content,
+// which Django checks as an empty dict.
+func (s *Store) expired(path string, data *pyjson.Object) (bool, error) {
+	var v any
+	if data != nil {
+		v, _ = data.Get(djangosession.ExpiryKey)
+	}
+	now := s.now()
+	switch v := v.(type) {
+	case int64:
+		if v != 0 {
+			return v <= 0, nil // get_expiry_age returns an int unchanged
+		}
+	case float64:
+		if v != 0 && !math.IsNaN(v) {
+			return v <= 0, nil
+		}
+		if math.IsNaN(v) {
+			return false, nil // truthy, and NaN <= 0 is false in Python
+		}
+	case *big.Int:
+		return v.Sign() <= 0, nil // never 0: small ints decode as int64
+	case bool:
+		if v {
+			return false, nil // True is the age 1
+		}
+	case string:
+		if v != "" {
+			if t, ok := s.parseExpiry(v); ok {
+				return s.age(t, now) <= 0, nil
+			}
+			// Django raises ValueError here (TypeError before 4.1); the
+			// session is judged by its mtime instead.
+		}
+	}
+	fi, err := os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return true, nil // removed meanwhile
+	}
+	if err != nil {
+		return false, fmt.Errorf("filestore: %w", err)
+	}
+	return s.age(s.add(fi.ModTime(), s.cookieAge), now) <= 0, nil
+}
+
+// parseExpiry reads an ISO 8601 _session_expiry. With NaiveTime the result
+// is a wall-clock reading carried as a UTC time, which is how age and add
+// treat times in that mode.
+func (s *Store) parseExpiry(v string) (time.Time, bool) {
+	if s.naive {
+		t, err := djangosession.ParseISOTime(v, time.UTC)
+		return wallClock(t), err == nil
+	}
+	t, err := djangosession.ParseISOTime(v, s.loc)
+	return t, err == nil
+}
+
+// age is get_expiry_age: whole seconds, floored, from now to exp. With
+// NaiveTime both are naive local datetimes in Django, so the difference is
+// taken on the wall clock of Location (an hour off the real one across a
+// DST change, as in Django).
+func (s *Store) age(exp, now time.Time) int64 {
+	var d time.Duration
+	if s.naive {
+		d = exp.Sub(wallClock(now.In(s.loc)))
+	} else {
+		d = exp.Sub(now)
+	}
+	sec := int64(d / time.Second)
+	if d%time.Second < 0 {
+		sec--
+	}
+	return sec
+}
+
+// add is t + d as Python adds a timedelta: on the wall clock when naive.
+func (s *Store) add(t time.Time, d time.Duration) time.Time {
+	if s.naive {
+		return wallClock(t.In(s.loc)).Add(d)
+	}
+	return t.Add(d)
+}
+
+// wallClock returns t's wall-clock reading in its own location as a UTC
+// time.
+func wallClock(t time.Time) time.Time {
+	return time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), time.UTC)
+}
+
+// Save writes data to the session file, as Django's save: with mustCreate
+// the file is created exclusively (ErrExists if it is there), otherwise it
+// must already exist (ErrVanished if not). The content is written to a
+// temporary file in the same directory, named like Django's
+// (<file name>_out_<random>), and renamed over the session file. exp is
+// not used: the file engine keeps no expiry beside the data.
+func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp djangosession.Expiry, mustCreate bool) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	path, err := s.Path(key)
+	if err != nil {
+		return err
+	}
+	// Encode first: unlike Django, a value the serializer rejects leaves no
+	// empty placeholder behind.
+	enc, err := s.codec.Encode(data)
+	if err != nil {
+		return fmt.Errorf("filestore: %w", err)
+	}
+	flags := os.O_WRONLY
+	if mustCreate {
+		flags |= os.O_CREATE | os.O_EXCL
+	}
+	f, err := os.OpenFile(path, flags, 0o666)
+	switch {
+	case err == nil:
+		f.Close()
+	case mustCreate && errors.Is(err, fs.ErrExist):
+		return fmt.Errorf("filestore: %w", djangosession.ErrExists)
+	case !mustCreate && errors.Is(err, fs.ErrNotExist):
+		return fmt.Errorf("filestore: %w", djangosession.ErrVanished)
+	default:
+		return fmt.Errorf("filestore: %w", err)
+	}
+	tmp, err := os.CreateTemp(s.dir, s.prefix+key+"_out_*")
+	if err != nil {
+		return fmt.Errorf("filestore: %w", err)
+	}
+	_, werr := tmp.WriteString(enc)
+	if cerr := tmp.Close(); werr == nil {
+		werr = cerr
+	}
+	if werr == nil {
+		werr = os.Rename(tmp.Name(), path)
+	}
+	if werr != nil {
+		os.Remove(tmp.Name())
+		return fmt.Errorf("filestore: %w", werr)
+	}
+	return nil
+}
+
+// Exists reports whether a file is stored under key, whatever it holds, as
+// Django's exists.
+func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	if err := ctx.Err(); err != nil {
+		return false, err
+	}
+	path, err := s.Path(key)
+	if err != nil {
+		return false, err
+	}
+	_, err = os.Stat(path)
+	if errors.Is(err, fs.ErrNotExist) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("filestore: %w", err)
+	}
+	return true, nil
+}
+
+// Delete removes the session file. A missing file is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if err := ctx.Err(); err != nil {
+		return err
+	}
+	path, err := s.Path(key)
+	if err != nil {
+		return err
+	}
+	return remove(path)
+}
+
+func remove(path string) error {
+	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
+		return fmt.Errorf("filestore: %w", err)
+	}
+	return nil
+}
+
+// ClearExpired removes the expired sessions of the directory, as Django's
+// clear_expired (the clearsessions command): every entry whose name starts
+// with the cookie name and continues with a key Django would accept
+// (eight or more of [a-z0-9]) is loaded, and loading removes it when it
+// expired. Other entries, such as the temporary files of an interrupted
+// write, are left alone, as Django leaves them. It returns how many files
+// it removed.
+func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
+	entries, err := os.ReadDir(s.dir)
+	if err != nil {
+		return 0, fmt.Errorf("filestore: %w", err)
+	}
+	var n int64
+	for _, e := range entries {
+		if err := ctx.Err(); err != nil {
+			return n, err
+		}
+		key, ok := strings.CutPrefix(e.Name(), s.prefix)
+		if !ok || !djangosession.ValidKey(key) || !validChars(key) {
+			continue
+		}
+		_, removed, err := s.load(filepath.Join(s.dir, e.Name()))
+		switch {
+		case removed:
+			n++
+		case err == nil, errors.Is(err, djangosession.ErrNotFound), errors.Is(err, djangosession.ErrCorrupt):
+		default:
+			return n, err
+		}
+	}
+	return n, nil
+}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"os"
 	"path/filepath"
 	"slices"
@@ -505,5 +506,38 @@ func TestCanceledContext(t *testing.T) {
 	}
 	if _, err := s.ClearExpired(ctx); !errors.Is(err, context.Canceled) {
 		t.Errorf("ClearExpired: %v", err)
+	}
+}
+
+var sinkObject *pyjson.Object
+
+func BenchmarkStore(b *testing.B) {
+	ctx := context.Background()
+	s := newStore(b, &filestore.Options{Dir: b.TempDir()})
+	for _, items := range []int{0, 10, 100} {
+		d := storetest.Sample()
+		cart := &pyjson.Object{}
+		for i := range items {
+			cart.Set(fmt.Sprintf("sku-%d", i), int64(i))
+		}
+		d.Set("cart", cart)
+		key := fmt.Sprintf("bench%027d", items)
+		if err := s.Save(ctx, key, d, djangosession.Expiry{}, true); err != nil {
+			b.Fatal(err)
+		}
+		b.Run(fmt.Sprintf("Load/cart=%d", items), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				sinkObject, _ = s.Load(ctx, key)
+			}
+		})
+		b.Run(fmt.Sprintf("Save/cart=%d", items), func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				if err := s.Save(ctx, key, d, djangosession.Expiry{}, false); err != nil {
+					b.Fatal(err)
+				}
+			}
+		})
 	}
 }

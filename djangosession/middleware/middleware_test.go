@@ -321,3 +321,48 @@ func FuzzCookieValue(f *testing.F) {
 		middleware.CookieValue(http.Header{"Cookie": {h}}, "sessionid")
 	})
 }
+
+// FuzzMiddleware: any cookie header and any mix of session use leaves the
+// middleware answering without panicking, and a Set-Cookie it writes is
+// read back by Django-style parsing as the session's key.
+func FuzzMiddleware(f *testing.F) {
+	f.Add("sessionid="+existingKey, uint8(0))
+	f.Add("sessionid=abc; sessionid="+existingKey, uint8(1))
+	f.Add(`sessionid="\065xisting"`, uint8(2))
+	f.Add("sessionid=", uint8(3))
+	f.Fuzz(func(t *testing.T, cookie string, op uint8) {
+		store := newMemStore()
+		seed(t, store, existingKey)
+		mw := newMW(t, store, &middleware.Config{SaveEveryRequest: op&8 != 0})
+		var key string
+		h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+			s, err := middleware.Session(r)
+			if err != nil {
+				t.Fatal(err)
+			}
+			switch op % 4 {
+			case 1:
+				s.Get("a")
+			case 2:
+				s.Set("b", cookie)
+			case 3:
+				_ = s.Flush(r.Context())
+			}
+			if op&4 != 0 {
+				_ = s.CycleKey(r.Context())
+			}
+			w.WriteHeader(http.StatusOK)
+			key = s.Key()
+		}))
+		req := httptest.NewRequest("GET", "/", nil)
+		req.Header["Cookie"] = []string{cookie}
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, req)
+		for _, line := range rec.Header().Values("Set-Cookie") {
+			v, ok := middleware.CookieValue(http.Header{"Cookie": {strings.SplitN(line, ";", 2)[0]}}, "sessionid")
+			if !ok || (v != key && v != "") {
+				t.Fatalf("Set-Cookie %q for key %q", line, key)
+			}
+		}
+	})
+}

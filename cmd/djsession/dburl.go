@@ -31,6 +31,8 @@ type dbTarget struct {
 	dsn    string
 	// display is the URL with any password removed, for messages.
 	display string
+	// path is the SQLite file (or ":memory:").
+	path string
 }
 
 var errDBURL = errors.New("bad database URL")
@@ -121,11 +123,13 @@ func parseDatabaseURL(raw string) (*dbTarget, error) {
 
 func sqliteTarget(path, display string) *dbTarget {
 	// busy_timeout: a live Django app may hold the write lock briefly.
-	dsn := "file:" + path + "?_pragma=busy_timeout(5000)"
+	// SQLite decodes %XX in file: URIs; '?' and '#' would end the path.
+	esc := strings.NewReplacer("%", "%25", "?", "%3f", "#", "%23").Replace(path)
+	dsn := "file:" + esc + "?_pragma=busy_timeout(5000)"
 	if path == ":memory:" {
 		dsn = ":memory:"
 	}
-	return &dbTarget{kind: kindSQLite, driver: "sqlite", dsn: dsn, display: display}
+	return &dbTarget{kind: kindSQLite, driver: "sqlite", dsn: dsn, display: display, path: path}
 }
 
 // redactURL removes a password from something that may be a URL.

@@ -18,6 +18,7 @@ func TestParseDatabaseURL(t *testing.T) {
 		{"sqlite:////var/lib/app/db.sqlite3", kindSQLite, "file:/var/lib/app/db.sqlite3?_pragma=busy_timeout(5000)", ""},
 		{"sqlite:///dir%20with%20space/db", kindSQLite, "file:dir with space/db?_pragma=busy_timeout(5000)", ""},
 		{"sqlite://:memory:", kindSQLite, ":memory:", ""},
+		{"sqlite:////tmp/Bench#1/a?b%25.db", kindSQLite, "file:/tmp/Bench%231/a%3fb%25.db?_pragma=busy_timeout(5000)", ""},
 		{"sqlite://", kindSQLite, ":memory:", ""},
 		{"postgres://app:s3cret@db.internal:5433/shop?sslmode=require", kindPostgres, "postgres://app:s3cret@db.internal:5433/shop?sslmode=require", "s3cret"},
 		{"postgresql://app@db/shop", kindPostgres, "postgres://app@db/shop", ""},

@@ -113,11 +113,9 @@ func (e *sessionsEnv) open(ctx context.Context) (*sessionDB, error) {
 	if !identRE.MatchString(e.table) {
 		return nil, usagef("bad --table %q: letters, digits and underscores, optionally schema.table", e.table)
 	}
-	if t.kind == kindSQLite && t.dsn != ":memory:" {
-		path := strings.TrimPrefix(t.dsn, "file:")
-		path = path[:strings.IndexByte(path, '?')]
-		if _, err := os.Stat(path); err != nil {
-			return nil, fmt.Errorf("sqlite database %s: %w", path, errors.Unwrap(err))
+	if t.kind == kindSQLite && t.path != ":memory:" {
+		if _, err := os.Stat(t.path); err != nil {
+			return nil, fmt.Errorf("sqlite database %s: %w", t.path, errors.Unwrap(err))
 		}
 	}
 	db, err := sql.Open(t.driver, t.dsn)

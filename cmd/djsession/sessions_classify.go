@@ -47,7 +47,7 @@ type verdict struct {
 	verified   bool
 	keyIndex   int       // which key verified: 0 SECRET_KEY, 1.. fallbacks
 	signedAt   time.Time // current format only
-	payload    []byte    // serialized bytes (after base64 and zlib)
+	payload    []byte    // serialized bytes (after base64 and zlib); valid until the classifier's next call
 	data       *pyjson.Object
 	err        error
 }
@@ -73,6 +73,7 @@ func (v *verdict) userID() string {
 
 // classifier decodes session_data under one set of keys.
 type classifier struct {
+	inf     inflater
 	signers []*signing.TimestampSigner // one per key: which key verified matters for rekey
 	legacy  []*signing.SaltedKey
 	cookie  *signing.TimestampSigner // nil unless decoding cookies
@@ -124,7 +125,7 @@ func (c *classifier) current(s string, signers []*signing.TimestampSigner) verdi
 		p, ts, err := sg.UnsignTime(s)
 		if err == nil {
 			v.verified, v.keyIndex, v.signedAt = true, i, ts
-			if v.payload, err = payloadBytes(p); err != nil {
+			if v.payload, err = c.inf.payloadBytes(p); err != nil {
 				v.status, v.err = statusCorrupt, err
 				return v
 			}
@@ -139,7 +140,7 @@ func (c *classifier) current(s string, signers []*signing.TimestampSigner) verdi
 		}
 	}
 	v.status, v.err = statusBadSig, lastErr
-	if !wellFormedCurrent(s) {
+	if !c.wellFormedCurrent(s) {
 		v.status = statusCorrupt
 	}
 	return v
@@ -148,7 +149,7 @@ func (c *classifier) current(s string, signers []*signing.TimestampSigner) verdi
 // wellFormedCurrent reports whether s could be a signing.dumps value: a
 // decodable payload, a base62 timestamp and a base64 HMAC-SHA256 (43
 // characters).
-func wellFormedCurrent(s string) bool {
+func (c *classifier) wellFormedCurrent(s string) bool {
 	i := strings.LastIndexByte(s, ':')
 	j := strings.LastIndexByte(s[:max(i, 0)], ':')
 	if i < 0 || j < 0 || len(s)-i-1 != 43 {
@@ -160,7 +161,7 @@ func wellFormedCurrent(s string) bool {
 	if _, err := signing.B62Decode(s[j+1 : i]); err != nil {
 		return false
 	}
-	_, err := payloadBytes(s[:j])
+	_, err := c.inf.payloadBytes(s[:j])
 	return err == nil
 }
 
@@ -236,7 +237,7 @@ var decodePickle = func([]byte) (*pyjson.Object, error) { return nil, errNoPickl
 
 // unverifiedCurrent extracts the payload of payload:ts:sig without checking
 // the signature.
-func unverifiedCurrent(s string) ([]byte, error) {
+func (inf *inflater) unverifiedCurrent(s string) ([]byte, error) {
 	i := strings.LastIndexByte(s, ':')
 	if i < 0 {
 		return nil, signing.ErrMalformed
@@ -245,35 +246,61 @@ func unverifiedCurrent(s string) ([]byte, error) {
 	if j < 0 {
 		return nil, signing.ErrMalformed
 	}
-	return payloadBytes(s[:j])
+	return inf.payloadBytes(s[:j])
+}
+
+// inflater undoes the base64 and zlib layers of signed payloads, reusing
+// its zlib state and buffers from one row to the next (a zlib reader costs
+// some 40 KB). Not safe for concurrent use.
+type inflater struct {
+	zr  io.ReadCloser
+	src bytes.Reader
+	raw []byte
+	out bytes.Buffer
 }
 
 // payloadBytes undoes the base64 and, for a leading '.', the zlib layer of
-// a signing.dumps payload, bounding the inflated size.
-func payloadBytes(p string) ([]byte, error) {
+// a signing.dumps payload, bounding the inflated size. The result is valid
+// until the next call.
+func (inf *inflater) payloadBytes(p string) ([]byte, error) {
 	compressed := strings.HasPrefix(p, ".")
 	p = strings.TrimPrefix(p, ".")
-	b, err := signing.B64Decode(p)
-	if err != nil {
-		return nil, fmt.Errorf("%w: base64: %v", signing.ErrMalformed, err)
+	n := base64.RawURLEncoding.DecodedLen(len(p))
+	if cap(inf.raw) < n {
+		inf.raw = make([]byte, n)
 	}
+	m, err := base64.RawURLEncoding.Decode(inf.raw[:n], []byte(p))
+	if err != nil {
+		// Django's b64_decode pads and decodes URL-safe base64; let the
+		// signing package judge odd inputs the same way.
+		b, err := signing.B64Decode(p)
+		if err != nil {
+			return nil, fmt.Errorf("%w: base64: %v", signing.ErrMalformed, err)
+		}
+		inf.raw, m = b, len(b)
+	}
+	b := inf.raw[:m]
 	if !compressed {
 		return b, nil
 	}
-	r, err := zlib.NewReader(bytes.NewReader(b))
+	inf.src.Reset(b)
+	if inf.zr == nil {
+		inf.zr, err = zlib.NewReader(&inf.src)
+	} else {
+		err = inf.zr.(zlib.Resetter).Reset(&inf.src, nil)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: zlib: %v", signing.ErrMalformed, err)
 	}
-	defer r.Close()
-	var out bytes.Buffer
-	n, err := out.ReadFrom(io.LimitReader(r, maxSessionInflate+1))
+	inf.out.Reset()
+	k, err := inf.out.ReadFrom(io.LimitReader(inf.zr, maxSessionInflate+1))
 	if err != nil {
 		return nil, fmt.Errorf("%w: zlib: %v", signing.ErrMalformed, err)
 	}
-	if n > maxSessionInflate {
+	if k > maxSessionInflate {
 		return nil, signing.ErrTooLarge
 	}
-	return out.Bytes(), nil
+	return inf.out.Bytes(), nil
 }
 
 // unverified decodes s without checking any signature, for decode
@@ -282,7 +309,7 @@ func (c *classifier) unverified(s string) verdict {
 	v := verdict{format: formatCurrent}
 	var err error
 	if looksCurrent(s) {
-		v.payload, err = unverifiedCurrent(s)
+		v.payload, err = c.inf.unverifiedCurrent(s)
 	} else {
 		v.format = formatLegacy
 		_, v.payload, err = splitLegacy(s)

@@ -191,4 +191,3 @@ func BenchmarkSessions(b *testing.B) {
 		}
 	}
 }
-

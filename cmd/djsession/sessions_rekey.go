@@ -277,11 +277,18 @@ func (e *sessionsEnv) rekey(ctx context.Context, db *sessionDB, rs *resigner, af
 				}
 				if err != nil {
 					tx.Rollback()
+					if ctx.Err() != nil {
+						return res, fmt.Errorf("rekey interrupted, batch rolled back: %w", ctx.Err())
+					}
 					return res, fmt.Errorf("rekey: updating a session: %w", err)
 				}
 				afterRow(ctx, int(res.rekeyed)+i+1)
 			}
 			if err := tx.Commit(); err != nil {
+				if ctx.Err() != nil {
+					// database/sql rolls the transaction back on cancellation
+					return res, fmt.Errorf("rekey interrupted, batch rolled back: %w", ctx.Err())
+				}
 				return res, fmt.Errorf("rekey: committing a batch: %w", err)
 			}
 			seen += int64(len(rows))

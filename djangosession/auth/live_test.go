@@ -25,18 +25,15 @@ import (
 const liveSecret = "django-insecure-live-e2e-secret-key-0123456789"
 
 // startDjango runs testdata/http_django/djapp.py under d on a free loopback
-// port and returns its base URL.
-func startDjango(t *testing.T, d testenv.Django, dbPath string, csrfSessions bool) string {
+// port with the extra environment env and returns its base URL.
+func startDjango(t *testing.T, d testenv.Django, env ...string) string {
 	t.Helper()
 	script, err := filepath.Abs("../../testdata/http_django/djapp.py")
 	if err != nil {
 		t.Fatal(err)
 	}
 	cmd := exec.Command(d.Python, script, "serve")
-	cmd.Env = append(append([]string{}, d.Env...), "DJ_SECRET="+liveSecret, "DJ_DB="+dbPath, "DJ_ENGINE=db")
-	if csrfSessions {
-		cmd.Env = append(cmd.Env, "DJ_CSRF_SESSIONS=1")
-	}
+	cmd.Env = append(append(append([]string{}, d.Env...), "DJ_SECRET="+liveSecret), env...)
 	var stderr strings.Builder
 	cmd.Stderr = &stderr
 	out, err := cmd.StdoutPipe()
@@ -72,16 +69,12 @@ func startDjango(t *testing.T, d testenv.Django, dbPath string, csrfSessions boo
 	return ""
 }
 
-// goService is the Go side: the session middleware on the same database,
-// CSRF and auth, serving /go/ routes.
-func goService(t *testing.T, d testenv.Django, db *sql.DB, csrfSessions bool) http.Handler {
+// goService is the Go side: the session middleware on store, CSRF and
+// auth on users, serving /go/ routes.
+func goService(t *testing.T, d testenv.Django, store djangosession.Store, users auth.Users, csrfSessions bool) http.Handler {
 	t.Helper()
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: liveSecret, RejectLegacy: d.Version != "3.2"})
-	if err != nil {
-		t.Fatal(err)
-	}
 	rel := djangosession.Release(d.Version)
-	engine := djangosession.NewEngine(&sqliteStore{db: db, codec: codec}, &djangosession.Config{Release: rel})
+	engine := djangosession.NewEngine(store, &djangosession.Config{Release: rel})
 	sessions, err := middleware.New(engine, nil)
 	if err != nil {
 		t.Fatal(err)
@@ -92,7 +85,7 @@ func goService(t *testing.T, d testenv.Django, db *sql.DB, csrfSessions bool) ht
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.New(&auth.SQLUsers{DB: db, Dialect: auth.SQLite}, &auth.Config{
+	a, err := auth.New(users, &auth.Config{
 		SecretKey: liveSecret, Release: rel, RotateCSRF: csrf.RotateToken,
 	})
 	if err != nil {
@@ -172,121 +165,132 @@ func TestLiveSharedLogin(t *testing.T) {
 }
 
 func liveSharedLogin(t *testing.T, d testenv.Django, csrfSessions bool) {
-	{
-		{
-			dbPath := filepath.Join(t.TempDir(), "db.sqlite3")
-			dj := startDjango(t, d, dbPath, csrfSessions)
-			db, err := sql.Open("sqlite", dbPath+"?_pragma=busy_timeout(5000)")
-			if err != nil {
-				t.Fatal(err)
-			}
-			defer db.Close()
-			gs := httptest.NewServer(goService(t, d, db, csrfSessions))
-			defer gs.Close()
-			jar, _ := cookiejar.New(nil)
-			c := &http.Client{Jar: jar}
-
-			do := func(method, u string, form url.Values, hdr map[string]string) (int, string) {
-				t.Helper()
-				var body io.Reader
-				if form != nil {
-					body = strings.NewReader(form.Encode())
-				}
-				req, _ := http.NewRequestWithContext(t.Context(), method, u, body)
-				if form != nil {
-					req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
-				}
-				for k, v := range hdr {
-					req.Header.Set(k, v)
-				}
-				resp, err := c.Do(req)
-				if err != nil {
-					t.Fatal(err)
-				}
-				defer resp.Body.Close()
-				b, _ := io.ReadAll(resp.Body)
-				return resp.StatusCode, string(b)
-			}
-			must := func(method, u string, form url.Values, hdr map[string]string) string {
-				t.Helper()
-				code, body := do(method, u, form, hdr)
-				if code != http.StatusOK {
-					t.Fatalf("%s %s: %d %s", method, u, code, body)
-				}
-				return body
-			}
-			who := func(base string) whoami {
-				t.Helper()
-				var w whoami
-				if err := json.Unmarshal([]byte(must("GET", base+"/whoami", nil, nil)), &w); err != nil {
-					t.Fatal(err)
-				}
-				return w
-			}
-			user := func(w whoami) string {
-				if w.User == nil {
-					return "<anonymous>"
-				}
-				return *w.User
-			}
-			djLogin := func() {
-				t.Helper()
-				tok := must("GET", dj+"/dj/token", nil, nil)
-				must("POST", dj+"/dj/login", url.Values{"username": {"alice"}, "password": {"pw1"}, "csrfmiddlewaretoken": {tok}}, nil)
-			}
-
-			// 1. Log in through Django; the Go route sees the user.
-			djLogin()
-			if got := user(who(gs.URL + "/go")); got != "1" {
-				t.Fatalf("Go sees %s after Django login, want user 1", got)
-			}
-			// 2. Go writes the session (with Django's CSRF token); Django reads it.
-			djTok := must("GET", dj+"/dj/token", nil, nil)
-			must("POST", gs.URL+"/go/set", url.Values{"k": {"color"}, "v": {"blue"}}, map[string]string{"X-CSRFToken": djTok})
-			w := who(dj + "/dj")
-			if user(w) != "alice" || w.Session["color"] != "blue" {
-				t.Fatalf("Django after Go's write: %+v", w)
-			}
-			// 3. Django writes with a token Go issued; Go reads it.
-			goTok := must("GET", gs.URL+"/go/token", nil, nil)
-			must("POST", dj+"/dj/set", url.Values{"k": {"shape"}, "v": {"round"}, "csrfmiddlewaretoken": {goTok}}, nil)
-			if w := who(gs.URL + "/go"); w.Session["shape"] != "round" || w.Session["color"] != "blue" {
-				t.Fatalf("Go after Django's write: %+v", w)
-			}
-			// 4. A POST to Go without a token is refused.
-			if code, _ := do("POST", gs.URL+"/go/set", url.Values{"k": {"x"}, "v": {"y"}}, nil); code != http.StatusForbidden {
-				t.Fatalf("tokenless POST to Go: %d", code)
-			}
-			// 5. Log out in Go; Django is logged out.
-			must("POST", gs.URL+"/go/logout", nil, map[string]string{"X-CSRFToken": goTok})
-			if got := user(who(dj + "/dj")); got != "<anonymous>" {
-				t.Fatalf("Django sees %s after Go logout", got)
-			}
-			// 6. Log in again in Django, change the password in Django: Go is logged out.
-			djLogin()
-			if got := user(who(gs.URL + "/go")); got != "1" {
-				t.Fatalf("Go sees %s after second login", got)
-			}
-			tok := must("GET", dj+"/dj/token", nil, nil)
-			must("POST", dj+"/dj/password", url.Values{"new": {"pw2"}, "csrfmiddlewaretoken": {tok}}, nil)
-			if got := user(who(gs.URL + "/go")); got != "<anonymous>" {
-				t.Fatalf("Go sees %s after the password change", got)
-			}
-			// 7. Log in through Go; Django sees the user (Go's session auth hash is Django's).
-			goTok = must("GET", gs.URL+"/go/token", nil, nil)
-			must("POST", gs.URL+"/go/login", url.Values{"id": {"1"}}, map[string]string{"X-CSRFToken": goTok})
-			if got := user(who(dj + "/dj")); got != "alice" {
-				t.Fatalf("Django sees %s after Go login", got)
-			}
-			var lastLogin sql.NullString
-			if err := db.QueryRowContext(t.Context(), "SELECT CAST(last_login AS TEXT) FROM auth_user WHERE id = 1").Scan(&lastLogin); err != nil || !lastLogin.Valid {
-				t.Fatalf("last_login %v %v", lastLogin, err)
-			}
-			// Go's login rotated the CSRF secret: the old token fails, a new one works.
-			if code, _ := do("POST", gs.URL+"/go/set", url.Values{"k": {"a"}, "v": {"b"}}, map[string]string{"X-CSRFToken": goTok}); code != http.StatusForbidden {
-				t.Fatalf("pre-login token still accepted: %d", code)
-			}
-			t.Logf("Django %s: login, session writes, CSRF tokens, logout and password change shared (last_login %s)", d.Version, lastLogin.String)
-		}
+	dbPath := filepath.Join(t.TempDir(), "db.sqlite3")
+	env := []string{"DJ_DB=" + dbPath, "DJ_ENGINE=db"}
+	if csrfSessions {
+		env = append(env, "DJ_CSRF_SESSIONS=1")
 	}
+	dj := startDjango(t, d, env...)
+	db, err := sql.Open("sqlite", dbPath+"?_pragma=busy_timeout(5000)")
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: liveSecret, RejectLegacy: d.Version != "3.2"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	gs := httptest.NewServer(goService(t, d, &sqliteStore{db: db, codec: codec}, &auth.SQLUsers{DB: db, Dialect: auth.SQLite}, csrfSessions))
+	defer gs.Close()
+	scenario(t, d, dj, gs.URL, db, "SELECT CAST(last_login AS TEXT) FROM auth_user WHERE id = 1")
+}
+
+// scenario is the shared-login story, told against the Django site at dj
+// and the Go service at goURL; lastLoginQuery reads auth_user.last_login
+// of user 1 as text from db.
+func scenario(t *testing.T, d testenv.Django, dj, goURL string, db *sql.DB, lastLoginQuery string) {
+	jar, _ := cookiejar.New(nil)
+	c := &http.Client{Jar: jar}
+
+	do := func(method, u string, form url.Values, hdr map[string]string) (int, string) {
+		t.Helper()
+		var body io.Reader
+		if form != nil {
+			body = strings.NewReader(form.Encode())
+		}
+		req, _ := http.NewRequestWithContext(t.Context(), method, u, body)
+		if form != nil {
+			req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+		}
+		for k, v := range hdr {
+			req.Header.Set(k, v)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		b, _ := io.ReadAll(resp.Body)
+		return resp.StatusCode, string(b)
+	}
+	must := func(method, u string, form url.Values, hdr map[string]string) string {
+		t.Helper()
+		code, body := do(method, u, form, hdr)
+		if code != http.StatusOK {
+			t.Fatalf("%s %s: %d %s", method, u, code, body)
+		}
+		return body
+	}
+	who := func(base string) whoami {
+		t.Helper()
+		var w whoami
+		if err := json.Unmarshal([]byte(must("GET", base+"/whoami", nil, nil)), &w); err != nil {
+			t.Fatal(err)
+		}
+		return w
+	}
+	user := func(w whoami) string {
+		if w.User == nil {
+			return "<anonymous>"
+		}
+		return *w.User
+	}
+	djLogin := func() {
+		t.Helper()
+		tok := must("GET", dj+"/dj/token", nil, nil)
+		must("POST", dj+"/dj/login", url.Values{"username": {"alice"}, "password": {"pw1"}, "csrfmiddlewaretoken": {tok}}, nil)
+	}
+
+	// 1. Log in through Django; the Go route sees the user.
+	djLogin()
+	if got := user(who(goURL + "/go")); got != "1" {
+		t.Fatalf("Go sees %s after Django login, want user 1", got)
+	}
+	// 2. Go writes the session (with Django's CSRF token); Django reads it.
+	djTok := must("GET", dj+"/dj/token", nil, nil)
+	must("POST", goURL+"/go/set", url.Values{"k": {"color"}, "v": {"blue"}}, map[string]string{"X-CSRFToken": djTok})
+	w := who(dj + "/dj")
+	if user(w) != "alice" || w.Session["color"] != "blue" {
+		t.Fatalf("Django after Go's write: %+v", w)
+	}
+	// 3. Django writes with a token Go issued; Go reads it.
+	goTok := must("GET", goURL+"/go/token", nil, nil)
+	must("POST", dj+"/dj/set", url.Values{"k": {"shape"}, "v": {"round"}, "csrfmiddlewaretoken": {goTok}}, nil)
+	if w := who(goURL + "/go"); w.Session["shape"] != "round" || w.Session["color"] != "blue" {
+		t.Fatalf("Go after Django's write: %+v", w)
+	}
+	// 4. A POST to Go without a token is refused.
+	if code, _ := do("POST", goURL+"/go/set", url.Values{"k": {"x"}, "v": {"y"}}, nil); code != http.StatusForbidden {
+		t.Fatalf("tokenless POST to Go: %d", code)
+	}
+	// 5. Log out in Go; Django is logged out.
+	must("POST", goURL+"/go/logout", nil, map[string]string{"X-CSRFToken": goTok})
+	if got := user(who(dj + "/dj")); got != "<anonymous>" {
+		t.Fatalf("Django sees %s after Go logout", got)
+	}
+	// 6. Log in again in Django, change the password in Django: Go is logged out.
+	djLogin()
+	if got := user(who(goURL + "/go")); got != "1" {
+		t.Fatalf("Go sees %s after second login", got)
+	}
+	tok := must("GET", dj+"/dj/token", nil, nil)
+	must("POST", dj+"/dj/password", url.Values{"new": {"pw2"}, "csrfmiddlewaretoken": {tok}}, nil)
+	if got := user(who(goURL + "/go")); got != "<anonymous>" {
+		t.Fatalf("Go sees %s after the password change", got)
+	}
+	// 7. Log in through Go; Django sees the user (Go's session auth hash is Django's).
+	goTok = must("GET", goURL+"/go/token", nil, nil)
+	must("POST", goURL+"/go/login", url.Values{"id": {"1"}}, map[string]string{"X-CSRFToken": goTok})
+	if got := user(who(dj + "/dj")); got != "alice" {
+		t.Fatalf("Django sees %s after Go login", got)
+	}
+	var lastLogin sql.NullString
+	if err := db.QueryRowContext(t.Context(), lastLoginQuery).Scan(&lastLogin); err != nil || !lastLogin.Valid {
+		t.Fatalf("last_login %v %v", lastLogin, err)
+	}
+	// Go's login rotated the CSRF secret: the old token fails, a new one works.
+	if code, _ := do("POST", goURL+"/go/set", url.Values{"k": {"a"}, "v": {"b"}}, map[string]string{"X-CSRFToken": goTok}); code != http.StatusForbidden {
+		t.Fatalf("pre-login token still accepted: %d", code)
+	}
+	t.Logf("Django %s: login, session writes, CSRF tokens, logout and password change shared (last_login %s)", d.Version, lastLogin.String)
 }

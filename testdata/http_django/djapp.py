@@ -4,8 +4,9 @@
     DJ_SECRET=... DJ_DB=/path/db.sqlite3 [DJ_ENGINE=db|signed_cookies] [DJ_CSRF_SESSIONS=1] \\
         /usr/bin/python3 testdata/http_django/djapp.py serve
 
-migrates the SQLite database, creates the user alice (password "pw1",
-id 1) if missing, serves on a free loopback port with wsgiref, and prints
+migrates the SQLite database (or, with DJ_DB_ENGINE=postgresql|mysql and
+DJ_DB_NAME, DJ_DB_HOST, DJ_DB_PORT, DJ_DB_USER, DJ_DB_PASSWORD, a server
+one), creates the user alice (password "pw1", id 1) if missing, serves on a free loopback port with wsgiref, and prints
 "PORT <n>" on its first line of output. The Go tests share the database
 file and the cookie jar with it.
 
@@ -25,6 +26,19 @@ import sys
 import django
 from django.conf import settings
 
+if os.environ.get("DJ_DB_ENGINE"):
+    # A server database: postgresql or mysql.
+    DATABASE = {
+        "ENGINE": "django.db.backends." + os.environ["DJ_DB_ENGINE"],
+        "NAME": os.environ["DJ_DB_NAME"],
+        "HOST": os.environ.get("DJ_DB_HOST", "127.0.0.1"),
+        "PORT": os.environ.get("DJ_DB_PORT", ""),
+        "USER": os.environ.get("DJ_DB_USER", ""),
+        "PASSWORD": os.environ.get("DJ_DB_PASSWORD", ""),
+    }
+else:
+    DATABASE = {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["DJ_DB"]}
+
 settings.configure(
     DEBUG=False,
     SECRET_KEY=os.environ["DJ_SECRET"],
@@ -42,7 +56,7 @@ settings.configure(
         "django.middleware.csrf.CsrfViewMiddleware",
         "django.contrib.auth.middleware.AuthenticationMiddleware",
     ],
-    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["DJ_DB"]}},
+    DATABASES={"default": DATABASE},
     SESSION_ENGINE="django.contrib.sessions.backends." + os.environ.get("DJ_ENGINE", "db"),
     CSRF_USE_SESSIONS=os.environ.get("DJ_CSRF_SESSIONS") == "1",
     # The hasher does not matter here (only the session auth hash of the

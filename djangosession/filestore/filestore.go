@@ -14,7 +14,25 @@
 // Django 4.1+ writes) is honoured, but an integer one (set_expiry(300)) is
 // taken by Django as the remaining age itself, so such a session never
 // expires in this engine, and ClearExpired, like clearsessions, never
-// removes it. Load and ClearExpired reproduce that.
+// removes it. Load and ClearExpired reproduce that. With USE_TZ = False
+// (Options.NaiveTime) Django compares naive local times, so across a DST
+// change a session lives an hour more or less than SESSION_COOKIE_AGE;
+// that is reproduced too.
+//
+// Where this package and Django differ, on purpose:
+//
+//   - When Django's file engine finds an expired session it removes the
+//     file and at once creates a new, empty session file under a new key.
+//     Load removes the file and returns ErrNotFound; a
+//     djangosession.Session then has no key and gets one when saved, as
+//     with the db engine.
+//   - Django treats any I/O error on load as "no session" and ignores
+//     write errors; this package returns them.
+//   - Django creates the placeholder file before encoding the data; Save
+//     encodes first, so a value the serializer rejects leaves no file.
+//   - A _session_expiry string that is not ISO 8601, or any ISO string
+//     under Django 3.2, makes Django raise; here the session is judged by
+//     its mtime.
 package filestore
 
 import (

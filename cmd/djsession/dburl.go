@@ -21,6 +21,7 @@ const (
 	kindSQLite   dbKind = "sqlite"
 	kindPostgres dbKind = "postgres"
 	kindMySQL    dbKind = "mysql"
+	kindFile     dbKind = "file" // the file engine's SESSION_FILE_PATH
 )
 
 // dbTarget is a parsed --database-url: the database/sql driver name and
@@ -45,8 +46,10 @@ var errDBURL = errors.New("bad database URL")
 //	sqlite:///relative/path.sqlite3       (three slashes: relative)
 //	sqlite:////absolute/path.sqlite3      (four slashes: absolute)
 //	sqlite://:memory:
+//	file:///var/lib/app/sessions          the file engine's SESSION_FILE_PATH
 //
-// A bare path to an existing file is taken as SQLite for convenience.
+// A bare path is taken as the file engine's directory when it is a
+// directory, and as SQLite when it is a file.
 func parseDatabaseURL(raw string) (*dbTarget, error) {
 	if raw == "" {
 		return nil, usagef("no database: use --database-url or set %s", envDatabaseURL)
@@ -55,6 +58,8 @@ func parseDatabaseURL(raw string) (*dbTarget, error) {
 	if !ok {
 		if st, err := os.Stat(raw); err == nil && st.Mode().IsRegular() {
 			return sqliteTarget(raw, raw), nil
+		} else if err == nil && st.IsDir() {
+			return &dbTarget{kind: kindFile, path: raw, display: raw}, nil
 		}
 		return nil, usagef("%v: %q has no scheme (postgres://, mysql://, sqlite:///...)", errDBURL, redactURL(raw))
 	}
@@ -77,6 +82,12 @@ func parseDatabaseURL(raw string) (*dbTarget, error) {
 			return nil, usagef("%v: sqlite URL without a path", errDBURL)
 		}
 		return sqliteTarget(path, raw), nil
+	case "file":
+		u, err := url.Parse(raw)
+		if err != nil || u.Host != "" && u.Host != "localhost" || u.Path == "" {
+			return nil, usagef("%v: file URLs look like file:///absolute/directory", errDBURL)
+		}
+		return &dbTarget{kind: kindFile, path: u.Path, display: raw}, nil
 	case "postgres", "postgresql", "pgsql", "postgis":
 		u, err := url.Parse(raw)
 		if err != nil {

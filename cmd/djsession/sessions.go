@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/djsession/djsession/djangosession"
 	_ "github.com/go-sql-driver/mysql" // mysql://
 	_ "github.com/lib/pq"              // postgres://
 	"github.com/spf13/cobra"
@@ -31,7 +32,10 @@ type sessionsEnv struct {
 	table     string
 	className string
 	secret    secretFlags
-	now       func() time.Time
+	// file engine settings: SESSION_COOKIE_NAME, SESSION_COOKIE_AGE
+	cookieName string
+	cookieAge  time.Duration
+	now        func() time.Time
 }
 
 // afterRowKey is the context key of a func(n int) that batch commands call
@@ -59,6 +63,8 @@ dj-database-url reads it:
   mysql://user:pass@host:3306/name      (datetimes read as UTC, Django's USE_TZ=True)
   sqlite:///relative/path.sqlite3       (three slashes: relative to the current directory)
   sqlite:////absolute/path.sqlite3      (four slashes: absolute)
+  file:///var/lib/app/sessions          (the file engine's SESSION_FILE_PATH; a bare
+                                        directory path works too)
 
 SECRET_KEY comes from --secret-key-file or $DJANGO_SECRET_KEY, and
 SECRET_KEY_FALLBACKS from --fallback-key or $DJANGO_SECRET_KEY_FALLBACKS
@@ -83,11 +89,29 @@ SECRET_KEY_FALLBACKS from --fallback-key or $DJANGO_SECRET_KEY_FALLBACKS
 func (e *sessionsEnv) dbFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&e.dbURL, "database-url", "", "database holding the sessions (default $"+envDatabaseURL+")")
 	cmd.Flags().StringVar(&e.table, "table", defaultTable, "session table (db_table of a custom session model)")
+	cmd.Flags().StringVar(&e.cookieName, "cookie-name", "sessionid", "SESSION_COOKIE_NAME, the file engine's file name prefix")
+	cmd.Flags().DurationVar(&e.cookieAge, "cookie-age", djangosession.DefaultCookieAge, "SESSION_COOKIE_AGE, for the file engine's expiry (mtime + age)")
 	e.classFlag(cmd)
 }
 
 func (e *sessionsEnv) classFlag(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&e.className, "class-name", "SessionStore", "__qualname__ of the session store class (sets the key salt)")
+}
+
+// sessionStore is where the sessions commands find sessions: a database
+// table (sessionDB) or the file engine's directory (fileDir).
+type sessionStore interface {
+	// each streams the sessions f selects, in key order.
+	each(ctx context.Context, f rowFilter, fn func(sessionRow) error) error
+	// count returns how many sessions f selects.
+	count(ctx context.Context, f rowFilter) (int64, error)
+	// countExpired counts what clearExpired would delete.
+	countExpired(ctx context.Context, now time.Time) (int64, error)
+	// clearExpired deletes expired sessions as Django's clear_expired.
+	clearExpired(ctx context.Context, now time.Time, batch int, progress func(int64)) (int64, error)
+	// replaceData rewrites session data that has not changed meanwhile.
+	replaceData(ctx context.Context, changes []dataChange, done int) (changed, skipped int64, err error)
+	Close() error
 }
 
 // sessionDB is a django_session table reached through database/sql with
@@ -100,8 +124,9 @@ type sessionDB struct {
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$`)
 
-// open connects to the database named by --database-url or $DATABASE_URL.
-func (e *sessionsEnv) open(ctx context.Context) (*sessionDB, error) {
+// open connects to the database named by --database-url or $DATABASE_URL
+// (or opens the file engine's directory).
+func (e *sessionsEnv) open(ctx context.Context) (sessionStore, error) {
 	raw := e.dbURL
 	if raw == "" {
 		raw = e.a.getenv(envDatabaseURL)
@@ -110,6 +135,33 @@ func (e *sessionsEnv) open(ctx context.Context) (*sessionDB, error) {
 	if err != nil {
 		return nil, err
 	}
+	if t.kind == kindFile {
+		return e.openFileDir(t.path)
+	}
+	return e.openDB(ctx, t)
+}
+
+func (e *sessionsEnv) openFileDir(dir string) (*fileDir, error) {
+	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
+		return nil, fmt.Errorf("session directory %s: not a directory", dir)
+	}
+	if e.cookieAge <= 0 {
+		return nil, usagef("--cookie-age must be positive")
+	}
+	// The file engine's expiry is in the session data: reading it needs
+	// SECRET_KEY, as Django's clearsessions does.
+	key, fallbacks, err := e.secret.resolve(e.a)
+	if err != nil {
+		return nil, fmt.Errorf("the file engine keeps expiry in the session data: %w", err)
+	}
+	cl, err := newClassifier(key, fallbacks, e.className, false)
+	if err != nil {
+		return nil, err
+	}
+	return &fileDir{dir: dir, prefix: e.cookieName, age: e.cookieAge, cl: cl}, nil
+}
+
+func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, error) {
 	if !identRE.MatchString(e.table) {
 		return nil, usagef("bad --table %q: letters, digits and underscores, optionally schema.table", e.table)
 	}
@@ -207,6 +259,7 @@ type sessionRow struct {
 	key    string
 	data   string
 	expire time.Time
+	mtime  time.Time // file engine only
 }
 
 // rowFilter selects rows in SQL. Rows always come in session_key order.

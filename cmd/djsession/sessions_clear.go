@@ -57,6 +57,7 @@ nothing is deleted: the command counts what it would delete.`,
 		},
 	}
 	e.dbFlags(cmd)
+	e.secret.register(cmd) // the file engine needs SECRET_KEY to read expiry
 	cmd.Flags().BoolVar(&dryRun, "dry-run", false, "count, delete nothing")
 	cmd.Flags().IntVar(&batch, "batch-size", 1000, "rows deleted per transaction")
 	return cmd

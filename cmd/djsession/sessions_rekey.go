@@ -222,11 +222,9 @@ starts after it.`,
 	return cmd
 }
 
-func (e *sessionsEnv) rekey(ctx context.Context, db *sessionDB, rs *resigner, after string, batch int, dryRun bool, stateFile string, p *progress) (rekeyResult, error) {
+func (e *sessionsEnv) rekey(ctx context.Context, db sessionStore, rs *resigner, after string, batch int, dryRun bool, stateFile string, p *progress) (rekeyResult, error) {
 	var res rekeyResult
 	var seen int64
-	type change struct{ key, old, new string }
-	upd := "UPDATE " + db.table + " SET session_data = " + db.ph(1) + " WHERE session_key = " + db.ph(2) + " AND session_data = " + db.ph(3)
 	for {
 		var rows []sessionRow
 		err := db.each(ctx, rowFilter{after: after, limit: batch}, func(r sessionRow) error {
@@ -239,7 +237,7 @@ func (e *sessionsEnv) rekey(ctx context.Context, db *sessionDB, rs *resigner, af
 		if len(rows) == 0 {
 			return res, nil
 		}
-		var changes []change
+		var changes []dataChange
 		var untouched []string
 		var already int64
 		for _, r := range rows {
@@ -250,50 +248,20 @@ func (e *sessionsEnv) rekey(ctx context.Context, db *sessionDB, rs *resigner, af
 			case outcome == resignAlready:
 				already++
 			default:
-				changes = append(changes, change{r.key, r.data, out})
+				changes = append(changes, dataChange{r.key, r.data, out})
 			}
 		}
 		var done, changed int64
 		if dryRun {
 			done = int64(len(changes))
-			seen += int64(len(rows))
-			p.update(seen)
 		} else {
-			tx, err := db.db.BeginTx(ctx, nil)
+			done, changed, err = db.replaceData(ctx, changes, int(res.rekeyed))
 			if err != nil {
-				return res, fmt.Errorf("rekey: %w", err)
+				return res, err
 			}
-			for i, c := range changes {
-				r, err := tx.ExecContext(ctx, upd, c.new, c.key, c.old)
-				if err == nil {
-					var n int64
-					if n, err = r.RowsAffected(); err == nil {
-						if n == 1 {
-							done++
-						} else {
-							changed++
-						}
-					}
-				}
-				if err != nil {
-					tx.Rollback()
-					if ctx.Err() != nil {
-						return res, fmt.Errorf("rekey interrupted, batch rolled back: %w", ctx.Err())
-					}
-					return res, fmt.Errorf("rekey: updating a session: %w", err)
-				}
-				afterRow(ctx, int(res.rekeyed)+i+1)
-			}
-			if err := tx.Commit(); err != nil {
-				if ctx.Err() != nil {
-					// database/sql rolls the transaction back on cancellation
-					return res, fmt.Errorf("rekey interrupted, batch rolled back: %w", ctx.Err())
-				}
-				return res, fmt.Errorf("rekey: committing a batch: %w", err)
-			}
-			seen += int64(len(rows))
-			p.update(seen)
 		}
+		seen += int64(len(rows))
+		p.update(seen)
 		res.rekeyed += done
 		res.changed += changed
 		res.already += already
@@ -346,4 +314,50 @@ func writeRekeyState(path string, st rekeyState) error {
 		return fmt.Errorf("writing state file: %w", err)
 	}
 	return nil
+}
+
+// dataChange replaces a row's session_data, if it still holds old.
+type dataChange struct{ key, old, new string }
+
+// replaceData applies changes in one transaction and returns how many rows
+// it changed and how many had changed meanwhile (left as they are). done
+// counts the rows changed by earlier batches, for the test hook.
+func (s *sessionDB) replaceData(ctx context.Context, changes []dataChange, done int) (changed, skipped int64, err error) {
+	upd := "UPDATE " + s.table + " SET session_data = " + s.ph(1) + " WHERE session_key = " + s.ph(2) + " AND session_data = " + s.ph(3)
+	interrupted := func() error {
+		return fmt.Errorf("rekey interrupted, batch rolled back: %w", ctx.Err())
+	}
+	tx, err := s.db.BeginTx(ctx, nil)
+	if err != nil {
+		return 0, 0, fmt.Errorf("rekey: %w", err)
+	}
+	for i, c := range changes {
+		r, err := tx.ExecContext(ctx, upd, c.new, c.key, c.old)
+		if err == nil {
+			var n int64
+			if n, err = r.RowsAffected(); err == nil {
+				if n == 1 {
+					changed++
+				} else {
+					skipped++
+				}
+			}
+		}
+		if err != nil {
+			tx.Rollback()
+			if ctx.Err() != nil {
+				return 0, 0, interrupted()
+			}
+			return 0, 0, fmt.Errorf("rekey: updating a session: %w", err)
+		}
+		afterRow(ctx, done+i+1)
+	}
+	if err := tx.Commit(); err != nil {
+		if ctx.Err() != nil {
+			// database/sql rolls the transaction back on cancellation
+			return 0, 0, interrupted()
+		}
+		return 0, 0, fmt.Errorf("rekey: committing a batch: %w", err)
+	}
+	return changed, skipped, nil
 }

@@ -10,6 +10,7 @@ import (
 	"sort"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/djsession/djsession/signing/pyjson"
 )
@@ -623,5 +624,21 @@ func TestSessionsHelpVersionCompletion(t *testing.T) {
 	res = runCLI(t, nil, nil, "", "__complete", "sessions", "ls", "--format", "")
 	if res.code != 0 || !strings.Contains(res.out, "jsonl") {
 		t.Errorf("format completion: %d %q", res.code, res.out)
+	}
+}
+
+func TestProgressBar(t *testing.T) {
+	var b bytes.Buffer
+	if p := newProgress(&b, "x", 10); p.on {
+		t.Fatal("progress bar on a buffer, not a terminal")
+	}
+	p := &progress{w: &b, on: true, total: 4, label: "clear-expired"}
+	p.update(1)
+	p.last = p.last.Add(-time.Second)
+	p.update(4)
+	p.finish()
+	out := b.String()
+	if !strings.Contains(out, "\rclear-expired [=======") || !strings.Contains(out, " 25% 1/4") || !strings.HasSuffix(out, "100% 4/4\n") {
+		t.Fatalf("%q", out)
 	}
 }

@@ -17,6 +17,8 @@ import os
 import subprocess
 import sys
 
+urlpatterns = []
+
 FIXED_TIME = 1700000000.75  # time.time() seen by SessionMiddleware
 SECRET = "django-insecure-http-vectors-secret"
 FALLBACK = "old-secret-for-fallbacks"
@@ -68,6 +70,7 @@ def one():
         CACHES={"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}},
         DATABASES={},
         ALLOWED_HOSTS=["*"],
+        ROOT_URLCONF="__main__",  # no URLs: resolve_url falls back to the path
     )
     django.setup()
     from django.contrib.sessions import middleware as smw
@@ -323,6 +326,24 @@ def one():
             "cookie_value_len": len(c.value),
             "header": c.OutputString().replace(c.value, "<value>"), "vary": resp.get("Vary"),
             "release": rel})
+
+    # --- login_required redirects (user_passes_test + redirect_to_login)
+    from django.contrib.auth.decorators import login_required
+    from django.contrib.auth.models import AnonymousUser
+    for login_url, path, query in [
+        ("/accounts/login/", "/go/profile", ""),
+        ("/accounts/login/", "/go/a b/\u00e9", "x=1&y=%C3%A9&z=a+b"),
+        ("/login/?lang=en", "/go/p", "q=1"),
+        ("/login/?next=/old&lang=en", "/go/p", ""),
+        ("https://sso.example/login", "/go/p", "a=1"),
+        ("http://testserver/login", "/go/p", "a=1"),
+    ]:
+        req = rf.get(path, QUERY_STRING=query) if query else rf.get(path)
+        req.user = AnonymousUser()
+        resp = login_required(lambda r: HttpResponse("in"), login_url=login_url)(req)
+        res.setdefault("login_redirects", []).append({
+            "login_url": login_url, "path": path, "query": query,
+            "status": resp.status_code, "location": resp["Location"], "release": rel})
 
     # --- session auth hash ----------------------------------------------
     from django.contrib.auth.models import User

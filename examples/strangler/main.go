@@ -114,7 +114,7 @@ func newHandler(cfg config) (http.Handler, func() error, error) {
 
 	goRoutes := http.NewServeMux()
 	goRoutes.HandleFunc("GET /go/whoami", ap.whoami)
-	goRoutes.HandleFunc("GET /go/profile", ap.profile)
+	goRoutes.Handle("GET /go/profile", a.RequireLogin(auth.DefaultLoginURL, http.HandlerFunc(ap.profile)))
 	goRoutes.HandleFunc("POST /go/profile", ap.saveProfile)
 
 	proxy := &httputil.ReverseProxy{
@@ -127,7 +127,7 @@ func newHandler(cfg config) (http.Handler, func() error, error) {
 		},
 	}
 	root := http.NewServeMux()
-	root.Handle("/go/", sessions.Handler(protect.Handler(goRoutes)))
+	root.Handle("/go/", sessions.Handler(protect.Handler(a.Handler(goRoutes))))
 	root.Handle("/", proxy)
 	return root, db.Close, nil
 }
@@ -165,9 +165,8 @@ func (ap *app) profile(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "session unavailable", http.StatusInternalServerError)
 		return
 	}
-	if !ok {
-		// As Django's login_required: off to Django's login page.
-		http.Redirect(w, r, "/accounts/login/?next="+url.QueryEscape(r.URL.Path), http.StatusFound)
+	if !ok { // RequireLogin let an anonymous request through: cannot happen
+		http.Error(w, "login required", http.StatusForbidden)
 		return
 	}
 	tok, err := csrf.Token(r)

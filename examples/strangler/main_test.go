@@ -54,7 +54,7 @@ func TestProxy(t *testing.T) {
 	}
 	rec = httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("GET", "http://shop.example/go/profile", nil))
-	if rec.Code != http.StatusFound || rec.Header().Get("Location") != "/accounts/login/?next=%2Fgo%2Fprofile" {
+	if rec.Code != http.StatusFound || rec.Header().Get("Location") != "/accounts/login/?next=/go/profile" {
 		t.Errorf("anonymous profile: %d %q", rec.Code, rec.Header().Get("Location"))
 	}
 	if _, _, err := newHandler(config{Django: backend.URL, Engine: "signed_cookies"}); err == nil {

@@ -6,13 +6,17 @@ import (
 	"encoding/hex"
 	"net/http/httptest"
 	"net/url"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/cookiestore"
+	"github.com/djsession/djsession/djangosession/filestore"
 	"github.com/djsession/djsession/internal/testenv"
 )
 
@@ -124,6 +128,38 @@ func TestLiveServerDatabases(t *testing.T) {
 					scenario(t, d, dj, gs.URL, db, sdb.lastLogin)
 				})
 			}
+		})
+	}
+}
+
+// TestLiveFileEngine tells the story with Django's file engine: Django and
+// the Go filestore share SESSION_FILE_PATH; auth_user is in SQLite.
+func TestLiveFileEngine(t *testing.T) {
+	for _, d := range testenv.Djangos(t) {
+		t.Run(d.Version, func(t *testing.T) {
+			dir := t.TempDir()
+			dbPath := filepath.Join(dir, "db.sqlite3")
+			sessDir := filepath.Join(dir, "sessions")
+			if err := os.Mkdir(sessDir, 0o700); err != nil {
+				t.Fatal(err)
+			}
+			dj := startDjango(t, d, "DJ_DB="+dbPath, "DJ_ENGINE=file", "DJ_SESSION_FILE_PATH="+sessDir)
+			db, err := sql.Open("sqlite", dbPath+"?_pragma=busy_timeout(5000)")
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer db.Close()
+			codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: liveSecret, RejectLegacy: d.Version != "3.2"})
+			if err != nil {
+				t.Fatal(err)
+			}
+			store, err := filestore.New(&filestore.Options{Dir: sessDir, Codec: codec})
+			if err != nil {
+				t.Fatal(err)
+			}
+			gs := httptest.NewServer(goService(t, d, store, &auth.SQLUsers{DB: db, Dialect: auth.SQLite}, false))
+			defer gs.Close()
+			scenario(t, d, dj, gs.URL, db, "SELECT CAST(last_login AS TEXT) FROM auth_user WHERE id = 1")
 		})
 	}
 }

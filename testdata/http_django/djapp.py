@@ -1,7 +1,8 @@
 #!/usr/bin/python3
 """A minimal Django site for djsession's live end-to-end tests.
 
-    DJ_SECRET=... DJ_DB=/path/db.sqlite3 [DJ_ENGINE=db|signed_cookies] [DJ_CSRF_SESSIONS=1] \\
+    DJ_SECRET=... DJ_DB=/path/db.sqlite3 [DJ_ENGINE=db|signed_cookies|file]
+        [DJ_SESSION_FILE_PATH=dir] [DJ_CSRF_SESSIONS=1] \\
         /usr/bin/python3 testdata/http_django/djapp.py serve
 
 migrates the SQLite database (or, with DJ_DB_ENGINE=postgresql|mysql and
@@ -59,6 +60,7 @@ settings.configure(
     DATABASES={"default": DATABASE},
     SESSION_ENGINE="django.contrib.sessions.backends." + os.environ.get("DJ_ENGINE", "db"),
     CSRF_USE_SESSIONS=os.environ.get("DJ_CSRF_SESSIONS") == "1",
+    SESSION_FILE_PATH=os.environ.get("DJ_SESSION_FILE_PATH"),
     # The hasher does not matter here (only the session auth hash of the
     # stored string does) and PBKDF2 would make each login slow.
     PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],

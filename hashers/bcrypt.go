@@ -141,6 +141,7 @@ func (v *bcryptValue) harden(p *Policy, password string) {
 	if err != nil {
 		return
 	}
+	p.hardened(v.d.Algorithm, (1<<diff)-1)
 	for n := (1 << diff) - 1; n > 0; n-- {
 		bcryptString(&v.setting, key)
 	}

@@ -68,6 +68,7 @@ func (v *pbkdf2Value) mustUpdate(p *Policy) bool {
 // harden runs the iterations the stored hash lacks.
 func (v *pbkdf2Value) harden(p *Policy, password string) {
 	if extra := p.pbkdf2 - v.d.Iterations; extra > 0 {
+		p.hardened(v.d.Algorithm, extra)
 		_, _ = pbkdf2Key(v.d.Algorithm, password, v.d.Salt, extra)
 	}
 }

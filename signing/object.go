@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"sync"
 	"time"
 
 	"github.com/djsession/djsession/signing/pyjson"
@@ -95,12 +96,21 @@ func (s *Signer) payload(v any, compress bool) (string, error) {
 	return B64Encode(data), nil
 }
 
+// zlibWriters pools compressors: a new one allocates about 800 KB of
+// state, which would dominate the cost of signing a session.
+var zlibWriters = sync.Pool{New: func() any {
+	w, _ := zlib.NewWriterLevel(nil, 6) // Python's zlib.compress default
+	return w
+}}
+
 func deflate(data []byte) []byte {
 	var b bytes.Buffer
 	b.Grow(len(data)/2 + 16)
-	w, _ := zlib.NewWriterLevel(&b, 6) // Python's zlib.compress default
+	w := zlibWriters.Get().(*zlib.Writer)
+	w.Reset(&b)
 	w.Write(data)
 	w.Close()
+	zlibWriters.Put(w)
 	return b.Bytes()
 }
 

@@ -7,8 +7,8 @@ import (
 	"github.com/djsession/djsession/signing/pyjson"
 )
 
-// cookieBenchStores adds the signed_cookies engine, with a small session
-// like a login's.
+// cookieBenchStores adds the signed_cookies engine, with a session like a
+// login's (compressed) and a tiny one (stored uncompressed).
 func cookieBenchStores(b *testing.B) []benchStore {
 	cs, err := cookiestore.New(&cookiestore.Options{SecretKey: "django-insecure-bench-secret-key"})
 	if err != nil {
@@ -23,5 +23,11 @@ func cookieBenchStores(b *testing.B) []benchStore {
 	if err != nil {
 		b.Fatal(err)
 	}
-	return []benchStore{{"signed_cookies", cs, key}}
+	small := pyjson.NewObject() // too small to compress: no zlib on load
+	small.Set("a", int64(1))
+	smallKey, err := cs.Sign(small)
+	if err != nil {
+		b.Fatal(err)
+	}
+	return []benchStore{{"signed_cookies", cs, key}, {"signed_cookies_uncompressed", cs, smallKey}}
 }

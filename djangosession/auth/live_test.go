@@ -70,9 +70,13 @@ func startDjango(t *testing.T, d testenv.Django, env ...string) string {
 }
 
 // goService is the Go side: the session middleware on store, CSRF and
-// auth on users, serving /go/ routes.
-func goService(t *testing.T, d testenv.Django, store djangosession.Store, users auth.Users, csrfSessions bool) http.Handler {
+// auth on users, serving /go/ routes. keys are SECRET_KEY then
+// SECRET_KEY_FALLBACKS; liveSecret when none are given.
+func goService(t *testing.T, d testenv.Django, store djangosession.Store, users auth.Users, csrfSessions bool, keys ...string) http.Handler {
 	t.Helper()
+	if len(keys) == 0 {
+		keys = []string{liveSecret}
+	}
 	rel := djangosession.Release(d.Version)
 	engine := djangosession.NewEngine(store, &djangosession.Config{Release: rel})
 	sessions, err := middleware.New(engine, nil)
@@ -86,7 +90,7 @@ func goService(t *testing.T, d testenv.Django, store djangosession.Store, users 
 		t.Fatal(err)
 	}
 	a, err := auth.New(users, &auth.Config{
-		SecretKey: liveSecret, Release: rel, RotateCSRF: csrf.RotateToken,
+		SecretKey: keys[0], SecretKeyFallbacks: keys[1:], Release: rel, RotateCSRF: csrf.RotateToken,
 	})
 	if err != nil {
 		t.Fatal(err)

@@ -2,7 +2,7 @@
 """A minimal Django site for djsession's live end-to-end tests.
 
     DJ_SECRET=... DJ_DB=/path/db.sqlite3 [DJ_ENGINE=db|signed_cookies|file]
-        [DJ_SESSION_FILE_PATH=dir] [DJ_CSRF_SESSIONS=1] \\
+        [DJ_SESSION_FILE_PATH=dir] [DJ_CSRF_SESSIONS=1] [DJ_SECRET_FALLBACKS=k1,k2] \\
         /usr/bin/python3 testdata/http_django/djapp.py serve
 
 migrates the SQLite database (or, with DJ_DB_ENGINE=postgresql|mysql and
@@ -43,6 +43,7 @@ else:
 settings.configure(
     DEBUG=False,
     SECRET_KEY=os.environ["DJ_SECRET"],
+    SECRET_KEY_FALLBACKS=[k for k in os.environ.get("DJ_SECRET_FALLBACKS", "").split(",") if k],
     ALLOWED_HOSTS=["*"],
     ROOT_URLCONF=__name__,
     USE_TZ=True,

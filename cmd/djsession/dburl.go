@@ -127,6 +127,8 @@ func parseDatabaseURL(raw string) (*dbTarget, error) {
 		// Django stores naive UTC datetimes (USE_TZ=True, the database's
 		// TIME_ZONE unset); read them as text and parse them ourselves.
 		cfg.ParseTime = false
+		// rows matched, not changed: an upsert of identical data counts
+		cfg.ClientFoundRows = true
 		return &dbTarget{kind: kindMySQL, driver: "mysql", dsn: cfg.FormatDSN(), display: u.Redacted()}, nil
 	}
 	return nil, usagef("%v: unsupported scheme %q (postgres, mysql, sqlite)", errDBURL, scheme)

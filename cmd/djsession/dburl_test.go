@@ -23,10 +23,10 @@ func TestParseDatabaseURL(t *testing.T) {
 		{"postgres://app:s3cret@db.internal:5433/shop?sslmode=require", kindPostgres, "postgres://app:s3cret@db.internal:5433/shop?sslmode=require", "s3cret"},
 		{"postgresql://app@db/shop", kindPostgres, "postgres://app@db/shop", ""},
 		{"pgsql://app@db/shop", kindPostgres, "postgres://app@db/shop", ""},
-		{"mysql://app:p%40ss@db:3307/shop", kindMySQL, "app:p@ss@tcp(db:3307)/shop", "p%40ss"},
-		{"mysql://root@127.0.0.1/test", kindMySQL, "root@tcp(127.0.0.1:3306)/test", ""},
-		{"mariadb://root@localhost/test?charset=utf8mb4", kindMySQL, "root@tcp(localhost:3306)/test?charset=utf8mb4", ""},
-		{"mysql://root@/test?unix_socket=/run/mysqld/mysqld.sock", kindMySQL, "root@unix(/run/mysqld/mysqld.sock)/test", ""},
+		{"mysql://app:p%40ss@db:3307/shop", kindMySQL, "app:p@ss@tcp(db:3307)/shop?clientFoundRows=true", "p%40ss"},
+		{"mysql://root@127.0.0.1/test", kindMySQL, "root@tcp(127.0.0.1:3306)/test?clientFoundRows=true", ""},
+		{"mariadb://root@localhost/test?charset=utf8mb4", kindMySQL, "root@tcp(localhost:3306)/test?clientFoundRows=true&charset=utf8mb4", ""},
+		{"mysql://root@/test?unix_socket=/run/mysqld/mysqld.sock", kindMySQL, "root@unix(/run/mysqld/mysqld.sock)/test?clientFoundRows=true", ""},
 	}
 	for _, tt := range tests {
 		got, err := parseDatabaseURL(tt.in)

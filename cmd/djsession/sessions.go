@@ -81,6 +81,7 @@ SECRET_KEY_FALLBACKS from --fallback-key or $DJANGO_SECRET_KEY_FALLBACKS
 		e.newStatsCmd(),
 		e.newClearExpiredCmd(),
 		e.newRekeyCmd(),
+		e.newCopyCmd(),
 	)
 	return cmd
 }

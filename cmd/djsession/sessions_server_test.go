@@ -22,6 +22,7 @@ import (
 type serverTable struct {
 	url    string         // --database-url
 	table  string         // --table
+	empty  string         // a second table, empty
 	django map[string]any // settings.DATABASES["default"] for real Django
 }
 
@@ -51,6 +52,20 @@ func randomTable() string {
 // fixture's rows into it as Django would store them.
 func loadInto(t *testing.T, db *sql.DB, kind dbKind, table string) {
 	t.Helper()
+	createTable(t, db, kind, table)
+	s := &sessionDB{db: db, kind: kind}
+	s.table = s.quote(table)
+	ins := "INSERT INTO " + s.table + " (session_key, session_data, expire_date) VALUES (" + s.ph(1) + "," + s.ph(2) + "," + s.ph(3) + ")"
+	for _, r := range fixtureRows(t) {
+		if _, err := db.ExecContext(context.Background(), ins, r.key, r.data, s.timeArg(r.expire)); err != nil {
+			t.Fatal(err)
+		}
+	}
+}
+
+// createTable makes table with Django's DDL for kind, dropped at cleanup.
+func createTable(t *testing.T, db *sql.DB, kind dbKind, table string) {
+	t.Helper()
 	ctx := context.Background()
 	var ddl []string
 	switch kind {
@@ -77,16 +92,7 @@ func loadInto(t *testing.T, db *sql.DB, kind dbKind, table string) {
 			q = "DROP TABLE `" + table + "`"
 		}
 		db.ExecContext(context.Background(), q)
-		db.Close()
 	})
-	s := &sessionDB{db: db, kind: kind}
-	s.table = s.quote(table)
-	ins := "INSERT INTO " + s.table + " (session_key, session_data, expire_date) VALUES (" + s.ph(1) + "," + s.ph(2) + "," + s.ph(3) + ")"
-	for _, r := range fixtureRows(t) {
-		if _, err := db.ExecContext(ctx, ins, r.key, r.data, s.timeArg(r.expire)); err != nil {
-			t.Fatal(err)
-		}
-	}
 }
 
 func postgresTable(t *testing.T) serverTable {
@@ -95,14 +101,17 @@ func postgresTable(t *testing.T) serverTable {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { db.Close() })
 	table := randomTable()
 	loadInto(t, db, kindPostgres, table)
+	empty := randomTable()
+	createTable(t, db, kindPostgres, empty)
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
 	}
 	pw, _ := u.User.Password()
-	return serverTable{url: dsn, table: table, django: map[string]any{
+	return serverTable{url: dsn, table: table, empty: empty, django: map[string]any{
 		"ENGINE": "django.db.backends.postgresql", "NAME": strings.TrimPrefix(u.Path, "/"),
 		"USER": u.User.Username(), "PASSWORD": pw, "HOST": u.Hostname(), "PORT": u.Port(),
 	}}
@@ -118,8 +127,11 @@ func mysqlTable(t *testing.T) serverTable {
 	if err != nil {
 		t.Fatal(err)
 	}
+	t.Cleanup(func() { db.Close() })
 	table := randomTable()
 	loadInto(t, db, kindMySQL, table)
+	empty := randomTable()
+	createTable(t, db, kindMySQL, empty)
 	u := &url.URL{Scheme: "mysql", Host: cfg.Addr, Path: "/" + cfg.DBName}
 	if cfg.Passwd != "" {
 		u.User = url.UserPassword(cfg.User, cfg.Passwd)
@@ -127,7 +139,7 @@ func mysqlTable(t *testing.T) serverTable {
 		u.User = url.User(cfg.User)
 	}
 	host, port, _ := strings.Cut(cfg.Addr, ":")
-	return serverTable{url: u.String(), table: table, django: map[string]any{
+	return serverTable{url: u.String(), table: table, empty: empty, django: map[string]any{
 		"ENGINE": "django.db.backends.mysql", "NAME": cfg.DBName,
 		"USER": cfg.User, "PASSWORD": cfg.Passwd, "HOST": host, "PORT": port,
 	}}
@@ -186,6 +198,19 @@ func TestSessionsOnServers(t *testing.T) {
 				if got := len(lsJSONL(t, res.out)); got != want {
 					t.Errorf("ls %v: %d rows, want %d", args, got, want)
 				}
+			}
+
+			// copy from the SQLite fixture into the empty table: the same
+			// sessions, expiry and data
+			src, _ := copyFixtureDB(t)
+			res = runCLI(t, nil, nil, "", "sessions", "copy", "--database-url", src, "--to", st.url, "--to-table", st.empty, "--include-expired", "--batch-size", "9")
+			if res.code != 0 {
+				t.Fatalf("copy: exit %d %q", res.code, res.err)
+			}
+			sameSessions(t, lsAll(t, st.url, "--table", st.empty), lsAll(t, src), "copy to "+tc.name)
+			res = runCLI(t, nil, nil, "", "sessions", "copy", "--database-url", src, "--to", st.url, "--to-table", st.empty, "--replace")
+			if res.code != 0 || strings.Contains(res.out, "copied 0 ") {
+				t.Fatalf("copy --replace: exit %d %q %q", res.code, res.out, res.err)
 			}
 
 			// show and stats

@@ -11,7 +11,14 @@
 // reads Django's auth_user table.
 //
 // With package middleware, use UserFromRequest, LoginRequest and
-// LogoutRequest; the Auth methods work on any *djangosession.Session.
+// LogoutRequest (Handler caches the user per request, as request.user;
+// RequireLogin is login_required); the Auth methods User, Login, Logout
+// and UpdateSessionAuthHash work on any *djangosession.Session:
+//
+//	a, err := auth.New(&auth.SQLUsers{DB: db, Dialect: auth.PostgreSQL},
+//		&auth.Config{SecretKey: secretKey, RotateCSRF: csrf.RotateToken})
+//	h := sessions.Handler(protect.Handler(a.Handler(mux)))
+//	mux.Handle("GET /account", a.RequireLogin("", accountPage))
 package auth
 
 import (

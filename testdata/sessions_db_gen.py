@@ -64,7 +64,7 @@ def hexhash():
     return "".join(rng.choice("0123456789abcdef") for _ in range(64))
 
 
-def save(data, *, kind="json", fmt="current", expired=False, i=0, serializer=None):
+def save(data, *, kind="json", fmt="current", expired=False, i=0, serializer=None, as_json=None):
     s = SessionStore()
     if serializer is not None:
         s.serializer = serializer
@@ -83,7 +83,10 @@ def save(data, *, kind="json", fmt="current", expired=False, i=0, serializer=Non
         "expire_date": row.expire_date.isoformat(),
         "session_data": row.session_data,
         "user": data.get("_auth_user_id"),
-        "data": data if kind == "json" else None,
+        "convertible": kind != "pickle" or as_json is not None,
+        # the dict as JSON would hold it (tuples become lists); None when
+        # JSON cannot hold it (pickled datetimes, sets, bytes)
+        "data": data if kind == "json" else as_json,
         "keys": list(data.keys()),
     })
     return s.session_key
@@ -118,10 +121,18 @@ save({}, i=n); n += 1
 save({"cart": {"sku-1": 1}}, expired=True, i=n); n += 1  # expired, unicode-free
 
 # pickle-serialized (SESSION_SERIALIZER = PickleSerializer)
-save({"_auth_user_id": "89", "_auth_user_backend": BACKEND, "_auth_user_hash": hexhash(),
-      "when": "pickled"}, kind="pickle", serializer=PickleSerializer, i=n); n += 1
-save({"cart": {"sku-3": 3}, "tuple_free": [1, 2, 3]}, kind="pickle", serializer=PickleSerializer,
-     expired=True, i=n); n += 1
+d = {"_auth_user_id": "89", "_auth_user_backend": BACKEND, "_auth_user_hash": hexhash(), "when": "pickled"}
+save(d, kind="pickle", serializer=PickleSerializer, i=n, as_json=d); n += 1
+d = {"cart": {"sku-3": 3}, "tuple_free": [1, 2, 3]}
+save(d, kind="pickle", serializer=PickleSerializer, expired=True, i=n, as_json=d); n += 1
+d = {"big": 2 ** 80, "pair": ("a", 1), "nested": [("x", None), {"é": 1.5}], "ok": True}
+save(d, kind="pickle", serializer=PickleSerializer, i=n,
+     as_json={"big": 2 ** 80, "pair": ["a", 1], "nested": [["x", None], {"é": 1.5}], "ok": True}); n += 1
+# pickled values JSON cannot hold: convert must report and keep these
+save({"_auth_user_id": "377", "last_seen": datetime.datetime(2024, 5, 1, 12, 0, tzinfo=UTC)},
+     kind="pickle", serializer=PickleSerializer, i=n); n += 1
+save({"tags": {"a", "b"}}, kind="pickle", serializer=PickleSerializer, i=n); n += 1
+save({"raw": b"\x00\x01"}, kind="pickle", serializer=PickleSerializer, i=n); n += 1
 
 # legacy format (DEFAULT_HASHING_ALGORITHM = 'sha1' makes 3.2 write it)
 with override_settings(DEFAULT_HASHING_ALGORITHM="sha1"):
@@ -143,7 +154,7 @@ for data in ["this is not a session", "e30:1abcde:notasignature"]:
     row = Session.objects.get(session_key=key)
     expect.append({"key": key, "kind": "corrupt", "format": "", "expired": False,
                    "expire_date": row.expire_date.isoformat(), "session_data": data,
-                   "user": None, "data": None, "keys": []})
+                   "user": None, "data": None, "keys": [], "convertible": False})
     n += 1
 
 # a signed_cookies session value, for `decode`

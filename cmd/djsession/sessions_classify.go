@@ -203,9 +203,9 @@ func (c *classifier) decodePayload(v *verdict) {
 	p := v.payload
 	if len(p) > 0 && p[0] == 0x80 { // pickle PROTO opcode
 		v.serializer = serPickle
-		obj, err := decodePickle(p)
+		obj, err := readSessionPickle(p)
 		switch {
-		case errors.Is(err, errNoPickle):
+		case errors.Is(err, errPickleUnsupported):
 			v.status, v.err = statusUndecoded, err
 		case err != nil:
 			v.status, v.err = statusCorrupt, err
@@ -227,13 +227,6 @@ func (c *classifier) decodePayload(v *verdict) {
 	}
 	v.status, v.data = statusOK, obj
 }
-
-// errNoPickle is returned while this build has no pickle reader.
-var errNoPickle = errors.New("pickle-serialized session: this build cannot read pickle")
-
-// decodePickle reads a pickled session dict. It is replaced once the
-// djangosession/pickle package is available.
-var decodePickle = func([]byte) (*pyjson.Object, error) { return nil, errNoPickle }
 
 // unverifiedCurrent extracts the payload of payload:ts:sig without checking
 // the signature.

@@ -2,9 +2,12 @@ package main
 
 import (
 	"encoding/json"
+	"errors"
 	"os"
 	"strings"
 	"testing"
+
+	"github.com/djsession/djsession/signing/pyjson"
 )
 
 // FuzzClassify feeds arbitrary session_data to the decoder ls, show, stats
@@ -63,4 +66,40 @@ func mustRead(t testing.TB, path string) []byte {
 		t.Fatal(err)
 	}
 	return b
+}
+
+// FuzzReadPickle feeds arbitrary bytes to the pickle reader, seeded with the
+// pickles real Django wrote into the fixture: no panic, no runaway work,
+// and a result is always a dict pyjson can encode.
+func FuzzReadPickle(f *testing.F) {
+	b := mustRead(f, "../../testdata/sessions_db_expect.json")
+	var fx fixture
+	if err := json.Unmarshal(b, &fx); err != nil {
+		f.Fatal(err)
+	}
+	cl, err := newClassifier(strings.TrimSpace(string(mustRead(f, fixtureKeyFile))), nil, "", false)
+	if err != nil {
+		f.Fatal(err)
+	}
+	n := 0
+	for _, r := range fx.Rows {
+		if v := cl.classify(r.SessionData); v.serializer == serPickle {
+			f.Add(append([]byte(nil), v.payload...))
+			n++
+		}
+	}
+	if n < 4 {
+		f.Fatalf("%d pickle seeds", n)
+	}
+	// a list appended to after it was memoized, and shared references
+	f.Add([]byte("\x80\x04}\x94(\x8c\x01a\x94]\x94h\x02h\x02e\x8c\x01b\x94h\x02u."))
+	f.Fuzz(func(t *testing.T, p []byte) {
+		obj, err := readSessionPickle(p)
+		if err != nil {
+			return
+		}
+		if _, err := pyjson.Marshal(obj); err != nil && !errors.Is(err, pyjson.ErrTooDeep) {
+			t.Fatalf("%q: read a dict pyjson cannot write: %v", p, err)
+		}
+	})
 }

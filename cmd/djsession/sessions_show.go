@@ -25,7 +25,7 @@ the decoded session dict.
 Exit status 1 when there is no such session, or when its data does not
 verify under SECRET_KEY or its fallbacks (with --no-verify, the payload is
 then shown anyway, marked "verified": false).`,
-		Example: `  djsession sessions show 8do123yozwsjeix0mb0ui3t44jumf8we \
+		Example: `  djsession sessions show uxq3oedd48d90pl2bt91bp8y450m95a5 \
       --database-url sqlite:///testdata/sessions_db.sqlite3 \
       --secret-key-file testdata/sessions_db_secret_key.txt`,
 		Args: cobra.ExactArgs(1),

@@ -256,42 +256,51 @@ func RotateToken(r *http.Request) error {
 	return st.newSecret()
 }
 
+// storedSecret is what _get_secret finds for a request.
+type storedSecret struct {
+	secret string // the 32-character secret ("" when none)
+	stored string // the value as stored: the secret or a masked token
+	reason string // Django's phrase for a malformed cookie, if any
+	found  bool   // a well-formed value was found
+}
+
 // getSecret reads the request's secret as Django's _get_secret: from the
-// session or the cookie, a 64-character value unmasked; reason is the
-// malformed-cookie phrase, if any.
-func (p *Protector) getSecret(r *http.Request) (secret, stored string, found bool, reason string, err error) {
+// session or the cookie, a 64-character value unmasked.
+func (p *Protector) getSecret(r *http.Request) (storedSecret, error) {
+	var stored string
 	if p.cfg.UseSessions {
 		s, err := middleware.Session(r)
 		if err != nil {
-			return "", "", false, "", err
+			return storedSecret{}, err
 		}
 		v, ok := s.Get(SessionKey)
-		str, isStr := v.(string)
 		if !ok || v == nil {
-			return "", "", false, "", nil
+			return storedSecret{}, nil
 		}
+		str, isStr := v.(string)
 		if !isStr {
-			return "", "", false, "has invalid characters", nil
+			return storedSecret{reason: "has invalid characters"}, nil
 		}
 		stored = str
 	} else {
 		v, ok := middleware.CookieValue(r.Header, p.name)
 		if !ok {
-			return "", "", false, "", nil
+			return storedSecret{}, nil
 		}
 		if reason := formatReason(v); reason != "" {
-			return "", "", false, reason, nil
+			return storedSecret{reason: reason}, nil
 		}
 		stored = v
 	}
-	secret = stored
+	secret := stored
 	if len(secret) == TokenLength {
+		var err error
 		if secret, err = Unmask(secret); err != nil {
 			// A session value of the right length with bad characters.
-			return "", "", false, "has invalid characters", nil
+			return storedSecret{reason: "has invalid characters"}, nil
 		}
 	}
-	return secret, stored, true, "", nil
+	return storedSecret{secret: secret, stored: stored, found: true}, nil
 }
 
 // Handler returns next behind the CSRF checks. Requests with GET, HEAD,
@@ -303,26 +312,26 @@ func (p *Protector) Handler(next http.Handler) http.Handler {
 		st := &state{p: p}
 		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, st))
 		st.r = r
-		secret, stored, found, reason, err := p.getSecret(r)
+		got, err := p.getSecret(r)
 		if err != nil {
 			p.fail(w, r, err)
 			return
 		}
 		switch {
-		case reason != "":
+		case got.reason != "":
 			if err := st.newSecret(); err != nil {
 				p.fail(w, r, err)
 				return
 			}
-		case found:
-			st.secret = secret
-			st.cookieValue = secret
+		case got.found:
+			st.secret = got.secret
+			st.cookieValue = got.secret
 			if p.cfg.CookieMasked {
 				// As Django 4.0 and older: keep a masked cookie as it
 				// is, mask a bare secret.
-				st.cookieValue = stored
-				if len(stored) == SecretLength {
-					if st.cookieValue, err = MaskRandom(secret, p.rand); err != nil {
+				st.cookieValue = got.stored
+				if len(got.stored) == SecretLength {
+					if st.cookieValue, err = MaskRandom(got.secret, p.rand); err != nil {
 						p.fail(w, r, err)
 						return
 					}
@@ -330,7 +339,7 @@ func (p *Protector) Handler(next http.Handler) http.Handler {
 			}
 		}
 		rw := &responseWriter{ResponseWriter: w, st: st}
-		if err := p.check(r, st, reason); err != nil {
+		if err := p.check(r, st, got.reason); err != nil {
 			p.fail(rw, r, err)
 			rw.finish()
 			return
@@ -362,16 +371,17 @@ func (p *Protector) check(r *http.Request, st *state, cookieReason string) error
 	if cookieReason != "" {
 		return reject("CSRF cookie %s.", cookieReason)
 	}
-	secret, _, found, reason, err := p.getSecret(r)
+	got, err := p.getSecret(r)
 	if err != nil {
 		return err
 	}
-	if reason != "" {
-		return reject("CSRF cookie %s.", reason)
+	if got.reason != "" {
+		return reject("CSRF cookie %s.", got.reason)
 	}
-	if !found {
+	if !got.found {
 		return reject("CSRF cookie not set.")
 	}
+	secret := got.secret
 	token, source := "", "POST"
 	if r.Method == http.MethodPost {
 		token = postValue(r)

@@ -15,7 +15,8 @@
 // The session is loaded from the store on the first call to Session, not
 // before. On the way out the middleware does what Django's
 // process_response does: it saves a modified session (or every session
-// with SaveEveryRequest) unless the status is 500 or more, sets the cookie
+// with SaveEveryRequest) unless the status is 500 or more (only 500 itself
+// before Django 4.2; the Engine's Release decides), sets the cookie
 // with Django's attributes (byte for byte as Django's Set-Cookie header),
 // deletes the cookie of a session that was emptied, adds "Vary: Cookie"
 // when the session was accessed, and answers a session deleted by a

@@ -19,7 +19,8 @@
 // before Django 4.2; the Engine's Release decides), sets the cookie
 // with Django's attributes (byte for byte as Django's Set-Cookie header),
 // deletes the cookie of a session that was emptied, adds "Vary: Cookie"
-// when the session was accessed, and answers a session deleted by a
+// when the session was accessed (and, from Django 5.2, whenever it sets the
+// cookie), and answers a session deleted by a
 // concurrent request (djangosession.ErrVanished) with 400, as Django's
 // SessionInterrupted.
 //

@@ -82,6 +82,7 @@ SECRET_KEY_FALLBACKS from --fallback-key or $DJANGO_SECRET_KEY_FALLBACKS
 		e.newClearExpiredCmd(),
 		e.newRekeyCmd(),
 		e.newCopyCmd(),
+		e.newConvertCmd(),
 	)
 	return cmd
 }

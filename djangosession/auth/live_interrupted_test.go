@@ -11,6 +11,7 @@ import (
 	"testing"
 
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/middleware"
 	"github.com/djsession/djsession/internal/testenv"
 )
@@ -32,7 +33,7 @@ func TestLiveSessionInterrupted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mw, err := middleware.New(djangosession.NewEngine(&sqliteStore{db: db, codec: codec},
+			mw, err := middleware.New(djangosession.NewEngine(&sqlStore{db: db, codec: codec, dialect: auth.SQLite},
 				&djangosession.Config{Release: djangosession.Release(d.Version)}), nil)
 			if err != nil {
 				t.Fatal(err)

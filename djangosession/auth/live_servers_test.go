@@ -96,39 +96,48 @@ func mysqlDB(t *testing.T) serverDB {
 }
 
 // TestLiveServerDatabases tells the shared-login story with Django's
-// auth_user on PostgreSQL and MySQL/MariaDB (migrated by real Django) and
-// the signed_cookies session engine: SQLUsers reads Django's own table and
-// writes last_login that Django then reads.
+// database on PostgreSQL and MySQL/MariaDB (migrated by real Django), once
+// with the db session engine (django_session on the server, read and
+// written by a small test-only store) and once with signed_cookies: SQLUsers
+// reads Django's own auth_user and writes last_login that Django then reads.
 func TestLiveServerDatabases(t *testing.T) {
 	djangos := testenv.Djangos(t)
 	for _, server := range []struct {
 		name string
 		open func(*testing.T) serverDB
 	}{{"postgres", postgresDB}, {"mysql", mysqlDB}} {
-		t.Run(server.name, func(t *testing.T) {
-			for _, d := range djangos {
-				t.Run(d.Version, func(t *testing.T) {
-					if server.name == "mysql" && d.Version == "6.1" {
-						// Django 6.x needs mysqlclient >= 2.2.1; Debian 12 has 1.4.6.
-						t.Skip("Django 6.1 needs mysqlclient >= 2.2.1, this machine has 1.4.6")
-					}
-					sdb := server.open(t)
-					dj := startDjango(t, d, append(sdb.env, "DJ_ENGINE=signed_cookies")...)
-					db, err := sql.Open(sdb.driver, sdb.dsn)
-					if err != nil {
-						t.Fatal(err)
-					}
-					defer db.Close()
-					store, err := cookiestore.New(&cookiestore.Options{SecretKey: liveSecret})
-					if err != nil {
-						t.Fatal(err)
-					}
-					gs := httptest.NewServer(goService(t, d, store, &auth.SQLUsers{DB: db, Dialect: sdb.dialect}, false))
-					defer gs.Close()
-					scenario(t, d, dj, gs.URL, db, sdb.lastLogin)
-				})
-			}
-		})
+		for _, engine := range []string{"db", "signed_cookies"} {
+			t.Run(server.name+"/"+engine, func(t *testing.T) {
+				for _, d := range djangos {
+					t.Run(d.Version, func(t *testing.T) {
+						if server.name == "mysql" && d.Version == "6.1" {
+							// Django 6.x needs mysqlclient >= 2.2.1; Debian 12 has 1.4.6.
+							t.Skip("Django 6.1 needs mysqlclient >= 2.2.1, this machine has 1.4.6")
+						}
+						sdb := server.open(t)
+						dj := startDjango(t, d, append(sdb.env, "DJ_ENGINE="+engine)...)
+						db, err := sql.Open(sdb.driver, sdb.dsn)
+						if err != nil {
+							t.Fatal(err)
+						}
+						defer db.Close()
+						var store djangosession.Store
+						if engine == "db" {
+							codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: liveSecret, RejectLegacy: d.Version != "3.2"})
+							if err != nil {
+								t.Fatal(err)
+							}
+							store = &sqlStore{db: db, codec: codec, dialect: sdb.dialect}
+						} else if store, err = cookiestore.New(&cookiestore.Options{SecretKey: liveSecret}); err != nil {
+							t.Fatal(err)
+						}
+						gs := httptest.NewServer(goService(t, d, store, &auth.SQLUsers{DB: db, Dialect: sdb.dialect}, false))
+						defer gs.Close()
+						scenario(t, d, dj, gs.URL, db, sdb.lastLogin)
+					})
+				}
+			})
+		}
 	}
 }
 

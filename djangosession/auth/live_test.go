@@ -83,9 +83,9 @@ func goService(t *testing.T, d testenv.Django, store djangosession.Store, users 
 	if err != nil {
 		t.Fatal(err)
 	}
-	// Django 4.0 and older keep a masked token where 4.1+ keep the secret,
-	// and with CSRF_USE_SESSIONS they only match a masked one.
-	prot, err := csrf.New(&csrf.Config{UseSessions: csrfSessions, CookieMasked: d.Version == "3.2"})
+	// For 3.2 this also keeps a masked token where 4.1+ keep the secret:
+	// with CSRF_USE_SESSIONS, 3.2 only matches a masked one.
+	prot, err := csrf.New(&csrf.Config{UseSessions: csrfSessions, Release: rel})
 	if err != nil {
 		t.Fatal(err)
 	}

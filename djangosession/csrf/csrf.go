@@ -17,6 +17,7 @@ package csrf
 import (
 	"context"
 	"crypto/rand"
+	"crypto/subtle"
 	"errors"
 	"fmt"
 	"html"
@@ -27,6 +28,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/middleware"
 )
 
@@ -93,6 +95,12 @@ type Config struct {
 	// SessionCookieDomain is SESSION_COOKIE_DOMAIN, which the Referer
 	// check uses instead of CookieDomain with UseSessions.
 	SessionCookieDomain string
+	// Release is the Django release whose CSRF checks to follow; the
+	// newest when empty. Before 4.0 (3.2) there is no Origin check, every
+	// token failure reads "CSRF token missing or incorrect.", malformed
+	// tokens are replaced rather than reported, TrustedOrigins are host
+	// patterns ("example.com", ".example.com") and cookies are masked.
+	Release djangosession.Release
 	// TrustedOrigins is CSRF_TRUSTED_ORIGINS: "https://example.com" or
 	// "https://*.example.com".
 	TrustedOrigins []string
@@ -143,6 +151,7 @@ type Protector struct {
 	subdomains map[string][]string // scheme -> ".example.com"
 	hosts      []string            // netlocs of all trusted origins, '*' stripped
 	fail       func(http.ResponseWriter, *http.Request, error)
+	legacy     bool // Django before 4.0
 }
 
 // New returns a Protector; a nil cfg means Django's defaults.
@@ -181,6 +190,12 @@ func New(cfg *Config) (*Protector, error) {
 		p.fail = DefaultFailureHandler
 	}
 	p.subdomains = map[string][]string{}
+	if p.legacy = releaseBefore(c.Release, djangosession.Django40); p.legacy {
+		// Django 3.2: host patterns, matched against the Referer only.
+		p.hosts = append(p.hosts, c.TrustedOrigins...)
+		c.CookieMasked = true
+		return p, nil
+	}
 	for _, o := range c.TrustedOrigins {
 		scheme, netloc, _, _, _, err := urlSplit(o)
 		if err != nil || scheme == "" {
@@ -335,6 +350,8 @@ func (p *Protector) Handler(next http.Handler) http.Handler {
 						p.fail(w, r, err)
 						return
 					}
+					// Django 3.2 replaces a bare secret cookie at once.
+					st.needsUpdate = p.legacy && !p.cfg.UseSessions
 				}
 			}
 		}
@@ -357,6 +374,9 @@ func (p *Protector) check(r *http.Request, st *state, cookieReason string) error
 	}
 	if p.cfg.Exempt != nil && p.cfg.Exempt(r) {
 		return nil
+	}
+	if p.legacy {
+		return p.checkLegacy(r)
 	}
 	if origin, ok := header(r, "Origin"); ok {
 		if !p.originVerified(r, origin) {
@@ -588,4 +608,94 @@ func (p *Protector) checkReferer(r *http.Request) error {
 		return bad
 	}
 	return nil
+}
+
+// checkLegacy is Django 3.2's process_view: the Referer check for secure
+// requests, then the masked tokens compared after unmasking, every token
+// failure with the same reason.
+func (p *Protector) checkLegacy(r *http.Request) error {
+	if p.isSecure(r) {
+		if err := p.checkReferer(r); err != nil {
+			return err
+		}
+	}
+	var stored string
+	if p.cfg.UseSessions {
+		s, err := middleware.Session(r)
+		if err != nil {
+			return err
+		}
+		v, _ := s.Get(SessionKey)
+		str, ok := v.(string)
+		if !ok {
+			return reject("CSRF cookie not set.")
+		}
+		stored = str // used as it is: 3.2 expects a masked token here
+	} else {
+		v, ok := middleware.CookieValue(r.Header, p.name)
+		if !ok {
+			return reject("CSRF cookie not set.")
+		}
+		stored = v
+	}
+	bad := reject("CSRF token missing or incorrect.")
+	token := ""
+	if r.Method == http.MethodPost {
+		token = postValue(r)
+	}
+	if token == "" {
+		token, _ = header(r, p.header)
+	}
+	secret, ok := legacySecret(stored, !p.cfg.UseSessions)
+	if !ok {
+		return bad
+	}
+	got, ok := legacySecret(token, true)
+	if !ok || subtle.ConstantTimeCompare([]byte(got), []byte(secret)) != 1 {
+		return bad
+	}
+	return nil
+}
+
+// legacySecret is the secret inside a value as Django 3.2 reads it: a
+// masked 64-character token is unmasked, a bare 32-character secret is
+// taken as it is when sanitize (3.2's _sanitize_token) is set; anything
+// else would be replaced by a random token, which never matches.
+func legacySecret(v string, sanitize bool) (string, bool) {
+	if len(v) == TokenLength {
+		s, err := Unmask(v)
+		return s, err == nil
+	}
+	if sanitize && len(v) == SecretLength && validChars(v) {
+		return v, true
+	}
+	return "", false
+}
+
+// releaseBefore reports whether r is older than other ("" is the newest).
+func releaseBefore(r, other djangosession.Release) bool {
+	if r == "" {
+		return false
+	}
+	rm, rn := splitRelease(string(r))
+	om, on := splitRelease(string(other))
+	return rm < om || rm == om && rn < on
+}
+
+func splitRelease(s string) (major, minor int) {
+	dot := false
+	for _, c := range s {
+		switch {
+		case c == '.':
+			if dot {
+				return major, minor
+			}
+			dot = true
+		case c >= '0' && c <= '9' && !dot:
+			major = major*10 + int(c-'0')
+		case c >= '0' && c <= '9':
+			minor = minor*10 + int(c-'0')
+		}
+	}
+	return major, minor
 }

@@ -88,7 +88,7 @@ func newHandler(cfg config) (http.Handler, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	protect, err := csrf.New(&csrf.Config{CookieMasked: rel == djangosession.Django32})
+	protect, err := csrf.New(&csrf.Config{Release: rel})
 	if err != nil {
 		return nil, nil, err
 	}

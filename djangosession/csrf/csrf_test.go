@@ -147,13 +147,17 @@ func FuzzRequest(f *testing.F) {
 	f.Add("https://[::1/x", "https://evil", "abc", "csrftoken=abc")
 	f.Add("https://[v1.x]/", "null", strings.Repeat("a", 64), "csrftoken="+strings.Repeat("b", 64))
 	p, _ := csrf.New(&csrf.Config{TrustedOrigins: []string{"https://*.example.com"}, CookieDomain: ".example.com"})
-	h := p.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
+	legacy, _ := csrf.New(&csrf.Config{TrustedOrigins: []string{".example.com"}, Release: "3.2"})
+	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
+	hs := []http.Handler{p.Handler(ok), legacy.Handler(ok)}
 	f.Fuzz(func(t *testing.T, referer, origin, token, cookie string) {
-		req := httptest.NewRequest("POST", "https://example.com/", nil)
-		req.Header["Referer"] = []string{referer}
-		req.Header["Origin"] = []string{origin}
-		req.Header["X-Csrftoken"] = []string{token}
-		req.Header["Cookie"] = []string{cookie}
-		h.ServeHTTP(httptest.NewRecorder(), req)
+		for _, h := range hs {
+			req := httptest.NewRequest("POST", "https://example.com/", nil)
+			req.Header["Referer"] = []string{referer}
+			req.Header["Origin"] = []string{origin}
+			req.Header["X-Csrftoken"] = []string{token}
+			req.Header["Cookie"] = []string{cookie}
+			h.ServeHTTP(httptest.NewRecorder(), req)
+		}
 	})
 }

@@ -46,8 +46,8 @@ func TestInteropDjango(t *testing.T) {
 				Argon2: Argon2Params{HashLen: info.HashLen}})
 
 			type request struct {
-				Op       string    `json:"op"`
-				Password string    `json:"password"`
+				Op       string `json:"op"`
+				Password string `json:"password"`
 				wrong    bool
 				Encoded  string    `json:"encoded,omitempty"`
 				Hasher   Algorithm `json:"hasher,omitempty"`

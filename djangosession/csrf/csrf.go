@@ -21,6 +21,7 @@ import (
 	"errors"
 	"fmt"
 	"html"
+	"html/template"
 	"io"
 	"net"
 	"net/http"
@@ -698,4 +699,15 @@ func splitRelease(s string) (major, minor int) {
 		}
 	}
 	return major, minor
+}
+
+// TemplateField returns the hidden form field Django's {% csrf_token %}
+// renders, with a fresh token for the request (see Token).
+func TemplateField(r *http.Request) (template.HTML, error) {
+	tok, err := Token(r)
+	if err != nil {
+		return "", err
+	}
+	// A token is [a-zA-Z0-9] only: nothing to escape.
+	return template.HTML(`<input type="hidden" name="` + FormField + `" value="` + tok + `">`), nil
 }

@@ -161,3 +161,25 @@ func FuzzRequest(f *testing.F) {
 		}
 	})
 }
+
+func TestTemplateField(t *testing.T) {
+	p, _ := csrf.New(nil)
+	var field string
+	h := p.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		f, err := csrf.TemplateField(r)
+		if err != nil {
+			t.Fatal(err)
+		}
+		field = string(f)
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	secret, _ := middleware.CookieValue(http.Header{"Cookie": rec.Header().Values("Set-Cookie")}, "csrftoken")
+	const pre, post = `<input type="hidden" name="csrfmiddlewaretoken" value="`, `">`
+	if !strings.HasPrefix(field, pre) || !strings.HasSuffix(field, post) {
+		t.Fatalf("field %q", field)
+	}
+	if tok := field[len(pre) : len(field)-len(post)]; !csrf.Match(tok, secret) {
+		t.Errorf("token %q does not carry the cookie's secret %q", tok, secret)
+	}
+}

@@ -154,7 +154,7 @@ var profilePage = template.Must(template.New("p").Parse(`<!doctype html>
 <title>Profile (served by Go)</title>
 <p>Signed in as user {{.User}}. Favourite colour: {{.Color}}.</p>
 <form method="post" action="/go/profile">
-<input type="hidden" name="csrfmiddlewaretoken" value="{{.Token}}">
+{{.CSRF}}
 <input name="color"> <button>Save</button>
 </form>
 `))
@@ -169,14 +169,14 @@ func (ap *app) profile(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "login required", http.StatusForbidden)
 		return
 	}
-	tok, err := csrf.Token(r)
+	field, err := csrf.TemplateField(r) // {% csrf_token %}
 	if err != nil {
 		http.Error(w, "csrf unavailable", http.StatusInternalServerError)
 		return
 	}
 	s, _ := middleware.Session(r)
 	color, _ := s.Get("color")
-	_ = profilePage.Execute(w, map[string]any{"User": u.ID, "Color": color, "Token": tok})
+	_ = profilePage.Execute(w, map[string]any{"User": u.ID, "Color": color, "CSRF": field})
 }
 
 func (ap *app) saveProfile(w http.ResponseWriter, r *http.Request) {

@@ -21,7 +21,8 @@ const (
 	kindSQLite   dbKind = "sqlite"
 	kindPostgres dbKind = "postgres"
 	kindMySQL    dbKind = "mysql"
-	kindFile     dbKind = "file" // the file engine's SESSION_FILE_PATH
+	kindFile     dbKind = "file"  // the file engine's SESSION_FILE_PATH
+	kindRedis    dbKind = "redis" // the cache engines on Redis
 )
 
 // dbTarget is a parsed --database-url: the database/sql driver name and
@@ -34,6 +35,8 @@ type dbTarget struct {
 	display string
 	// path is the SQLite file (or ":memory:").
 	path string
+	// url is the parsed URL (redis).
+	url *url.URL
 }
 
 var errDBURL = errors.New("bad database URL")
@@ -47,6 +50,7 @@ var errDBURL = errors.New("bad database URL")
 //	sqlite:////absolute/path.sqlite3      (four slashes: absolute)
 //	sqlite://:memory:
 //	file:///var/lib/app/sessions          the file engine's SESSION_FILE_PATH
+//	redis://:password@host:6379/0         the cache engines on Redis
 //
 // A bare path is taken as the file engine's directory when it is a
 // directory, and as SQLite when it is a file.
@@ -82,6 +86,12 @@ func parseDatabaseURL(raw string) (*dbTarget, error) {
 			return nil, usagef("%v: sqlite URL without a path", errDBURL)
 		}
 		return sqliteTarget(path, raw), nil
+	case "redis":
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return nil, usagef("%v: redis URLs look like redis://[:password@]host:6379/0", errDBURL)
+		}
+		return &dbTarget{kind: kindRedis, url: u, display: u.Redacted()}, nil
 	case "file":
 		u, err := url.Parse(raw)
 		if err != nil || u.Host != "" && u.Host != "localhost" || u.Path == "" {

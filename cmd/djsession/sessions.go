@@ -35,7 +35,10 @@ type sessionsEnv struct {
 	// file engine settings: SESSION_COOKIE_NAME, SESSION_COOKIE_AGE
 	cookieName string
 	cookieAge  time.Duration
-	now        func() time.Time
+	// cache engines: CACHES KEY_PREFIX and VERSION
+	cacheKeyPrefix string
+	cacheVersion   int
+	now            func() time.Time
 }
 
 // afterRowKey is the context key of a func(n int) that batch commands call
@@ -65,6 +68,8 @@ dj-database-url reads it:
   sqlite:////absolute/path.sqlite3      (four slashes: absolute)
   file:///var/lib/app/sessions          (the file engine's SESSION_FILE_PATH; a bare
                                         directory path works too)
+  redis://[:password@]host:6379/0       (the cache engine on Redis; read-only: ls, show,
+                                        stats)
 
 SECRET_KEY comes from --secret-key-file or $DJANGO_SECRET_KEY, and
 SECRET_KEY_FALLBACKS from --fallback-key or $DJANGO_SECRET_KEY_FALLBACKS
@@ -93,6 +98,8 @@ func (e *sessionsEnv) dbFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&e.table, "table", defaultTable, "session table (db_table of a custom session model)")
 	cmd.Flags().StringVar(&e.cookieName, "cookie-name", "sessionid", "SESSION_COOKIE_NAME, the file engine's file name prefix")
 	cmd.Flags().DurationVar(&e.cookieAge, "cookie-age", djangosession.DefaultCookieAge, "SESSION_COOKIE_AGE, for the file engine's expiry (mtime + age)")
+	cmd.Flags().StringVar(&e.cacheKeyPrefix, "cache-key-prefix", "", "the cache's KEY_PREFIX (cache engines)")
+	cmd.Flags().IntVar(&e.cacheVersion, "cache-version", 1, "the cache's VERSION (cache engines)")
 	e.classFlag(cmd)
 }
 
@@ -126,6 +133,22 @@ type sessionDB struct {
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$`)
 
+// resolveKeys returns SECRET_KEY and its fallbacks. The cache engines
+// store unsigned pickles, so reading them needs no key.
+func (e *sessionsEnv) resolveKeys() (string, []string, error) {
+	key, fallbacks, err := e.secret.resolve(e.a)
+	if errors.Is(err, errNoSecret) {
+		raw := e.dbURL
+		if raw == "" {
+			raw = e.a.getenv(envDatabaseURL)
+		}
+		if t, perr := parseDatabaseURL(raw); perr == nil && t.kind == kindRedis {
+			return "\x00no key: cache engine", nil, nil
+		}
+	}
+	return key, fallbacks, err
+}
+
 // open connects to the database named by --database-url or $DATABASE_URL
 // (or opens the file engine's directory).
 func (e *sessionsEnv) open(ctx context.Context) (sessionStore, error) {
@@ -137,8 +160,11 @@ func (e *sessionsEnv) open(ctx context.Context) (sessionStore, error) {
 	if err != nil {
 		return nil, err
 	}
-	if t.kind == kindFile {
+	switch t.kind {
+	case kindFile:
 		return e.openFileDir(t.path)
+	case kindRedis:
+		return e.openRedis(ctx, t.url)
 	}
 	return e.openDB(ctx, t)
 }
@@ -262,7 +288,12 @@ type sessionRow struct {
 	data   string
 	expire time.Time
 	mtime  time.Time // file engine only
+	raw    []byte    // cache engines: the pickled dict
+	cache  bool      // from a cache engine: raw holds an unsigned pickle
 }
+
+// size is the stored size of the session in bytes.
+func (r sessionRow) size() int { return len(r.data) + len(r.raw) }
 
 // rowFilter selects rows in SQL. Rows always come in session_key order.
 type rowFilter struct {

@@ -29,6 +29,7 @@ const (
 const (
 	formatCurrent = "current" // signing.dumps, Django 3.1+
 	formatLegacy  = "legacy"  // base64(sha1 hex ":" serialized), Django <= 3.0 or 3.1-3.2 with sha1
+	formatCache   = "cache"   // a cache engine's value: the dict pickled, unsigned
 	serJSON       = "json"
 	serPickle     = "pickle"
 )
@@ -105,6 +106,20 @@ func newClassifier(key string, fallbacks []string, className string, cookies boo
 		c.cookie = s
 	}
 	return c, nil
+}
+
+// classifyRow is classify for a stored row; a cache engine's row is an
+// unsigned pickle, read as such (nothing to verify).
+func (c *classifier) classifyRow(r sessionRow) verdict {
+	if !r.cache {
+		return c.classify(r.data)
+	}
+	v := verdict{format: formatCache, verified: true, payload: r.raw}
+	c.decodePayload(&v)
+	if v.serializer != serPickle && v.status == statusOK {
+		v.serializer = serJSON
+	}
+	return v
 }
 
 // looksCurrent reports whether s has the shape payload:ts:sig.

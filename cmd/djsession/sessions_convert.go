@@ -62,6 +62,9 @@ Exit status 1 when some pickled session could not be converted.`,
 				return err
 			}
 			defer db.Close()
+			if _, ok := db.(*redisStore); ok {
+				return usagef("%v", errCacheReadOnly)
+			}
 			total, err := db.count(ctx, rowFilter{})
 			if err != nil {
 				return err
@@ -123,7 +126,7 @@ func (e *sessionsEnv) convert(ctx context.Context, db sessionStore, cl *classifi
 		var changes []dataChange
 		var pickle, legacy int64
 		for _, r := range rows {
-			v := cl.classify(r.data)
+			v := cl.classifyRow(r)
 			isPickle := v.serializer == serPickle
 			if !isPickle && !(includeLegacy && v.format == formatLegacy && v.serializer == serJSON) {
 				if !v.verified && v.status == statusBadSig && looksPickleRow(cl, r.data) {

@@ -63,6 +63,9 @@ rekey afterwards otherwise).`,
 				return err
 			}
 			defer src.Close()
+			if _, ok := src.(*redisStore); ok {
+				return usagef("copy from a cache: %v", errCacheReadOnly)
+			}
 			dst, err := e.openTarget(ctx, to, toTable)
 			if err != nil {
 				return fmt.Errorf("--to: %w", err)
@@ -123,6 +126,9 @@ func (e *sessionsEnv) openTarget(ctx context.Context, raw, table string) (sessio
 	t, err := parseDatabaseURL(raw)
 	if err != nil {
 		return nil, err
+	}
+	if t.kind == kindRedis {
+		return nil, usagef("copy to a cache: %v", errCacheReadOnly)
 	}
 	if t.kind == kindFile {
 		if st, err := os.Stat(t.path); err != nil || !st.IsDir() {

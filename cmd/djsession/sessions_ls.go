@@ -87,7 +87,7 @@ func (l lsRow) value(col string) any {
 	case "status":
 		return l.v.status
 	case "size":
-		return len(l.r.data)
+		return l.r.size()
 	case "user":
 		if u := l.v.userID(); u != "" {
 			return u
@@ -307,7 +307,7 @@ func (e *sessionsEnv) runLs(cmd *cobra.Command, o *lsOptions) error {
 	if err != nil {
 		return err
 	}
-	key, fallbacks, err := e.secret.resolve(e.a)
+	key, fallbacks, err := e.resolveKeys()
 	if err != nil {
 		return err
 	}
@@ -328,7 +328,7 @@ func (e *sessionsEnv) runLs(cmd *cobra.Command, o *lsOptions) error {
 	now := e.now()
 	n := 0
 	err = db.each(ctx, rowFilter{active: o.active, expired: o.expired, now: now, keyPrefix: o.keyPrefix}, func(r sessionRow) error {
-		v := cl.classify(r.data)
+		v := cl.classifyRow(r)
 		if o.user != "" && v.userID() != o.user {
 			return nil
 		}

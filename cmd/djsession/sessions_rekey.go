@@ -180,6 +180,9 @@ starts after it.`,
 				return err
 			}
 			defer db.Close()
+			if _, ok := db.(*redisStore); ok {
+				return usagef("%v", errCacheReadOnly)
+			}
 			after := ""
 			if stateFile != "" {
 				st, err := readRekeyState(stateFile)

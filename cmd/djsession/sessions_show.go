@@ -30,7 +30,7 @@ then shown anyway, marked "verified": false).`,
       --secret-key-file testdata/sessions_db_secret_key.txt`,
 		Args: cobra.ExactArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			key, fallbacks, err := e.secret.resolve(e.a)
+			key, fallbacks, err := e.resolveKeys()
 			if err != nil {
 				return err
 			}
@@ -55,13 +55,13 @@ then shown anyway, marked "verified": false).`,
 			if found == nil {
 				return noMatch(fmt.Errorf("no session %q", args[0]))
 			}
-			v := cl.classify(found.data)
+			v := cl.classifyRow(*found)
 			now := e.now()
 			extra := []field{
 				{"key", found.key},
 				{"expire_date", found.expire.UTC().Format(time.RFC3339Nano)},
 				{"expired", !found.expire.After(now)},
-				{"size", len(found.data)},
+				{"size", found.size()},
 			}
 			return e.report(v, noVerify, cl, found.data, extra)
 		},

@@ -83,7 +83,7 @@ func (s *sessionStats) add(r sessionRow, v verdict, active bool) {
 	if v.verified && v.keyIndex > 0 {
 		s.Fallback++
 	}
-	n := len(r.data)
+	n := r.size()
 	s.Size.Total += int64(n)
 	if s.Total == 1 || n < s.Size.Min {
 		s.Size.Min = n
@@ -156,7 +156,7 @@ Exit status 1 when the table is empty.`,
 			if format != "text" && format != "json" {
 				return usagef("unknown --format %q (text or json)", format)
 			}
-			key, fallbacks, err := e.secret.resolve(e.a)
+			key, fallbacks, err := e.resolveKeys()
 			if err != nil {
 				return err
 			}
@@ -173,7 +173,7 @@ Exit status 1 when the table is empty.`,
 			now := e.now()
 			st := newSessionStats()
 			err = db.each(ctx, rowFilter{}, func(r sessionRow) error {
-				st.add(r, cl.classify(r.data), r.expire.After(now))
+				st.add(r, cl.classifyRow(r), r.expire.After(now))
 				return nil
 			})
 			if err != nil {

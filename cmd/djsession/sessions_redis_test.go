@@ -1,0 +1,136 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"crypto/rand"
+	"encoding/hex"
+	"encoding/json"
+	"net/url"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/djsession/djsession/internal/testenv"
+)
+
+// TestSessionsRedisDjangoWrote has real Django (4.0+, which has RedisCache)
+// write sessions with the cache engine, and reads them with ls, show and
+// stats.
+func TestSessionsRedisDjangoWrote(t *testing.T) {
+	addr := testenv.RedisAddr(t)
+	var djs []testenv.Django
+	for _, dj := range testenv.Djangos(t) {
+		if dj.Version != "3.2" {
+			djs = append(djs, dj)
+		}
+	}
+	for _, dj := range djs {
+		t.Run(dj.Version, func(t *testing.T) {
+			var b [6]byte
+			rand.Read(b[:])
+			prefix := "djstest" + hex.EncodeToString(b[:])
+			redisURL := "redis://" + addr + "/0"
+			out := dj.Run(t, "../../testdata/sessions_db_redis.py", nil, redisURL, prefix)
+			type made struct {
+				Key  string
+				Data json.RawMessage
+				Age  int64
+			}
+			var sessions []made
+			for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+				var m made
+				if err := json.Unmarshal([]byte(line), &m); err != nil {
+					t.Fatal(err)
+				}
+				sessions = append(sessions, m)
+			}
+			t.Cleanup(func() {
+				u, _ := url.Parse(redisURL)
+				c, err := dialRedis(context.Background(), u)
+				if err != nil {
+					return
+				}
+				defer c.Close()
+				for _, s := range sessions {
+					c.do(context.Background(), "DEL", prefix+":1:"+cachePrefix+s.Key)
+				}
+			})
+			args := []string{"--database-url", redisURL, "--cache-key-prefix", prefix}
+			res := runCLI(t, nil, nil, "", append([]string{"sessions", "ls", "--format", "jsonl", "--columns", "key,status,format,serializer,expires,user"}, args...)...)
+			rows := lsJSONL(t, res.out)
+			if res.code != 0 || len(rows) != len(sessions) {
+				t.Fatalf("ls: exit %d, %d rows of %d: %s", res.code, len(rows), len(sessions), res.err)
+			}
+			byKey := map[string]map[string]json.RawMessage{}
+			for _, r := range rows {
+				byKey[str(t, r["key"])] = r
+			}
+			for _, s := range sessions {
+				r := byKey[s.Key]
+				if r == nil || str(t, r["status"]) != statusOK || str(t, r["format"]) != formatCache || str(t, r["serializer"]) != serPickle {
+					t.Errorf("%s: %v", s.Key, r)
+					continue
+				}
+				exp, _ := time.Parse(time.RFC3339Nano, str(t, r["expires"]))
+				if d := time.Until(exp) - time.Duration(s.Age)*time.Second; d > 5*time.Second || d < -30*time.Second {
+					t.Errorf("%s: expires %v, TTL set %ds", s.Key, exp, s.Age)
+				}
+				show := runCLI(t, nil, nil, "", append([]string{"sessions", "show", s.Key}, args...)...)
+				var got struct{ Data json.RawMessage }
+				if json.Unmarshal([]byte(show.out), &got); show.code != 0 || canon(t, got.Data) != canon(t, s.Data) {
+					t.Errorf("%s: show exit %d %s, want %s", s.Key, show.code, show.out, s.Data)
+				}
+			}
+			res = runCLI(t, nil, nil, "", append([]string{"sessions", "stats", "--format", "json"}, args...)...)
+			var st sessionStats
+			if json.Unmarshal([]byte(res.out), &st); res.code != 0 || st.Total != int64(len(sessions)) || st.Format[formatCache] != st.Total {
+				t.Errorf("stats: exit %d %s", res.code, res.out)
+			}
+			for _, cmd := range [][]string{{"rekey"}, {"convert", "--serializer", "json"}, {"copy", "--to", "sqlite:///x"}} {
+				res := runCLI(t, nil, map[string]string{envSecretKey: "k", envNewSecretKey: "n"}, "", append(append([]string{"sessions"}, cmd...), args...)...)
+				if res.code != 2 || !strings.Contains(res.err, "read-only") {
+					t.Errorf("%v on redis: exit %d %q", cmd, res.code, res.err)
+				}
+			}
+		})
+	}
+}
+
+// FuzzRedisReply feeds arbitrary server replies to the RESP reader: it must
+// fail cleanly, never panic or allocate beyond its bounds.
+func FuzzRedisReply(f *testing.F) {
+	for _, s := range []string{"+OK\r\n", "-ERR x\r\n", ":42\r\n", "$3\r\nabc\r\n", "$-1\r\n", "*2\r\n$1\r\n0\r\n*1\r\n$2\r\nab\r\n", "*-1\r\n", "$99999999999\r\n", "*3\r\n:1\r\n"} {
+		f.Add([]byte(s))
+	}
+	f.Fuzz(func(t *testing.T, b []byte) {
+		rc := &redisConn{r: bufio.NewReader(bytes.NewReader(b))}
+		for range 4 {
+			if _, err := rc.read(0); err != nil {
+				return
+			}
+		}
+	})
+}
+
+func TestRedisSessionKey(t *testing.T) {
+	s := &redisStore{prefix: ":1:"}
+	for in, want := range map[string]string{
+		":1:django.contrib.sessions.cacheabc123":      "abc123",
+		":1:django.contrib.sessions.cached_dbabc123":  "abc123",
+		":1:django.contrib.sessions.cacheABC":         "",
+		":2:django.contrib.sessions.cacheabc":         "",
+		":1:django.contrib.sessions.cache":            "",
+		":1:django.contrib.sessions.cacheab_out_":     "",
+		"x:1:django.contrib.sessions.cacheabc123":     "",
+		":1:django.contrib.sessions.cached_dbx_y_zzz": "",
+	} {
+		if got := s.sessionKey(in); got != want {
+			t.Errorf("%q: %q, want %q", in, got, want)
+		}
+	}
+	if got := redisGlobEscape("a*b?[c]"); got != `a\*b\?\[c\]` {
+		t.Errorf("glob escape: %s", got)
+	}
+}

@@ -58,6 +58,7 @@ var (
 // match any trusted origins.".
 type RejectError struct{ Reason string }
 
+// Error returns the reason with the package prefix.
 func (e *RejectError) Error() string { return "csrf: " + e.Reason }
 
 // Is makes every RejectError match ErrRejected.

@@ -23,8 +23,9 @@ const (
 	Django61 Release = "6.1"
 )
 
-// before reports whether r is older than other ("" is the newest).
-func (r Release) before(other Release) bool {
+// Before reports whether r is older than other. The empty Release means
+// the newest, so it is before nothing.
+func (r Release) Before(other Release) bool {
 	if r == "" {
 		return false
 	}

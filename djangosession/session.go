@@ -232,7 +232,7 @@ func (s *Session) SetExpiry(seconds int64) { s.Set(ExpiryKey, seconds) }
 // those releases the time.Time is stored and the JSON serializer rejects
 // it, as Django's does.
 func (s *Session) SetExpiryAt(t time.Time) {
-	if s.engine.cfg.Release.before(Django41) {
+	if s.engine.cfg.Release.Before(Django41) {
 		s.Set(ExpiryKey, t)
 		return
 	}
@@ -245,7 +245,7 @@ func (s *Session) SetExpiryAt(t time.Time) {
 // the next day, even across a DST change.
 func (s *Session) SetExpiryIn(d time.Duration) {
 	t := s.now().Add(d)
-	if s.engine.cfg.Release.before(Django41) {
+	if s.engine.cfg.Release.Before(Django41) {
 		s.Set(ExpiryKey, s.instant(t))
 		return
 	}

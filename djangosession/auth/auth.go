@@ -124,7 +124,7 @@ func New(users Users, cfg *Config) (*Auth, error) {
 	if a.current, err = signing.NewSaltedKey(signing.SHA256, SessionAuthHashSalt, cfg.SecretKey); err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
-	if !releaseBefore(cfg.Release, djangosession.Django41) {
+	if !cfg.Release.Before(djangosession.Django41) {
 		for _, k := range cfg.SecretKeyFallbacks {
 			fk, err := signing.NewSaltedKey(signing.SHA256, SessionAuthHashSalt, k)
 			if err != nil {
@@ -133,7 +133,7 @@ func New(users Users, cfg *Config) (*Auth, error) {
 			a.fallbacks = append(a.fallbacks, fk)
 		}
 	}
-	if releaseBefore(cfg.Release, djangosession.Django40) {
+	if cfg.Release.Before(djangosession.Django40) {
 		if a.legacy, err = signing.NewSaltedKey(signing.SHA1, SessionAuthHashSalt, cfg.SecretKey); err != nil {
 			return nil, fmt.Errorf("auth: %w", err)
 		}
@@ -305,32 +305,4 @@ func idString(v any) (string, bool) {
 		return v.String(), true
 	}
 	return "", false
-}
-
-// releaseBefore reports whether r is older than other ("" is the newest).
-func releaseBefore(r, other djangosession.Release) bool {
-	if r == "" {
-		return false
-	}
-	rm, rn := splitRelease(string(r))
-	om, on := splitRelease(string(other))
-	return rm < om || rm == om && rn < on
-}
-
-func splitRelease(s string) (major, minor int) {
-	dot := false
-	for _, c := range s {
-		switch {
-		case c == '.':
-			if dot {
-				return major, minor
-			}
-			dot = true
-		case c >= '0' && c <= '9' && !dot:
-			major = major*10 + int(c-'0')
-		case c >= '0' && c <= '9':
-			minor = minor*10 + int(c-'0')
-		}
-	}
-	return major, minor
 }

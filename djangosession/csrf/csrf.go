@@ -192,7 +192,7 @@ func New(cfg *Config) (*Protector, error) {
 		p.fail = DefaultFailureHandler
 	}
 	p.subdomains = map[string][]string{}
-	if p.legacy = releaseBefore(c.Release, djangosession.Django40); p.legacy {
+	if p.legacy = c.Release.Before(djangosession.Django40); p.legacy {
 		// Django 3.2: host patterns, matched against the Referer only.
 		p.hosts = append(p.hosts, c.TrustedOrigins...)
 		c.CookieMasked = true
@@ -672,34 +672,6 @@ func legacySecret(v string, sanitize bool) (string, bool) {
 		return v, true
 	}
 	return "", false
-}
-
-// releaseBefore reports whether r is older than other ("" is the newest).
-func releaseBefore(r, other djangosession.Release) bool {
-	if r == "" {
-		return false
-	}
-	rm, rn := splitRelease(string(r))
-	om, on := splitRelease(string(other))
-	return rm < om || rm == om && rn < on
-}
-
-func splitRelease(s string) (major, minor int) {
-	dot := false
-	for _, c := range s {
-		switch {
-		case c == '.':
-			if dot {
-				return major, minor
-			}
-			dot = true
-		case c >= '0' && c <= '9' && !dot:
-			major = major*10 + int(c-'0')
-		case c >= '0' && c <= '9':
-			minor = minor*10 + int(c-'0')
-		}
-	}
-	return major, minor
 }
 
 // TemplateField returns the hidden form field Django's {% csrf_token %}

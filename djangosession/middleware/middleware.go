@@ -256,7 +256,7 @@ func (st *state) commit(ctx context.Context, h http.Header, status int) error {
 			}
 			c.Value = sess.Key()
 			SetCookie(h, c)
-			if !releaseBefore(m.release, djangosession.Django52) {
+			if !m.release.Before(djangosession.Django52) {
 				vary = true
 			}
 		}
@@ -270,7 +270,7 @@ func (st *state) commit(ctx context.Context, h http.Header, status int) error {
 // saves reports whether a response with status lets the session be saved:
 // below 500 from Django 4.2, anything but 500 before.
 func (m *Middleware) saves(status int) bool {
-	if releaseBefore(m.release, djangosession.Django42) {
+	if m.release.Before(djangosession.Django42) {
 		return status != http.StatusInternalServerError
 	}
 	return status < 500
@@ -278,32 +278,4 @@ func (m *Middleware) saves(status int) bool {
 
 func hasSecurePrefix(name string) bool {
 	return len(name) >= 9 && name[:9] == "__Secure-" || len(name) >= 7 && name[:7] == "__Host-"
-}
-
-// releaseBefore reports whether r is older than other ("" is the newest).
-func releaseBefore(r, other djangosession.Release) bool {
-	if r == "" {
-		return false
-	}
-	rm, rn := splitRelease(string(r))
-	om, on := splitRelease(string(other))
-	return rm < om || rm == om && rn < on
-}
-
-func splitRelease(s string) (major, minor int) {
-	dot := false
-	for _, c := range s {
-		switch {
-		case c == '.':
-			if dot {
-				return major, minor
-			}
-			dot = true
-		case c >= '0' && c <= '9' && !dot:
-			major = major*10 + int(c-'0')
-		case c >= '0' && c <= '9':
-			minor = minor*10 + int(c-'0')
-		}
-	}
-	return major, minor
 }

@@ -1,0 +1,336 @@
+package main
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+
+	"github.com/spf13/cobra"
+	"golang.org/x/term"
+
+	"github.com/djsession/djsession/hashers"
+)
+
+func init() { commandSet = append(commandSet, newPasswordCmd) }
+
+// newPasswordCmd is "djsession password": Django's make_password,
+// check_password and identify_hasher, and get_session_auth_hash.
+func newPasswordCmd(a *app) *cobra.Command {
+	cmd := &cobra.Command{
+		Use:   "password",
+		Short: "Hash, check and identify Django password hashes",
+		Long: `Hash, check and identify Django password hashes (auth_user.password).
+
+The password is never taken from the command line: it is read from a
+no-echo prompt when standard input is a terminal, or from the first line of
+standard input with --stdin (the newline is removed).
+
+--release picks the Django release whose hashers and default costs apply
+(` + strings.Join(hashers.Releases(), ", ") + `; default ` + hashers.DefaultRelease + `).`,
+	}
+	cmd.AddCommand(newPasswordHashCmd(a), newPasswordCheckCmd(a), newPasswordIdentifyCmd(a),
+		newPasswordSessionHashCmd(a))
+	return cmd
+}
+
+// policyFlags are the flags that build a hashers.Policy.
+type policyFlags struct {
+	release    string
+	hashers    []string
+	iterations int
+	rounds     int
+	argonLen   int
+}
+
+func (f *policyFlags) register(cmd *cobra.Command, costs bool) {
+	cmd.Flags().StringVar(&f.release, "release", hashers.DefaultRelease, "Django release whose hashers and defaults apply")
+	if costs {
+		cmd.Flags().IntVar(&f.iterations, "iterations", 0, "PBKDF2 iterations (default: the release's)")
+		cmd.Flags().IntVar(&f.rounds, "rounds", 0, "bcrypt cost, log2 of the rounds (default: the release's, 12)")
+		cmd.Flags().IntVar(&f.argonLen, "argon2-hash-len", 0, "argon2 hash length in bytes: 32 (argon2-cffi >= 21.2, default) or 16 (older)")
+	}
+}
+
+// policy builds the policy with first (if any) as the preferred hasher and
+// then the given --hasher list, or every hasher the release ships.
+func (f *policyFlags) policy(first hashers.Algorithm) (*hashers.Policy, error) {
+	def, err := hashers.Defaults(f.release)
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	var list []hashers.Algorithm
+	if first != "" {
+		list = append(list, first)
+	}
+	if len(f.hashers) > 0 {
+		for _, h := range f.hashers {
+			list = append(list, hashers.Algorithm(h))
+		}
+	} else {
+		// The release's PASSWORD_HASHERS, then every other hasher it has.
+		list = append(list, def.PasswordHashers...)
+		for _, h := range hashers.Algorithms() {
+			list = append(list, h)
+		}
+	}
+	var uniq []hashers.Algorithm
+	for _, h := range list {
+		if !slices.Contains(uniq, h) && (releaseHas(f.release, h) || h == first || len(f.hashers) > 0) {
+			uniq = append(uniq, h)
+		}
+	}
+	p, err := hashers.New(&hashers.Options{Release: f.release, PasswordHashers: uniq,
+		PBKDF2Iterations: f.iterations, BCryptRounds: f.rounds, Argon2: hashers.Argon2Params{HashLen: f.argonLen}})
+	if err != nil {
+		return nil, &usageError{err}
+	}
+	return p, nil
+}
+
+// releaseHas reports whether the Django release ships hasher h.
+func releaseHas(release string, h hashers.Algorithm) bool {
+	_, err := hashers.New(&hashers.Options{Release: release, PasswordHashers: []hashers.Algorithm{h}})
+	return err == nil
+}
+
+// readPassword reads the password from the first line of stdin (--stdin)
+// or a no-echo prompt on the terminal; confirm asks twice.
+func (a *app) readPassword(fromStdin, confirm bool) (string, error) {
+	if fromStdin {
+		line, err := bufio.NewReader(a.in).ReadString('\n')
+		if err != nil && !errors.Is(err, io.EOF) {
+			return "", fmt.Errorf("reading the password: %w", err)
+		}
+		if err != nil && line == "" {
+			return "", usagef("--stdin: standard input is empty")
+		}
+		line = strings.TrimSuffix(line, "\n")
+		return strings.TrimSuffix(line, "\r"), nil
+	}
+	f, ok := a.in.(*os.File)
+	if !ok || !term.IsTerminal(int(f.Fd())) {
+		return "", usagef("standard input is not a terminal: use --stdin to read the password from it")
+	}
+	ask := func(prompt string) (string, error) {
+		fmt.Fprint(a.errOut, prompt)
+		b, err := term.ReadPassword(int(f.Fd()))
+		fmt.Fprintln(a.errOut)
+		if err != nil {
+			return "", fmt.Errorf("reading the password: %w", err)
+		}
+		return string(b), nil
+	}
+	pw, err := ask("Password: ")
+	if err != nil || !confirm {
+		return pw, err
+	}
+	again, err := ask("Password (again): ")
+	if err != nil {
+		return "", err
+	}
+	if again != pw {
+		return "", errors.New("the passwords do not match")
+	}
+	return pw, nil
+}
+
+func newPasswordHashCmd(a *app) *cobra.Command {
+	var pf policyFlags
+	var algorithm, salt string
+	var fromStdin, unusable bool
+	cmd := &cobra.Command{
+		Use:   "hash",
+		Short: "Hash a password as make_password does",
+		Long: `Hash a password as Django's make_password does and print the value to
+store in auth_user.password. The hasher is --algorithm (default: the first of
+the release's PASSWORD_HASHERS, pbkdf2_sha256) at the release's costs, with a
+fresh random salt unless --salt is given. --unusable prints an unusable
+password (set_unusable_password) and reads nothing.`,
+		Args: cobra.NoArgs,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			p, err := pf.policy(hashers.Algorithm(algorithm))
+			if err != nil {
+				return err
+			}
+			if unusable {
+				s, err := p.MakeUnusable()
+				if err != nil {
+					return err
+				}
+				fmt.Fprintln(a.out, s)
+				return nil
+			}
+			pw, err := a.readPassword(fromStdin, true)
+			if err != nil {
+				return err
+			}
+			enc, err := p.MakeWith(p.Hashers()[0], pw, salt)
+			if err != nil {
+				return err
+			}
+			fmt.Fprintln(a.out, enc)
+			return nil
+		},
+	}
+	pf.register(cmd, true)
+	cmd.Flags().StringVar(&algorithm, "algorithm", "", "hasher: "+joinAlgs(hashers.Algorithms()))
+	cmd.Flags().StringVar(&salt, "salt", "", "salt as the hasher takes it (default: random); for bcrypt a setting like $2b$12$ and 22 characters")
+	cmd.Flags().BoolVar(&fromStdin, "stdin", false, "read the password from the first line of standard input")
+	cmd.Flags().BoolVar(&unusable, "unusable", false, "print an unusable password instead")
+	return cmd
+}
+
+func newPasswordCheckCmd(a *app) *cobra.Command {
+	var pf policyFlags
+	var fromStdin, upgrade bool
+	cmd := &cobra.Command{
+		Use:   "check ENCODED",
+		Short: "Check a password against a stored hash as check_password does",
+		Long: `Check a password against ENCODED (the auth_user.password value) as Django's
+check_password does. Exit status 0: the password matches; 1: it does not
+(or the value is an unusable password); 2: the value cannot be checked
+(unknown hasher, malformed, costs beyond the limits) or another error.
+
+Every hasher the release ships is accepted unless --hasher lists some (the
+first listed is then the preferred one). With --upgrade, when the password
+matches and the stored value should be re-hashed (must_update: another
+hasher, other costs, a short salt), the new value is printed on standard
+output, as Django's check_password setter would store it.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			p, err := pf.policy("")
+			if err != nil {
+				return err
+			}
+			pw, err := a.readPassword(fromStdin, false)
+			if err != nil {
+				return err
+			}
+			ok, rehashed, err := p.CheckUpgrade(pw, args[0])
+			switch {
+			case errors.Is(err, hashers.ErrUnusablePassword):
+				return noMatch(errors.New("unusable password: no password matches it"))
+			case err != nil:
+				return err
+			case !ok:
+				return noMatch(errors.New("password does not match"))
+			}
+			if upgrade && rehashed != "" {
+				fmt.Fprintln(a.out, rehashed)
+			}
+			return nil
+		},
+	}
+	pf.register(cmd, true)
+	cmd.Flags().StringSliceVar(&pf.hashers, "hasher", nil, "accepted hashers, preferred first (default: every hasher of the release)")
+	cmd.Flags().BoolVar(&fromStdin, "stdin", false, "read the password from the first line of standard input")
+	cmd.Flags().BoolVar(&upgrade, "upgrade", false, "print the re-hashed value when the stored one should be updated")
+	return cmd
+}
+
+func newPasswordIdentifyCmd(a *app) *cobra.Command {
+	var pf policyFlags
+	cmd := &cobra.Command{
+		Use:   "identify ENCODED",
+		Short: "Tell which hasher made a stored value, and its parameters",
+		Long: `Print the hasher of ENCODED (identify_hasher) and its parameters, with the
+salt and hash masked as Django's admin shows them (safe_summary), and whether
+the release's default policy would re-hash it (must_update). Exit status 1
+when no Django hasher made it, 2 when it is malformed.`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			d, err := hashers.Decode(args[0])
+			switch {
+			case errors.Is(err, hashers.ErrUnknownAlgorithm), errors.Is(err, hashers.ErrUnusablePassword):
+				return noMatch(err)
+			case err != nil:
+				return err
+			}
+			p, err := hashers.New(&hashers.Options{Release: pf.release})
+			if err != nil {
+				return &usageError{err}
+			}
+			w := a.out
+			fmt.Fprintf(w, "algorithm: %s\n", d.Algorithm)
+			field := func(name string, v any, show bool) {
+				if show {
+					fmt.Fprintf(w, "%s: %v\n", name, v)
+				}
+			}
+			field("variety", d.Variety, d.Variety != "")
+			field("version", d.Version, d.Algorithm == hashers.Argon2)
+			field("memory cost", d.MemoryCost, d.Algorithm == hashers.Argon2)
+			field("time cost", d.TimeCost, d.Algorithm == hashers.Argon2)
+			field("iterations", d.Iterations, d.Iterations != 0)
+			field("work factor", d.WorkFactor, d.WorkFactor != 0)
+			field("block size", d.BlockSize, d.BlockSize != 0)
+			field("parallelism", d.Parallelism, d.Parallelism != 0)
+			field("crypt method", d.CryptMethod, d.CryptMethod != "")
+			field("salt", maskHash(d.Salt, 6), d.Salt != "")
+			field("hash", maskHash(d.Hash, 6), true)
+			mu, err := p.MustUpdate(args[0])
+			if errors.Is(err, hashers.ErrUnknownAlgorithm) {
+				fmt.Fprintf(w, "must update: not checked by Django %s's default PASSWORD_HASHERS\n", p.Release())
+			} else if err == nil {
+				fmt.Fprintf(w, "must update: %v (Django %s defaults)\n", mu, p.Release())
+			}
+			return nil
+		},
+	}
+	pf.register(cmd, false)
+	return cmd
+}
+
+// maskHash is Django's mask_hash: the first show characters, then "*".
+func maskHash(s string, show int) string {
+	r := []rune(s)
+	if len(r) <= show {
+		return s
+	}
+	return string(r[:show]) + strings.Repeat("*", len(r)-show)
+}
+
+func newPasswordSessionHashCmd(a *app) *cobra.Command {
+	var sf secretFlags
+	var release string
+	cmd := &cobra.Command{
+		Use:   "session-hash ENCODED",
+		Short: "Print get_session_auth_hash() for a stored password value",
+		Long: `Print the session auth hash Django stores as "_auth_user_hash" when the user
+whose password field is ENCODED logs in (get_session_auth_hash), under the
+secret key. With fallback keys, also print one line per fallback key
+("fallback: <hash>"), the hashes get_user still accepts after a key
+rotation (Django 4.1.8+).`,
+		Args: cobra.ExactArgs(1),
+		RunE: func(cmd *cobra.Command, args []string) error {
+			key, fallbacks, err := sf.resolve(a)
+			if err != nil {
+				return err
+			}
+			p, err := hashers.New(&hashers.Options{Release: release})
+			if err != nil {
+				return &usageError{err}
+			}
+			fmt.Fprintln(a.out, p.SessionAuthHash(key, args[0]))
+			for _, k := range fallbacks {
+				fmt.Fprintf(a.out, "fallback: %s\n", p.SessionAuthHash(k, args[0]))
+			}
+			return nil
+		},
+	}
+	sf.register(cmd)
+	cmd.Flags().StringVar(&release, "release", hashers.DefaultRelease, "Django release")
+	return cmd
+}
+
+func joinAlgs(as []hashers.Algorithm) string {
+	s := make([]string, len(as))
+	for i, a := range as {
+		s[i] = string(a)
+	}
+	return strings.Join(s, ", ")
+}

@@ -1,0 +1,140 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"strings"
+	"testing"
+)
+
+func runPassword(t *testing.T, stdin string, env map[string]string, args ...string) (code int, stdout, stderr string) {
+	t.Helper()
+	var out, errOut bytes.Buffer
+	a := newApp(strings.NewReader(stdin), &out, &errOut, func(k string) string { return env[k] })
+	code = a.run(context.Background(), args)
+	return code, out.String(), errOut.String()
+}
+
+// Vectors from testdata/hashers.json (made by Django 4.2.28 and 3.2.25).
+const (
+	md5Vector    = "md5$seasalt1234567890abcde$c95d4fce2dedc19da7377148fb1e3877" // "correct horse"
+	pbkdf2Vector = "pbkdf2_sha256$1000$seasalt1234567890abcde$xeN45jWNyCQI5LGlWkuZeex59LQtHeXsL9bVz+C/QTk="
+)
+
+func TestPasswordHash(t *testing.T) {
+	code, out, errOut := runPassword(t, "correct horse\n", nil,
+		"password", "hash", "--stdin", "--release", "4.2", "--algorithm", "md5", "--salt", "seasalt1234567890abcde")
+	if code != 0 || out != md5Vector+"\n" {
+		t.Fatalf("hash = %d, %q, %q", code, out, errOut)
+	}
+	code, out, _ = runPassword(t, "password\r\n", nil,
+		"password", "hash", "--stdin", "--iterations", "1000", "--salt", "seasalt1234567890abcde")
+	if code != 0 || out != pbkdf2Vector+"\n" {
+		t.Fatalf("hash pbkdf2 = %d, %q", code, out)
+	}
+	// A random salt and the release's costs by default.
+	code, out, _ = runPassword(t, "pw", nil, "password", "hash", "--stdin", "--release", "3.2", "--algorithm", "bcrypt_sha256", "--rounds", "4")
+	if code != 0 || !strings.HasPrefix(out, "bcrypt_sha256$$2b$04$") || len(out) != len("bcrypt_sha256$")+60+1 {
+		t.Fatalf("hash bcrypt = %d, %q", code, out)
+	}
+	code, out, _ = runPassword(t, "", nil, "password", "hash", "--unusable")
+	if code != 0 || len(out) != 42 || out[0] != '!' {
+		t.Fatalf("hash --unusable = %d, %q", code, out)
+	}
+	for _, c := range []struct {
+		stdin string
+		args  []string
+		want  string
+	}{
+		{"pw\n", []string{"--algorithm", "sha1"}, "no \"sha1\" hasher"}, // removed in 5.1
+		{"pw\n", []string{"--release", "1.11"}, "unknown Django release"},
+		{"pw\n", []string{"--algorithm", "bcrypt", "--rounds", "40"}, "out of bounds"},
+		{strings.Repeat("p", 73) + "\n", []string{"--algorithm", "bcrypt", "--rounds", "4"}, "too long"},
+		{"", nil, "standard input is empty"},
+	} {
+		code, out, errOut := runPassword(t, c.stdin, nil, append([]string{"password", "hash", "--stdin"}, c.args...)...)
+		if code != 2 || out != "" || !strings.Contains(errOut, c.want) {
+			t.Errorf("hash %v = %d, %q, %q; want exit 2 and %q", c.args, code, out, errOut, c.want)
+		}
+		if strings.Contains(errOut, "ppppp") {
+			t.Errorf("the password appears in the error: %q", errOut)
+		}
+	}
+}
+
+func TestPasswordReadsNoArgv(t *testing.T) {
+	// Without --stdin and without a terminal there is no password source.
+	code, _, errOut := runPassword(t, "pw\n", nil, "password", "hash")
+	if code != 2 || !strings.Contains(errOut, "not a terminal") {
+		t.Fatalf("hash without --stdin = %d, %q", code, errOut)
+	}
+	// A password given as an argument is a usage error, not a password.
+	if code, _, _ := runPassword(t, "", nil, "password", "hash", "--stdin", "hunter2"); code != 2 {
+		t.Fatalf("hash with an argument = %d", code)
+	}
+}
+
+func TestPasswordCheck(t *testing.T) {
+	for _, c := range []struct {
+		name, stdin, encoded string
+		args                 []string
+		code                 int
+		out, errOut          string
+	}{
+		{"match", "correct horse\n", md5Vector, nil, 0, "", ""},
+		{"mismatch", "wrong\n", md5Vector, nil, 1, "", "does not match"},
+		{"md5 not listed", "correct horse\n", md5Vector, []string{"--hasher", "pbkdf2_sha256"}, 2, "", "unknown password hashing algorithm"},
+		{"unusable", "x\n", "!abcdef", nil, 1, "", "unusable"},
+		{"malformed", "x\n", "pbkdf2_sha256$1$salt", nil, 2, "", "malformed"},
+		{"unknown", "x\n", "foo$bar", nil, 2, "", "unknown password hashing algorithm"},
+		{"hostile cost", "x\n", "pbkdf2_sha256$2000000000$s$" + strings.Repeat("A", 43) + "=", nil, 2, "", "out of bounds"},
+		{"upgrade not needed", "password\n", pbkdf2Vector, []string{"--upgrade", "--iterations", "1000"}, 0, "", ""},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runPassword(t, c.stdin, nil, append([]string{"password", "check", "--stdin", c.encoded}, c.args...)...)
+			if code != c.code || out != c.out || !strings.Contains(errOut, c.errOut) {
+				t.Fatalf("check = %d, %q, %q; want %d, %q, %q", code, out, errOut, c.code, c.out, c.errOut)
+			}
+		})
+	}
+	// --upgrade prints the value to store when must_update holds.
+	code, out, _ := runPassword(t, "correct horse\n", nil, "password", "check", "--stdin", "--upgrade", "--release", "4.2", "--iterations", "10", md5Vector)
+	if code != 0 || !strings.HasPrefix(out, "pbkdf2_sha256$10$") {
+		t.Fatalf("check --upgrade = %d, %q", code, out)
+	}
+	enc := strings.TrimSpace(out)
+	if code, _, _ := runPassword(t, "correct horse\n", nil, "password", "check", "--stdin", "--iterations", "10", enc); code != 0 {
+		t.Fatalf("the upgraded value does not check: %d", code)
+	}
+}
+
+func TestPasswordIdentify(t *testing.T) {
+	code, out, _ := runPassword(t, "", nil, "password", "identify", pbkdf2Vector)
+	want := "algorithm: pbkdf2_sha256\niterations: 1000\nsalt: seasal****************\nhash: xeN45j**************************************\nmust update: true (Django 6.1 defaults)\n"
+	if code != 0 || out != want {
+		t.Fatalf("identify = %d\n%s\nwant\n%s", code, out, want)
+	}
+	code, out, _ = runPassword(t, "", nil, "password", "identify", "argon2$argon2id$v=19$m=102400,t=2,p=8$c2Vhc2FsdDEyMzQ1Njc4OTBhYmNkZQ$H2AEF66bIvvFta2IMHl6AbvGw7ln7HHuHWoobtC7GFo")
+	if code != 0 || !strings.Contains(out, "variety: argon2id\nversion: 19\nmemory cost: 102400\ntime cost: 2\nparallelism: 8\n") ||
+		!strings.Contains(out, "must update: true") { // argon2 is not the preferred hasher
+		t.Fatalf("identify argon2 = %d\n%s", code, out)
+	}
+	if code, _, _ := runPassword(t, "", nil, "password", "identify", "hunter2"); code != 1 {
+		t.Fatalf("identify of a non-hash = %d, want 1", code)
+	}
+	if code, _, _ := runPassword(t, "", nil, "password", "identify", "scrypt$x"); code != 2 {
+		t.Fatalf("identify of a malformed value = %d, want 2", code)
+	}
+}
+
+func TestPasswordSessionHash(t *testing.T) {
+	// Django 3.2.25 and 6.1.1 (testdata/hashers.json, session_auth[0]).
+	env := map[string]string{envSecretKey: "django-insecure-hashers-vectors", envSecretKeyFallbacks: "an-older-secret-key-in-fallbacks"}
+	code, out, errOut := runPassword(t, "", env, "password", "session-hash", pbkdf2Vector)
+	if code != 0 || !strings.HasPrefix(out, "546c47c8a8f24b80c4faf9921821ea6c25d41d5e96d50fd1f98d970bb7f78c31\nfallback: ") {
+		t.Fatalf("session-hash = %d, %q, %q", code, out, errOut)
+	}
+	if code, _, _ := runPassword(t, "", nil, "password", "session-hash", pbkdf2Vector); code != 2 {
+		t.Fatalf("session-hash without a key = %d", code)
+	}
+}

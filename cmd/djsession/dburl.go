@@ -18,11 +18,12 @@ const envDatabaseURL = "DATABASE_URL"
 type dbKind string
 
 const (
-	kindSQLite   dbKind = "sqlite"
-	kindPostgres dbKind = "postgres"
-	kindMySQL    dbKind = "mysql"
-	kindFile     dbKind = "file"  // the file engine's SESSION_FILE_PATH
-	kindRedis    dbKind = "redis" // the cache engines on Redis
+	kindSQLite    dbKind = "sqlite"
+	kindPostgres  dbKind = "postgres"
+	kindMySQL     dbKind = "mysql"
+	kindFile      dbKind = "file"      // the file engine's SESSION_FILE_PATH
+	kindRedis     dbKind = "redis"     // the cache engines on Redis
+	kindMemcached dbKind = "memcached" // the cache engines on memcached
 )
 
 // dbTarget is a parsed --database-url: the database/sql driver name and
@@ -51,6 +52,7 @@ var errDBURL = errors.New("bad database URL")
 //	sqlite://:memory:
 //	file:///var/lib/app/sessions          the file engine's SESSION_FILE_PATH
 //	redis://:password@host:6379/0         the cache engines on Redis
+//	memcached://host:11211                the cache engines on memcached
 //
 // A bare path is taken as the file engine's directory when it is a
 // directory, and as SQLite when it is a file.
@@ -92,6 +94,12 @@ func parseDatabaseURL(raw string) (*dbTarget, error) {
 			return nil, usagef("%v: redis URLs look like redis://[:password@]host:6379/0", errDBURL)
 		}
 		return &dbTarget{kind: kindRedis, url: u, display: u.Redacted()}, nil
+	case "memcached", "pymemcache", "pylibmc", "memcache":
+		u, err := url.Parse(raw)
+		if err != nil || u.Host == "" {
+			return nil, usagef("%v: memcached URLs look like memcached://host:11211", errDBURL)
+		}
+		return &dbTarget{kind: kindMemcached, url: u, display: u.Redacted()}, nil
 	case "file":
 		u, err := url.Parse(raw)
 		if err != nil || u.Host != "" && u.Host != "localhost" || u.Path == "" {

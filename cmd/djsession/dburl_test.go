@@ -26,6 +26,9 @@ func TestParseDatabaseURL(t *testing.T) {
 		{"mysql://app:p%40ss@db:3307/shop", kindMySQL, "app:p@ss@tcp(db:3307)/shop?clientFoundRows=true", "p%40ss"},
 		{"mysql://root@127.0.0.1/test", kindMySQL, "root@tcp(127.0.0.1:3306)/test?clientFoundRows=true", ""},
 		{"mariadb://root@localhost/test?charset=utf8mb4", kindMySQL, "root@tcp(localhost:3306)/test?clientFoundRows=true&charset=utf8mb4", ""},
+		{"redis://:pw@127.0.0.1:6379/2", kindRedis, "", "pw@"},
+		{"memcached://127.0.0.1:11211", kindMemcached, "", ""},
+		{"file:///var/lib/sessions", kindFile, "", ""},
 		{"mysql://root@/test?unix_socket=/run/mysqld/mysqld.sock", kindMySQL, "root@unix(/run/mysqld/mysqld.sock)/test?clientFoundRows=true", ""},
 	}
 	for _, tt := range tests {
@@ -41,7 +44,7 @@ func TestParseDatabaseURL(t *testing.T) {
 			t.Errorf("%s: display %q shows the password", tt.in, got.display)
 		}
 	}
-	for _, bad := range []string{"", "oracle://x/y", "sqlite:relative", "mysql://root@host/", "postgres://a:b@[::1/x", "no-such-file.sqlite3", "redis:///0"} {
+	for _, bad := range []string{"", "oracle://x/y", "sqlite:relative", "mysql://root@host/", "postgres://a:b@[::1/x", "no-such-file.sqlite3", "redis:///0", "memcached:///", "file://host/dir"} {
 		_, err := parseDatabaseURL(bad)
 		var ue *usageError
 		if err == nil || !errors.As(err, &ue) {

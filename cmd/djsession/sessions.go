@@ -68,8 +68,9 @@ dj-database-url reads it:
   sqlite:////absolute/path.sqlite3      (four slashes: absolute)
   file:///var/lib/app/sessions          (the file engine's SESSION_FILE_PATH; a bare
                                         directory path works too)
-  redis://[:password@]host:6379/0       (the cache engine on Redis; read-only: ls, show,
+  redis://[:password@]host:6379/0       (the cache engines on Redis; read-only: ls, show,
                                         stats)
+  memcached://host:11211                (the cache engines on memcached 1.4.31+; read-only)
 
 SECRET_KEY comes from --secret-key-file or $DJANGO_SECRET_KEY, and
 SECRET_KEY_FALLBACKS from --fallback-key or $DJANGO_SECRET_KEY_FALLBACKS
@@ -133,6 +134,15 @@ type sessionDB struct {
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$`)
 
+// isCacheStore reports whether s is a cache engine's (read-only here).
+func isCacheStore(s sessionStore) bool {
+	switch s.(type) {
+	case *redisStore, *memcachedStore:
+		return true
+	}
+	return false
+}
+
 // resolveKeys returns SECRET_KEY and its fallbacks. The cache engines
 // store unsigned pickles, so reading them needs no key.
 func (e *sessionsEnv) resolveKeys() (string, []string, error) {
@@ -142,7 +152,7 @@ func (e *sessionsEnv) resolveKeys() (string, []string, error) {
 		if raw == "" {
 			raw = e.a.getenv(envDatabaseURL)
 		}
-		if t, perr := parseDatabaseURL(raw); perr == nil && t.kind == kindRedis {
+		if t, perr := parseDatabaseURL(raw); perr == nil && (t.kind == kindRedis || t.kind == kindMemcached) {
 			return "\x00no key: cache engine", nil, nil
 		}
 	}
@@ -165,6 +175,8 @@ func (e *sessionsEnv) open(ctx context.Context) (sessionStore, error) {
 		return e.openFileDir(t.path)
 	case kindRedis:
 		return e.openRedis(ctx, t.url)
+	case kindMemcached:
+		return e.openMemcached(ctx, t.url)
 	}
 	return e.openDB(ctx, t)
 }

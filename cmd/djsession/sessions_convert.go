@@ -62,7 +62,7 @@ Exit status 1 when some pickled session could not be converted.`,
 				return err
 			}
 			defer db.Close()
-			if _, ok := db.(*redisStore); ok {
+			if isCacheStore(db) {
 				return usagef("%v", errCacheReadOnly)
 			}
 			total, err := db.count(ctx, rowFilter{})

@@ -63,7 +63,7 @@ rekey afterwards otherwise).`,
 				return err
 			}
 			defer src.Close()
-			if _, ok := src.(*redisStore); ok {
+			if isCacheStore(src) {
 				return usagef("copy from a cache: %v", errCacheReadOnly)
 			}
 			dst, err := e.openTarget(ctx, to, toTable)
@@ -127,7 +127,7 @@ func (e *sessionsEnv) openTarget(ctx context.Context, raw, table string) (sessio
 	if err != nil {
 		return nil, err
 	}
-	if t.kind == kindRedis {
+	if t.kind == kindRedis || t.kind == kindMemcached {
 		return nil, usagef("copy to a cache: %v", errCacheReadOnly)
 	}
 	if t.kind == kindFile {

@@ -7,6 +7,8 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"encoding/json"
+	"fmt"
+	"net"
 	"net/url"
 	"strings"
 	"testing"
@@ -26,13 +28,48 @@ func TestSessionsRedisDjangoWrote(t *testing.T) {
 			djs = append(djs, dj)
 		}
 	}
+	redisURL := "redis://" + addr + "/0"
+	cacheSessionsCheck(t, djs, "redis", redisURL, redisURL, func(prefix string, keys []string) {
+		u, _ := url.Parse(redisURL)
+		c, err := dialRedis(context.Background(), u)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		for _, k := range keys {
+			c.do(context.Background(), "DEL", prefix+":1:"+cachePrefix+k)
+		}
+	})
+}
+
+// TestSessionsMemcachedDjangoWrote is the same on memcached, with Django's
+// PyMemcacheCache (3.2+).
+func TestSessionsMemcachedDjangoWrote(t *testing.T) {
+	addr := testenv.MemcachedAddr(t)
+	cacheSessionsCheck(t, testenv.Djangos(t), "pymemcache", addr, "memcached://"+addr, func(prefix string, keys []string) {
+		c, err := net.Dial("tcp", addr)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		r := bufio.NewReader(c)
+		for _, k := range keys {
+			fmt.Fprintf(c, "delete %s:1:%s%s\r\n", prefix, cachePrefix, k)
+			r.ReadString('\n')
+		}
+	})
+}
+
+// cacheSessionsCheck has each Django write sessions with the cache engine
+// on backend at location, then reads them back with ls, show and stats.
+func cacheSessionsCheck(t *testing.T, djs []testenv.Django, backend, location, cacheURL string, cleanup func(prefix string, keys []string)) {
 	for _, dj := range djs {
 		t.Run(dj.Version, func(t *testing.T) {
 			var b [6]byte
 			rand.Read(b[:])
 			prefix := "djstest" + hex.EncodeToString(b[:])
-			redisURL := "redis://" + addr + "/0"
-			out := dj.Run(t, "../../testdata/sessions_db_redis.py", nil, redisURL, prefix)
+			redisURL := cacheURL
+			out := dj.Run(t, "../../testdata/sessions_db_cache.py", nil, backend, location, prefix)
 			type made struct {
 				Key  string
 				Data json.RawMessage
@@ -47,15 +84,11 @@ func TestSessionsRedisDjangoWrote(t *testing.T) {
 				sessions = append(sessions, m)
 			}
 			t.Cleanup(func() {
-				u, _ := url.Parse(redisURL)
-				c, err := dialRedis(context.Background(), u)
-				if err != nil {
-					return
-				}
-				defer c.Close()
+				var keys []string
 				for _, s := range sessions {
-					c.do(context.Background(), "DEL", prefix+":1:"+cachePrefix+s.Key)
+					keys = append(keys, s.Key)
 				}
+				cleanup(prefix, keys)
 			})
 			args := []string{"--database-url", redisURL, "--cache-key-prefix", prefix}
 			res := runCLI(t, nil, nil, "", append([]string{"sessions", "ls", "--format", "jsonl", "--columns", "key,status,format,serializer,expires,user"}, args...)...)

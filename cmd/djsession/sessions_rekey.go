@@ -180,7 +180,7 @@ starts after it.`,
 				return err
 			}
 			defer db.Close()
-			if _, ok := db.(*redisStore); ok {
+			if isCacheStore(db) {
 				return usagef("%v", errCacheReadOnly)
 			}
 			after := ""

@@ -1,5 +1,10 @@
 package hashers
 
+import (
+	"math/bits"
+	"sync"
+)
+
 // Traditional DES-based crypt(3) ("descrypt") and its bigcrypt extension, as
 // libxcrypt computes them: the first 8 bytes of the password, each shifted
 // left one bit, are the DES key; a 12-bit salt swaps bits of the E
@@ -140,6 +145,45 @@ func desEncrypt(block uint64, ks *[16]uint64, saltMask uint64) uint64 {
 	return permute(uint64(r)<<32|uint64(l), 64, desFP[:])
 }
 
+// desSP combines each S-box with the P permutation: desSP[i][x] is P of
+// S-box i's output for the 6-bit input x, in place. Built once, read-only.
+var desSP = sync.OnceValue(func() *[8][64]uint32 {
+	var sp [8][64]uint32
+	for i := range sp {
+		for x := uint64(0); x < 64; x++ {
+			row := (x>>4)&2 | x&1
+			col := (x >> 1) & 0xf
+			v := uint64(desS[i][row*16+col]) << (28 - 4*i)
+			sp[i][x] = uint32(permute(v, 32, desP[:]))
+		}
+	}
+	return &sp
+})
+
+// desCrypt25 is desEncrypt applied 25 times to a zero block, with the
+// initial and final permutations (which cancel between encryptions) done
+// once and the round function table-driven.
+func desCrypt25(ks *[16]uint64, saltMask uint64) uint64 {
+	sp := desSP()
+	var l, r uint32 // IP of the zero block
+	for it := 0; it < 25; it++ {
+		for i := 0; i < 16; i++ {
+			// E: group j is R bits 4j … 4j+5 (1-indexed, cyclic).
+			var e uint64
+			for j := 0; j < 8; j++ {
+				e = e<<6 | uint64(bits.RotateLeft32(r, 4*j-1)>>26)
+			}
+			f := (e>>24 ^ e) & saltMask
+			e ^= f | f<<24
+			e ^= ks[i]
+			l, r = r, l^(sp[0][e>>42&63]|sp[1][e>>36&63]|sp[2][e>>30&63]|sp[3][e>>24&63]|
+				sp[4][e>>18&63]|sp[5][e>>12&63]|sp[6][e>>6&63]|sp[7][e&63])
+		}
+		l, r = r, l
+	}
+	return permute(uint64(l)<<32|uint64(r), 64, desFP[:])
+}
+
 // desSaltMask turns the two salt characters into the swap mask: salt bit i
 // (the first character holds bits 0–5) swaps E bits i+1 and i+25.
 func desSaltMask(c0, c1 byte) (uint64, bool) {
@@ -168,10 +212,7 @@ func desCryptBlock(pw []byte, mask uint64) string {
 		}
 	}
 	ks := desSubkeys(key)
-	var b uint64
-	for i := 0; i < 25; i++ {
-		b = desEncrypt(b, &ks, mask)
-	}
+	b := desCrypt25(&ks, mask)
 	// 64 bits and two zero bits, 6 at a time from the top.
 	out := make([]byte, 11)
 	for i := 0; i < 10; i++ {

@@ -554,3 +554,20 @@ func TestDESTables(t *testing.T) {
 		}
 	}
 }
+
+// TestDESCrypt25 checks the table-driven 25-fold DES of crypt against the
+// plain one.
+func TestDESCrypt25(t *testing.T) {
+	r := rand.New(rand.NewPCG(5, 6))
+	for i := 0; i < 100; i++ {
+		ks := desSubkeys(r.Uint64())
+		mask, _ := desSaltMask(cryptAlphabet[r.IntN(64)], cryptAlphabet[r.IntN(64)])
+		var want uint64
+		for j := 0; j < 25; j++ {
+			want = desEncrypt(want, &ks, mask)
+		}
+		if got := desCrypt25(&ks, mask); got != want {
+			t.Fatalf("desCrypt25 = %x, want %x", got, want)
+		}
+	}
+}

@@ -15,9 +15,11 @@ iterations, argon2id t=2 m=102400 p=8 with a 32-byte hash, bcrypt 12, scrypt
 N=16384 r=8 p=5). Hashers the running release lacks are skipped (scrypt
 before 4.0; sha1, the unsalted hashers and crypt after 5.0).
 
-BENCHTIME (seconds, default 1) is the least time spent per benchmark.
+BENCHTIME (seconds, default 1) is the least time spent per benchmark;
+BENCH_FILTER, a regular expression, selects benchmarks by name.
 """
 import os
+import re
 import sys
 import time
 import warnings
@@ -45,6 +47,7 @@ PASSWORD = "correct horse"
 SALT = "seasalt1234567890abcde"
 BCRYPT_SALT = b"$2b$12$abcdefghijklmnopqrstuu"
 BENCHTIME = float(os.environ.get("BENCHTIME", "1"))
+FILTER = re.compile(os.environ.get("BENCH_FILTER", ""))
 
 
 def encoded():
@@ -91,9 +94,13 @@ def bench(fn):
 
 def main():
     for name, enc in encoded().items():
+        if not FILTER.search("hashers.check." + name):
+            continue
         if not H.check_password(PASSWORD, enc):
             sys.exit(f"{name}: Django rejects its own value {enc}")
         print(f"hashers.check.{name} {bench(lambda: H.check_password(PASSWORD, enc)):.0f}", flush=True)
+    if not FILTER.search("hashers.session_auth_hash"):
+        return
     from django.contrib.auth.models import User
     user = User(password=H.MD5PasswordHasher().encode(PASSWORD, SALT))
     print(f"hashers.session_auth_hash {bench(user.get_session_auth_hash):.0f}", flush=True)

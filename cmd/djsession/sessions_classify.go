@@ -23,6 +23,7 @@ const (
 	statusBadSig    = "bad-signature" // well formed, signed with a key we do not have (or tampered)
 	statusCorrupt   = "corrupt"       // not session data, or verified but undecodable
 	statusUndecoded = "undecoded"     // verified, but in a serializer this build cannot read
+	statusExpired   = "expired"       // a signed_cookies value older than SESSION_COOKIE_AGE
 )
 
 // Formats and serializers.

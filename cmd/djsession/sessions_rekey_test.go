@@ -8,7 +8,9 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/internal/testenv"
+	"github.com/djsession/djsession/signing/pyjson"
 )
 
 const newTestKey = "django-insecure-the-NEW-key-after-rotation-42"
@@ -284,5 +286,43 @@ func djangoReadCheck(t *testing.T, dj testenv.Django, f *fixture, path, keyFile,
 	}
 	if checked < 25 {
 		t.Fatalf("only %d rows checked", checked)
+	}
+}
+
+// TestCustomClassName checks that --class-name moves the key salt for
+// classify and rekey: data of a store class named MyStore
+// ("django.contrib.sessions.MyStore") reads only with that name.
+func TestCustomClassName(t *testing.T) {
+	const key = "custom-class-key"
+	for _, class := range []string{"MyStore", "Outer.Inner"} {
+		for _, legacy := range []bool{false, true} {
+			codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: key, ClassName: class, WriteLegacy: legacy})
+			if err != nil {
+				t.Fatal(err)
+			}
+			d := &pyjson.Object{}
+			d.Set("a", int64(1))
+			data, err := codec.Encode(d)
+			if err != nil {
+				t.Fatal(err)
+			}
+			def, _ := newClassifier(key, nil, "", false)
+			own, _ := newClassifier(key, nil, class, false)
+			if v := def.classify(data); v.verified {
+				t.Errorf("%s legacy=%v: verified with the default class", class, legacy)
+			}
+			if v := own.classify(data); v.status != statusOK {
+				t.Errorf("%s legacy=%v: %s %v", class, legacy, v.status, v.err)
+			}
+			rs, _ := newResigner([]string{key}, newTestKey, class)
+			out, outcome, err := rs.resign(data)
+			if err != nil || outcome != resignDone {
+				t.Fatalf("%s legacy=%v: %q %v", class, legacy, outcome, err)
+			}
+			after, _ := newClassifier(newTestKey, nil, class, false)
+			if v := after.classify(out); v.status != statusOK || v.format != map[bool]string{false: formatCurrent, true: formatLegacy}[legacy] {
+				t.Errorf("%s legacy=%v: after rekey %s %s", class, legacy, v.status, v.format)
+			}
+		}
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/signing"
 	"github.com/djsession/djsession/signing/pyjson"
 	"github.com/spf13/cobra"
@@ -82,7 +83,9 @@ cached_db and file engines store it (current or legacy format), or the
 value of a sessionid cookie of the signed_cookies engine.
 
 The output is JSON with "verified": true when the signature checked out
-under SECRET_KEY or one of its fallbacks. Exit status 1 when it did not; with
+under SECRET_KEY or one of its fallbacks. A signed_cookies value older than
+--cookie-age (SESSION_COOKIE_AGE) is reported expired, as Django rejects it.
+Exit status 1 when it did not verify or has expired; with
 --no-verify the payload is still shown, marked "verified": false, and a
 warning goes to stderr.`,
 		Example: `  djsession sessions decode --secret-key-file testdata/demo/secret_key.txt - < testdata/demo/session_data.txt
@@ -109,19 +112,28 @@ warning goes to stderr.`,
 			if err != nil {
 				return err
 			}
-			kind := "session_data"
+			head := []field{{"kind", "session_data"}}
 			v := cl.classify(value)
 			if !v.verified && looksCurrent(value) {
 				if cv := cl.current(value, []*signing.TimestampSigner{cl.cookie}); cv.verified {
-					v, kind = cv, "signed_cookie"
+					v, head[0].value = cv, "signed_cookie"
+					// the signed_cookies engine loads with
+					// max_age=SESSION_COOKIE_AGE: an older cookie is a
+					// SignatureExpired, so an empty session
+					expired := e.now().Sub(v.signedAt) > e.cookieAge
+					head = append(head, field{"cookie_expired", expired})
+					if expired && v.status == statusOK {
+						v.status, v.err = statusExpired, fmt.Errorf("signed %s ago, SESSION_COOKIE_AGE is %s", e.now().Sub(v.signedAt).Round(time.Second), e.cookieAge)
+					}
 				}
 			}
-			return e.report(v, noVerify, cl, value, []field{{"kind", kind}})
+			return e.report(v, noVerify, cl, value, head)
 		},
 	}
 	e.classFlag(cmd)
 	e.secret.register(cmd)
 	cmd.Flags().BoolVar(&noVerify, "no-verify", false, "show the payload of data that does not verify, marked unverified")
+	cmd.Flags().DurationVar(&e.cookieAge, "cookie-age", djangosession.DefaultCookieAge, "SESSION_COOKIE_AGE: a signed_cookies session older than this is expired")
 	return cmd
 }
 
@@ -172,7 +184,7 @@ func (e *sessionsEnv) report(v verdict, noVerify bool, cl *classifier, value str
 	switch {
 	case v.status == statusOK:
 		return nil
-	case !v.verified:
+	case !v.verified || v.status == statusExpired:
 		return noMatch(fmt.Errorf("%s: %s", v.status, errText(v.err)))
 	default:
 		return fmt.Errorf("%s: %s", v.status, errText(v.err))

@@ -409,9 +409,15 @@ func TestSessionsDecode(t *testing.T) {
 		}
 	})
 	t.Run("signed_cookie", func(t *testing.T) {
-		o, res := decode(t, env, "", f.SignedCookie.Value)
-		if res.code != 0 || o.Kind != "signed_cookie" || canon(t, o.Data) != canon(t, f.SignedCookie.Data) {
-			t.Fatalf("exit %d %+v", res.code, o)
+		// the fixture's cookie was signed when the fixture was made: give
+		// it a SESSION_COOKIE_AGE that covers that, then one that does not
+		o, res := decode(t, env, "", "--cookie-age", "87600h", f.SignedCookie.Value)
+		if res.code != 0 || o.Kind != "signed_cookie" || canon(t, o.Data) != canon(t, f.SignedCookie.Data) || !strings.Contains(res.out, `"cookie_expired": false`) {
+			t.Fatalf("exit %d %+v %s", res.code, o, res.err)
+		}
+		o, res = decode(t, env, "", "--cookie-age", "1s", f.SignedCookie.Value)
+		if res.code != 1 || o.Status != statusExpired || !strings.Contains(res.out, `"cookie_expired": true`) {
+			t.Fatalf("expired: exit %d %+v %s", res.code, o, res.err)
 		}
 	})
 	t.Run("fallback-key", func(t *testing.T) {

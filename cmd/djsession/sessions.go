@@ -17,6 +17,7 @@ import (
 	_ "github.com/lib/pq"              // postgres://
 	"github.com/spf13/cobra"
 	_ "modernc.org/sqlite" // sqlite:///
+	_ "time/tzdata"        // --db-time-zone without a system zoneinfo
 )
 
 func init() { commandSet = append(commandSet, newSessionsCmd) }
@@ -35,6 +36,8 @@ type sessionsEnv struct {
 	// file engine settings: SESSION_COOKIE_NAME, SESSION_COOKIE_AGE
 	cookieName string
 	cookieAge  time.Duration
+	// dbTimeZone is the zone of naive expire_date values (SQLite, MySQL)
+	dbTimeZone string
 	// cache engines: CACHES KEY_PREFIX and VERSION
 	cacheKeyPrefix string
 	cacheVersion   int
@@ -99,6 +102,7 @@ func (e *sessionsEnv) dbFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&e.table, "table", defaultTable, "session table (db_table of a custom session model)")
 	cmd.Flags().StringVar(&e.cookieName, "cookie-name", "sessionid", "SESSION_COOKIE_NAME, the file engine's file name prefix")
 	cmd.Flags().DurationVar(&e.cookieAge, "cookie-age", djangosession.DefaultCookieAge, "SESSION_COOKIE_AGE, for the file engine's expiry (mtime + age)")
+	cmd.Flags().StringVar(&e.dbTimeZone, "db-time-zone", "UTC", "zone of the naive expire_date values on SQLite and MySQL: UTC with USE_TZ=True, settings.TIME_ZONE with USE_TZ=False")
 	cmd.Flags().StringVar(&e.cacheKeyPrefix, "cache-key-prefix", "", "the cache's KEY_PREFIX (cache engines)")
 	cmd.Flags().IntVar(&e.cacheVersion, "cache-version", 1, "the cache's VERSION (cache engines)")
 	e.classFlag(cmd)
@@ -129,7 +133,8 @@ type sessionStore interface {
 type sessionDB struct {
 	db    *sql.DB
 	kind  dbKind
-	table string // quoted
+	table string         // quoted
+	loc   *time.Location // of naive expire_date values; nil: UTC
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$`)
@@ -221,7 +226,12 @@ func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, erro
 		db.Close()
 		return nil, fmt.Errorf("connecting to %s: %w", t.display, err)
 	}
-	s := &sessionDB{db: db, kind: t.kind}
+	loc, err := time.LoadLocation(e.dbTimeZone)
+	if err != nil {
+		db.Close()
+		return nil, usagef("--db-time-zone %q: %v", e.dbTimeZone, err)
+	}
+	s := &sessionDB{db: db, kind: t.kind, loc: loc}
 	var parts []string
 	for _, p := range strings.Split(e.table, ".") {
 		parts = append(parts, s.quote(p))
@@ -247,16 +257,23 @@ func (s *sessionDB) ph(n int) string {
 	return "?"
 }
 
-// timeArg returns t as Django passes a datetime parameter with USE_TZ=True:
-// aware on PostgreSQL; on SQLite and MySQL naive UTC written as
-// str(datetime), "YYYY-MM-DD HH:MM:SS[.ffffff]", which SQLite compares as
-// text.
+// timeArg returns t as Django passes a datetime parameter: aware on
+// PostgreSQL; on SQLite and MySQL naive, in UTC with USE_TZ=True (or the
+// database's TIME_ZONE; with USE_TZ=False, settings.TIME_ZONE: see
+// --db-time-zone), written as str(datetime), "YYYY-MM-DD
+// HH:MM:SS[.ffffff]", which SQLite compares as text.
 func (s *sessionDB) timeArg(t time.Time) any {
-	t = t.UTC()
 	if s.kind == kindPostgres {
-		return t
+		return t.UTC()
 	}
-	return pyDatetimeString(t)
+	return pyDatetimeString(t.In(s.location()))
+}
+
+func (s *sessionDB) location() *time.Location {
+	if s.loc == nil {
+		return time.UTC
+	}
+	return s.loc
 }
 
 // pyDatetimeString is str(datetime) of a naive datetime: microseconds only
@@ -270,24 +287,29 @@ func pyDatetimeString(t time.Time) string {
 }
 
 // parseExpire reads an expire_date column value: a time from drivers that
-// parse it, or the text Django wrote (naive UTC).
-func parseExpire(v any) (time.Time, error) {
+// parse it, or the text Django wrote. naive values (SQLite, MySQL) are wall
+// clock times in loc.
+func parseExpire(v any, loc *time.Location, naive bool) (time.Time, error) {
 	switch v := v.(type) {
 	case time.Time:
+		if naive {
+			// the driver read naive text as UTC: keep the wall clock
+			v = time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), v.Nanosecond(), loc)
+		}
 		return v.UTC(), nil
 	case []byte:
-		return parseExpireText(string(v))
+		return parseExpireText(string(v), loc)
 	case string:
-		return parseExpireText(v)
+		return parseExpireText(v, loc)
 	case nil:
 		return time.Time{}, errors.New("expire_date is NULL")
 	}
 	return time.Time{}, fmt.Errorf("expire_date of unexpected type %T", v)
 }
 
-func parseExpireText(s string) (time.Time, error) {
+func parseExpireText(s string, loc *time.Location) (time.Time, error) {
 	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00"} {
-		if t, err := time.Parse(layout, s); err == nil {
+		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
 			return t.UTC(), nil
 		}
 	}
@@ -371,7 +393,7 @@ func (s *sessionDB) each(ctx context.Context, f rowFilter, fn func(sessionRow) e
 		if err := rows.Scan(&r.key, &r.data, &exp); err != nil {
 			return fmt.Errorf("reading sessions: %w", err)
 		}
-		if r.expire, err = parseExpire(exp); err != nil {
+		if r.expire, err = parseExpire(exp, s.location(), s.kind != kindPostgres); err != nil {
 			return fmt.Errorf("session %s: %w", r.key, err)
 		}
 		if f.keyPrefix != "" && !strings.HasPrefix(r.key, f.keyPrefix) {

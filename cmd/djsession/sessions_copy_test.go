@@ -126,3 +126,42 @@ func TestSessionsCopy(t *testing.T) {
 		}
 	})
 }
+
+// TestDBTimeZone reads naive expire_date values written in a zone other
+// than UTC (Django with USE_TZ=False and TIME_ZONE = "America/Chicago").
+func TestDBTimeZone(t *testing.T) {
+	f := loadFixture(t)
+	url := emptySQLite(t)
+	path := strings.TrimPrefix(url, "sqlite:///")
+	db, err := sql.Open("sqlite", sqliteTarget(path, path).dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	live := f.row(t, func(r fixtureRow) bool { return r.Kind == "json" && !r.Expired })
+	dead := f.row(t, func(r fixtureRow) bool { return r.Kind == "json" && r.Expired })
+	for _, r := range []struct{ key, data, exp string }{
+		{live.Key, live.SessionData, "2091-03-01 06:00:00.5"}, // CST, UTC-6
+		{dead.Key, dead.SessionData, "2021-07-01 03:00:00"},   // CDT, UTC-5
+	} {
+		if _, err := db.Exec(`INSERT INTO "django_session" VALUES (?, ?, ?)`, r.key, r.data, r.exp); err != nil {
+			t.Fatal(err)
+		}
+	}
+	db.Close()
+	tz := []string{"--db-time-zone", "America/Chicago"}
+	got := lsAll(t, url, tz...)
+	if !strings.HasPrefix(got[live.Key], "2091-03-01T12:00:00.5Z ok") || !strings.HasPrefix(got[dead.Key], "2021-07-01T08:00:00Z ok") {
+		t.Fatalf("%v", got)
+	}
+	if n := len(lsAll(t, url, append(tz, "--active")...)); n != 1 {
+		t.Fatalf("%d active", n)
+	}
+	res := runCLI(t, nil, nil, "", append([]string{"sessions", "clear-expired", "--database-url", url}, tz...)...)
+	if res.code != 0 || !strings.Contains(res.out, "deleted 1 ") {
+		t.Fatalf("exit %d %q %q", res.code, res.out, res.err)
+	}
+	res = runCLI(t, nil, nil, "", append([]string{"sessions", "ls", "--database-url", url, "--secret-key-file", fixtureKeyFile}, "--db-time-zone", "Mars/Olympus")...)
+	if res.code != 2 || !strings.Contains(res.err, "--db-time-zone") {
+		t.Fatalf("bad zone: exit %d %q", res.code, res.err)
+	}
+}

@@ -2,10 +2,13 @@ package main
 
 import (
 	"database/sql"
+	"encoding/json"
 	"path/filepath"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/djsession/djsession/internal/testenv"
 )
 
 // emptySQLite makes a SQLite database with Django's django_session DDL.
@@ -163,5 +166,41 @@ func TestDBTimeZone(t *testing.T) {
 	res = runCLI(t, nil, nil, "", append([]string{"sessions", "ls", "--database-url", url, "--secret-key-file", fixtureKeyFile}, "--db-time-zone", "Mars/Olympus")...)
 	if res.code != 2 || !strings.Contains(res.err, "--db-time-zone") {
 		t.Fatalf("bad zone: exit %d %q", res.code, res.err)
+	}
+}
+
+// TestDBTimeZoneDjangoNaive has real Django 3.2 with USE_TZ=False and
+// TIME_ZONE = "America/Chicago" write sessions, and reads their expiry with
+// --db-time-zone.
+func TestDBTimeZoneDjangoNaive(t *testing.T) {
+	dj := testenv.Django32(t)
+	path := filepath.Join(t.TempDir(), "naive.sqlite3")
+	out := dj.Run(t, "../../testdata/sessions_db_naive.py", nil, path)
+	got := map[string]string{}
+	res := runCLI(t, nil, map[string]string{envSecretKey: "naive-test-key"}, "", "sessions", "ls", "--database-url", "sqlite:///"+path,
+		"--db-time-zone", "America/Chicago", "--format", "jsonl", "--columns", "key,expires,status,expired")
+	for _, r := range lsJSONL(t, res.out) {
+		if str(t, r["status"]) != statusOK {
+			t.Errorf("%v", r)
+		}
+		got[str(t, r["key"])] = str(t, r["expires"])
+	}
+	lines := strings.Split(strings.TrimSpace(string(out)), "\n")
+	if len(lines) != 3 || len(got) != 3 {
+		t.Fatalf("django wrote %d, ls shows %d", len(lines), len(got))
+	}
+	for _, line := range lines {
+		var m struct{ Key, Expire_utc string }
+		if err := json.Unmarshal([]byte(line), &m); err != nil {
+			t.Fatal(err)
+		}
+		want, err := time.Parse(time.RFC3339Nano, m.Expire_utc)
+		if err != nil {
+			t.Fatal(err)
+		}
+		have, err := time.Parse(time.RFC3339Nano, got[m.Key])
+		if err != nil || !have.Equal(want) {
+			t.Errorf("%s: expires %s, Django stored %s", m.Key, got[m.Key], m.Expire_utc)
+		}
 	}
 }

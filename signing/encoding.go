@@ -3,6 +3,8 @@ package signing
 import (
 	"encoding/base64"
 	"errors"
+	"math"
+	"math/big"
 	"strings"
 )
 
@@ -10,15 +12,98 @@ import (
 // the padding removed.
 func B64Encode(b []byte) string { return base64.RawURLEncoding.EncodeToString(b) }
 
-// B64Decode decodes what B64Encode makes. Trailing '=' padding is accepted,
-// as Django re-pads before decoding.
+// errBase64 is what B64Decode wraps (with ErrMalformed) when Python would
+// raise binascii.Error.
+var errBase64 = errors.New("incorrect base64 padding or length")
+
+// B64Decode decodes s as Django's signing.b64_decode does, including its
+// leniency, so that Go and Django agree on every payload a key holder can
+// sign:
+//
+//   - '=' is appended until the length (of the whole input) is a multiple
+//     of four;
+//   - the URL-safe and the standard alphabet are both read ('-' and '+' are
+//     62, '_' and '/' are 63);
+//   - any other byte is skipped;
+//   - once a quantum is complete with its padding, the rest of the input is
+//     ignored;
+//   - a quantum left incomplete is an error, as are the bits of a single
+//     leftover character.
+//
+// This is Python's non-strict binascii.a2b_base64. Django's own output is
+// always clean URL-safe base64 without padding, which takes a fast path.
+// Errors match ErrMalformed.
 func B64Decode(s string) ([]byte, error) {
-	s = strings.TrimRight(s, "=")
-	b, err := base64.RawURLEncoding.DecodeString(s)
-	if err != nil {
-		return nil, errors.Join(ErrMalformed, err)
+	if strings.IndexByte(s, '\n') < 0 && strings.IndexByte(s, '\r') < 0 {
+		// RawURLEncoding skips only CR and LF, which Python counts in the
+		// padding arithmetic; without them it accepts exactly the clean
+		// inputs on which Python gives the same bytes.
+		if b, err := base64.RawURLEncoding.DecodeString(s); err == nil {
+			return b, nil
+		}
 	}
-	return b, nil
+	return pyB64Decode(s)
+}
+
+// b64Values maps a byte to its base64 value, or 0xff when Python's decoder
+// skips it. Both alphabets are accepted: Django's urlsafe_b64decode only
+// translates '-' and '_' to '+' and '/'.
+var b64Values = func() (t [256]byte) {
+	for i := range t {
+		t[i] = 0xff
+	}
+	const std = "ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/"
+	for i := 0; i < len(std); i++ {
+		t[std[i]] = byte(i)
+	}
+	t['-'], t['_'] = 62, 63
+	return t
+}()
+
+// pyB64Decode is Python's binascii.a2b_base64 (non-strict) of s padded as
+// Django pads it.
+func pyB64Decode(s string) ([]byte, error) {
+	pad := (4 - len(s)%4) % 4
+	out := make([]byte, 0, (len(s)+pad)/4*3)
+	quad, pads := 0, 0
+	var left byte
+	for i := 0; i < len(s)+pad; i++ {
+		c := byte('=')
+		if i < len(s) {
+			c = s[i]
+		}
+		if c == '=' {
+			if quad >= 2 {
+				pads++
+				if quad+pads >= 4 {
+					return out, nil // complete: Python ignores the rest
+				}
+			}
+			continue
+		}
+		v := b64Values[c]
+		if v == 0xff {
+			continue
+		}
+		pads = 0
+		switch quad {
+		case 0:
+			left = v
+		case 1:
+			out = append(out, left<<2|v>>4)
+			left = v & 0x0f
+		case 2:
+			out = append(out, left<<4|v>>2)
+			left = v & 0x03
+		case 3:
+			out = append(out, left<<6|v)
+		}
+		quad = (quad + 1) % 4
+	}
+	if quad != 0 {
+		return nil, errors.Join(ErrMalformed, errBase64)
+	}
+	return out, nil
 }
 
 // base62Alphabet is the alphabet of Django's b62_encode: digits, then
@@ -37,7 +122,7 @@ func B62Encode(n int64) string {
 	neg := n < 0
 	u := uint64(n)
 	if neg {
-		u = uint64(-n)
+		u = -u
 	}
 	for u > 0 {
 		i--
@@ -51,37 +136,86 @@ func B62Encode(n int64) string {
 	return string(buf[i:])
 }
 
-// B62Decode reverses B62Encode. A character outside the alphabet, an empty
-// string or a value beyond int64 gives an error matching ErrMalformed.
+func b62Digit(c byte) (uint64, bool) {
+	switch {
+	case c >= '0' && c <= '9':
+		return uint64(c - '0'), true
+	case c >= 'A' && c <= 'Z':
+		return uint64(c-'A') + 10, true
+	case c >= 'a' && c <= 'z':
+		return uint64(c-'a') + 36, true
+	}
+	return 0, false
+}
+
+// B62Decode reverses B62Encode as Django's b62_decode does: an optional
+// leading '-', then digits (leading zeros allowed). Like Django it reads
+// "-" alone as 0. A character outside the alphabet, an empty string or a
+// value beyond int64 (which Django, having unbounded integers, would read)
+// gives an error matching ErrMalformed.
 func B62Decode(s string) (int64, error) {
-	neg := false
-	if strings.HasPrefix(s, "-") {
-		neg, s = true, s[1:]
+	n, exact, err := b62DecodeSat(s)
+	if err != nil {
+		return 0, err
 	}
+	if !exact {
+		return 0, ErrMalformed // beyond int64
+	}
+	return n, nil
+}
+
+// b62DecodeSat decodes s, saturating at the int64 bounds; exact is false
+// when it saturated.
+func b62DecodeSat(s string) (n int64, exact bool, err error) {
 	if s == "" {
-		return 0, ErrMalformed
+		return 0, false, ErrMalformed // Django: IndexError
 	}
-	var n uint64
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	var u uint64
+	over := false
 	for i := 0; i < len(s); i++ {
-		c := s[i]
-		var d byte
-		switch {
-		case c >= '0' && c <= '9':
-			d = c - '0'
-		case c >= 'A' && c <= 'Z':
-			d = c - 'A' + 10
-		case c >= 'a' && c <= 'z':
-			d = c - 'a' + 36
-		default:
-			return 0, ErrMalformed
+		d, ok := b62Digit(s[i])
+		if !ok {
+			return 0, false, ErrMalformed
 		}
-		if n > (1<<63-1-uint64(d))/62 {
-			return 0, ErrMalformed // beyond int64
+		if !over && u > (1<<63-1-d)/62 {
+			over = true
 		}
-		n = n*62 + uint64(d)
+		if !over {
+			u = u*62 + d
+		}
+	}
+	switch {
+	case over && neg:
+		return math.MinInt64, false, nil
+	case over:
+		return math.MaxInt64, false, nil
+	case neg:
+		return -int64(u), true, nil
+	}
+	return int64(u), true, nil
+}
+
+// b62Float is float(b62_decode(s)) as Python computes it when it subtracts
+// the timestamp from time.time(): ok is false when the integer is too large
+// for a float (Python's OverflowError). s must be a valid base62 number.
+func b62Float(s string) (f float64, ok bool) {
+	neg := s[0] == '-'
+	if neg {
+		s = s[1:]
+	}
+	x := new(big.Int)
+	d62 := big.NewInt(62)
+	for i := 0; i < len(s); i++ {
+		d, _ := b62Digit(s[i])
+		x.Mul(x, d62).Add(x, new(big.Int).SetUint64(d))
 	}
 	if neg {
-		return -int64(n), nil
+		x.Neg(x)
 	}
-	return int64(n), nil
+	f, _ = new(big.Float).SetInt(x).Float64()
+	return f, !math.IsInf(f, 0)
 }

@@ -119,8 +119,10 @@ func newSigner(o *Options, defaultSalt string) (*Signer, error) {
 
 // unsafeSep reports whether Django would reject sep: it does when sep
 // matches ^[A-z0-9-_=]*$, a class whose A-z range also takes in [\]^_ and
-// the backtick.
+// the backtick. Python's $ also matches before a final newline, so "\n"
+// and "abc\n" are rejected too.
 func unsafeSep(sep string) bool {
+	sep = strings.TrimSuffix(sep, "\n")
 	for i := 0; i < len(sep); i++ {
 		c := sep[i]
 		if !(c >= 'A' && c <= 'z' || c >= '0' && c <= '9' || c == '-' || c == '_' || c == '=') {
@@ -172,19 +174,29 @@ func (s *Signer) Unsign(signed string) (string, error) {
 
 func (s *Signer) verify(value, sig string) bool {
 	var mac, enc [128]byte
-	ok := 0
-	for _, set := range [][]*SaltedKey{s.keys, s.legacy} {
+	for _, set := range [2][]*SaltedKey{s.keys, s.legacy} {
 		for _, k := range set {
 			m := k.sumString(mac[:0], value)
 			n := base64.RawURLEncoding.EncodedLen(len(m))
+			if n != len(sig) {
+				// A length mismatch reveals nothing about the key.
+				continue
+			}
 			base64.RawURLEncoding.Encode(enc[:n], m)
-			// ConstantTimeCompare returns early only on a length
-			// mismatch, which reveals nothing about the key.
-			ok |= subtle.ConstantTimeCompare(enc[:n], []byte(sig))
-			if ok == 1 {
+			if equalCT(enc[:n], sig) {
 				return true
 			}
 		}
 	}
 	return false
+}
+
+// equalCT reports whether b and s (of the same length) are equal, in time
+// that depends only on their length.
+func equalCT(b []byte, s string) bool {
+	var v byte
+	for i := range b {
+		v |= b[i] ^ s[i]
+	}
+	return subtle.ConstantTimeByteEq(v, 0) == 1
 }

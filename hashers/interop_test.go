@@ -119,8 +119,12 @@ func TestInteropDjango(t *testing.T) {
 					if !ok || err != nil {
 						t.Errorf("Go Check(%q, Django's %s) = %v, %v", r.Password, ans.Encoded, ok, err)
 					}
-					if ok, err := p.Check("!"+r.Password, ans.Encoded); ok || err != nil {
-						t.Errorf("Go Check(wrong, Django's %s) = %v, %v", ans.Encoded, ok, err)
+					// Under -short and -race, wrong passwords are only tried on
+					// the hashes Go made (by Django, above).
+					if !testing.Short() && !raceEnabled {
+						if ok, err := p.Check("!"+r.Password, ans.Encoded); ok || err != nil {
+							t.Errorf("Go Check(wrong, Django's %s) = %v, %v", ans.Encoded, ok, err)
+						}
 					}
 					if a, err := p.Identify(ans.Encoded); a != r.Hasher || err != nil {
 						t.Errorf("Identify(%s) = %s, %v", ans.Encoded, a, err)

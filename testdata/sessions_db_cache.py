@@ -3,8 +3,10 @@
 redis.RedisCache, Django 4.0+) or memcached (PyMemcacheCache, 3.2+), for the
 Go tests of `djsession sessions` on redis:// and memcached:// URLs.
 
-Usage: sessions_db_cache.py BACKEND LOCATION KEY_PREFIX
+Usage: sessions_db_cache.py BACKEND LOCATION KEY_PREFIX [read]
   BACKEND: redis (LOCATION redis://host:port/0) or pymemcache (LOCATION host:port)
+  read: stdin has session keys, one per line; print {"key", "data"} as
+        SessionStore(key).load() returns it ({} when missing).
 Writes a few sessions with SESSION_ENGINE = cache under the cache
 KEY_PREFIX given, and prints one JSON line per session: {"key", "data",
 "age"} (age: get_expiry_age(), the TTL Django set).
@@ -29,6 +31,12 @@ settings.configure(
 )
 django.setup()
 from django.contrib.sessions.backends.cache import SessionStore  # noqa: E402
+
+if len(sys.argv) > 4 and sys.argv[4] == "read":
+    for line in sys.stdin:
+        key = line.strip()
+        print(json.dumps({"key": key, "data": SessionStore(key).load()}), flush=True)
+    sys.exit(0)
 
 cases = [
     ({"_auth_user_id": "5", "_auth_user_backend": "django.contrib.auth.backends.ModelBackend"}, None),

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"strconv"
 
 	"github.com/spf13/cobra"
 )
@@ -40,6 +41,9 @@ session's data byte for byte and its expiry:
   database to files      the file's mtime is set to expire_date - --cookie-age,
                          so Django's file engine expires it at the same instant
   files to database      expire_date is the file engine's expiry
+  to redis:// or         the session dict pickled under Django's cache key
+  memcached://           (--cache-key-prefix, --cache-version), timeout = the
+                         seconds left; needs SECRET_KEY to decode the rows
 
 Only live sessions are copied unless --include-expired. A key that already
 exists at the destination is left alone unless --replace. Rows are written
@@ -105,7 +109,12 @@ rekey afterwards otherwise).`,
 				err = flush()
 			}
 			p.finish()
-			fmt.Fprintf(e.a.out, "copied %d of %d sessions (%d already there, left alone)\n", written, read, read-written)
+			if cw, ok := dst.(*cacheWriter); ok {
+				for _, s := range cw.skipped {
+					fmt.Fprintf(e.a.out, "not copied %s\n", s)
+				}
+			}
+			fmt.Fprintf(e.a.out, "copied %d of %d sessions (%d already there or not copied)\n", written, read, read-written)
 			return err
 		},
 	}
@@ -128,7 +137,25 @@ func (e *sessionsEnv) openTarget(ctx context.Context, raw, table string) (sessio
 		return nil, err
 	}
 	if t.kind == kindRedis || t.kind == kindMemcached {
-		return nil, usagef("copy to a cache: %v", errCacheReadOnly)
+		// the cache engines store the dict itself: decode each row
+		key, fallbacks, err := e.secret.resolve(e.a)
+		if err != nil {
+			return nil, fmt.Errorf("copying to a cache decodes the sessions: %w", err)
+		}
+		cl, err := newClassifier(key, fallbacks, e.className, false)
+		if err != nil {
+			return nil, err
+		}
+		w := &cacheWriter{kind: t.kind, u: t.url, cl: cl, now: e.now,
+			prefix: e.cacheKeyPrefix + ":" + strconv.Itoa(e.cacheVersion) + ":"}
+		if t.kind == kindRedis {
+			c, err := dialRedis(ctx, t.url)
+			if err != nil {
+				return nil, fmt.Errorf("connecting to %s: %w", t.display, err)
+			}
+			c.Close()
+		}
+		return w, nil
 	}
 	if t.kind == kindFile {
 		if st, err := os.Stat(t.path); err != nil || !st.IsDir() {

@@ -8,6 +8,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"math"
 	"net"
 	"net/url"
 	"strings"
@@ -15,6 +16,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/internal/testenv"
+	"github.com/djsession/djsession/signing/pyjson"
 )
 
 // TestSessionsRedisDjangoWrote has real Django (4.0+, which has RedisCache)
@@ -165,5 +167,121 @@ func TestRedisSessionKey(t *testing.T) {
 	}
 	if got := redisGlobEscape("a*b?[c]"); got != `a\*b\?\[c\]` {
 		t.Errorf("glob escape: %s", got)
+	}
+}
+
+func TestPickleWriterRoundTrip(t *testing.T) {
+	f := loadFixture(t)
+	for _, r := range f.Rows {
+		if !r.decodes() {
+			continue
+		}
+		v, err := pyjson.Unmarshal(r.Data)
+		if err != nil {
+			t.Fatal(err)
+		}
+		b, err := pickleSession(v.(*pyjson.Object))
+		if err != nil {
+			t.Fatalf("%s: %v", r.Key, err)
+		}
+		back, err := readSessionPickle(b)
+		if err != nil {
+			t.Fatalf("%s: %v", r.Key, err)
+		}
+		if got, _ := pyjson.Marshal(back); string(got) != canon(t, r.Data) {
+			t.Errorf("%s: %s, want %s", r.Key, got, r.Data)
+		}
+	}
+	for _, n := range []int64{0, 255, 256, 65535, 65536, -1, -129, math.MaxInt32, math.MinInt32, math.MaxInt32 + 1, math.MinInt64, math.MaxInt64} {
+		d := &pyjson.Object{}
+		d.Set("n", n)
+		b, _ := pickleSession(d)
+		back, err := readSessionPickle(b)
+		if got, _ := back.Get("n"); err != nil || got != n {
+			t.Errorf("%d: %v %v", n, got, err)
+		}
+	}
+}
+
+// TestSessionsCopyToCaches copies the Django-made fixture into Redis and
+// memcached and has real Django's cache engine load every session.
+func TestSessionsCopyToCaches(t *testing.T) {
+	f := loadFixture(t)
+	djs := testenv.Djangos(t)
+	for _, tc := range []struct{ backend, env string }{{"redis", "DJ_TEST_REDIS_ADDR"}, {"pymemcache", "DJ_TEST_MEMCACHED_ADDR"}} {
+		t.Run(tc.backend, func(t *testing.T) {
+			addr := testenv.Need(t, tc.env, tc.backend)
+			location, cacheURL := addr, "memcached://"+addr
+			if tc.backend == "redis" {
+				location = "redis://" + addr + "/0"
+				cacheURL = location
+			}
+			var b [6]byte
+			rand.Read(b[:])
+			prefix := "djstest" + hex.EncodeToString(b[:])
+			src, _ := copyFixtureDB(t)
+			res := runCLI(t, nil, nil, "", "sessions", "copy", "--database-url", src, "--secret-key-file", fixtureKeyFile,
+				"--to", cacheURL, "--cache-key-prefix", prefix, "--batch-size", "7")
+			want := map[string]string{}
+			for _, r := range f.Rows {
+				if r.decodes() && !r.Expired {
+					want[r.Key] = canon(t, r.Data)
+				}
+			}
+			if res.code != 0 || !strings.Contains(res.out, "copied "+itoa(len(want))+" ") {
+				t.Fatalf("copy: exit %d %q %q", res.code, res.out, res.err)
+			}
+			t.Cleanup(func() {
+				ctx := context.Background()
+				if tc.backend == "redis" {
+					u, _ := url.Parse(cacheURL)
+					if c, err := dialRedis(ctx, u); err == nil {
+						for k := range want {
+							c.do(ctx, "DEL", prefix+":1:"+cachePrefix+k)
+						}
+						c.Close()
+					}
+					return
+				}
+				if c, err := net.Dial("tcp", addr); err == nil {
+					r := bufio.NewReader(c)
+					for k := range want {
+						fmt.Fprintf(c, "delete %s:1:%s%s\r\n", prefix, cachePrefix, k)
+						r.ReadString('\n')
+					}
+					c.Close()
+				}
+			})
+			// our own listing sees them
+			got := lsAll(t, cacheURL, "--cache-key-prefix", prefix)
+			if len(got) != len(want) {
+				t.Fatalf("ls shows %d of %d", len(got), len(want))
+			}
+			var in strings.Builder
+			for k := range want {
+				in.WriteString(k + "\n")
+			}
+			for _, dj := range djs {
+				if tc.backend == "redis" && dj.Version == "3.2" {
+					continue // RedisCache is 4.0+
+				}
+				out := dj.Run(t, "../../testdata/sessions_db_cache.py", []byte(in.String()), tc.backend, location, prefix, "read")
+				n := 0
+				for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+					var m struct {
+						Key  string
+						Data json.RawMessage
+					}
+					json.Unmarshal([]byte(line), &m)
+					if canon(t, m.Data) != want[m.Key] {
+						t.Errorf("Django %s: %s loads %s, want %s", dj.Version, m.Key, m.Data, want[m.Key])
+					}
+					n++
+				}
+				if n != len(want) {
+					t.Errorf("Django %s loaded %d of %d", dj.Version, n, len(want))
+				}
+			}
+		})
 	}
 }

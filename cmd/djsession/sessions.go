@@ -71,9 +71,9 @@ dj-database-url reads it:
   sqlite:////absolute/path.sqlite3      (four slashes: absolute)
   file:///var/lib/app/sessions          (the file engine's SESSION_FILE_PATH; a bare
                                         directory path works too)
-  redis://[:password@]host:6379/0       (the cache engines on Redis; read-only: ls, show,
-                                        stats)
-  memcached://host:11211                (the cache engines on memcached 1.4.31+; read-only)
+  redis://[:password@]host:6379/0       (the cache engines on Redis: ls, show, stats,
+                                        and copy --to)
+  memcached://host:11211                (the cache engines on memcached 1.6+: the same)
 
 SECRET_KEY comes from --secret-key-file or $DJANGO_SECRET_KEY, and
 SECRET_KEY_FALLBACKS from --fallback-key or $DJANGO_SECRET_KEY_FALLBACKS

@@ -98,8 +98,24 @@ func FuzzReadPickle(f *testing.F) {
 		if err != nil {
 			return
 		}
-		if _, err := pyjson.Marshal(obj); err != nil && !errors.Is(err, pyjson.ErrTooDeep) {
-			t.Fatalf("%q: read a dict pyjson cannot write: %v", p, err)
+		j, err := pyjson.Marshal(obj)
+		if err != nil {
+			if !errors.Is(err, pyjson.ErrTooDeep) {
+				t.Fatalf("%q: read a dict pyjson cannot write: %v", p, err)
+			}
+			return
+		}
+		// what we read, we write back the same
+		w, err := pickleSession(obj)
+		if err != nil {
+			t.Fatalf("%q: cannot re-pickle: %v", p, err)
+		}
+		again, err := readSessionPickle(w)
+		if err != nil {
+			t.Fatalf("%q: re-pickled %q does not read: %v", p, w, err)
+		}
+		if j2, _ := pyjson.Marshal(again); string(j2) != string(j) {
+			t.Fatalf("%q: round trip %s != %s", p, j2, j)
 		}
 	})
 }

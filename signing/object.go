@@ -135,15 +135,28 @@ func (s *Signer) decodePayload(p string) (any, error) {
 	return v, nil
 }
 
+// zlibReaders pools decompressors (about 40 KB of state each).
+var zlibReaders sync.Pool
+
 // inflate decompresses a zlib stream, reading at most limit bytes of output.
+// Like Python's zlib.decompress, it requires the zlib header and checksum
+// and ignores whatever follows the end of the stream.
 func inflate(data []byte, limit int64) ([]byte, error) {
-	r, err := zlib.NewReader(bytes.NewReader(data))
+	src := bytes.NewReader(data)
+	var r io.ReadCloser
+	var err error
+	if z, ok := zlibReaders.Get().(io.ReadCloser); ok {
+		r, err = z, z.(zlib.Resetter).Reset(src, nil)
+	} else {
+		r, err = zlib.NewReader(src)
+	}
 	if err != nil {
 		return nil, fmt.Errorf("%w: zlib: %v", ErrMalformed, err)
 	}
-	defer r.Close()
-	var out bytes.Buffer
+	out := bytes.NewBuffer(make([]byte, 0, min(int64(len(data))*4+64, limit+1)))
 	n, err := out.ReadFrom(io.LimitReader(r, limit+1))
+	r.Close()
+	zlibReaders.Put(r)
 	if err != nil {
 		return nil, fmt.Errorf("%w: zlib: %v", ErrMalformed, err)
 	}

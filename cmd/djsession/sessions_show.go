@@ -64,6 +64,10 @@ then shown anyway, marked "verified": false).`,
 				{"expired", !found.expire.After(now)},
 				{"size", found.size()},
 			}
+			if found.cache {
+				// a cache engine's value: a pickle with no signature
+				extra = append(extra, field{"signed", false})
+			}
 			return e.report(v, noVerify, cl, found.data, extra)
 		},
 	}

@@ -181,6 +181,12 @@ func TestSessionsOnServers(t *testing.T) {
 					t.Errorf("%s: expired %s", want.Key, rows[i]["expired"])
 				}
 			}
+			if tc.name == "postgres" { // a schema-qualified --table
+				res := runCLI(t, nil, nil, "", append([]string{"sessions", "ls", "--format", "jsonl", "--columns", "key", "--database-url", st.url, "--table", "public." + st.table}, key...)...)
+				if got := len(lsJSONL(t, res.out)); res.code != 0 || got != len(f.Rows) {
+					t.Errorf("--table public.%s: exit %d, %d rows: %s", st.table, res.code, got, res.err)
+				}
+			}
 			// filters in SQL
 			for _, args := range [][]string{{"--active"}, {"--expired"}, {"--key-prefix", f.Rows[5].Key[:2]}} {
 				res := runCLI(t, nil, nil, "", append(append(append([]string{"sessions", "ls", "--format", "jsonl", "--columns", "key"}, db...), key...), args...)...)

@@ -620,7 +620,7 @@ func TestSessionsUsageErrors(t *testing.T) {
 }
 
 func TestSessionsHelpVersionCompletion(t *testing.T) {
-	for _, sub := range []string{"ls", "show", "decode", "stats", "clear-expired", "rekey"} {
+	for _, sub := range []string{"ls", "show", "decode", "stats", "clear-expired", "rekey", "copy", "convert"} {
 		res := runCLI(t, nil, nil, "", "sessions", sub, "--help")
 		if res.code != 0 || !strings.Contains(res.out, "Examples:") || !strings.Contains(res.out, "djsession sessions") {
 			t.Errorf("%s --help: exit %d\n%s", sub, res.code, res.out)

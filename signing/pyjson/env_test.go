@@ -1,0 +1,5 @@
+package pyjson
+
+import "os"
+
+var getenv = os.Getenv

@@ -13,8 +13,11 @@ import (
 // (trailing data, control characters in strings, bad escapes, integers of
 // more than MaxIntDigits digits, nesting deeper than MaxDepth) is rejected
 // with an error that wraps ErrSyntax, ErrIntTooLong or ErrTooDeep.
+//
+// Strings without escapes share the memory of one copy of data, so a
+// decoded value keeps that copy alive as long as any such string is.
 func Unmarshal(data []byte) (any, error) {
-	d := decoder{data: data}
+	d := decoder{data: data, src: string(data)}
 	d.skipSpace()
 	v, err := d.value(0)
 	if err != nil {
@@ -29,6 +32,7 @@ func Unmarshal(data []byte) (any, error) {
 
 type decoder struct {
 	data []byte
+	src  string // data as a string: unescaped strings are slices of it
 	pos  int
 	buf  []byte // scratch for strings with escapes
 }
@@ -120,6 +124,9 @@ func (d *decoder) object(depth int) (any, error) {
 			return nil, err
 		}
 		// As dict(pairs): a repeated key keeps its first place, last value.
+		if o.keys == nil {
+			o.keys, o.vals = make([]string, 0, 8), make([]any, 0, 8)
+		}
 		o.Set(k.(string), v)
 		d.skipSpace()
 		if d.pos >= len(d.data) {
@@ -255,7 +262,7 @@ func (d *decoder) str() (any, error) {
 		c := d.data[p]
 		if c == '"' {
 			d.pos = p + 1
-			return string(d.data[start:p]), nil
+			return d.src[start:p], nil
 		}
 		if c == '\\' || c < 0x20 || c >= 0x80 {
 			break

@@ -128,7 +128,7 @@ func (e *encoder) value(v any, depth int) error {
 				return err
 			}
 			e.buf = append(e.buf, ':')
-			if err := e.value(v.vals[k], depth+1); err != nil {
+			if err := e.value(v.vals[i], depth+1); err != nil {
 				return err
 			}
 		}

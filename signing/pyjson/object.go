@@ -10,8 +10,14 @@ import "iter"
 // concurrent use.
 type Object struct {
 	keys []string
-	vals map[string]any
+	vals []any
+	// index maps a key to its position once the object is large enough
+	// for a linear scan to cost more than a map; nil until then.
+	index map[string]int
 }
+
+// indexAt is the size from which lookups go through a map.
+const indexAt = 12
 
 // NewObject returns an empty object.
 func NewObject() *Object { return &Object{} }
@@ -24,13 +30,31 @@ func (o *Object) Len() int {
 	return len(o.keys)
 }
 
+// find returns the position of key, or -1.
+func (o *Object) find(key string) int {
+	if o.index != nil {
+		if i, ok := o.index[key]; ok {
+			return i
+		}
+		return -1
+	}
+	for i, k := range o.keys {
+		if k == key {
+			return i
+		}
+	}
+	return -1
+}
+
 // Get returns the value stored under key and whether the key is present.
 func (o *Object) Get(key string) (any, bool) {
-	if o == nil || o.vals == nil {
+	if o == nil {
 		return nil, false
 	}
-	v, ok := o.vals[key]
-	return v, ok
+	if i := o.find(key); i >= 0 {
+		return o.vals[i], true
+	}
+	return nil, false
 }
 
 // Has reports whether key is present.
@@ -41,29 +65,44 @@ func (o *Object) Has(key string) bool {
 
 // Set stores value under key. A new key goes to the end.
 func (o *Object) Set(key string, value any) {
-	if o.vals == nil {
-		o.vals = make(map[string]any)
+	if i := o.find(key); i >= 0 {
+		o.vals[i] = value
+		return
 	}
-	if _, ok := o.vals[key]; !ok {
-		o.keys = append(o.keys, key)
+	o.keys = append(o.keys, key)
+	o.vals = append(o.vals, value)
+	switch {
+	case o.index != nil:
+		o.index[key] = len(o.keys) - 1
+	case len(o.keys) >= indexAt:
+		o.reindex()
 	}
-	o.vals[key] = value
+}
+
+func (o *Object) reindex() {
+	if len(o.keys) < indexAt {
+		o.index = nil
+		return
+	}
+	o.index = make(map[string]int, len(o.keys))
+	for i, k := range o.keys {
+		o.index[k] = i
+	}
 }
 
 // Delete removes key and reports whether it was present.
 func (o *Object) Delete(key string) bool {
-	if o == nil || o.vals == nil {
+	if o == nil {
 		return false
 	}
-	if _, ok := o.vals[key]; !ok {
+	i := o.find(key)
+	if i < 0 {
 		return false
 	}
-	delete(o.vals, key)
-	for i, k := range o.keys {
-		if k == key {
-			o.keys = append(o.keys[:i:i], o.keys[i+1:]...)
-			break
-		}
+	o.keys = append(o.keys[:i:i], o.keys[i+1:]...)
+	o.vals = append(o.vals[:i:i], o.vals[i+1:]...)
+	if o.index != nil {
+		o.reindex()
 	}
 	return true
 }
@@ -82,8 +121,8 @@ func (o *Object) All() iter.Seq2[string, any] {
 		if o == nil {
 			return
 		}
-		for _, k := range o.keys {
-			if !yield(k, o.vals[k]) {
+		for i, k := range o.keys {
+			if !yield(k, o.vals[i]) {
 				return
 			}
 		}
@@ -94,6 +133,7 @@ func (o *Object) All() iter.Seq2[string, any] {
 func (o *Object) Clear() {
 	o.keys = nil
 	o.vals = nil
+	o.index = nil
 }
 
 // Clone returns a deep copy: nested objects and arrays are copied too.
@@ -101,10 +141,11 @@ func (o *Object) Clone() *Object {
 	if o == nil {
 		return nil
 	}
-	c := &Object{keys: append([]string(nil), o.keys...), vals: make(map[string]any, len(o.vals))}
-	for k, v := range o.vals {
-		c.vals[k] = cloneValue(v)
+	c := &Object{keys: append([]string(nil), o.keys...), vals: make([]any, len(o.vals))}
+	for i, v := range o.vals {
+		c.vals[i] = cloneValue(v)
 	}
+	c.reindex()
 	return c
 }
 

@@ -75,7 +75,15 @@ func (a Algorithm) newFunc() (func() hash.Hash, error) {
 type SaltedKey struct {
 	alg  Algorithm
 	size int
-	pool sync.Pool // of hash.Hash (HMAC keyed with the derived key)
+	pool sync.Pool // of *macState
+}
+
+// macState is an HMAC keyed with the derived key, and a scratch buffer that
+// feeds it strings without allocating.
+type macState struct {
+	h   hash.Hash
+	sum [64]byte // the largest digest: SHA-512, SHA3-512, BLAKE2b
+	buf [512]byte
 }
 
 // NewSaltedKey derives the key salted_hmac(keySalt, ·, secret, algorithm)
@@ -91,7 +99,7 @@ func NewSaltedKey(alg Algorithm, keySalt, secret string) (*SaltedKey, error) {
 	h.Write([]byte(secret))
 	key := h.Sum(nil)
 	k := &SaltedKey{alg: alg, size: h.Size()}
-	k.pool.New = func() any { return hmac.New(newHash, key) }
+	k.pool.New = func() any { return &macState{h: hmac.New(newHash, key)} }
 	return k, nil
 }
 
@@ -103,24 +111,27 @@ func (k *SaltedKey) Size() int { return k.size }
 
 // Sum appends the MAC of value to dst and returns the result.
 func (k *SaltedKey) Sum(dst, value []byte) []byte {
-	m := k.pool.Get().(hash.Hash)
-	m.Reset()
-	m.Write(value)
-	dst = m.Sum(dst)
+	m := k.pool.Get().(*macState)
+	m.h.Reset()
+	m.h.Write(value)
+	dst = append(dst, m.h.Sum(m.sum[:0])...)
 	k.pool.Put(m)
 	return dst
 }
 
-// sumString is Sum for a string value without copying it.
+// sumString is Sum for a string value, fed through the state's buffer so
+// that no copy of the string is allocated.
 func (k *SaltedKey) sumString(dst []byte, value string) []byte {
-	m := k.pool.Get().(hash.Hash)
-	m.Reset()
-	if sw, ok := m.(interface{ WriteString(string) (int, error) }); ok {
-		sw.WriteString(value)
-	} else {
-		m.Write([]byte(value))
+	m := k.pool.Get().(*macState)
+	m.h.Reset()
+	for len(value) > 0 {
+		n := copy(m.buf[:], value)
+		m.h.Write(m.buf[:n])
+		value = value[n:]
 	}
-	dst = m.Sum(dst)
+	// Summing into the state's array keeps dst (often on the caller's
+	// stack) from escaping through the hash.Hash interface.
+	dst = append(dst, m.h.Sum(m.sum[:0])...)
 	k.pool.Put(m)
 	return dst
 }

@@ -24,5 +24,33 @@
 // base62, base64, zlib or JSON work is done.
 //
 // Payloads are JSON as Python writes it; see package pyjson for the Go types
-// a payload decodes into and how Go values are written.
+// a payload decodes into (objects as *pyjson.Object in insertion order,
+// integers as int64 or *big.Int, floats as float64, strings with lone
+// surrogates kept) and how Go values are written.
+//
+// # Where Go and Django read the same bytes
+//
+// The table tests run vectors made by Django 3.2, 4.2, 5.2 and 6.1
+// (testdata/signing.json), and a live test has each release read what Go
+// writes and the reverse. Under a valid signature Go follows Django even
+// where Django is lenient, so a token signed by a key holder gets the same
+// verdict on both sides:
+//
+//   - base64: Django's b64_decode pads, accepts both alphabets and skips
+//     junk bytes (Python's non-strict decoder); B64Decode does the same.
+//   - base62 timestamps: "-" reads as 0 and leading zeros are fine;
+//     timestamps beyond int64 are accepted (and clamped), as Django's
+//     unbounded integers are, except that with a maximum age a timestamp
+//     too large for a float is ErrMalformed (Django's OverflowError).
+//   - zlib: the zlib header and Adler-32 are required and bytes after the
+//     end of the stream are ignored, as by Python's zlib.decompress.
+//   - JSON: as CPython 3.11's json.loads (see package pyjson).
+//
+// Deliberate differences: a compressed payload may not inflate beyond
+// Options.MaxDecompressedSize (Django has no bound); nesting deeper than
+// pyjson.MaxDepth is refused (Python's limit depends on its stack, about
+// 990 levels); ages are compared in exact nanoseconds, not in floats; and
+// Go's zlib writes other bytes than CPython's, so on small payloads Dumps
+// with Compress may keep the uncompressed form where Django compresses, or
+// the reverse (both forms are read by both).
 package signing

@@ -41,6 +41,8 @@ type Options struct {
 	Algorithm Algorithm
 	// LegacySHA1 also accepts SHA-1 signatures when unsigning, as Django
 	// 3.1 and 3.2 did for values signed before 3.1. Django 4.0 dropped it.
+	// With FallbackKeys it is tried under every key, a combination no
+	// Django release had (3.2 had no fallbacks, 4.1+ no SHA-1).
 	LegacySHA1 bool
 	// Serializer turns objects into bytes for SignObject and back; JSON by
 	// default.
@@ -51,9 +53,11 @@ type Options struct {
 	// Compress is used by Dumps: compress the payload when that makes it
 	// shorter, as Django's dumps(compress=True).
 	Compress bool
-	// MaxAge is used by Loads: reject signatures older than this. Zero
-	// means no limit (Django's max_age=None); for Django's max_age=0 use
-	// TimestampSigner.UnsignObjectMaxAge.
+	// MaxAge is used by Loads: reject signatures older than this (an age
+	// of exactly MaxAge is accepted, as Django compares age > max_age).
+	// Zero means no limit (Django's max_age=None); for Django's max_age=0
+	// use TimestampSigner.UnsignObjectMaxAge. A negative MaxAge rejects
+	// every signature not made in the future, as in Django.
 	MaxAge time.Duration
 	// Now is the clock; time.Now when nil. For tests.
 	Now func() time.Time

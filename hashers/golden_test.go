@@ -157,7 +157,7 @@ var expectErr = map[string]error{
 // (with a wrong password) and re-make are skipped under -short and -race
 // (the cheaper vectors cover the same code).
 func costly(v goldenVector) bool {
-	return strings.Contains(v.Label, "default")
+	return strings.Contains(v.Label, "default") || strings.HasSuffix(v.Label, " 11")
 }
 
 func TestGoldenDefaults(t *testing.T) {
@@ -225,6 +225,9 @@ func TestGoldenCheck(t *testing.T) {
 							t.Fatalf("MakeWith(%s) = %v; Django raised %s", v.Hasher, err, v.Make)
 						}
 						return
+					}
+					if raceEnabled && costly(v) {
+						t.Skip("full-cost vector: checked in the run without -race")
 					}
 					checkGoldenVector(t, p, cheap, v)
 				})

@@ -125,7 +125,7 @@ func run(ctx context.Context, name string, a area, benchtime time.Duration, filt
 	}
 	pattern := "^(" + strings.Join(uniq(benches), "|") + ")$"
 	if filter != "" {
-		pattern += "/" + filter
+		pattern += "/(" + filter + ")" // grouped: go test splits a top-level | into alternatives
 	}
 	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", pattern, "-benchmem",
 		"-benchtime", benchtime.String(), a.pkg)

@@ -1,0 +1,488 @@
+// Package dbstore is Django's db session engine: sessions in the
+// django_session table (or a custom AbstractBaseSession table with the same
+// columns) on PostgreSQL, MySQL/MariaDB or SQLite, through database/sql.
+//
+// The store takes a *sql.DB opened with any driver (lib/pq, pgx's stdlib,
+// go-sql-driver/mysql, a SQLite driver); the package imports none. It
+// writes expire_date exactly as Django does on each database:
+//
+//   - PostgreSQL: timestamp with time zone, an aware instant.
+//   - MySQL and SQLite: a naive value in the connection's time zone (UTC
+//     with USE_TZ = True unless the database's TIME_ZONE says otherwise;
+//     TIME_ZONE's wall clock with USE_TZ = False), written as Python's
+//     str(datetime): "YYYY-MM-DD HH:MM:SS[.ffffff]".
+//
+// Load selects the row only while expire_date is later than now, with now
+// computed here and passed as a parameter in the same form, as Django does,
+// so that SQLite's text comparison orders values the same way.
+package dbstore
+
+import (
+	"context"
+	"crypto/md5"
+	"database/sql"
+	"encoding/hex"
+	"errors"
+	"fmt"
+	"reflect"
+	"strings"
+	"time"
+
+	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/signing/pyjson"
+)
+
+// Dialect names the database the table lives in.
+type Dialect int
+
+// Supported databases.
+const (
+	Postgres Dialect = iota + 1
+	MySQL            // MySQL and MariaDB
+	SQLite
+)
+
+func (d Dialect) String() string {
+	switch d {
+	case Postgres:
+		return "postgres"
+	case MySQL:
+		return "mysql"
+	case SQLite:
+		return "sqlite"
+	}
+	return fmt.Sprintf("Dialect(%d)", int(d))
+}
+
+// DefaultTable is the table of Django's own Session model.
+const DefaultTable = "django_session"
+
+// DefaultBatchSize is how many rows ClearExpired deletes per statement.
+const DefaultBatchSize = 1000
+
+// MaxKeyLength is the width of the session_key column.
+const MaxKeyLength = 40
+
+// Errors.
+var (
+	// ErrDialect is returned by New for a missing or unknown dialect.
+	ErrDialect = errors.New("dbstore: unknown dialect")
+	// ErrNoCodec is returned by New without a codec.
+	ErrNoCodec = errors.New("dbstore: no codec")
+	// ErrTable is returned by New for a table name that is not a plain
+	// (optionally schema-qualified) SQL identifier.
+	ErrTable = errors.New("dbstore: invalid table name")
+)
+
+// Options configure a Store. Dialect and Codec are required; the zero
+// value of every other field means Django's default.
+type Options struct {
+	Dialect Dialect
+	// Codec encodes and decodes session_data (SECRET_KEY, fallbacks,
+	// serializer, store class name).
+	Codec *djangosession.Codec
+	// Table is the session table: DefaultTable when empty. A custom
+	// AbstractBaseSession model's table ("app_model", or "schema.table"
+	// on PostgreSQL) works the same way.
+	Table string
+	// NaiveTime is USE_TZ = False.
+	NaiveTime bool
+	// Location is the time zone naive expire_date values are written in on
+	// MySQL and SQLite: TIME_ZONE when NaiveTime, else the database's
+	// TIME_ZONE option. UTC when nil.
+	Location *time.Location
+	// BatchSize is the number of rows ClearExpired deletes per statement;
+	// DefaultBatchSize when zero.
+	BatchSize int
+	// Now is the clock; time.Now when nil.
+	Now func() time.Time
+}
+
+// Store is a djangosession.Store over a session table. It is safe for
+// concurrent use.
+type Store struct {
+	db      *sql.DB
+	d       Dialect
+	codec   *djangosession.Codec
+	table   string // quoted
+	rawName string
+	loc     *time.Location
+	batch   int
+	now     func() time.Time
+
+	qLoad, qInsert, qUpdate, qExists, qDelete, qClear string
+}
+
+var (
+	_ djangosession.Store          = (*Store)(nil)
+	_ djangosession.ExpiryLoader   = (*Store)(nil)
+	_ djangosession.ExpiredClearer = (*Store)(nil)
+)
+
+// New returns a Store. It does not touch the database.
+func New(db *sql.DB, o *Options) (*Store, error) {
+	if o == nil {
+		return nil, ErrDialect
+	}
+	if o.Dialect < Postgres || o.Dialect > SQLite {
+		return nil, ErrDialect
+	}
+	if o.Codec == nil {
+		return nil, ErrNoCodec
+	}
+	name := o.Table
+	if name == "" {
+		name = DefaultTable
+	}
+	quoted, err := quoteTable(o.Dialect, name)
+	if err != nil {
+		return nil, err
+	}
+	s := &Store{db: db, d: o.Dialect, codec: o.Codec, table: quoted, rawName: name,
+		loc: o.Location, batch: o.BatchSize, now: o.Now}
+	if s.loc == nil {
+		s.loc = time.UTC
+	}
+	if s.batch <= 0 {
+		s.batch = DefaultBatchSize
+	}
+	if s.now == nil {
+		s.now = time.Now
+	}
+	s.prepareQueries()
+	return s, nil
+}
+
+func (s *Store) prepareQueries() {
+	p := func(i int) string {
+		if s.d == Postgres {
+			return fmt.Sprintf("$%d", i)
+		}
+		return "?"
+	}
+	t := s.table
+	s.qLoad = "SELECT session_data, expire_date FROM " + t + " WHERE session_key = " + p(1) + " AND expire_date > " + p(2)
+	switch s.d {
+	case MySQL:
+		s.qInsert = "INSERT INTO " + t + " (session_key, session_data, expire_date) VALUES (?, ?, ?)"
+		s.qClear = "DELETE FROM " + t + " WHERE expire_date < ? LIMIT ?"
+	default:
+		// The conflict clause turns a taken key into zero affected rows,
+		// so no driver-specific error needs decoding.
+		s.qInsert = "INSERT INTO " + t + " (session_key, session_data, expire_date) VALUES (" + p(1) + ", " + p(2) + ", " + p(3) + ") ON CONFLICT (session_key) DO NOTHING"
+		s.qClear = "DELETE FROM " + t + " WHERE session_key IN (SELECT session_key FROM " + t + " WHERE expire_date < " + p(1) + " LIMIT " + p(2) + ")"
+	}
+	s.qUpdate = "UPDATE " + t + " SET session_data = " + p(1) + ", expire_date = " + p(2) + " WHERE session_key = " + p(3)
+	s.qExists = "SELECT 1 FROM " + t + " WHERE session_key = " + p(1)
+	s.qDelete = "DELETE FROM " + t + " WHERE session_key = " + p(1)
+}
+
+// quoteTable quotes each dot-separated part of name for the dialect.
+func quoteTable(d Dialect, name string) (string, error) {
+	parts := strings.Split(name, ".")
+	if len(parts) > 2 {
+		return "", fmt.Errorf("%w: %q", ErrTable, name)
+	}
+	q := `"`
+	if d == MySQL {
+		q = "`"
+	}
+	for i, part := range parts {
+		if part == "" || strings.ContainsAny(part, "\"`\x00") {
+			return "", fmt.Errorf("%w: %q", ErrTable, name)
+		}
+		parts[i] = q + part + q
+	}
+	return strings.Join(parts, "."), nil
+}
+
+// timeParam is a datetime parameter as Django's backend adapts it.
+func (s *Store) timeParam(t time.Time) any {
+	if s.d == Postgres {
+		// Python datetimes hold microseconds; PostgreSQL would round the
+		// nanoseconds a Go time may carry, Django never has them.
+		return t.UTC().Truncate(time.Microsecond)
+	}
+	return PyDatetime(t.In(s.loc))
+}
+
+// PyDatetime returns Python's str() of a naive datetime with t's wall
+// clock: "YYYY-MM-DD HH:MM:SS", with ".ffffff" only when the microseconds
+// are not zero. This is how Django passes datetimes to MySQL and SQLite.
+func PyDatetime(t time.Time) string {
+	b := t.AppendFormat(make([]byte, 0, 26), "2006-01-02 15:04:05")
+	if us := t.Nanosecond() / 1000; us != 0 {
+		b = fmt.Appendf(b, ".%06d", us)
+	}
+	return string(b)
+}
+
+// parseTime reads an expire_date value as a driver returns it.
+func (s *Store) parseTime(v any) (time.Time, error) {
+	switch v := v.(type) {
+	case time.Time:
+		if s.d != Postgres {
+			// A naive column read as UTC by the driver: keep the wall clock.
+			return time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), v.Nanosecond(), s.loc), nil
+		}
+		return v, nil
+	case []byte:
+		return s.parseText(string(v))
+	case string:
+		return s.parseText(v)
+	}
+	return time.Time{}, fmt.Errorf("dbstore: expire_date of type %T", v)
+}
+
+func (s *Store) parseText(v string) (time.Time, error) {
+	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano} {
+		if t, err := time.ParseInLocation(layout, v, s.loc); err == nil {
+			return t, nil
+		}
+	}
+	return time.Time{}, fmt.Errorf("dbstore: expire_date %q is not a datetime", v)
+}
+
+func validKey(key string) error {
+	if len(key) > MaxKeyLength {
+		return fmt.Errorf("%w: longer than %d characters", djangosession.ErrInvalidKey, MaxKeyLength)
+	}
+	return nil
+}
+
+// Load returns the session under key if its expire_date is still ahead.
+func (s *Store) Load(ctx context.Context, key string) (*pyjson.Object, error) {
+	data, _, err := s.LoadExpiry(ctx, key)
+	return data, err
+}
+
+// LoadExpiry is Load that also returns the row's expire_date.
+func (s *Store) LoadExpiry(ctx context.Context, key string) (*pyjson.Object, time.Time, error) {
+	if len(key) > MaxKeyLength {
+		return nil, time.Time{}, djangosession.ErrNotFound // no such row can exist
+	}
+	var data string
+	var exp any
+	err := s.db.QueryRowContext(ctx, s.qLoad, key, s.timeParam(s.now())).Scan(&data, &exp)
+	if errors.Is(err, sql.ErrNoRows) {
+		return nil, time.Time{}, djangosession.ErrNotFound
+	}
+	if err != nil {
+		return nil, time.Time{}, fmt.Errorf("dbstore: load: %w", err)
+	}
+	t, err := s.parseTime(exp)
+	if err != nil {
+		return nil, time.Time{}, err
+	}
+	obj, err := s.codec.Decode(data)
+	if err != nil {
+		return nil, t, err
+	}
+	return obj, t, nil
+}
+
+// Save writes data under key: an INSERT when mustCreate (ErrExists when
+// the key is taken), else an UPDATE (ErrVanished when the row is gone).
+// expire_date is exp.Date, refreshed on every save as Django does.
+func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp djangosession.Expiry, mustCreate bool) error {
+	if err := validKey(key); err != nil {
+		return err
+	}
+	enc, err := s.codec.Encode(data)
+	if err != nil {
+		return err
+	}
+	at := s.timeParam(exp.Date)
+	if mustCreate {
+		res, err := s.db.ExecContext(ctx, s.qInsert, key, enc, at)
+		if err != nil {
+			if s.d == MySQL && isMySQLDuplicate(err) {
+				return djangosession.ErrExists
+			}
+			return fmt.Errorf("dbstore: insert: %w", err)
+		}
+		if n, err := res.RowsAffected(); err == nil && n == 0 {
+			return djangosession.ErrExists
+		}
+		return nil
+	}
+	res, err := s.db.ExecContext(ctx, s.qUpdate, enc, at, key)
+	if err != nil {
+		return fmt.Errorf("dbstore: update: %w", err)
+	}
+	n, err := res.RowsAffected()
+	if err != nil {
+		return fmt.Errorf("dbstore: update: %w", err)
+	}
+	if n == 0 {
+		// MySQL counts changed rows, not matched ones, unless the client
+		// asked for found rows: tell "unchanged" from "gone".
+		ok, err := s.Exists(ctx, key)
+		if err != nil {
+			return err
+		}
+		if !ok {
+			return djangosession.ErrVanished
+		}
+	}
+	return nil
+}
+
+// isMySQLDuplicate reports a MySQL error 1062 (duplicate entry) without
+// importing the driver: go-sql-driver/mysql's *MySQLError carries it in
+// its Number field.
+func isMySQLDuplicate(err error) bool {
+	for e := err; e != nil; e = errors.Unwrap(e) {
+		v := reflect.ValueOf(e)
+		if v.Kind() == reflect.Pointer {
+			v = v.Elem()
+		}
+		if v.Kind() == reflect.Struct {
+			if f := v.FieldByName("Number"); f.IsValid() && f.CanUint() && f.Uint() == 1062 {
+				return true
+			}
+		}
+	}
+	return strings.Contains(err.Error(), "Error 1062")
+}
+
+// Exists reports whether a row has the key, expired or not (Django's
+// exists()).
+func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
+	if len(key) > MaxKeyLength {
+		return false, nil
+	}
+	var one int
+	err := s.db.QueryRowContext(ctx, s.qExists, key).Scan(&one)
+	if errors.Is(err, sql.ErrNoRows) {
+		return false, nil
+	}
+	if err != nil {
+		return false, fmt.Errorf("dbstore: exists: %w", err)
+	}
+	return true, nil
+}
+
+// Delete removes the row; a missing row is not an error.
+func (s *Store) Delete(ctx context.Context, key string) error {
+	if _, err := s.db.ExecContext(ctx, s.qDelete, key); err != nil {
+		return fmt.Errorf("dbstore: delete: %w", err)
+	}
+	return nil
+}
+
+// ClearExpired deletes rows whose expire_date is before now, as Django's
+// clear_expired, in statements of at most BatchSize rows so that a large
+// table is never locked for long. It returns the number of rows deleted.
+func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
+	now := s.timeParam(s.now())
+	var total int64
+	for {
+		res, err := s.db.ExecContext(ctx, s.qClear, now, s.batch)
+		if err != nil {
+			return total, fmt.Errorf("dbstore: clear expired: %w", err)
+		}
+		n, err := res.RowsAffected()
+		if err != nil {
+			return total, fmt.Errorf("dbstore: clear expired: %w", err)
+		}
+		total += n
+		if n < int64(s.batch) {
+			return total, nil
+		}
+	}
+}
+
+// DDL returns the statements of Django's sessions.0001_initial migration
+// for table on the dialect, as `manage.py sqlmigrate sessions 0001`
+// prints them (index names derived as Django derives them).
+func DDL(d Dialect, table string) ([]string, error) {
+	if table == "" {
+		table = DefaultTable
+	}
+	q, err := quoteTable(d, table)
+	if err != nil {
+		return nil, err
+	}
+	if strings.Contains(table, ".") {
+		return nil, fmt.Errorf("%w: DDL for a schema-qualified table", ErrTable)
+	}
+	quote := func(s string) string {
+		if d == MySQL {
+			return "`" + s + "`"
+		}
+		return `"` + s + `"`
+	}
+	idx := indexName(d, table, "expire_date", "")
+	switch d {
+	case Postgres:
+		return []string{
+			"CREATE TABLE " + q + ` ("session_key" varchar(40) NOT NULL PRIMARY KEY, "session_data" text NOT NULL, "expire_date" timestamp with time zone NOT NULL);`,
+			"CREATE INDEX " + quote(indexName(d, table, "session_key", "_like")) + " ON " + q + ` ("session_key" varchar_pattern_ops);`,
+			"CREATE INDEX " + quote(idx) + " ON " + q + ` ("expire_date");`,
+		}, nil
+	case MySQL:
+		return []string{
+			"CREATE TABLE " + q + " (`session_key` varchar(40) NOT NULL PRIMARY KEY, `session_data` longtext NOT NULL, `expire_date` datetime(6) NOT NULL);",
+			"CREATE INDEX " + quote(idx) + " ON " + q + " (`expire_date`);",
+		}, nil
+	case SQLite:
+		return []string{
+			"CREATE TABLE " + q + ` ("session_key" varchar(40) NOT NULL PRIMARY KEY, "session_data" text NOT NULL, "expire_date" datetime NOT NULL);`,
+			"CREATE INDEX " + quote(idx) + " ON " + q + ` ("expire_date");`,
+		}, nil
+	}
+	return nil, ErrDialect
+}
+
+// indexName is Django's BaseDatabaseSchemaEditor._create_index_name for one
+// column: table_column_<8 hex of md5(table, column)><suffix>, shortened to
+// the backend's identifier limit the way Django shortens it.
+func indexName(d Dialect, table, column, suffix string) string {
+	h := md5.Sum([]byte(table + column))
+	hashSuffix := hex.EncodeToString(h[:])[:8] + suffix
+	maxLen := 200
+	switch d {
+	case Postgres:
+		maxLen = 63
+	case MySQL:
+		maxLen = 64
+	}
+	name := table + "_" + column + "_" + hashSuffix
+	if len(name) <= maxLen {
+		return name
+	}
+	if len(hashSuffix) > maxLen/3 {
+		hashSuffix = hashSuffix[:maxLen/3]
+	}
+	other := (maxLen-len(hashSuffix))/2 - 1
+	cut := func(s string) string {
+		if len(s) > other {
+			return s[:other]
+		}
+		return s
+	}
+	name = cut(table) + "_" + cut(column) + "_" + hashSuffix
+	if name[0] == '_' || name[0] >= '0' && name[0] <= '9' {
+		name = "D" + name[:len(name)-1]
+	}
+	return name
+}
+
+// CreateTable runs DDL on the store's database: the table as Django's
+// migration creates it, for tests and tools.
+func (s *Store) CreateTable(ctx context.Context) error {
+	stmts, err := DDL(s.d, s.rawName)
+	if err != nil {
+		return err
+	}
+	for _, q := range stmts {
+		if _, err := s.db.ExecContext(ctx, q); err != nil {
+			return fmt.Errorf("dbstore: create table: %w", err)
+		}
+	}
+	return nil
+}
+
+// Table returns the store's table name as given (unquoted).
+func (s *Store) Table() string { return s.rawName }

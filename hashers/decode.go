@@ -26,10 +26,13 @@ type Decoded struct {
 	BlockSize   int    // scrypt: r
 	Parallelism int    // scrypt: p; argon2: lanes
 	Variety     string // argon2: "argon2id", "argon2i" or "argon2d"
-	Version     int    // argon2: 19 (0x13) or 16 (0x10)
-	MemoryCost  int    // argon2: KiB
-	TimeCost    int    // argon2: passes
-	Algostr     string // bcrypt: "2b", "2a" or "2y"
+	// Version is argon2's version: 19 (0x13), or 16 (0x10) for a hash
+	// without "v=", which libargon2 computes as Argon2 1.0 (argon2-cffi's
+	// extract_parameters, and so Django's decode, report 18 for it).
+	Version    int
+	MemoryCost int    // argon2: KiB
+	TimeCost   int    // argon2: passes
+	Algostr    string // bcrypt: "2b", "2a" or "2y"
 	// CryptMethod names the crypt(3) method of a crypt value: "des",
 	// "bigcrypt", "md5crypt", "sha256crypt", "sha512crypt" or "bcrypt".
 	CryptMethod string

@@ -12,12 +12,13 @@ import (
 	"strings"
 	"time"
 
+	_ "time/tzdata" // --db-time-zone without a system zoneinfo
+
 	"github.com/djsession/djsession/djangosession"
 	_ "github.com/go-sql-driver/mysql" // mysql://
 	_ "github.com/lib/pq"              // postgres://
 	"github.com/spf13/cobra"
 	_ "modernc.org/sqlite" // sqlite:///
-	_ "time/tzdata"        // --db-time-zone without a system zoneinfo
 )
 
 func init() { commandSet = append(commandSet, newSessionsCmd) }

@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/pickle"
 	"github.com/djsession/djsession/signing"
 	"github.com/djsession/djsession/signing/pyjson"
 )
@@ -219,9 +220,9 @@ func (c *classifier) decodePayload(v *verdict) {
 	p := v.payload
 	if len(p) > 0 && p[0] == 0x80 { // pickle PROTO opcode
 		v.serializer = serPickle
-		obj, err := readSessionPickle(p)
+		obj, err := pickle.UnmarshalDict(p)
 		switch {
-		case errors.Is(err, errPickleUnsupported):
+		case errors.Is(err, pickle.ErrUnsupported):
 			v.status, v.err = statusUndecoded, err
 		case err != nil:
 			v.status, v.err = statusCorrupt, err

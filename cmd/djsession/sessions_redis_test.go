@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/djangosession/pickle"
 	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/signing/pyjson"
 )
@@ -180,11 +181,11 @@ func TestPickleWriterRoundTrip(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		b, err := pickleSession(v.(*pyjson.Object))
+		b, err := pickle.Marshal(v.(*pyjson.Object))
 		if err != nil {
 			t.Fatalf("%s: %v", r.Key, err)
 		}
-		back, err := readSessionPickle(b)
+		back, err := pickle.UnmarshalDict(b)
 		if err != nil {
 			t.Fatalf("%s: %v", r.Key, err)
 		}
@@ -195,8 +196,8 @@ func TestPickleWriterRoundTrip(t *testing.T) {
 	for _, n := range []int64{0, 255, 256, 65535, 65536, -1, -129, math.MaxInt32, math.MinInt32, math.MaxInt32 + 1, math.MinInt64, math.MaxInt64} {
 		d := &pyjson.Object{}
 		d.Set("n", n)
-		b, _ := pickleSession(d)
-		back, err := readSessionPickle(b)
+		b, _ := pickle.Marshal(d)
+		back, err := pickle.UnmarshalDict(b)
 		if got, _ := back.Get("n"); err != nil || got != n {
 			t.Errorf("%d: %v %v", n, got, err)
 		}

@@ -1,8 +1,7 @@
-package main
+package pickle
 
 import (
 	"encoding/binary"
-	"errors"
 	"fmt"
 	"math"
 	"math/big"
@@ -11,59 +10,46 @@ import (
 	"github.com/djsession/djsession/signing/pyjson"
 )
 
-// This file reads the pickles Django's PickleSerializer wrote for session
-// dicts (pickle.dumps with protocol 2 to 5), so the sessions commands can
-// show them and convert them to JSON. It reads only plain data: dict, list,
-// tuple (read as a list, as Django's JSON serializer writes a tuple), str,
-// int, float, bool and None. Anything else (datetime, set, bytes, model
-// instances: any class reference) is reported as unsupported, never run:
-// the reader has no GLOBAL/REDUCE machinery at all. Every length is bounded
-// before use. To be replaced by the djangosession/pickle package once it
-// exists.
-
-var (
-	errPickleMalformed = errors.New("malformed pickle")
-	// errPickleUnsupported is returned for pickled values that have no
-	// JSON equivalent (class instances, bytes, sets).
-	errPickleUnsupported = errors.New("pickled value has no JSON equivalent")
-)
-
 const (
-	maxPickleStack = 1 << 16
-	maxPickleMemo  = 1 << 16
-	maxPickleDepth = 200
-	// maxPickleNodes bounds the values visited when building the result:
+	maxStack = 1 << 16
+	maxMemo  = 1 << 16
+	maxDepth = 200
+	// maxNodes bounds the values visited when building the result:
 	// memo references can share one value many times over.
-	maxPickleNodes = 1 << 20
+	maxNodes = 1 << 20
 )
 
-// pickleTuple marks a tuple while it is on the stack (a list once built).
-type pickleTuple []any
+// tuple marks a tuple while it is on the stack (a list once built).
+type tuple []any
 
-// pickleList is a list while it is being built: a pointer, so memo
+// list is a list while it is being built: a pointer, so memo
 // references see later appends.
-type pickleList struct{ items []any }
+type list struct{ items []any }
 
-// readSessionPickle reads a pickled dict of plain values.
-func readSessionPickle(p []byte) (*pyjson.Object, error) {
-	v, err := readPickle(p)
+// UnmarshalDict reads a pickle whose value is a dict, as a session's data
+// is.
+func UnmarshalDict(p []byte) (*pyjson.Object, error) {
+	v, err := Unmarshal(p)
 	if err != nil {
 		return nil, err
 	}
 	obj, ok := v.(*pyjson.Object)
 	if !ok {
-		return nil, fmt.Errorf("%w: not a dict", errPickleMalformed)
+		return nil, fmt.Errorf("%w: not a dict", ErrMalformed)
 	}
 	return obj, nil
 }
 
-func readPickle(p []byte) (any, error) {
+// Unmarshal reads one pickle of protocol 2 to 5 and returns its value in
+// the Go types of package pyjson (see the package documentation). It never
+// imports or calls anything the pickle names.
+func Unmarshal(p []byte) (any, error) {
 	var stack []any
 	var marks []int
 	var memo []any
 	i := 0
-	bad := func(what string) error { return fmt.Errorf("%w: %s at byte %d", errPickleMalformed, what, i) }
-	unsupported := func(what string) error { return fmt.Errorf("%w: %s", errPickleUnsupported, what) }
+	bad := func(what string) error { return fmt.Errorf("%w: %s at byte %d", ErrMalformed, what, i) }
+	unsupported := func(what string) error { return fmt.Errorf("%w: %s", ErrUnsupported, what) }
 	need := func(n int) ([]byte, error) {
 		if n < 0 || n > len(p)-i {
 			return nil, bad("truncated")
@@ -73,7 +59,7 @@ func readPickle(p []byte) (any, error) {
 		return b, nil
 	}
 	push := func(v any) error {
-		if len(stack) >= maxPickleStack {
+		if len(stack) >= maxStack {
 			return bad("stack too deep")
 		}
 		stack = append(stack, v)
@@ -139,21 +125,21 @@ func readPickle(p []byte) (any, error) {
 			if len(stack) != 1 || len(marks) != 0 {
 				return nil, bad("STOP with a bad stack")
 			}
-			budget := maxPickleNodes
-			return finishPickle(stack[0], 0, &budget)
+			budget := maxNodes
+			return finish(stack[0], 0, &budget)
 		case '}':
 			err = push(&pyjson.Object{})
 		case ']':
-			err = push(&pickleList{})
+			err = push(&list{})
 		case ')':
-			err = push(pickleTuple{})
+			err = push(tuple{})
 		case '(':
-			if len(marks) >= maxPickleStack {
+			if len(marks) >= maxStack {
 				return nil, bad("too many marks")
 			}
 			marks = append(marks, len(stack))
 		case 0x94: // MEMOIZE
-			if len(stack) == 0 || len(memo) >= maxPickleMemo {
+			if len(stack) == 0 || len(memo) >= maxMemo {
 				return nil, bad("MEMOIZE")
 			}
 			memo = append(memo, stack[len(stack)-1])
@@ -164,7 +150,7 @@ func readPickle(p []byte) (any, error) {
 			}
 			var idx int
 			if idx, err = length(n); err == nil {
-				if len(stack) == 0 || idx > maxPickleMemo {
+				if len(stack) == 0 || idx > maxMemo {
 					return nil, bad("PUT")
 				}
 				for len(memo) <= idx {
@@ -215,7 +201,7 @@ func readPickle(p []byte) (any, error) {
 			if n, err = length(size); err == nil {
 				var b []byte
 				if b, err = need(n); err == nil {
-					err = push(pickleLong(b))
+					err = push(readLong(b))
 				}
 			}
 		case 'G':
@@ -262,11 +248,11 @@ func readPickle(p []byte) (any, error) {
 				if len(stack) == 0 {
 					return nil, bad("APPEND without a list")
 				}
-				l, ok := stack[len(stack)-1].(*pickleList)
+				l, ok := stack[len(stack)-1].(*list)
 				if !ok {
 					return nil, bad("APPEND to a non-list")
 				}
-				if len(l.items)+len(items) > maxPickleStack*16 {
+				if len(l.items)+len(items) > maxStack*16 {
 					return nil, bad("list too long")
 				}
 				l.items = append(l.items, items...)
@@ -284,7 +270,7 @@ func readPickle(p []byte) (any, error) {
 				stack = stack[:len(stack)-n]
 			}
 			if err == nil {
-				err = push(pickleTuple(items))
+				err = push(tuple(items))
 			}
 		case 'C', 'B', 0x8e, 0x96:
 			return nil, unsupported("bytes")
@@ -302,8 +288,8 @@ func readPickle(p []byte) (any, error) {
 	return nil, bad("no STOP")
 }
 
-// pickleLong reads a little-endian two's complement integer.
-func pickleLong(b []byte) any {
+// readLong reads a little-endian two's complement integer.
+func readLong(b []byte) any {
 	if len(b) == 0 {
 		return int64(0)
 	}
@@ -324,40 +310,40 @@ func pickleLong(b []byte) any {
 func setItems(d any, items []any) error {
 	obj, ok := d.(*pyjson.Object)
 	if !ok {
-		return fmt.Errorf("%w: SETITEMS to a non-dict", errPickleMalformed)
+		return fmt.Errorf("%w: SETITEMS to a non-dict", ErrMalformed)
 	}
 	if len(items)%2 != 0 {
-		return fmt.Errorf("%w: odd SETITEMS", errPickleMalformed)
+		return fmt.Errorf("%w: odd SETITEMS", ErrMalformed)
 	}
 	for j := 0; j < len(items); j += 2 {
 		k, ok := items[j].(string)
 		if !ok {
-			return fmt.Errorf("%w: a dict key that is not a str", errPickleUnsupported)
+			return fmt.Errorf("%w: a dict key that is not a str", ErrUnsupported)
 		}
 		obj.Set(k, items[j+1])
 	}
 	return nil
 }
 
-// finishPickle turns tuples and lists into []any, bounding the depth and
+// finish turns tuples and lists into []any, bounding the depth and
 // the number of values visited.
-func finishPickle(v any, depth int, budget *int) (any, error) {
-	if depth > maxPickleDepth {
-		return nil, fmt.Errorf("%w: nested too deep", errPickleMalformed)
+func finish(v any, depth int, budget *int) (any, error) {
+	if depth > maxDepth {
+		return nil, fmt.Errorf("%w: nested too deep", ErrMalformed)
 	}
 	if *budget--; *budget < 0 {
-		return nil, fmt.Errorf("%w: too many values", errPickleMalformed)
+		return nil, fmt.Errorf("%w: too many values", ErrMalformed)
 	}
 	var items []any
 	switch x := v.(type) {
-	case pickleTuple:
+	case tuple:
 		items = x
-	case *pickleList:
+	case *list:
 		items = x.items
 	case *pyjson.Object:
 		out := &pyjson.Object{}
 		for k, e := range x.All() {
-			f, err := finishPickle(e, depth+1, budget)
+			f, err := finish(e, depth+1, budget)
 			if err != nil {
 				return nil, err
 			}
@@ -370,7 +356,7 @@ func finishPickle(v any, depth int, budget *int) (any, error) {
 	out := make([]any, len(items))
 	for j, e := range items {
 		var err error
-		if out[j], err = finishPickle(e, depth+1, budget); err != nil {
+		if out[j], err = finish(e, depth+1, budget); err != nil {
 			return nil, err
 		}
 	}

@@ -9,9 +9,13 @@ package main
 import (
 	"context"
 	"os"
+	"runtime/debug"
 )
 
 func main() {
+	if os.Getenv("GOGC") == "" {
+		debug.SetGCPercent(400)
+	}
 	a := newApp(os.Stdin, os.Stdout, os.Stderr, os.Getenv)
 	os.Exit(a.run(context.Background(), os.Args[1:]))
 }

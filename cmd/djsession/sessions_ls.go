@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"bytes"
 	"encoding/csv"
 	"encoding/json"
 	"errors"
@@ -10,6 +11,7 @@ import (
 	"strconv"
 	"strings"
 	"time"
+	"unicode/utf8"
 
 	"github.com/spf13/cobra"
 )
@@ -158,122 +160,113 @@ func parseColumns(s string, known []string) ([]string, error) {
 	return cols, nil
 }
 
-// rowWriter writes listed rows in one format.
-type rowWriter interface {
-	write(lsRow) error
-	close() error
+// rowFormat turns listed rows into bytes in one output format. appendRow
+// runs on the workers of eachClassified, so a format keeps no state
+// between rows; the framing (header, separators, trailer) is written in
+// row order by lsOutput.
+type rowFormat interface {
+	header() []byte
+	appendRow(b []byte, r *lsRow) []byte
 }
 
-func newRowWriter(w io.Writer, format string, cols []string) (rowWriter, error) {
-	bw := bufio.NewWriterSize(w, 64<<10)
+func newRowFormat(format string, cols []string) (rowFormat, error) {
 	switch format {
 	case "table":
-		t := &tableWriter{w: bw, cols: cols}
-		return t, t.header()
-	case "jsonl":
-		return &jsonWriter{w: bw, cols: cols}, nil
-	case "json":
-		return &jsonWriter{w: bw, cols: cols, array: true}, nil
+		return tableFormat{cols: cols}, nil
+	case "jsonl", "json":
+		return jsonFormat{cols: cols, array: format == "json"}, nil
 	case "csv":
-		c := &csvWriter{w: csv.NewWriter(bw), bw: bw, cols: cols}
-		return c, c.w.Write(cols)
+		return csvFormat{cols: cols}, nil
 	}
 	return nil, usagef("unknown --format %q (table, json, jsonl or csv)", format)
 }
 
-type tableWriter struct {
-	w    *bufio.Writer
-	cols []string
-}
+type tableFormat struct{ cols []string }
 
-func (t *tableWriter) line(cells []string) error {
+func (t tableFormat) line(b []byte, cells []string) []byte {
 	for i, c := range cells {
 		if i == len(cells)-1 {
-			t.w.WriteString(c)
+			b = append(b, c...)
 			break
 		}
 		wd := lsWidths[t.cols[i]]
 		if wd == 0 {
 			wd = 8
 		}
-		fmt.Fprintf(t.w, "%-*s ", wd, c)
+		b = append(b, c...)
+		for n := utf8.RuneCountInString(c); n < wd; n++ {
+			b = append(b, ' ')
+		}
+		b = append(b, ' ')
 	}
-	_, err := t.w.WriteString("\n")
-	return err
+	return append(b, '\n')
 }
 
-func (t *tableWriter) header() error {
+func (t tableFormat) header() []byte {
 	h := make([]string, len(t.cols))
 	for i, c := range t.cols {
 		h[i] = strings.ToUpper(c)
 	}
-	return t.line(h)
+	return t.line(nil, h)
 }
 
-func (t *tableWriter) write(r lsRow) error {
+func (t tableFormat) appendRow(b []byte, r *lsRow) []byte {
 	cells := make([]string, len(t.cols))
 	for i, c := range t.cols {
 		cells[i] = textValue(r.value(c))
 	}
-	return t.line(cells)
+	return t.line(b, cells)
 }
 
-func (t *tableWriter) close() error { return t.w.Flush() }
-
-type jsonWriter struct {
-	w     *bufio.Writer
+type jsonFormat struct {
 	cols  []string
 	array bool
-	n     int
 }
 
-func (j *jsonWriter) write(r lsRow) error {
-	if j.array {
-		if j.n == 0 {
-			j.w.WriteString("[\n")
-		} else {
-			j.w.WriteString(",\n")
-		}
-	}
-	j.n++
-	j.w.WriteByte('{')
+func (j jsonFormat) header() []byte { return nil }
+
+func (j jsonFormat) appendRow(b []byte, r *lsRow) []byte {
+	b = append(b, '{')
 	for i, c := range j.cols {
 		if i > 0 {
-			j.w.WriteByte(',')
+			b = append(b, ',')
 		}
-		k, _ := json.Marshal(c)
-		v, err := json.Marshal(r.value(c))
-		if err != nil {
-			return err
+		b = appendJSONString(b, c)
+		b = append(b, ':')
+		switch c {
+		case "key": // the common columns without boxing them in an any
+			b = appendJSONString(b, r.r.key)
+		case "expires":
+			b = append(b, '"')
+			b = r.r.expire.UTC().AppendFormat(b, time.RFC3339Nano)
+			b = append(b, '"')
+		case "status":
+			b = appendJSONString(b, r.v.status)
+		case "size":
+			b = strconv.AppendInt(b, int64(r.r.size()), 10)
+		default:
+			b = appendJSONValue(b, r.value(c))
 		}
-		j.w.Write(k)
-		j.w.WriteByte(':')
-		j.w.Write(v)
 	}
-	j.w.WriteByte('}')
-	if !j.array {
-		j.w.WriteByte('\n')
-	}
-	return nil
-}
-
-func (j *jsonWriter) close() error {
 	if j.array {
-		if j.n == 0 {
-			j.w.WriteString("[")
-		}
-		j.w.WriteString("\n]\n")
+		return append(b, '}')
 	}
-	return j.w.Flush()
+	return append(b, '}', '\n')
 }
 
-type csvWriter struct {
-	w    *csv.Writer
-	bw   *bufio.Writer
-	cols []string
+type csvFormat struct{ cols []string }
+
+func (c csvFormat) record(b []byte, rec []string) []byte {
+	var buf bytes.Buffer
+	w := csv.NewWriter(&buf)
+	_ = w.Write(rec) // a bytes.Buffer does not fail
+	w.Flush()
+	return append(b, buf.Bytes()...)
 }
 
-func (c *csvWriter) write(r lsRow) error {
+func (c csvFormat) header() []byte { return c.record(nil, c.cols) }
+
+func (c csvFormat) appendRow(b []byte, r *lsRow) []byte {
 	rec := make([]string, len(c.cols))
 	for i, col := range c.cols {
 		v := r.value(col)
@@ -289,15 +282,46 @@ func (c *csvWriter) write(r lsRow) error {
 			}
 		}
 	}
-	return c.w.Write(rec)
+	return c.record(b, rec)
 }
 
-func (c *csvWriter) close() error {
-	c.w.Flush()
-	if err := c.w.Error(); err != nil {
-		return err
+// lsOutput writes formatted rows in order, with the format's framing.
+type lsOutput struct {
+	w     *bufio.Writer
+	array bool
+	n     int
+}
+
+func newLsOutput(w io.Writer, f rowFormat) *lsOutput {
+	o := &lsOutput{w: bufio.NewWriterSize(w, 64<<10)}
+	if j, ok := f.(jsonFormat); ok {
+		o.array = j.array
 	}
-	return c.bw.Flush()
+	o.w.Write(f.header())
+	return o
+}
+
+func (o *lsOutput) write(row []byte) error {
+	if o.array {
+		if o.n == 0 {
+			o.w.WriteString("[\n")
+		} else {
+			o.w.WriteString(",\n")
+		}
+	}
+	o.n++
+	_, err := o.w.Write(row)
+	return err
+}
+
+func (o *lsOutput) close() error {
+	if o.array {
+		if o.n == 0 {
+			o.w.WriteString("[")
+		}
+		o.w.WriteString("\n]\n")
+	}
+	return o.w.Flush()
 }
 
 var errNoSessions = errors.New("no session matched")
@@ -311,11 +335,10 @@ func (e *sessionsEnv) runLs(cmd *cobra.Command, o *lsOptions) error {
 	if err != nil {
 		return err
 	}
-	cl, err := newClassifier(key, fallbacks, e.className, false)
-	if err != nil {
+	if _, err := newClassifier(key, fallbacks, e.className, false); err != nil {
 		return err
 	}
-	w, err := newRowWriter(e.a.out, o.format, cols)
+	format, err := newRowFormat(o.format, cols)
 	if err != nil {
 		return err
 	}
@@ -327,13 +350,29 @@ func (e *sessionsEnv) runLs(cmd *cobra.Command, o *lsOptions) error {
 	defer db.Close()
 	now := e.now()
 	n := 0
-	err = db.each(ctx, rowFilter{active: o.active, expired: o.expired, now: now, keyPrefix: o.keyPrefix}, func(r sessionRow) error {
-		v := cl.classifyRow(r)
-		if o.user != "" && v.userID() != o.user {
-			return nil
+	f := rowFilter{active: o.active, expired: o.expired, now: now, keyPrefix: o.keyPrefix}
+	newCl := func() (*classifier, error) { return newClassifier(key, fallbacks, e.className, false) }
+	// the workers filter by user and format each row; this goroutine
+	// writes them in order
+	post := func(r *classifiedRow) {
+		if o.user != "" && r.v.userID() != o.user {
+			r.skip = true
+			return
 		}
-		n++
-		return w.write(lsRow{r: r, v: v, now: now})
+		r.line = format.appendRow(nil, &lsRow{r: r.r, v: r.v, now: now})
+	}
+	w := newLsOutput(e.a.out, format)
+	err = eachClassified(ctx, db, f, newCl, post, func(rows []classifiedRow) error {
+		for i := range rows {
+			if rows[i].skip {
+				continue
+			}
+			n++
+			if err := w.write(rows[i].line); err != nil {
+				return err
+			}
+		}
+		return nil
 	})
 	if cerr := w.close(); err == nil {
 		err = cerr
@@ -345,4 +384,91 @@ func (e *sessionsEnv) runLs(cmd *cobra.Command, o *lsOptions) error {
 		return noMatch(errNoSessions)
 	}
 	return nil
+}
+
+// appendJSONValue appends v (a column value: nil, string, int, bool or
+// []string) as encoding/json writes it.
+func appendJSONValue(b []byte, v any) []byte {
+	switch v := v.(type) {
+	case nil:
+		return append(b, "null"...)
+	case string:
+		return appendJSONString(b, v)
+	case int:
+		return strconv.AppendInt(b, int64(v), 10)
+	case bool:
+		return strconv.AppendBool(b, v)
+	case []string:
+		if v == nil {
+			return append(b, "null"...)
+		}
+		b = append(b, '[')
+		for i, s := range v {
+			if i > 0 {
+				b = append(b, ',')
+			}
+			b = appendJSONString(b, s)
+		}
+		return append(b, ']')
+	}
+	j, err := json.Marshal(v)
+	if err != nil {
+		return append(b, "null"...)
+	}
+	return append(b, j...)
+}
+
+// appendJSONString appends s quoted as encoding/json quotes it: HTML
+// characters, U+2028 and U+2029 escaped, invalid UTF-8 replaced by U+FFFD.
+func appendJSONString(b []byte, s string) []byte {
+	const hex = "0123456789abcdef"
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' && c != '<' && c != '>' && c != '&' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			case '\b':
+				b = append(b, '\\', 'b')
+			case '\f':
+				b = append(b, '\\', 'f')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hex[c>>4], hex[c&0xf])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i += size
+			start = i
+			continue
+		}
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hex[r&0xf])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
 }

@@ -160,8 +160,8 @@ Exit status 1 when the table is empty.`,
 			if err != nil {
 				return err
 			}
-			cl, err := newClassifier(key, fallbacks, e.className, false)
-			if err != nil {
+			newCl := func() (*classifier, error) { return newClassifier(key, fallbacks, e.className, false) }
+			if _, err := newCl(); err != nil {
 				return err
 			}
 			ctx := cmd.Context()
@@ -172,8 +172,10 @@ Exit status 1 when the table is empty.`,
 			defer db.Close()
 			now := e.now()
 			st := newSessionStats()
-			err = db.each(ctx, rowFilter{}, func(r sessionRow) error {
-				st.add(r, cl.classifyRow(r), r.expire.After(now))
+			err = eachClassified(ctx, db, rowFilter{}, newCl, nil, func(rows []classifiedRow) error {
+				for _, r := range rows {
+					st.add(r.r, r.v, r.r.expire.After(now))
+				}
 				return nil
 			})
 			if err != nil {

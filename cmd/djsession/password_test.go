@@ -72,6 +72,17 @@ func TestPasswordReadsNoArgv(t *testing.T) {
 	if code, _, _ := runPassword(t, "", nil, "password", "hash", "--stdin", "hunter2"); code != 2 {
 		t.Fatalf("hash with an argument = %d", code)
 	}
+	// The same for check: no password source without --stdin or a
+	// terminal, even when stdin holds the right one, and a second argument
+	// is refused rather than taken as the password; neither error shows it.
+	code, out, errOut := runPassword(t, "correct horse\n", nil, "password", "check", md5Vector)
+	if code != 2 || out != "" || !strings.Contains(errOut, "not a terminal") {
+		t.Fatalf("check without --stdin = %d, %q, %q", code, out, errOut)
+	}
+	code, out, errOut = runPassword(t, "", nil, "password", "check", "--stdin", md5Vector, "correct horse")
+	if code != 2 || out != "" || strings.Contains(errOut, "correct horse") {
+		t.Fatalf("check with the password as an argument = %d, %q, %q", code, out, errOut)
+	}
 }
 
 func TestPasswordCheck(t *testing.T) {

@@ -33,7 +33,7 @@ func TestLiveSessionInterrupted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mw, err := middleware.New(djangosession.NewEngine(&sqlStore{db: db, codec: codec, dialect: auth.SQLite},
+			mw, err := middleware.New(djangosession.NewEngine(dbStore(t, db, codec, auth.SQLite),
 				&djangosession.Config{Release: djangosession.Release(d.Version)}), nil)
 			if err != nil {
 				t.Fatal(err)

@@ -67,7 +67,7 @@ func TestLiveKeyRotation(t *testing.T) {
 				t.Fatal(err)
 			}
 			users := &auth.SQLUsers{DB: db, Dialect: auth.SQLite}
-			gs := httptest.NewServer(goService(t, d, &sqlStore{db: db, codec: codec, dialect: auth.SQLite}, users, false, newKey, oldKey))
+			gs := httptest.NewServer(goService(t, d, dbStore(t, db, codec, auth.SQLite), users, false, newKey, oldKey))
 			defer gs.Close()
 
 			var w whoami

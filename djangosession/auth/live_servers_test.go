@@ -98,7 +98,7 @@ func mysqlDB(t *testing.T) serverDB {
 // TestLiveServerDatabases tells the shared-login story with Django's
 // database on PostgreSQL and MySQL/MariaDB (migrated by real Django), once
 // with the db session engine (django_session on the server, read and
-// written by a small test-only store) and once with signed_cookies: SQLUsers
+// written by dbstore) and once with signed_cookies: SQLUsers
 // reads Django's own auth_user and writes last_login that Django then reads.
 func TestLiveServerDatabases(t *testing.T) {
 	djangos := testenv.Djangos(t)
@@ -127,7 +127,7 @@ func TestLiveServerDatabases(t *testing.T) {
 							if err != nil {
 								t.Fatal(err)
 							}
-							store = &sqlStore{db: db, codec: codec, dialect: sdb.dialect}
+							store = dbStore(t, db, codec, sdb.dialect)
 						} else if store, err = cookiestore.New(&cookiestore.Options{SecretKey: liveSecret}); err != nil {
 							t.Fatal(err)
 						}

@@ -110,7 +110,7 @@ type Store struct {
 	batch   int
 	now     func() time.Time
 
-	qLoad, qInsert, qUpdate, qExists, qDelete, qClear string
+	qLoad, qInsert, qUpdate, qSame, qExists, qDelete, qClear string
 }
 
 var (
@@ -174,6 +174,7 @@ func (s *Store) prepareQueries() {
 	}
 	s.qUpdate = "UPDATE " + t + " SET session_data = " + p(1) + ", expire_date = " + p(2) + " WHERE session_key = " + p(3)
 	s.qExists = "SELECT 1 FROM " + t + " WHERE session_key = " + p(1)
+	s.qSame = "SELECT 1 FROM " + t + " WHERE session_key = ? AND session_data = ? AND expire_date = ?" // MySQL only
 	s.qDelete = "DELETE FROM " + t + " WHERE session_key = " + p(1)
 }
 
@@ -294,7 +295,7 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 	}
 	at := s.timeParam(exp.Date)
 	if mustCreate {
-		res, err := s.db.ExecContext(ctx, s.qInsert, key, enc, at)
+		res, err := s.exec(ctx, s.qInsert, key, enc, at)
 		if err != nil {
 			if s.d == MySQL && isMySQLDuplicate(err) {
 				return djangosession.ErrExists
@@ -306,7 +307,7 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 		}
 		return nil
 	}
-	res, err := s.db.ExecContext(ctx, s.qUpdate, enc, at, key)
+	res, err := s.exec(ctx, s.qUpdate, enc, at, key)
 	if err != nil {
 		return fmt.Errorf("dbstore: update: %w", err)
 	}
@@ -314,36 +315,66 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 	if err != nil {
 		return fmt.Errorf("dbstore: update: %w", err)
 	}
-	if n == 0 {
+	if n == 0 && s.d == MySQL {
 		// MySQL counts changed rows, not matched ones, unless the client
-		// asked for found rows: tell "unchanged" from "gone".
-		ok, err := s.Exists(ctx, key)
-		if err != nil {
-			return err
+		// asked for found rows: an UPDATE writing the values the row
+		// already holds counts 0. Only a row holding exactly these values
+		// is such a success; asking whether the key merely exists would
+		// take a row another request created after this UPDATE missed it
+		// for a successful save, and silently lose the data.
+		var one int
+		err := s.db.QueryRowContext(ctx, s.qSame, key, enc, at).Scan(&one)
+		if err == nil {
+			return nil
 		}
-		if !ok {
-			return djangosession.ErrVanished
+		if !errors.Is(err, sql.ErrNoRows) {
+			return fmt.Errorf("dbstore: update: %w", err)
 		}
+	}
+	if n == 0 {
+		return djangosession.ErrVanished
 	}
 	return nil
 }
 
-// isMySQLDuplicate reports a MySQL error 1062 (duplicate entry) without
-// importing the driver: go-sql-driver/mysql's *MySQLError carries it in
-// its Number field.
+// mysqlDeadlockRetries is how many times a statement InnoDB rolled back as
+// a deadlock victim is run again.
+const mysqlDeadlockRetries = 3
+
+// exec runs one autocommit statement. On MySQL, a statement chosen as a
+// deadlock victim (error 1213, which concurrent INSERT, UPDATE and DELETE
+// of one key can provoke) is run again: InnoDB rolled the whole statement
+// back, so running it again cannot apply it twice.
+func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+	for attempt := 0; ; attempt++ {
+		res, err := s.db.ExecContext(ctx, q, args...)
+		if err == nil || s.d != MySQL || attempt == mysqlDeadlockRetries || ctx.Err() != nil || mysqlErrNumber(err) != 1213 {
+			return res, err
+		}
+	}
+}
+
+// isMySQLDuplicate reports a MySQL error 1062 (duplicate entry).
 func isMySQLDuplicate(err error) bool {
+	return mysqlErrNumber(err) == 1062 || strings.Contains(err.Error(), "Error 1062")
+}
+
+// mysqlErrNumber returns the server error number of a MySQL error, or 0,
+// without importing the driver: go-sql-driver/mysql's *MySQLError carries
+// it in its Number field.
+func mysqlErrNumber(err error) uint64 {
 	for e := err; e != nil; e = errors.Unwrap(e) {
 		v := reflect.ValueOf(e)
 		if v.Kind() == reflect.Pointer {
 			v = v.Elem()
 		}
 		if v.Kind() == reflect.Struct {
-			if f := v.FieldByName("Number"); f.IsValid() && f.CanUint() && f.Uint() == 1062 {
-				return true
+			if f := v.FieldByName("Number"); f.IsValid() && f.CanUint() {
+				return f.Uint()
 			}
 		}
 	}
-	return strings.Contains(err.Error(), "Error 1062")
+	return 0
 }
 
 // Exists reports whether a row has the key, expired or not (Django's
@@ -365,7 +396,7 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 
 // Delete removes the row; a missing row is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if _, err := s.db.ExecContext(ctx, s.qDelete, key); err != nil {
+	if _, err := s.exec(ctx, s.qDelete, key); err != nil {
 		return fmt.Errorf("dbstore: delete: %w", err)
 	}
 	return nil
@@ -378,7 +409,7 @@ func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 	now := s.timeParam(s.now())
 	var total int64
 	for {
-		res, err := s.db.ExecContext(ctx, s.qClear, now, s.batch)
+		res, err := s.exec(ctx, s.qClear, now, s.batch)
 		if err != nil {
 			return total, fmt.Errorf("dbstore: clear expired: %w", err)
 		}

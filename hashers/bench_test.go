@@ -5,6 +5,8 @@ import (
 	"crypto/sha1"
 	"crypto/sha256"
 	"testing"
+
+	"golang.org/x/crypto/scrypt"
 )
 
 // benchCases are checks at Django's newest default costs (6.1: PBKDF2
@@ -108,6 +110,25 @@ func BenchmarkPBKDF2(b *testing.B) {
 			})
 		}
 	}
+}
+
+// BenchmarkScrypt times scrypt at Django's default cost (N=16384 r=8 p=5),
+// the package's ROMix against x/crypto/scrypt's.
+func BenchmarkScrypt(b *testing.B) {
+	b.Run("N=16384/r=8/p=5", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			dk, _ := scryptKey([]byte(benchPassword), []byte(benchSalt), 16384, 8, 5)
+			sinkBool = dk[0] == 0
+		}
+	})
+	b.Run("xcrypto/N=16384/r=8/p=5", func(b *testing.B) {
+		b.ReportAllocs()
+		for b.Loop() {
+			dk, _ := scrypt.Key([]byte(benchPassword), []byte(benchSalt), 16384, 8, 5, scryptKeyLen)
+			sinkBool = dk[0] == 0
+		}
+	})
 }
 
 // BenchmarkArgon2Portable compares the portable Argon2 (argon2d, version

@@ -5,8 +5,6 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
-
-	"golang.org/x/crypto/scrypt"
 )
 
 // scrypt$<N>$<salt>$<r>$<p>$<base64 of 64 bytes>   (Django 4.0+)
@@ -86,7 +84,7 @@ func (v *scryptValue) within(l *Limits) error {
 }
 
 func (v *scryptValue) verify(password string) (bool, error) {
-	dk, err := scrypt.Key([]byte(password), []byte(v.d.Salt), v.d.WorkFactor, v.d.BlockSize, v.d.Parallelism, scryptKeyLen)
+	dk, err := scryptKey([]byte(password), []byte(v.d.Salt), v.d.WorkFactor, v.d.BlockSize, v.d.Parallelism)
 	if err != nil {
 		return false, fmt.Errorf("%w: scrypt: %w", ErrParameters, err)
 	}
@@ -104,7 +102,7 @@ func scryptEncode(password, salt string, s ScryptParams) (string, error) {
 	if !validSalt(salt) {
 		return "", fmt.Errorf("%w: must be non-empty and without '$'", ErrInvalidSalt)
 	}
-	dk, err := scrypt.Key([]byte(password), []byte(salt), s.WorkFactor, s.BlockSize, s.Parallelism, scryptKeyLen)
+	dk, err := scryptKey([]byte(password), []byte(salt), s.WorkFactor, s.BlockSize, s.Parallelism)
 	if err != nil {
 		return "", fmt.Errorf("%w: scrypt: %w", ErrParameters, err)
 	}

@@ -15,6 +15,14 @@
 // Load selects the row only while expire_date is later than now, with now
 // computed here and passed as a parameter in the same form, as Django does,
 // so that SQLite's text comparison orders values the same way.
+//
+// Every call honours its context as far as the driver does. When the
+// database goes away (connections reset, new ones refused) every call
+// returns an error, and the same Store works again once it is back. When
+// the server stops answering but keeps connections open, pgx's stdlib
+// driver and go-sql-driver/mysql return at the context deadline; lib/pq
+// does not (it sends a cancel request and keeps waiting for the reply), so
+// prefer pgx, or bound such hangs with TCP keepalives, where that matters.
 package dbstore
 
 import (

@@ -1,0 +1,34 @@
+-- wrk script for bench/http: GET <path> with "Cookie: sessionid=<key>",
+-- the keys read from <file> (one a line) and taken in turn, each thread
+-- starting at its own offset. Prints one RESULT line for bench/http.
+--
+--   wrk -t2 -c32 -d10s -s rotate.lua http://127.0.0.1:PORT -- /visit keys.txt
+
+local counter = 0
+local threads = {}
+
+function setup(thread)
+  thread:set("id", counter)
+  table.insert(threads, thread)
+  counter = counter + 1
+end
+
+function init(args)
+  path = args[1]
+  keys = {}
+  for line in io.lines(args[2]) do
+    if line ~= "" then keys[#keys + 1] = line end
+  end
+  i = (id * 7919) % #keys
+end
+
+function request()
+  i = i % #keys + 1
+  return wrk.format("GET", path, { ["Cookie"] = "sessionid=" .. keys[i] })
+end
+
+function done(summary, latency, requests)
+  local e = summary.errors
+  io.write(string.format("RESULT requests=%d duration_us=%d errors=%d non2xx=%d\n",
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status))
+end

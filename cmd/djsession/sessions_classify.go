@@ -221,6 +221,13 @@ func (c *classifier) decodePayload(v *verdict) {
 	if len(p) > 0 && p[0] == 0x80 { // pickle PROTO opcode
 		v.serializer = serPickle
 		obj, err := pickle.UnmarshalDict(p)
+		if err == nil {
+			// values JSON lacks (datetime, bytes ...) stay undecoded here
+			var j any
+			if j, err = pickle.JSONCompatible(obj); err == nil {
+				obj = j.(*pyjson.Object)
+			}
+		}
 		switch {
 		case errors.Is(err, pickle.ErrUnsupported):
 			v.status, v.err = statusUndecoded, err

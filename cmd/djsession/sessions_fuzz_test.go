@@ -95,10 +95,15 @@ func FuzzReadPickle(f *testing.F) {
 	// a list appended to after it was memoized, and shared references
 	f.Add([]byte("\x80\x04}\x94(\x8c\x01a\x94]\x94h\x02h\x02e\x8c\x01b\x94h\x02u."))
 	f.Fuzz(func(t *testing.T, p []byte) {
-		obj, err := pickle.UnmarshalDict(p)
+		raw, err := pickle.UnmarshalDict(p)
 		if err != nil {
 			return
 		}
+		jv, err := pickle.JSONCompatible(raw) // as decodePayload does
+		if err != nil {
+			return
+		}
+		obj := jv.(*pyjson.Object)
 		j, err := pyjson.Marshal(obj)
 		if err != nil {
 			if !errors.Is(err, pyjson.ErrTooDeep) {

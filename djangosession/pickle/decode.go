@@ -1,30 +1,84 @@
 package pickle
 
 import (
+	"bytes"
 	"encoding/binary"
 	"fmt"
 	"math"
 	"math/big"
+	"time"
 	"unicode/utf8"
 
 	"github.com/djsession/djsession/signing/pyjson"
 )
 
+// Bounds on what a pickle may make the reader hold. Each is far above
+// what a session needs and keeps a hostile pickle to a few tens of MB.
 const (
-	maxStack = 1 << 16
-	maxMemo  = 1 << 16
-	maxDepth = 200
-	// maxNodes bounds the values visited when building the result:
-	// memo references can share one value many times over.
-	maxNodes = 1 << 20
+	// MaxDepth is the deepest nesting of containers read or written.
+	MaxDepth = 500
+	// MaxValues bounds the values a pickle may expand to. A memo
+	// reference is a copy, so a value shared n times counts n times.
+	MaxValues = 1 << 20
+	maxStack  = 1 << 20
+	maxMemo   = 1 << 20
 )
 
-// tuple marks a tuple while it is on the stack (a list once built).
+// tuple is a tuple while on the stack (a Tuple once finished).
 type tuple []any
 
-// list is a list while it is being built: a pointer, so memo
-// references see later appends.
+// list is a list while it is being built: a pointer, so memo references
+// see later appends.
 type list struct{ items []any }
+
+// global is a whitelisted class or function a pickle named.
+type global struct {
+	id           gid
+	module, name string
+}
+
+// zoneUnpickle is getattr(zoneinfo.ZoneInfo, "_unpickle").
+type zoneUnpickle struct{}
+
+type gid int
+
+const (
+	gDatetime gid = iota + 1
+	gDate
+	gTime
+	gTimedelta
+	gTimezone
+	gDecimal
+	gCodecsEncode
+	gBytes
+	gGetattr
+	gZoneInfo
+	gPytzUTC
+	gPytzP
+)
+
+// globals is the whole list of names a pickle may use. Nothing here is
+// ever looked up in Python or called: each name selects one of the
+// constructors in reduce, which checks the arguments' shape.
+var globals = map[[2]string]gid{
+	{"datetime", "datetime"}:                     gDatetime,
+	{"datetime", "date"}:                         gDate,
+	{"datetime", "time"}:                         gTime,
+	{"datetime", "timedelta"}:                    gTimedelta,
+	{"datetime", "timezone"}:                     gTimezone,
+	{"decimal", "Decimal"}:                       gDecimal,
+	{"_codecs", "encode"}:                        gCodecsEncode,
+	{"__builtin__", "bytes"}:                     gBytes,
+	{"builtins", "bytes"}:                        gBytes,
+	{"__builtin__", "getattr"}:                   gGetattr,
+	{"builtins", "getattr"}:                      gGetattr,
+	{"zoneinfo", "ZoneInfo"}:                     gZoneInfo,
+	{"zoneinfo._zoneinfo", "ZoneInfo"}:           gZoneInfo,
+	{"backports.zoneinfo", "ZoneInfo"}:           gZoneInfo,
+	{"backports.zoneinfo._zoneinfo", "ZoneInfo"}: gZoneInfo,
+	{"pytz", "_UTC"}:                             gPytzUTC,
+	{"pytz", "_p"}:                               gPytzP,
+}
 
 // UnmarshalDict reads a pickle whose value is a dict, as a session's data
 // is.
@@ -41,257 +95,424 @@ func UnmarshalDict(p []byte) (*pyjson.Object, error) {
 }
 
 // Unmarshal reads one pickle of protocol 2 to 5 and returns its value in
-// the Go types of package pyjson (see the package documentation). It never
-// imports or calls anything the pickle names.
+// the Go types listed in the package documentation. Bytes after the STOP
+// opcode are ignored, as pickle.loads ignores them. It never imports or
+// calls anything the pickle names.
 func Unmarshal(p []byte) (any, error) {
-	var stack []any
-	var marks []int
-	var memo []any
-	i := 0
-	bad := func(what string) error { return fmt.Errorf("%w: %s at byte %d", ErrMalformed, what, i) }
-	unsupported := func(what string) error { return fmt.Errorf("%w: %s", ErrUnsupported, what) }
-	need := func(n int) ([]byte, error) {
-		if n < 0 || n > len(p)-i {
-			return nil, bad("truncated")
-		}
-		b := p[i : i+n]
-		i += n
-		return b, nil
+	d := decoder{p: p}
+	return d.run()
+}
+
+type decoder struct {
+	p     []byte
+	i     int
+	stack []any
+	marks []int
+	memo  []any
+}
+
+func (d *decoder) bad(what string) error {
+	return fmt.Errorf("%w: %s at byte %d", ErrMalformed, what, d.i)
+}
+
+func unsupported(format string, args ...any) error {
+	return fmt.Errorf("%w: "+format, append([]any{ErrUnsupported}, args...)...)
+}
+
+func (d *decoder) need(n int) ([]byte, error) {
+	if n < 0 || n > len(d.p)-d.i {
+		return nil, d.bad("truncated")
 	}
-	push := func(v any) error {
-		if len(stack) >= maxStack {
-			return bad("stack too deep")
-		}
-		stack = append(stack, v)
-		return nil
+	b := d.p[d.i : d.i+n]
+	d.i += n
+	return b, nil
+}
+
+func (d *decoder) push(v any) error {
+	if len(d.stack) >= maxStack {
+		return d.bad("stack too deep")
 	}
-	pop := func() (any, error) {
-		if len(stack) == 0 || (len(marks) > 0 && len(stack) <= marks[len(marks)-1]) {
-			return nil, bad("stack underflow")
-		}
-		v := stack[len(stack)-1]
-		stack = stack[:len(stack)-1]
-		return v, nil
+	d.stack = append(d.stack, v)
+	return nil
+}
+
+// floor is the lowest stack index the current mark frame may touch.
+func (d *decoder) floor() int {
+	if len(d.marks) == 0 {
+		return 0
 	}
-	popMark := func() ([]any, error) {
-		if len(marks) == 0 {
-			return nil, bad("no mark")
-		}
-		m := marks[len(marks)-1]
-		marks = marks[:len(marks)-1]
-		items := append([]any(nil), stack[m:]...)
-		stack = stack[:m]
-		return items, nil
+	return d.marks[len(d.marks)-1]
+}
+
+func (d *decoder) pop() (any, error) {
+	if len(d.stack) <= d.floor() {
+		return nil, d.bad("stack underflow")
 	}
-	str := func(n int) error {
-		b, err := need(n)
-		if err != nil {
-			return err
-		}
-		if !utf8.Valid(b) {
-			return bad("invalid UTF-8") // Python's surrogatepass aside
-		}
-		return push(string(b))
+	v := d.stack[len(d.stack)-1]
+	d.stack = d.stack[:len(d.stack)-1]
+	return v, nil
+}
+
+func (d *decoder) top() (any, error) {
+	if len(d.stack) <= d.floor() {
+		return nil, d.bad("stack underflow")
 	}
-	length := func(size int) (int, error) {
-		b, err := need(size)
-		if err != nil {
-			return 0, err
-		}
-		var n uint64
-		switch size {
-		case 1:
-			n = uint64(b[0])
-		case 4:
-			n = uint64(binary.LittleEndian.Uint32(b))
-		case 8:
-			n = binary.LittleEndian.Uint64(b)
-		}
-		if n > uint64(len(p)) {
-			return 0, bad("length beyond the data")
-		}
-		return int(n), nil
+	return d.stack[len(d.stack)-1], nil
+}
+
+func (d *decoder) popMark() ([]any, error) {
+	if len(d.marks) == 0 {
+		return nil, d.bad("no mark")
 	}
-	for i < len(p) {
-		op := p[i]
-		i++
+	m := d.marks[len(d.marks)-1]
+	d.marks = d.marks[:len(d.marks)-1]
+	items := append([]any(nil), d.stack[m:]...)
+	d.stack = d.stack[:m]
+	return items, nil
+}
+
+// length reads a little-endian length of size bytes, bounded by the data.
+func (d *decoder) length(size int) (int, error) {
+	b, err := d.need(size)
+	if err != nil {
+		return 0, err
+	}
+	var n uint64
+	switch size {
+	case 1:
+		n = uint64(b[0])
+	case 2:
+		n = uint64(binary.LittleEndian.Uint16(b))
+	case 4:
+		n = uint64(binary.LittleEndian.Uint32(b))
+	case 8:
+		n = binary.LittleEndian.Uint64(b)
+	}
+	if n > uint64(len(d.p)) {
+		return 0, d.bad("length beyond the data")
+	}
+	return int(n), nil
+}
+
+func (d *decoder) lengthPrefixed(size int) ([]byte, error) {
+	n, err := d.length(size)
+	if err != nil {
+		return nil, err
+	}
+	return d.need(n)
+}
+
+func (d *decoder) line() (string, error) {
+	j := bytes.IndexByte(d.p[d.i:], '\n')
+	if j < 0 {
+		return "", d.bad("truncated line")
+	}
+	s := string(d.p[d.i : d.i+j])
+	d.i += j + 1
+	return s, nil
+}
+
+func (d *decoder) memoIndex(size int) (int, error) {
+	b, err := d.need(size)
+	if err != nil {
+		return 0, err
+	}
+	if size == 1 {
+		return int(b[0]), nil
+	}
+	return int(binary.LittleEndian.Uint32(b)), nil
+}
+
+func (d *decoder) run() (any, error) {
+	p := d.p
+	for d.i < len(p) {
+		op := p[d.i]
+		d.i++
 		var err error
 		switch op {
 		case 0x80: // PROTO
-			_, err = need(1)
-		case 0x95: // FRAME
-			_, err = need(8)
+			var b []byte
+			if b, err = d.need(1); err == nil && b[0] > HighestProtocol {
+				return nil, unsupported("pickle protocol %d", b[0])
+			}
+		case 0x95: // FRAME: the frame must be there, its bounds mean nothing more
+			var n int
+			if n, err = d.length(8); err == nil && n > len(p)-d.i {
+				return nil, d.bad("frame beyond the data")
+			}
 		case '.': // STOP
-			if len(stack) != 1 || len(marks) != 0 {
-				return nil, bad("STOP with a bad stack")
+			if len(d.stack) != 1 || len(d.marks) != 0 {
+				return nil, d.bad("STOP with a bad stack")
 			}
-			budget := maxNodes
-			return finish(stack[0], 0, &budget)
-		case '}':
-			err = push(&pyjson.Object{})
-		case ']':
-			err = push(&list{})
-		case ')':
-			err = push(tuple{})
-		case '(':
-			if len(marks) >= maxStack {
-				return nil, bad("too many marks")
+			budget := MaxValues
+			return finish(d.stack[0], 0, &budget)
+		case '}': // EMPTY_DICT
+			err = d.push(&pyjson.Object{})
+		case ']': // EMPTY_LIST
+			err = d.push(&list{})
+		case ')': // EMPTY_TUPLE
+			err = d.push(tuple{})
+		case '(': // MARK
+			if len(d.marks) >= maxStack {
+				return nil, d.bad("too many marks")
 			}
-			marks = append(marks, len(stack))
+			d.marks = append(d.marks, len(d.stack))
+		case '0': // POP
+			_, err = d.pop()
+		case '1': // POP_MARK
+			_, err = d.popMark()
+		case '2': // DUP
+			var v any
+			if v, err = d.top(); err == nil {
+				err = d.push(v)
+			}
 		case 0x94: // MEMOIZE
-			if len(stack) == 0 || len(memo) >= maxMemo {
-				return nil, bad("MEMOIZE")
+			var v any
+			if v, err = d.top(); err == nil {
+				if len(d.memo) >= maxMemo {
+					return nil, d.bad("memo too large")
+				}
+				d.memo = append(d.memo, memoSlot{v})
 			}
-			memo = append(memo, stack[len(stack)-1])
 		case 'q', 'r': // BINPUT, LONG_BINPUT
-			n := 1
-			if op == 'r' {
-				n = 4
-			}
 			var idx int
-			if idx, err = length(n); err == nil {
-				if len(stack) == 0 || idx > maxMemo {
-					return nil, bad("PUT")
+			if idx, err = d.memoIndex(sizes[op]); err == nil {
+				var v any
+				if v, err = d.top(); err == nil {
+					if idx >= maxMemo {
+						return nil, d.bad("memo index too large")
+					}
+					for len(d.memo) <= idx {
+						d.memo = append(d.memo, nil)
+					}
+					d.memo[idx] = memoSlot{v}
 				}
-				for len(memo) <= idx {
-					memo = append(memo, nil)
-				}
-				memo[idx] = stack[len(stack)-1]
 			}
 		case 'h', 'j': // BINGET, LONG_BINGET
-			n := 1
-			if op == 'j' {
-				n = 4
-			}
 			var idx int
-			if idx, err = length(n); err == nil {
-				if idx >= len(memo) || memo[idx] == nil {
-					return nil, bad("GET of an unknown memo")
+			if idx, err = d.memoIndex(sizes[op]); err == nil {
+				if idx >= len(d.memo) || d.memo[idx] == nil {
+					return nil, d.bad("GET of an unknown memo")
 				}
-				// a shared reference: JSON has none, so the value is copied
-				err = push(memo[idx])
+				err = d.push(d.memo[idx].(memoSlot).v)
 			}
 		case 0x8c, 'X', 0x8d: // SHORT_BINUNICODE, BINUNICODE, BINUNICODE8
-			size := map[byte]int{0x8c: 1, 'X': 4, 0x8d: 8}[op]
-			var n int
-			if n, err = length(size); err == nil {
-				err = str(n)
-			}
-		case 'K':
 			var b []byte
-			if b, err = need(1); err == nil {
-				err = push(int64(b[0]))
+			if b, err = d.lengthPrefixed(sizes[op]); err == nil {
+				if !validWTF8(b) {
+					return nil, d.bad("invalid UTF-8")
+				}
+				err = d.push(string(b))
 			}
-		case 'M':
+		case 'U', 'T': // SHORT_BINSTRING, BINSTRING: Python 3 reads them as ASCII
 			var b []byte
-			if b, err = need(2); err == nil {
-				err = push(int64(binary.LittleEndian.Uint16(b)))
+			if b, err = d.lengthPrefixed(sizes[op]); err == nil {
+				for _, c := range b {
+					if c >= 0x80 {
+						return nil, d.bad("a non-ASCII Python 2 str")
+					}
+				}
+				err = d.push(string(b))
 			}
-		case 'J':
+		case 'C', 'B', 0x8e: // SHORT_BINBYTES, BINBYTES, BINBYTES8
 			var b []byte
-			if b, err = need(4); err == nil {
-				err = push(int64(int32(binary.LittleEndian.Uint32(b))))
+			if b, err = d.lengthPrefixed(sizes[op]); err == nil {
+				err = d.push(bytes.Clone(b)[:len(b):len(b)])
+			}
+		case 'K': // BININT1
+			var b []byte
+			if b, err = d.need(1); err == nil {
+				err = d.push(int64(b[0]))
+			}
+		case 'M': // BININT2
+			var b []byte
+			if b, err = d.need(2); err == nil {
+				err = d.push(int64(binary.LittleEndian.Uint16(b)))
+			}
+		case 'J': // BININT
+			var b []byte
+			if b, err = d.need(4); err == nil {
+				err = d.push(int64(int32(binary.LittleEndian.Uint32(b))))
 			}
 		case 0x8a, 0x8b: // LONG1, LONG4
-			size := 1
-			if op == 0x8b {
-				size = 4
-			}
-			var n int
-			if n, err = length(size); err == nil {
-				var b []byte
-				if b, err = need(n); err == nil {
-					err = push(readLong(b))
-				}
-			}
-		case 'G':
 			var b []byte
-			if b, err = need(8); err == nil {
-				err = push(math.Float64frombits(binary.BigEndian.Uint64(b)))
+			if b, err = d.lengthPrefixed(sizes[op]); err == nil {
+				err = d.push(readLong(b))
+			}
+		case 'G': // BINFLOAT
+			var b []byte
+			if b, err = d.need(8); err == nil {
+				err = d.push(math.Float64frombits(binary.BigEndian.Uint64(b)))
 			}
 		case 'N':
-			err = push(nil)
+			err = d.push(nil)
 		case 0x88:
-			err = push(true)
+			err = d.push(true)
 		case 0x89:
-			err = push(false)
+			err = d.push(false)
 		case 's': // SETITEM
-			var k, v, d any
-			if v, err = pop(); err == nil {
-				if k, err = pop(); err == nil {
-					if len(stack) == 0 {
-						return nil, bad("SETITEM without a dict")
+			var k, v any
+			if v, err = d.pop(); err == nil {
+				if k, err = d.pop(); err == nil {
+					var dict any
+					if dict, err = d.top(); err == nil {
+						err = setItems(dict, []any{k, v})
 					}
-					d = stack[len(stack)-1]
-					err = setItems(d, []any{k, v})
 				}
 			}
 		case 'u': // SETITEMS
 			var items []any
-			if items, err = popMark(); err == nil {
-				if len(stack) == 0 {
-					return nil, bad("SETITEMS without a dict")
+			if items, err = d.popMark(); err == nil {
+				var dict any
+				if dict, err = d.top(); err == nil {
+					err = setItems(dict, items)
 				}
-				err = setItems(stack[len(stack)-1], items)
 			}
 		case 'a', 'e': // APPEND, APPENDS
 			var items []any
 			if op == 'a' {
 				var v any
-				if v, err = pop(); err == nil {
+				if v, err = d.pop(); err == nil {
 					items = []any{v}
 				}
 			} else {
-				items, err = popMark()
+				items, err = d.popMark()
 			}
 			if err == nil {
-				if len(stack) == 0 {
-					return nil, bad("APPEND without a list")
+				var top any
+				if top, err = d.top(); err == nil {
+					l, ok := top.(*list)
+					if !ok {
+						return nil, unsupported("APPEND to a %s", typeName(top))
+					}
+					if len(l.items)+len(items) > MaxValues {
+						return nil, d.bad("list too long")
+					}
+					l.items = append(l.items, items...)
 				}
-				l, ok := stack[len(stack)-1].(*list)
-				if !ok {
-					return nil, bad("APPEND to a non-list")
-				}
-				if len(l.items)+len(items) > maxStack*16 {
-					return nil, bad("list too long")
-				}
-				l.items = append(l.items, items...)
 			}
 		case 't', 0x85, 0x86, 0x87: // TUPLE, TUPLE1-3
 			var items []any
 			if op == 't' {
-				items, err = popMark()
+				items, err = d.popMark()
 			} else {
 				n := int(op - 0x84)
-				if len(stack) < n || (len(marks) > 0 && len(stack)-n < marks[len(marks)-1]) {
-					return nil, bad("TUPLE underflow")
+				if len(d.stack)-n < d.floor() {
+					return nil, d.bad("TUPLE underflow")
 				}
-				items = append([]any(nil), stack[len(stack)-n:]...)
-				stack = stack[:len(stack)-n]
+				items = append([]any(nil), d.stack[len(d.stack)-n:]...)
+				d.stack = d.stack[:len(d.stack)-n]
 			}
 			if err == nil {
-				err = push(tuple(items))
+				err = d.push(tuple(items))
 			}
-		case 'C', 'B', 0x8e, 0x96:
-			return nil, unsupported("bytes")
-		case 0x8f, 0x90, 0x91:
+		case 'c': // GLOBAL
+			var mod, name string
+			if mod, err = d.line(); err == nil {
+				if name, err = d.line(); err == nil {
+					err = d.global(mod, name)
+				}
+			}
+		case 0x93: // STACK_GLOBAL
+			var mod, name any
+			if name, err = d.pop(); err == nil {
+				if mod, err = d.pop(); err == nil {
+					m, ok1 := mod.(string)
+					n, ok2 := name.(string)
+					if !ok1 || !ok2 {
+						return nil, d.bad("STACK_GLOBAL of a non-str")
+					}
+					err = d.global(m, n)
+				}
+			}
+		case 'R': // REDUCE
+			var f, args any
+			if args, err = d.pop(); err == nil {
+				if f, err = d.pop(); err == nil {
+					var v any
+					if v, err = reduce(f, args); err == nil {
+						err = d.push(v)
+					}
+				}
+			}
+		case 0x96:
+			return nil, unsupported("bytearray")
+		case 0x97, 0x98:
+			return nil, unsupported("out-of-band buffer")
+		case 0x8f, 0x90:
 			return nil, unsupported("set")
-		case 'c', 0x93, 'R', 0x81, 0x92, 'b', 'i', 'o':
-			return nil, unsupported("a class instance (datetime, Decimal, a model ...)")
+		case 0x91:
+			return nil, unsupported("frozenset")
+		case 0x81, 0x92:
+			return nil, unsupported("NEWOBJ: an instance of a class")
+		case 'b', 'i', 'o':
+			return nil, unsupported("an instance of a class (opcode %q)", op)
+		case 'P', 'Q':
+			return nil, unsupported("persistent id")
+		case 0x82, 0x83, 0x84:
+			return nil, unsupported("extension registry")
+		case 'I', 'L', 'F', 'S', 'V', 'd', 'l', 'p', 'g':
+			return nil, unsupported("text opcode %q of protocol 0", op)
 		default:
-			return nil, bad(fmt.Sprintf("opcode 0x%02x", op))
+			return nil, d.bad(fmt.Sprintf("opcode 0x%02x", op))
 		}
 		if err != nil {
 			return nil, err
 		}
 	}
-	return nil, bad("no STOP")
+	return nil, d.bad("no STOP")
+}
+
+// sizes gives the width of the length or index after an opcode.
+var sizes = [256]int{
+	0x8c: 1, 'X': 4, 0x8d: 8, 'U': 1, 'T': 4, 'C': 1, 'B': 4, 0x8e: 8,
+	0x8a: 1, 0x8b: 4, 'q': 1, 'r': 4, 'h': 1, 'j': 4,
+}
+
+// memoSlot wraps a value put by BINPUT so that a nil value (None) is told
+// from an empty slot.
+type memoSlot struct{ v any }
+
+func (d *decoder) global(mod, name string) error {
+	id, ok := globals[[2]string{mod, name}]
+	if !ok {
+		return unsupported("global %s.%s", mod, name)
+	}
+	return d.push(global{id, mod, name})
+}
+
+// validWTF8 reports whether b is UTF-8 in which UTF-16 surrogates may
+// appear as three-byte sequences, as Python's "surrogatepass" writes them.
+func validWTF8(b []byte) bool {
+	for i := 0; i < len(b); {
+		if b[i] < utf8.RuneSelf {
+			i++
+			continue
+		}
+		r, n := utf8.DecodeRune(b[i:])
+		if r == utf8.RuneError && n == 1 {
+			if i+2 < len(b) && b[i] == 0xed && b[i+1] >= 0xa0 && b[i+1] <= 0xbf && b[i+2]&0xc0 == 0x80 {
+				i += 3
+				continue
+			}
+			return false
+		}
+		i += n
+	}
+	return true
 }
 
 // readLong reads a little-endian two's complement integer.
 func readLong(b []byte) any {
-	if len(b) == 0 {
-		return int64(0)
+	if len(b) <= 8 {
+		var u uint64
+		for j := len(b) - 1; j >= 0; j-- {
+			u = u<<8 | uint64(b[j])
+		}
+		if len(b) > 0 && len(b) < 8 && b[len(b)-1]&0x80 != 0 {
+			u |= ^uint64(0) << (8 * len(b)) // sign-extend
+		}
+		return int64(u)
 	}
 	be := make([]byte, len(b))
 	for j := range b {
@@ -307,28 +528,356 @@ func readLong(b []byte) any {
 	return n
 }
 
+func typeName(v any) string {
+	switch v.(type) {
+	case *pyjson.Object:
+		return "dict"
+	case *list:
+		return "list"
+	case tuple:
+		return "tuple"
+	case string:
+		return "str"
+	case []byte:
+		return "bytes"
+	case int64, *big.Int:
+		return "int"
+	case float64:
+		return "float"
+	case bool:
+		return "bool"
+	case nil:
+		return "None"
+	case global:
+		return "global " + v.(global).module + "." + v.(global).name
+	case *TZInfo:
+		return "tzinfo"
+	case zoneUnpickle:
+		return "ZoneInfo._unpickle"
+	}
+	return fmt.Sprintf("%T", v)
+}
+
 func setItems(d any, items []any) error {
 	obj, ok := d.(*pyjson.Object)
 	if !ok {
-		return fmt.Errorf("%w: SETITEMS to a non-dict", ErrMalformed)
+		return unsupported("SETITEMS to a %s", typeName(d))
 	}
 	if len(items)%2 != 0 {
 		return fmt.Errorf("%w: odd SETITEMS", ErrMalformed)
 	}
+	if obj.Len()+len(items)/2 > MaxValues {
+		return fmt.Errorf("%w: dict too long", ErrMalformed)
+	}
 	for j := 0; j < len(items); j += 2 {
 		k, ok := items[j].(string)
 		if !ok {
-			return fmt.Errorf("%w: a dict key that is not a str", ErrUnsupported)
+			return unsupported("a dict key of type %s", typeName(items[j]))
 		}
 		obj.Set(k, items[j+1])
 	}
 	return nil
 }
 
-// finish turns tuples and lists into []any, bounding the depth and
-// the number of values visited.
+// reduce builds the value f(*args) stands for, for the callables of the
+// list and the argument shapes CPython writes for them.
+func reduce(f, a any) (any, error) {
+	args, ok := a.(tuple)
+	if !ok {
+		return nil, fmt.Errorf("%w: REDUCE arguments are a %s", ErrMalformed, typeName(a))
+	}
+	var g global
+	switch f := f.(type) {
+	case global:
+		g = f
+	case zoneUnpickle:
+		if len(args) != 2 {
+			break
+		}
+		key, ok1 := args[0].(string)
+		fromCache, ok2 := args[1].(int64)
+		if !ok1 || !ok2 || key == "" || fromCache < 0 || fromCache > 1 {
+			break
+		}
+		return &TZInfo{Kind: ZoneInfo, Key: key}, nil
+	default:
+		return nil, unsupported("REDUCE of a %s", typeName(f))
+	}
+	if g.id == 0 {
+		return nil, unsupported("ZoneInfo._unpickle%s", shape(args))
+	}
+	v, err := g.construct(args)
+	if err != nil {
+		return nil, err
+	}
+	if v == nil {
+		return nil, unsupported("%s.%s%s", g.module, g.name, shape(args))
+	}
+	return v, nil
+}
+
+// shape describes argument types for an error message.
+func shape(args tuple) string {
+	s := "("
+	for j, a := range args {
+		if j > 0 {
+			s += ", "
+		}
+		s += typeName(a)
+	}
+	return s + ")"
+}
+
+func (g global) bad(what string) error {
+	return fmt.Errorf("%w: %s.%s: %s", ErrMalformed, g.module, g.name, what)
+}
+
+// construct returns nil, nil when the arguments have a shape CPython does
+// not write.
+func (g global) construct(args tuple) (any, error) {
+	switch g.id {
+	case gDatetime:
+		if len(args) < 1 || len(args) > 2 {
+			return nil, nil
+		}
+		b, ok := args[0].([]byte)
+		if !ok || len(b) != 10 {
+			return nil, nil
+		}
+		dt := DateTime{
+			Year: int(b[0])<<8 | int(b[1]), Month: time.Month(b[2] & 0x7f), Day: int(b[3]),
+			Hour: int(b[4]), Minute: int(b[5]), Second: int(b[6]),
+			Microsecond: int(b[7])<<16 | int(b[8])<<8 | int(b[9]), Fold: int(b[2] >> 7),
+		}
+		if len(args) == 2 {
+			if dt.TZ, ok = args[1].(*TZInfo); !ok {
+				return nil, nil
+			}
+		}
+		if !validDate(dt.Year, dt.Month, dt.Day) || !validClock(dt.Hour, dt.Minute, dt.Second, dt.Microsecond) {
+			return nil, g.bad("out of range")
+		}
+		return dt, nil
+	case gDate:
+		if len(args) != 1 {
+			return nil, nil
+		}
+		b, ok := args[0].([]byte)
+		if !ok || len(b) != 4 {
+			return nil, nil
+		}
+		dt := Date{Year: int(b[0])<<8 | int(b[1]), Month: time.Month(b[2]), Day: int(b[3])}
+		if !validDate(dt.Year, dt.Month, dt.Day) {
+			return nil, g.bad("out of range")
+		}
+		return dt, nil
+	case gTime:
+		if len(args) < 1 || len(args) > 2 {
+			return nil, nil
+		}
+		b, ok := args[0].([]byte)
+		if !ok || len(b) != 6 {
+			return nil, nil
+		}
+		t := Time{Hour: int(b[0] & 0x7f), Minute: int(b[1]), Second: int(b[2]),
+			Microsecond: int(b[3])<<16 | int(b[4])<<8 | int(b[5]), Fold: int(b[0] >> 7)}
+		if len(args) == 2 {
+			if t.TZ, ok = args[1].(*TZInfo); !ok {
+				return nil, nil
+			}
+		}
+		if !validClock(t.Hour, t.Minute, t.Second, t.Microsecond) {
+			return nil, g.bad("out of range")
+		}
+		return t, nil
+	case gTimedelta:
+		if len(args) != 3 {
+			return nil, nil
+		}
+		var f [3]int64
+		for j := range f {
+			n, ok := args[j].(int64)
+			if !ok {
+				return nil, nil
+			}
+			f[j] = n
+		}
+		td := Timedelta{f[0], f[1], f[2]}
+		if !validTimedelta(td) {
+			return nil, g.bad("not normalized")
+		}
+		return td, nil
+	case gTimezone:
+		if len(args) < 1 || len(args) > 2 {
+			return nil, nil
+		}
+		td, ok := args[0].(Timedelta)
+		if !ok {
+			return nil, nil
+		}
+		off, _ := td.Duration()
+		if td.Days < -1 || td.Days > 0 || off <= -24*time.Hour || off >= 24*time.Hour {
+			return nil, g.bad("offset of a day or more")
+		}
+		if len(args) == 1 {
+			if off == 0 {
+				return &TZInfo{Kind: UTC}, nil
+			}
+			return &TZInfo{Kind: Fixed, Offset: off}, nil
+		}
+		name, ok := args[1].(string)
+		if !ok {
+			return nil, nil
+		}
+		return &TZInfo{Kind: Fixed, Offset: off, Name: name}, nil
+	case gDecimal:
+		if len(args) != 1 {
+			return nil, nil
+		}
+		s, ok := args[0].(string)
+		if !ok {
+			return nil, nil
+		}
+		if !validDecimal(s) {
+			return nil, g.bad("not a decimal")
+		}
+		return Decimal(s), nil
+	case gCodecsEncode:
+		if len(args) != 2 {
+			return nil, nil
+		}
+		s, ok1 := args[0].(string)
+		enc, ok2 := args[1].(string)
+		if !ok1 || !ok2 || enc != "latin1" {
+			return nil, nil
+		}
+		b := make([]byte, 0, len(s))
+		for _, r := range s {
+			if r > 0xff {
+				return nil, g.bad("a character beyond latin-1")
+			}
+			b = append(b, byte(r))
+		}
+		return b, nil
+	case gBytes:
+		if len(args) != 0 {
+			return nil, nil
+		}
+		return []byte{}, nil
+	case gGetattr:
+		if len(args) != 2 {
+			return nil, nil
+		}
+		cls, ok1 := args[0].(global)
+		attr, ok2 := args[1].(string)
+		if !ok1 || !ok2 || cls.id != gZoneInfo || attr != "_unpickle" {
+			return nil, nil
+		}
+		return zoneUnpickle{}, nil
+	case gPytzUTC:
+		if len(args) != 0 {
+			return nil, nil
+		}
+		return &TZInfo{Kind: PytzUTC}, nil
+	case gPytzP:
+		if len(args) == 0 {
+			return nil, nil
+		}
+		zone, ok := args[0].(string)
+		if !ok || zone == "" {
+			return nil, nil
+		}
+		if len(args) == 1 {
+			return &TZInfo{Kind: PytzStatic, Key: zone}, nil
+		}
+		if len(args) != 4 {
+			return nil, nil
+		}
+		off, ok1 := args[1].(int64)
+		dst, ok2 := args[2].(int64)
+		name, ok3 := args[3].(string)
+		if !ok1 || !ok2 || !ok3 {
+			return nil, nil
+		}
+		if off <= -86400 || off >= 86400 || dst <= -86400 || dst >= 86400 {
+			return nil, g.bad("offset of a day or more")
+		}
+		return &TZInfo{Kind: Pytz, Key: zone, Offset: time.Duration(off) * time.Second,
+			DST: time.Duration(dst) * time.Second, Name: name}, nil
+	}
+	return nil, nil
+}
+
+func validDate(y int, m time.Month, d int) bool {
+	if y < 1 || y > 9999 || m < 1 || m > 12 || d < 1 {
+		return false
+	}
+	return d <= daysIn(y, m)
+}
+
+func daysIn(y int, m time.Month) int {
+	return time.Date(y, m+1, 0, 0, 0, 0, 0, time.UTC).Day()
+}
+
+func validClock(h, m, s, us int) bool {
+	return h < 24 && m < 60 && s < 60 && us < 1e6 && h >= 0 && m >= 0 && s >= 0 && us >= 0
+}
+
+func validTimedelta(td Timedelta) bool {
+	return td.Days >= -999999999 && td.Days <= 999999999 && td.Seconds >= 0 && td.Seconds < 86400 &&
+		td.Microseconds >= 0 && td.Microseconds < 1e6
+}
+
+// validDecimal reports whether s is a decimal as str(Decimal) writes it:
+// an optional "-", then digits with an optional point and an optional
+// exponent, or Infinity, NaN or sNaN (with optional diagnostic digits).
+func validDecimal(s string) bool {
+	if len(s) > 0 && s[0] == '-' {
+		s = s[1:]
+	}
+	digits := func(s string) (int, string) {
+		n := 0
+		for n < len(s) && s[n] >= '0' && s[n] <= '9' {
+			n++
+		}
+		return n, s[n:]
+	}
+	switch {
+	case s == "Infinity":
+		return true
+	case len(s) >= 3 && s[:3] == "NaN":
+		_, rest := digits(s[3:])
+		return rest == ""
+	case len(s) >= 4 && s[:4] == "sNaN":
+		_, rest := digits(s[4:])
+		return rest == ""
+	}
+	n, rest := digits(s)
+	m := 0
+	if len(rest) > 0 && rest[0] == '.' {
+		m, rest = digits(rest[1:])
+	}
+	if n+m == 0 {
+		return false
+	}
+	if len(rest) > 0 && rest[0] == 'E' {
+		rest = rest[1:]
+		if len(rest) > 0 && (rest[0] == '+' || rest[0] == '-') {
+			rest = rest[1:]
+		}
+		var e int
+		e, rest = digits(rest)
+		if e == 0 {
+			return false
+		}
+	}
+	return rest == ""
+}
+
+// finish turns the reader's working values into the package's types,
+// bounding the depth and the number of values visited.
 func finish(v any, depth int, budget *int) (any, error) {
-	if depth > maxDepth {
+	if depth > MaxDepth {
 		return nil, fmt.Errorf("%w: nested too deep", ErrMalformed)
 	}
 	if *budget--; *budget < 0 {
@@ -350,6 +899,10 @@ func finish(v any, depth int, budget *int) (any, error) {
 			out.Set(k, f)
 		}
 		return out, nil
+	case global, zoneUnpickle:
+		return nil, unsupported("%s as a value", typeName(v))
+	case *TZInfo:
+		return nil, unsupported("a tzinfo as a value")
 	default:
 		return v, nil
 	}
@@ -359,6 +912,9 @@ func finish(v any, depth int, budget *int) (any, error) {
 		if out[j], err = finish(e, depth+1, budget); err != nil {
 			return nil, err
 		}
+	}
+	if _, ok := v.(tuple); ok {
+		return Tuple(out), nil
 	}
 	return out, nil
 }

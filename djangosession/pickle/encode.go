@@ -13,7 +13,7 @@ import (
 // writes plain data (without the memo, which loads does not need): dict,
 // list, str, int, float, bool and None.
 func appendValue(b []byte, v any, depth int) ([]byte, error) {
-	if depth > maxDepth {
+	if depth > MaxDepth {
 		return nil, fmt.Errorf("%w: nested too deep", ErrUnsupported)
 	}
 	switch x := v.(type) {

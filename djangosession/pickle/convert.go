@@ -1,0 +1,123 @@
+package pickle
+
+import (
+	"fmt"
+	"math/big"
+	"time"
+
+	"github.com/djsession/djsession/signing/pyjson"
+)
+
+// DateTimeOf returns t as an aware datetime, truncated to microseconds
+// (Python's resolution): with datetime.timezone.utc when t's offset is 0,
+// else with datetime.timezone of t's offset at that instant.
+func DateTimeOf(t time.Time) DateTime {
+	_, off := t.Zone()
+	tz := &TZInfo{Kind: UTC} // timezone(timedelta(0)) is timezone.utc
+	if off != 0 {
+		tz = &TZInfo{Kind: Fixed, Offset: time.Duration(off) * time.Second}
+	}
+	return DateTime{
+		Year: t.Year(), Month: t.Month(), Day: t.Day(),
+		Hour: t.Hour(), Minute: t.Minute(), Second: t.Second(),
+		Microsecond: t.Nanosecond() / 1000, TZ: tz,
+	}
+}
+
+// Time returns dt as a time.Time. A naive datetime is read as a wall time
+// in naive (Django reads naive values in TIME_ZONE when USE_TZ is off);
+// an aware one at its own offset: a zoneinfo or pytz static zone is
+// loaded with time.LoadLocation, which fails for a zone this machine does
+// not know.
+func (dt DateTime) Time(naive *time.Location) (time.Time, error) {
+	wall := func(loc *time.Location) time.Time {
+		return time.Date(dt.Year, dt.Month, dt.Day, dt.Hour, dt.Minute, dt.Second, dt.Microsecond*1000, loc)
+	}
+	if dt.TZ == nil {
+		if naive == nil {
+			naive = time.UTC
+		}
+		return wall(naive), nil
+	}
+	switch dt.TZ.Kind {
+	case UTC, PytzUTC:
+		return wall(time.UTC), nil
+	case Fixed, Pytz:
+		name := dt.TZ.Name
+		return wall(time.FixedZone(name, int(dt.TZ.Offset/time.Second))).Add(-(dt.TZ.Offset % time.Second)), nil
+	}
+	loc, err := time.LoadLocation(dt.TZ.Key)
+	if err != nil {
+		return time.Time{}, fmt.Errorf("pickle: tzinfo %q: %w", dt.TZ.Key, err)
+	}
+	t := wall(loc)
+	if dt.Fold == 1 {
+		// the later of two equal wall times: Go picks the earlier
+		if later := t.Add(time.Hour); later.Hour() == t.Hour() && later.Minute() == t.Minute() {
+			t = later
+		}
+	}
+	return t, nil
+}
+
+// JSONCompatible returns v with its tuples turned into lists, as Django's
+// JSONSerializer would write them, so that pyjson.Marshal can write it. A
+// value JSON has no form for (bytes, datetime, date, time, timedelta,
+// Decimal) gives ErrUnsupported naming it. v is not modified.
+func JSONCompatible(v any) (any, error) { return jsonCompatible(v, 0) }
+
+func jsonCompatible(v any, depth int) (any, error) {
+	if depth > MaxDepth {
+		return nil, fmt.Errorf("%w: nested too deep", ErrUnsupported)
+	}
+	var items []any
+	switch x := v.(type) {
+	case nil, bool, int64, int, *big.Int, float64, string:
+		return v, nil
+	case *pyjson.Object:
+		out := &pyjson.Object{}
+		for k, e := range x.All() {
+			f, err := jsonCompatible(e, depth+1)
+			if err != nil {
+				return nil, err
+			}
+			out.Set(k, f)
+		}
+		return out, nil
+	case []any:
+		items = x
+	case Tuple:
+		items = x
+	default:
+		return nil, unsupported("%s in JSON", pyTypeName(v))
+	}
+	out := make([]any, len(items))
+	for j, e := range items {
+		var err error
+		if out[j], err = jsonCompatible(e, depth+1); err != nil {
+			return nil, err
+		}
+	}
+	return out, nil
+}
+
+// pyTypeName names the Python type of a value of this package.
+func pyTypeName(v any) string {
+	switch v.(type) {
+	case []byte:
+		return "bytes"
+	case DateTime, time.Time:
+		return "datetime.datetime"
+	case Date:
+		return "datetime.date"
+	case Time:
+		return "datetime.time"
+	case Timedelta:
+		return "datetime.timedelta"
+	case Decimal:
+		return "decimal.Decimal"
+	case Tuple:
+		return "tuple"
+	}
+	return typeName(v)
+}

@@ -44,7 +44,7 @@ func (s SameSite) valid() bool {
 // HTTPDate formats t as Django's http_date: RFC 1123 in GMT, truncated to
 // whole seconds.
 func HTTPDate(t time.Time) string {
-	return t.UTC().Format("Mon, 02 Jan 2006 15:04:05 GMT")
+	return t.UTC().Format(httpDateLayout)
 }
 
 // DeletedExpires is the expires attribute Django's delete_cookie writes.
@@ -73,12 +73,24 @@ type Cookie struct {
 // SimpleCookie's order (sorted by their lowercase names: Domain, expires,
 // HttpOnly, Max-Age, Path, SameSite, Secure), empty ones left out, and the
 // value quoted as Python's http.cookies quotes it.
-func (c Cookie) String() string {
+func (c Cookie) String() string { return c.format(time.Time{}) }
+
+// httpDateLayout is Django's http_date once the time is in UTC.
+const httpDateLayout = "Mon, 02 Jan 2006 15:04:05 GMT"
+
+// format is String, with expires written from expiresAt (in HTTPDate's
+// form) when c.Expires is empty and expiresAt is not zero. It builds the
+// value in one allocation.
+func (c *Cookie) format(expiresAt time.Time) string {
 	var b strings.Builder
-	b.Grow(len(c.Name) + len(c.Value) + 96)
+	b.Grow(len(c.Name) + len(c.Value) + len(c.Domain) + len(c.Path) + len(c.SameSite) + 112)
 	b.WriteString(c.Name)
 	b.WriteByte('=')
-	b.WriteString(QuoteCookieValue(c.Value))
+	if ValidCookieName(c.Value) {
+		b.WriteString(c.Value)
+	} else {
+		b.WriteString(QuoteCookieValue(c.Value))
+	}
 	attr := func(name, value string) {
 		if value != "" {
 			b.WriteString("; ")
@@ -87,13 +99,20 @@ func (c Cookie) String() string {
 			b.WriteString(value)
 		}
 	}
+	var scratch [32]byte
 	attr("Domain", c.Domain)
-	attr("expires", c.Expires)
+	if c.Expires != "" {
+		attr("expires", c.Expires)
+	} else if !expiresAt.IsZero() {
+		b.WriteString("; expires=")
+		b.Write(expiresAt.UTC().AppendFormat(scratch[:0], httpDateLayout))
+	}
 	if c.HTTPOnly {
 		b.WriteString("; HttpOnly")
 	}
 	if c.HasMaxAge {
-		attr("Max-Age", strconv.FormatInt(c.MaxAge, 10))
+		b.WriteString("; Max-Age=")
+		b.Write(strconv.AppendInt(scratch[:0], c.MaxAge, 10))
 	}
 	attr("Path", c.Path)
 	attr("SameSite", c.SameSite)
@@ -109,7 +128,11 @@ func legalCookieChar(c byte) bool {
 	case 'a' <= c && c <= 'z', 'A' <= c && c <= 'Z', '0' <= c && c <= '9':
 		return true
 	}
-	return strings.IndexByte("!#$%&'*+-.^_`|~:", c) >= 0
+	switch c {
+	case '!', '#', '$', '%', '&', '\'', '*', '+', '-', '.', '^', '_', '`', '|', '~', ':':
+		return true
+	}
+	return false
 }
 
 // ValidCookieName reports whether Python's SimpleCookie accepts name.
@@ -230,6 +253,11 @@ func isOctal(c byte) bool { return '0' <= c && c <= '7' }
 // entries are joined with ", " into one header, and a "*" anywhere makes
 // the header just "*".
 func PatchVary(h http.Header, names ...string) {
+	if len(names) == 1 && len(h["Vary"]) == 0 {
+		// The common case: one name and no Vary yet.
+		h["Vary"] = []string{names[0]}
+		return
+	}
 	var vary []string
 	for _, line := range h.Values("Vary") {
 		for v := range strings.SplitSeq(line, ",") {
@@ -259,8 +287,15 @@ func PatchVary(h http.Header, names ...string) {
 
 // SetCookie adds c to the response headers, replacing any Set-Cookie for
 // the same name, as Django's response.cookies (a dict by name) does.
-func SetCookie(h http.Header, c Cookie) {
+func SetCookie(h http.Header, c Cookie) { setCookie(h, &c, time.Time{}) }
+
+// setCookie is SetCookie with Cookie.format's expiresAt.
+func setCookie(h http.Header, c *Cookie, expiresAt time.Time) {
 	lines := h["Set-Cookie"]
+	if len(lines) == 0 {
+		h["Set-Cookie"] = []string{c.format(expiresAt)}
+		return
+	}
 	kept := lines[:0:0]
 	for _, l := range lines {
 		name, _, _ := strings.Cut(l, "=")
@@ -268,5 +303,5 @@ func SetCookie(h http.Header, c Cookie) {
 			kept = append(kept, l)
 		}
 	}
-	h["Set-Cookie"] = append(kept, c.String())
+	h["Set-Cookie"] = append(kept, c.format(expiresAt))
 }

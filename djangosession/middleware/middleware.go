@@ -129,6 +129,29 @@ func (m *Middleware) CookieName() string { return m.name }
 
 type ctxKey struct{}
 
+// sessionContext is the request's context carrying its session state, as
+// context.WithValue(parent, ctxKey{}, st) would, without an allocation of
+// its own: it lives in the responseWriter. Cancellation, deadlines and
+// other values are the parent's.
+type sessionContext struct {
+	context.Context
+	st *state
+}
+
+// Value returns the session state for ctxKey and asks the parent
+// otherwise.
+func (c *sessionContext) Value(key any) any {
+	if _, ok := key.(ctxKey); ok {
+		return c.st
+	}
+	return c.Context.Value(key)
+}
+
+// String describes the context as context.WithValue's does.
+func (c *sessionContext) String() string {
+	return fmt.Sprintf("%v.WithValue(middleware session)", c.Context)
+}
+
 // state is one request's session, loaded on first use.
 type state struct {
 	m         *Middleware
@@ -199,7 +222,8 @@ func (m *Middleware) Handler(next http.Handler) http.Handler {
 		st := &rw.state
 		st.m = m
 		st.cookie, st.hasCookie = CookieValue(r.Header, m.name)
-		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, st))
+		rw.ctx = sessionContext{Context: r.Context(), st: st}
+		r = r.WithContext(&rw.ctx)
 		rw.st, rw.r = st, r
 		next.ServeHTTP(rw, r)
 		if !rw.committed && !rw.hijacked {
@@ -243,9 +267,13 @@ func (st *state) commit(ctx context.Context, h http.Header, status int) error {
 			Name: m.name, Domain: m.cfg.CookieDomain, Path: m.path,
 			Secure: m.cfg.CookieSecure, HTTPOnly: m.httpOnly, SameSite: m.sameSite,
 		}
+		var expiresAt time.Time
 		if !sess.ExpireAtBrowserClose() {
 			c.MaxAge, c.HasMaxAge = sess.ExpiryAge(), true
-			c.Expires = HTTPDate(m.now().Add(time.Duration(c.MaxAge) * time.Second))
+			expiresAt = m.now().Add(time.Duration(c.MaxAge) * time.Second)
+			if expiresAt.IsZero() { // format would leave it out
+				c.Expires = HTTPDate(expiresAt)
+			}
 		}
 		if m.saves(status) {
 			if err := sess.Save(ctx); err != nil {
@@ -255,7 +283,7 @@ func (st *state) commit(ctx context.Context, h http.Header, status int) error {
 				return err
 			}
 			c.Value = sess.Key()
-			SetCookie(h, c)
+			setCookie(h, &c, expiresAt)
 			if !m.release.Before(djangosession.Django52) {
 				vary = true
 			}

@@ -4,12 +4,14 @@ import (
 	"bufio"
 	"context"
 	"errors"
+	"fmt"
 	"io"
 	"net"
 	"net/http"
 	"net/http/httptest"
 	"strings"
 	"testing"
+	"time"
 	"unicode/utf8"
 
 	"github.com/djsession/djsession/djangosession"
@@ -365,4 +367,69 @@ func FuzzMiddleware(f *testing.F) {
 			}
 		}
 	})
+}
+
+// TestRequestContext: the context the handler gets keeps the parent's
+// values, deadline and cancellation (also through contexts derived from
+// it) and carries the session.
+func TestRequestContext(t *testing.T) {
+	type key struct{}
+	mw := newMW(t, newMemStore(), nil)
+	parent, cancel := context.WithCancelCause(context.WithValue(context.Background(), key{}, "outer"))
+	stop := errors.New("client went away")
+	h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		ctx := r.Context()
+		if ctx.Value(key{}) != "outer" {
+			t.Errorf("parent value lost: %v", ctx.Value(key{}))
+		}
+		if _, err := middleware.Session(r); err != nil {
+			t.Errorf("Session: %v", err)
+		}
+		if !strings.Contains(fmt.Sprint(ctx), "WithValue") {
+			t.Errorf("String() = %q", fmt.Sprint(ctx))
+		}
+		child, cancelChild := context.WithCancel(ctx)
+		defer cancelChild()
+		cancel(stop)
+		select {
+		case <-child.Done():
+		case <-time.After(10 * time.Second):
+			t.Fatal("cancellation did not reach a derived context")
+		}
+		if ctx.Err() != context.Canceled || !errors.Is(context.Cause(child), stop) {
+			t.Errorf("Err %v, Cause %v", ctx.Err(), context.Cause(child))
+		}
+	}))
+	h.ServeHTTP(httptest.NewRecorder(), httptest.NewRequest("GET", "/", nil).WithContext(parent))
+}
+
+// TestSetCookieExpires: the Set-Cookie the middleware writes carries
+// Max-Age and an expires that is now + Max-Age in Django's http_date form,
+// the same text Cookie.String writes for that date.
+func TestSetCookieExpires(t *testing.T) {
+	now := time.Date(2030, 5, 6, 7, 8, 9, 987654321, time.UTC)
+	e := djangosession.NewEngine(newMemStore(), &djangosession.Config{Now: func() time.Time { return now }})
+	mw, err := middleware.New(e, &middleware.Config{CookieDomain: "example.com"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	var key string
+	h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		s, _ := middleware.Session(r)
+		s.Set("k", "v")
+		_, _ = io.WriteString(w, "ok")
+		key = s.Key()
+	}))
+	rec := httptest.NewRecorder()
+	h.ServeHTTP(rec, httptest.NewRequest("GET", "/", nil))
+	want := middleware.Cookie{
+		Name: "sessionid", Value: key, Domain: "example.com", Path: "/", HTTPOnly: true, SameSite: "Lax",
+		MaxAge: 1209600, HasMaxAge: true, Expires: "Mon, 20 May 2030 07:08:09 GMT",
+	}.String()
+	if got := rec.Header().Values("Set-Cookie"); len(got) != 1 || got[0] != want {
+		t.Errorf("Set-Cookie %q\nwant       %q", got, want)
+	}
+	if got := rec.Header().Values("Vary"); len(got) != 1 || got[0] != "Cookie" {
+		t.Errorf("Vary %q", got)
+	}
 }

@@ -14,8 +14,9 @@ import (
 type responseWriter struct {
 	http.ResponseWriter
 	state     state
-	st        *state      // &state
-	outer     http.Header // headers present before the middleware ran
+	st        *state         // &state
+	ctx       sessionContext // the request's context: parent + st
+	outer     http.Header    // headers present before the middleware ran
 	r         *http.Request
 	committed bool
 	hijacked  bool

@@ -19,6 +19,13 @@
 // area's target where one is set. A floor row compares a Go benchmark with
 // the raw cost of the work it must do (Go ns/op divided by the floor's).
 //
+// A script may add a third field, the process CPU time per op
+// ("<name> <ns_per_op> <cpu_ns_per_op>"), and the Go benchmarks report the
+// same as the metric cpu-ns/op; an area marked cpu compares that instead
+// of ns/op, for work whose wall time is shared with a server (a database)
+// that both sides wait for. With -count N, both sides run N times and the
+// table shows medians.
+//
 // To add an area, add a row to areas: its package, its script, and any
 // targets. See bench/README.md.
 package main
@@ -46,6 +53,7 @@ type area struct {
 	script string             // Python script, e.g. bench/signing.py
 	target map[string]float64 // least Django/Go ratio wanted, by name
 	floors []floor            // Go benchmarks checked against a raw floor
+	cpu    bool               // targets and floors on cpu-ns/op, not ns/op
 }
 
 // floor says Go's name must cost at most max times the Go benchmark bench
@@ -77,13 +85,33 @@ var areas = map[string]area{
 			"hashers.check.crypt": 1 / 1.2,
 		},
 	},
+	"sessions": {
+		pkg:    "./djangosession/dbstore",
+		script: "bench/sessions.py",
+		cpu:    true,
+		// A db load at least 10x cheaper in CPU than Django's, within 1.5x
+		// of the bare SELECT through the same driver and *sql.DB.
+		target: map[string]float64{
+			"sessions.db_load": 10, "sessions.db_load.postgres": 10, "sessions.db_load.mysql": 10,
+		},
+		floors: []floor{
+			{name: "sessions.db_load", bench: "BenchmarkRawSelect/sqlite", max: 1.5},
+			{name: "sessions.db_load.postgres", bench: "BenchmarkRawSelect/postgres", max: 1.5},
+			{name: "sessions.db_load.mysql", bench: "BenchmarkRawSelect/mysql", max: 1.5},
+		},
+	},
 }
 
 func main() {
 	areaName := flag.String("area", "", "area to compare (or \"all\")")
 	benchtime := flag.String("benchtime", "1s", "least time per benchmark, for go test -benchtime and the Python script")
 	filter := flag.String("run", "", "regular expression selecting benchmark names (both sides)")
+	count := flag.Int("count", 1, "runs of each side; the table shows medians")
 	flag.Parse()
+	if *count < 1 {
+		fmt.Fprintln(os.Stderr, "compare: -count must be at least 1")
+		os.Exit(2)
+	}
 	var names []string
 	switch {
 	case *areaName == "all":
@@ -105,7 +133,7 @@ func main() {
 	ctx := context.Background()
 	failed := false
 	for _, n := range names {
-		ok, err := run(ctx, n, areas[n], d, *filter)
+		ok, err := run(ctx, n, areas[n], d, *filter, *count)
 		if err != nil {
 			fmt.Fprintf(os.Stderr, "compare: %s: %v\n", n, err)
 			os.Exit(2)
@@ -128,7 +156,7 @@ func known() []string {
 
 // run compares one area and prints its table. It reports false when a
 // target or floor is missed.
-func run(ctx context.Context, name string, a area, benchtime time.Duration, filter string) (bool, error) {
+func run(ctx context.Context, name string, a area, benchtime time.Duration, filter string, count int) (bool, error) {
 	benches := []string{"BenchmarkCompare"}
 	for _, f := range a.floors {
 		benches = append(benches, strings.SplitN(f.bench, "/", 2)[0])
@@ -138,39 +166,74 @@ func run(ctx context.Context, name string, a area, benchtime time.Duration, filt
 		pattern += "/(" + filter + ")" // grouped: go test splits a top-level | into alternatives
 	}
 	cmd := exec.CommandContext(ctx, "go", "test", "-run", "^$", "-bench", pattern, "-benchmem",
-		"-benchtime", benchtime.String(), a.pkg)
+		"-benchtime", benchtime.String(), "-count", strconv.Itoa(count), a.pkg)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.Output()
 	if err != nil {
 		return false, fmt.Errorf("go test: %v\n%s", err, out)
 	}
-	goNs := parseGo(out)
+	goRes := parseGo(out)
 
 	py, env, rel, err := pythonFor(os.Getenv("DJ_DJANGO"))
 	if err != nil {
 		return false, err
 	}
-	pcmd := exec.CommandContext(ctx, py, a.script)
-	pcmd.Env = append(env, "BENCHTIME="+strconv.FormatFloat(benchtime.Seconds(), 'f', -1, 64))
-	if filter != "" {
-		pcmd.Env = append(pcmd.Env, "BENCH_FILTER="+filter)
+	djRes := results{}
+	var order []string
+	for range count {
+		pcmd := exec.CommandContext(ctx, py, a.script)
+		pcmd.Env = append(env, "BENCHTIME="+strconv.FormatFloat(benchtime.Seconds(), 'f', -1, 64))
+		if filter != "" {
+			pcmd.Env = append(pcmd.Env, "BENCH_FILTER="+filter)
+		}
+		pcmd.Stderr = os.Stderr
+		pout, err := pcmd.Output()
+		if err != nil {
+			return false, fmt.Errorf("%s: %v", a.script, err)
+		}
+		order = parsePython(pout, djRes, order)
 	}
-	pcmd.Stderr = os.Stderr
-	pout, err := pcmd.Output()
-	if err != nil {
-		return false, fmt.Errorf("%s: %v", a.script, err)
-	}
-	djNs, order := parsePython(pout)
 
-	fmt.Printf("area %s: Go %s vs Django %s (%s)\n", name, a.pkg, rel, a.script)
+	// cost is the figure targets and floors are checked on.
+	cost := func(r results, n string) (float64, bool) {
+		if a.cpu {
+			return r.median(n, true)
+		}
+		return r.median(n, false)
+	}
+	metric := "ns/op"
+	if a.cpu {
+		metric = "cpu-ns/op"
+	}
+	fmt.Printf("area %s: Go %s vs Django %s (%s), medians of %d, ratios on %s\n", name, a.pkg, rel, a.script, count, metric)
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "name\tGo ns/op\tDjango ns/op\tDjango/Go\ttarget\t")
+	showCPU := a.cpu || goRes.hasCPU() || djRes.hasCPU()
+	if showCPU {
+		fmt.Fprintln(tw, "name\tGo ns/op\tGo cpu-ns/op\tDjango ns/op\tDjango cpu-ns/op\tDjango/Go\ttarget\t")
+	} else {
+		fmt.Fprintln(tw, "name\tGo ns/op\tDjango ns/op\tDjango/Go\ttarget\t")
+	}
+	cell := func(r results, n string, cpu bool) string {
+		if v, ok := r.median(n, cpu); ok {
+			return fmt.Sprintf("%.0f", v)
+		}
+		return "-"
+	}
+	row := func(n, goName, ratio, tgt string) {
+		if showCPU {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t%s\t%s\t\n", n, cell(goRes, goName, false), cell(goRes, goName, true),
+				cell(djRes, n, false), cell(djRes, n, true), ratio, tgt)
+		} else {
+			fmt.Fprintf(tw, "%s\t%s\t%s\t%s\t%s\t\n", n, cell(goRes, goName, false), cell(djRes, n, false), ratio, tgt)
+		}
+	}
 	ok := true
 	for _, n := range order {
-		g, hasGo := goNs["BenchmarkCompare/"+n]
-		dj := djNs[n]
-		if !hasGo {
-			fmt.Fprintf(tw, "%s\t-\t%.0f\t-\t\t\n", n, dj)
+		goName := "BenchmarkCompare/" + n
+		g, hasGo := cost(goRes, goName)
+		dj, hasDj := cost(djRes, n)
+		if !hasGo || !hasDj {
+			row(n, goName, "-", "")
 			continue
 		}
 		ratio := dj / g
@@ -182,19 +245,24 @@ func run(ctx context.Context, name string, a area, benchtime time.Duration, filt
 				ok = false
 			}
 		}
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.1fx\t%s\t\n", n, g, dj, ratio, tgt)
+		row(n, goName, fmt.Sprintf("%.1fx", ratio), tgt)
 	}
-	for n, g := range goNs {
-		if strings.HasPrefix(n, "BenchmarkCompare/") {
-			if _, has := djNs[strings.TrimPrefix(n, "BenchmarkCompare/")]; !has {
-				fmt.Fprintf(tw, "%s\t%.0f\t-\t-\t\t\n", strings.TrimPrefix(n, "BenchmarkCompare/"), g)
+	var goOnly []string
+	for n := range goRes {
+		if short, is := strings.CutPrefix(n, "BenchmarkCompare/"); is {
+			if _, has := djRes[short]; !has {
+				goOnly = append(goOnly, short)
 			}
 		}
 	}
+	sort.Strings(goOnly)
+	for _, n := range goOnly {
+		row(n, "BenchmarkCompare/"+n, "-", "")
+	}
 	tw.Flush()
 	for _, f := range a.floors {
-		g, ok1 := goNs["BenchmarkCompare/"+f.name]
-		fl, ok2 := goNs[f.bench]
+		g, ok1 := cost(goRes, "BenchmarkCompare/"+f.name)
+		fl, ok2 := cost(goRes, f.bench)
 		if !ok1 || !ok2 {
 			continue
 		}
@@ -204,7 +272,7 @@ func run(ctx context.Context, name string, a area, benchtime time.Duration, filt
 			verdict = "MISSED"
 			ok = false
 		}
-		fmt.Printf("floor: %s %.0f ns/op = %.2fx %s %.0f ns/op (want <= %gx): %s\n", f.name, g, r, f.bench, fl, f.max, verdict)
+		fmt.Printf("floor: %s %.0f %s = %.2fx %s %.0f %s (want <= %gx): %s\n", f.name, g, metric, r, f.bench, fl, metric, f.max, verdict)
 	}
 	fmt.Println()
 	return ok, nil
@@ -222,41 +290,107 @@ func uniq(s []string) []string {
 	return out
 }
 
-var benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([0-9.]+) ns/op`)
+// results holds every measurement of each benchmark: ns/op, and the
+// process CPU time per op where one was reported.
+type results map[string]*samples
 
-// parseGo reads go test -bench output into ns/op by benchmark name.
-func parseGo(out []byte) map[string]float64 {
-	m := map[string]float64{}
-	sc := bufio.NewScanner(bytes.NewReader(out))
-	for sc.Scan() {
-		if g := benchLine.FindStringSubmatch(sc.Text()); g != nil {
-			v, _ := strconv.ParseFloat(g[2], 64)
-			m[g[1]] = v
-		}
+type samples struct{ ns, cpu []float64 }
+
+func (r results) add(name string, ns float64, cpu float64, hasCPU bool) {
+	s := r[name]
+	if s == nil {
+		s = &samples{}
+		r[name] = s
 	}
-	return m
+	s.ns = append(s.ns, ns)
+	if hasCPU {
+		s.cpu = append(s.cpu, cpu)
+	}
 }
 
-// parsePython reads "<name> <ns_per_op>" lines, keeping their order.
-func parsePython(out []byte) (map[string]float64, []string) {
-	m := map[string]float64{}
-	var order []string
+// median returns the median ns/op (or cpu-ns/op) of name.
+func (r results) median(name string, cpu bool) (float64, bool) {
+	s := r[name]
+	if s == nil {
+		return 0, false
+	}
+	v := s.ns
+	if cpu {
+		v = s.cpu
+	}
+	if len(v) == 0 {
+		return 0, false
+	}
+	v = append([]float64(nil), v...)
+	sort.Float64s(v)
+	if len(v)%2 == 1 {
+		return v[len(v)/2], true
+	}
+	return (v[len(v)/2-1] + v[len(v)/2]) / 2, true
+}
+
+func (r results) hasCPU() bool {
+	for _, s := range r {
+		if len(s.cpu) > 0 {
+			return true
+		}
+	}
+	return false
+}
+
+var (
+	benchLine = regexp.MustCompile(`^(Benchmark\S+?)(?:-\d+)?\s+\d+\s+([0-9.]+) ns/op`)
+	cpuMetric = regexp.MustCompile(`\s([0-9.]+) cpu-ns/op`)
+)
+
+// parseGo reads go test -bench output: ns/op and any cpu-ns/op metric, by
+// benchmark name, one sample per line (go test -count repeats lines).
+func parseGo(out []byte) results {
+	r := results{}
+	sc := bufio.NewScanner(bytes.NewReader(out))
+	for sc.Scan() {
+		line := sc.Text()
+		g := benchLine.FindStringSubmatch(line)
+		if g == nil {
+			continue
+		}
+		ns, _ := strconv.ParseFloat(g[2], 64)
+		var cpu float64
+		c := cpuMetric.FindStringSubmatch(line)
+		if c != nil {
+			cpu, _ = strconv.ParseFloat(c[1], 64)
+		}
+		r.add(g[1], ns, cpu, c != nil)
+	}
+	return r
+}
+
+// parsePython reads "<name> <ns_per_op> [<cpu_ns_per_op>]" lines into r,
+// and returns order extended with names not seen before.
+func parsePython(out []byte, r results, order []string) []string {
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	for sc.Scan() {
 		f := strings.Fields(sc.Text())
-		if len(f) != 2 {
+		if len(f) != 2 && len(f) != 3 {
 			continue
 		}
-		v, err := strconv.ParseFloat(f[1], 64)
+		ns, err := strconv.ParseFloat(f[1], 64)
 		if err != nil {
 			continue
 		}
-		if _, dup := m[f[0]]; !dup {
+		var cpu float64
+		hasCPU := len(f) == 3
+		if hasCPU {
+			if cpu, err = strconv.ParseFloat(f[2], 64); err != nil {
+				continue
+			}
+		}
+		if _, seen := r[f[0]]; !seen {
 			order = append(order, f[0])
 		}
-		m[f[0]] = v
+		r.add(f[0], ns, cpu, hasCPU)
 	}
-	return m, order
+	return order
 }
 
 // pythonFor returns the interpreter and environment for Django release rel

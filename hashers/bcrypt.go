@@ -6,8 +6,6 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
-
-	"golang.org/x/crypto/blowfish"
 )
 
 // bcrypt_sha256$$2b$12$<22 salt><31 hash>   bcrypt of hex(sha256(password))
@@ -194,29 +192,17 @@ func bcryptString(st *bcryptSetting, key []byte) string {
 var bcryptMagic = [24]byte{'O', 'r', 'p', 'h', 'e', 'a', 'n', 'B', 'e', 'h', 'o', 'l',
 	'd', 'e', 'r', 'S', 'c', 'r', 'y', 'D', 'o', 'u', 'b', 't'}
 
-// bcryptRaw is EksBlowfish: the key (at most 72 bytes, without its
-// terminating NUL, which is added here) and the 16-byte salt set up the
-// cipher, 2^cost rounds of key expansion follow, then "OrpheanBeholder
-// ScryDoubt" is encrypted 64 times; the first 23 bytes are the hash.
+// bcryptRaw is EksBlowfish (bcrypt_eks.go): the key (at most 72 bytes,
+// without its terminating NUL, which is added here) and the 16-byte salt
+// set up the cipher, 2^cost rounds of key expansion follow, then
+// "OrpheanBeholderScryDoubt" is encrypted 64 times; the first 23 bytes are
+// the hash.
 func bcryptRaw(key, salt []byte, cost int) [23]byte {
 	ckey := make([]byte, len(key)+1)
 	copy(ckey, key)
-	c, err := blowfish.NewSaltedCipher(ckey, salt)
-	if err != nil {
-		// Unreachable: ckey is never empty.
-		panic("hashers: blowfish: " + err.Error())
-	}
-	for i := uint64(0); i < 1<<uint(cost); i++ {
-		blowfish.ExpandKey(ckey, c)
-		blowfish.ExpandKey(salt, c)
-	}
-	data := bcryptMagic
-	for i := 0; i < 24; i += 8 {
-		for j := 0; j < 64; j++ {
-			c.Encrypt(data[i:i+8], data[i:i+8])
-		}
-	}
+	sum := eksBlowfishRaw(ckey, salt, cost)
+	clear(ckey)
 	var out [23]byte
-	copy(out[:], data[:23])
+	copy(out[:], sum[:23])
 	return out
 }

@@ -1,5 +1,7 @@
 package hashers
 
+//go:generate go run gen_blowfish_pi.go
+
 // EksBlowfish, the expensive key schedule under bcrypt, on its own state
 // rather than x/crypto/blowfish's: the key and salt are turned into the 18
 // words they XOR into the P-array once, not 2^cost times, and the round

@@ -205,7 +205,8 @@ func BenchmarkCompare(b *testing.B) {
 // scanning session_data into []byte and expire_date into what the driver
 // returns (a time.Time from pgx and SQLite, text from go-sql-driver/mysql
 // without parseTime), with nothing decoded. It reports cpu-ns/op as
-// BenchmarkCompare does.
+// BenchmarkCompare does. The ".prepared" variants run the statement
+// prepared once, as the Store does unless Options.NoPrepare.
 func BenchmarkRawSelect(b *testing.B) {
 	ctx := context.Background()
 	for _, d := range benchDBs(b) {
@@ -216,18 +217,35 @@ func BenchmarkRawSelect(b *testing.B) {
 			q = "SELECT session_data, expire_date FROM django_session WHERE session_key = $1 AND expire_date > $2"
 			now = time.Now().UTC().Truncate(time.Microsecond)
 		}
-		b.Run(d.name, func(b *testing.B) {
-			var data []byte
-			var exp any
-			measureCPU(b, func() {
-				if err := d.db.QueryRowContext(ctx, q, benchKey, now).Scan(&data, &exp); err != nil {
-					b.Fatal(err)
-				}
-				sinkData = data
-				if t, ok := exp.(time.Time); ok {
-					sinkTime = t
-				}
+		st, err := d.db.Prepare(q)
+		if err != nil {
+			b.Fatal(err)
+		}
+		defer st.Close()
+		for _, prepared := range []bool{false, true} {
+			name := d.name
+			if prepared {
+				name += ".prepared"
+			}
+			b.Run(name, func(b *testing.B) {
+				var data []byte
+				var exp any
+				measureCPU(b, func() {
+					var row *sql.Row
+					if prepared {
+						row = st.QueryRowContext(ctx, benchKey, now)
+					} else {
+						row = d.db.QueryRowContext(ctx, q, benchKey, now)
+					}
+					if err := row.Scan(&data, &exp); err != nil {
+						b.Fatal(err)
+					}
+					sinkData = data
+					if t, ok := exp.(time.Time); ok {
+						sinkTime = t
+					}
+				})
 			})
-		})
+		}
 	}
 }

@@ -34,6 +34,8 @@ import (
 	"fmt"
 	"reflect"
 	"strings"
+	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
@@ -80,6 +82,8 @@ var (
 	// ErrTable is returned by New for a table name that is not a plain
 	// (optionally schema-qualified) SQL identifier.
 	ErrTable = errors.New("dbstore: invalid table name")
+	// ErrClosed is returned by a Store's methods after Close.
+	ErrClosed = errors.New("dbstore: store closed")
 )
 
 // Options configure a Store. Dialect and Codec are required; the zero
@@ -104,6 +108,13 @@ type Options struct {
 	BatchSize int
 	// Now is the clock; time.Now when nil.
 	Now func() time.Time
+	// NoPrepare runs every statement unprepared. By default the store
+	// prepares its statements on first use (database/sql then keeps one
+	// per connection), which saves parsing on every call and, on MySQL,
+	// two round trips per call; a connection pooler that cannot keep
+	// prepared statements (PgBouncer in transaction mode before 1.21)
+	// needs NoPrepare.
+	NoPrepare bool
 }
 
 // Store is a djangosession.Store over a session table. It is safe for
@@ -118,7 +129,17 @@ type Store struct {
 	batch   int
 	now     func() time.Time
 
-	qLoad, qInsert, qUpdate, qSame, qExists, qDelete, qClear string
+	noPrepare bool
+	closed    atomic.Bool
+
+	qLoad, qInsert, qUpdate, qSame, qExists, qDelete, qClear query
+}
+
+// query is one of the store's statements, prepared on first use.
+type query struct {
+	text string
+	mu   sync.Mutex // held while preparing
+	stmt atomic.Pointer[sql.Stmt]
 }
 
 var (
@@ -147,7 +168,7 @@ func New(db *sql.DB, o *Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, d: o.Dialect, codec: o.Codec, table: quoted, rawName: name,
-		loc: o.Location, batch: o.BatchSize, now: o.Now}
+		loc: o.Location, batch: o.BatchSize, now: o.Now, noPrepare: o.NoPrepare}
 	if s.loc == nil {
 		s.loc = time.UTC
 	}
@@ -169,21 +190,77 @@ func (s *Store) prepareQueries() {
 		return "?"
 	}
 	t := s.table
-	s.qLoad = "SELECT session_data, expire_date FROM " + t + " WHERE session_key = " + p(1) + " AND expire_date > " + p(2)
+	s.qLoad.text = "SELECT session_data, expire_date FROM " + t + " WHERE session_key = " + p(1) + " AND expire_date > " + p(2)
 	switch s.d {
 	case MySQL:
-		s.qInsert = "INSERT INTO " + t + " (session_key, session_data, expire_date) VALUES (?, ?, ?)"
-		s.qClear = "DELETE FROM " + t + " WHERE expire_date < ? LIMIT ?"
+		s.qInsert.text = "INSERT INTO " + t + " (session_key, session_data, expire_date) VALUES (?, ?, ?)"
+		s.qClear.text = "DELETE FROM " + t + " WHERE expire_date < ? LIMIT ?"
 	default:
 		// The conflict clause turns a taken key into zero affected rows,
 		// so no driver-specific error needs decoding.
-		s.qInsert = "INSERT INTO " + t + " (session_key, session_data, expire_date) VALUES (" + p(1) + ", " + p(2) + ", " + p(3) + ") ON CONFLICT (session_key) DO NOTHING"
-		s.qClear = "DELETE FROM " + t + " WHERE session_key IN (SELECT session_key FROM " + t + " WHERE expire_date < " + p(1) + " LIMIT " + p(2) + ")"
+		s.qInsert.text = "INSERT INTO " + t + " (session_key, session_data, expire_date) VALUES (" + p(1) + ", " + p(2) + ", " + p(3) + ") ON CONFLICT (session_key) DO NOTHING"
+		s.qClear.text = "DELETE FROM " + t + " WHERE session_key IN (SELECT session_key FROM " + t + " WHERE expire_date < " + p(1) + " LIMIT " + p(2) + ")"
 	}
-	s.qUpdate = "UPDATE " + t + " SET session_data = " + p(1) + ", expire_date = " + p(2) + " WHERE session_key = " + p(3)
-	s.qExists = "SELECT 1 FROM " + t + " WHERE session_key = " + p(1)
-	s.qSame = "SELECT 1 FROM " + t + " WHERE session_key = ? AND session_data = ? AND expire_date = ?" // MySQL only
-	s.qDelete = "DELETE FROM " + t + " WHERE session_key = " + p(1)
+	s.qUpdate.text = "UPDATE " + t + " SET session_data = " + p(1) + ", expire_date = " + p(2) + " WHERE session_key = " + p(3)
+	s.qExists.text = "SELECT 1 FROM " + t + " WHERE session_key = " + p(1)
+	s.qSame.text = "SELECT 1 FROM " + t + " WHERE session_key = ? AND session_data = ? AND expire_date = ?" // MySQL only
+	s.qDelete.text = "DELETE FROM " + t + " WHERE session_key = " + p(1)
+}
+
+// prepared returns q's prepared statement, preparing it on first use, or
+// nil when the store runs statements unprepared. A failed prepare (the
+// database away) is tried again on the next call.
+func (s *Store) prepared(ctx context.Context, q *query) (*sql.Stmt, error) {
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	if s.noPrepare {
+		return nil, nil
+	}
+	if st := q.stmt.Load(); st != nil {
+		return st, nil
+	}
+	q.mu.Lock()
+	defer q.mu.Unlock()
+	if st := q.stmt.Load(); st != nil {
+		return st, nil
+	}
+	if s.closed.Load() {
+		return nil, ErrClosed
+	}
+	st, err := s.db.PrepareContext(ctx, q.text)
+	if err != nil {
+		return nil, err
+	}
+	q.stmt.Store(st)
+	return st, nil
+}
+
+// queryRow runs q with args and scans its one row into dest.
+func (s *Store) queryRow(ctx context.Context, q *query, args []any, dest ...any) error {
+	st, err := s.prepared(ctx, q)
+	if err != nil {
+		return err
+	}
+	if st == nil {
+		return s.db.QueryRowContext(ctx, q.text, args...).Scan(dest...)
+	}
+	return st.QueryRowContext(ctx, args...).Scan(dest...)
+}
+
+// Close releases the store's prepared statements. The *sql.DB stays open;
+// the store's methods return ErrClosed afterwards.
+func (s *Store) Close() error {
+	s.closed.Store(true)
+	var errs []error
+	for _, q := range []*query{&s.qLoad, &s.qInsert, &s.qUpdate, &s.qSame, &s.qExists, &s.qDelete, &s.qClear} {
+		q.mu.Lock()
+		if st := q.stmt.Swap(nil); st != nil {
+			errs = append(errs, st.Close())
+		}
+		q.mu.Unlock()
+	}
+	return errors.Join(errs...)
 }
 
 // quoteTable quotes each dot-separated part of name for the dialect.
@@ -272,7 +349,7 @@ func (s *Store) LoadExpiry(ctx context.Context, key string) (*pyjson.Object, tim
 	}
 	var data string
 	var exp any
-	err := s.db.QueryRowContext(ctx, s.qLoad, key, s.timeParam(s.now())).Scan(&data, &exp)
+	err := s.queryRow(ctx, &s.qLoad, []any{key, s.timeParam(s.now())}, &data, &exp)
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, time.Time{}, djangosession.ErrNotFound
 	}
@@ -303,7 +380,7 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 	}
 	at := s.timeParam(exp.Date)
 	if mustCreate {
-		res, err := s.exec(ctx, s.qInsert, key, enc, at)
+		res, err := s.exec(ctx, &s.qInsert, key, enc, at)
 		if err != nil {
 			if s.d == MySQL && isMySQLDuplicate(err) {
 				return djangosession.ErrExists
@@ -315,7 +392,7 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 		}
 		return nil
 	}
-	res, err := s.exec(ctx, s.qUpdate, enc, at, key)
+	res, err := s.exec(ctx, &s.qUpdate, enc, at, key)
 	if err != nil {
 		return fmt.Errorf("dbstore: update: %w", err)
 	}
@@ -331,7 +408,7 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 		// take a row another request created after this UPDATE missed it
 		// for a successful save, and silently lose the data.
 		var one int
-		err := s.db.QueryRowContext(ctx, s.qSame, key, enc, at).Scan(&one)
+		err := s.queryRow(ctx, &s.qSame, []any{key, enc, at}, &one)
 		if err == nil {
 			return nil
 		}
@@ -353,9 +430,18 @@ const mysqlDeadlockRetries = 3
 // deadlock victim (error 1213, which concurrent INSERT, UPDATE and DELETE
 // of one key can provoke) is run again: InnoDB rolled the whole statement
 // back, so running it again cannot apply it twice.
-func (s *Store) exec(ctx context.Context, q string, args ...any) (sql.Result, error) {
+func (s *Store) exec(ctx context.Context, q *query, args ...any) (sql.Result, error) {
+	st, err := s.prepared(ctx, q)
+	if err != nil {
+		return nil, err
+	}
 	for attempt := 0; ; attempt++ {
-		res, err := s.db.ExecContext(ctx, q, args...)
+		var res sql.Result
+		if st == nil {
+			res, err = s.db.ExecContext(ctx, q.text, args...)
+		} else {
+			res, err = st.ExecContext(ctx, args...)
+		}
 		if err == nil || s.d != MySQL || attempt == mysqlDeadlockRetries || ctx.Err() != nil || mysqlErrNumber(err) != 1213 {
 			return res, err
 		}
@@ -392,7 +478,7 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 		return false, nil
 	}
 	var one int
-	err := s.db.QueryRowContext(ctx, s.qExists, key).Scan(&one)
+	err := s.queryRow(ctx, &s.qExists, []any{key}, &one)
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
@@ -404,7 +490,7 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 
 // Delete removes the row; a missing row is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
-	if _, err := s.exec(ctx, s.qDelete, key); err != nil {
+	if _, err := s.exec(ctx, &s.qDelete, key); err != nil {
 		return fmt.Errorf("dbstore: delete: %w", err)
 	}
 	return nil
@@ -417,7 +503,7 @@ func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 	now := s.timeParam(s.now())
 	var total int64
 	for {
-		res, err := s.exec(ctx, s.qClear, now, s.batch)
+		res, err := s.exec(ctx, &s.qClear, now, s.batch)
 		if err != nil {
 			return total, fmt.Errorf("dbstore: clear expired: %w", err)
 		}

@@ -96,7 +96,12 @@ func newStore(t *testing.T, db *sql.DB, d dbstore.Dialect, o dbstore.Options) *d
 	if err := s.CreateTable(context.Background()); err != nil {
 		t.Fatal(err)
 	}
-	t.Cleanup(func() { db.Exec("DROP TABLE " + o.Table) })
+	t.Cleanup(func() {
+		if err := s.Close(); err != nil {
+			t.Error(err)
+		}
+		db.Exec("DROP TABLE " + o.Table)
+	})
 	return s
 }
 
@@ -108,6 +113,43 @@ func TestConformance(t *testing.T) {
 				New:           func(t *testing.T) djangosession.Store { return newStore(t, db, b.dialect, dbstore.Options{}) },
 				ExpiresByDate: true,
 			})
+			t.Run("NoPrepare", func(t *testing.T) {
+				storetest.Run(t, storetest.Options{
+					New: func(t *testing.T) djangosession.Store {
+						return newStore(t, db, b.dialect, dbstore.Options{NoPrepare: true})
+					},
+					ExpiresByDate: true,
+				})
+			})
+		})
+	}
+}
+
+func TestClose(t *testing.T) {
+	ctx := context.Background()
+	for _, b := range backends() {
+		t.Run(b.name, func(t *testing.T) {
+			db := b.open(t)
+			s := newStore(t, db, b.dialect, dbstore.Options{})
+			exp := djangosession.Expiry{Date: time.Now().Add(time.Hour)}
+			if err := s.Save(ctx, "closetest1", storetest.Sample(), exp, true); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Load(ctx, "closetest1"); err != nil {
+				t.Fatal(err)
+			}
+			if err := s.Close(); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := s.Load(ctx, "closetest1"); !errors.Is(err, dbstore.ErrClosed) {
+				t.Errorf("Load after Close: %v", err)
+			}
+			if err := s.Save(ctx, "closetest1", storetest.Sample(), exp, false); !errors.Is(err, dbstore.ErrClosed) {
+				t.Errorf("Save after Close: %v", err)
+			}
+			if err := db.Ping(); err != nil {
+				t.Errorf("the *sql.DB was closed too: %v", err)
+			}
 		})
 	}
 }

@@ -35,6 +35,7 @@ import (
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/csrf"
+	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/djangosession/filestore"
 	"github.com/djsession/djsession/djangosession/middleware"
 )
@@ -43,7 +44,7 @@ import (
 type config struct {
 	Django      string // the Django site's base URL
 	SecretKey   string // SECRET_KEY
-	Engine      string // SESSION_ENGINE: "signed_cookies" or "file"
+	Engine      string // SESSION_ENGINE: "signed_cookies", "file" or "db"
 	FileDir     string // SESSION_FILE_PATH for the file engine
 	Release     string // the Django release, e.g. "5.2" ("" = newest)
 	UsersDriver string // database/sql driver for auth_user: sqlite, postgres, mysql
@@ -65,43 +66,52 @@ func newHandler(cfg config) (http.Handler, func() error, error) {
 	if err != nil || target.Scheme == "" || target.Host == "" {
 		return nil, nil, fmt.Errorf("strangler: bad -django URL %q", cfg.Django)
 	}
+	db, err := sql.Open(cfg.UsersDriver, cfg.UsersDSN)
+	if err != nil {
+		return nil, nil, err
+	}
+	dialect, dbDialect := auth.SQLite, dbstore.SQLite
+	switch cfg.UsersDriver {
+	case "postgres", "pgx":
+		dialect, dbDialect = auth.PostgreSQL, dbstore.Postgres
+	case "mysql":
+		dialect, dbDialect = auth.MySQL, dbstore.MySQL
+	}
 	var store djangosession.Store
 	switch cfg.Engine {
 	case "signed_cookies":
 		store, err = cookiestore.New(&cookiestore.Options{SecretKey: cfg.SecretKey})
-	case "file":
+	case "file", "db":
 		var codec *djangosession.Codec
-		if codec, err = djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: cfg.SecretKey}); err == nil {
+		if codec, err = djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: cfg.SecretKey}); err != nil {
+			break
+		}
+		if cfg.Engine == "file" {
 			store, err = filestore.New(&filestore.Options{Dir: cfg.FileDir, Codec: codec})
+		} else {
+			// django_session in Django's database, beside auth_user.
+			store, err = dbstore.New(db, &dbstore.Options{Dialect: dbDialect, Codec: codec})
 		}
 	default:
-		// The db, cache and cached_db engines plug in the same way, with
+		// The cache and cached_db engines plug in the same way, with
 		// their stores from the djangosession sub-packages.
 		err = fmt.Errorf("strangler: engine %q not supported by this example", cfg.Engine)
 	}
 	if err != nil {
+		db.Close()
 		return nil, nil, err
 	}
 	rel := djangosession.Release(cfg.Release)
 	engine := djangosession.NewEngine(store, &djangosession.Config{Release: rel})
 	sessions, err := middleware.New(engine, nil) // SESSION_* defaults, as the Django site
 	if err != nil {
+		db.Close()
 		return nil, nil, err
 	}
 	protect, err := csrf.New(&csrf.Config{Release: rel})
 	if err != nil {
+		db.Close()
 		return nil, nil, err
-	}
-	db, err := sql.Open(cfg.UsersDriver, cfg.UsersDSN)
-	if err != nil {
-		return nil, nil, err
-	}
-	dialect := auth.SQLite
-	switch cfg.UsersDriver {
-	case "postgres", "pgx":
-		dialect = auth.PostgreSQL
-	case "mysql":
-		dialect = auth.MySQL
 	}
 	a, err := auth.New(&auth.SQLUsers{DB: db, Dialect: dialect}, &auth.Config{
 		SecretKey: cfg.SecretKey, Release: rel, RotateCSRF: csrf.RotateToken,
@@ -198,7 +208,7 @@ func main() {
 	var cfg config
 	listen := flag.String("listen", "127.0.0.1:8080", "address to serve on")
 	flag.StringVar(&cfg.Django, "django", "http://127.0.0.1:8000", "the Django site to proxy to")
-	flag.StringVar(&cfg.Engine, "engine", "signed_cookies", "SESSION_ENGINE: signed_cookies or file")
+	flag.StringVar(&cfg.Engine, "engine", "signed_cookies", "SESSION_ENGINE: signed_cookies, file or db (django_session in the -users-dsn database)")
 	flag.StringVar(&cfg.FileDir, "file-dir", "", "SESSION_FILE_PATH for -engine file")
 	flag.StringVar(&cfg.Release, "django-release", "", "Django release: 3.2, 4.2, 5.2 or 6.1 (default newest)")
 	flag.StringVar(&cfg.UsersDriver, "users-driver", "sqlite", "database/sql driver for auth_user: sqlite, postgres or mysql")

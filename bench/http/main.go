@@ -108,7 +108,7 @@ func main() {
 	flag.IntVar(&o.conns, "connections", 32, "wrk connections")
 	flag.IntVar(&o.threads, "threads", runtime.NumCPU(), "wrk threads")
 	flag.IntVar(&o.workers, "workers", runtime.NumCPU(), "gunicorn workers")
-	flag.IntVar(&o.goDBConns, "go-db-conns", 2*runtime.NumCPU(), "database connections the Go server keeps open")
+	flag.IntVar(&o.goDBConns, "go-db-conns", 0, "database connections the Go server keeps open (0: 16 on PostgreSQL, 2 per core on SQLite)")
 	flag.StringVar(&o.goDriver, "go-driver", "pgx", "Go's PostgreSQL driver: pgx (jackc/pgx/v5/stdlib) or postgres (lib/pq)")
 	flag.StringVar(&o.only, "only", "", "comma-separated targets to run (bare,go_mw_unused,go_cookies,go_db,django_db); all when empty")
 	flag.BoolVar(&o.asyncCommit, "async-commit", false, "PostgreSQL: ALTER DATABASE ... SET synchronous_commit = off (both sides; commits no longer wait for the WAL flush)")
@@ -201,7 +201,9 @@ type target struct {
 	base    string // http://127.0.0.1:port
 	path    string
 	cookies string // file of cookie values, one a line
+	pids    []int  // the server's processes, whose CPU time is read
 	rps     []float64
+	cpu     []float64 // server CPU µs per request
 	errs    int
 }
 
@@ -223,6 +225,14 @@ func run(ctx context.Context, o options) (int, error) {
 	dbase, err := createDatabase(ctx, o, dir)
 	if err != nil {
 		return 0, err
+	}
+	if o.goDBConns <= 0 {
+		// PostgreSQL overlaps commits across connections; SQLite has one
+		// writer at a time.
+		o.goDBConns = 16
+		if dbase.dialect == dbstore.SQLite {
+			o.goDBConns = 2 * runtime.NumCPU()
+		}
 	}
 	defer dbase.drop()
 	djEnv := append(append(os.Environ(), "BENCH_SECRET="+benchSecret, "BENCH_SESSION_ENGINE=db"), dbase.env...)
@@ -282,12 +292,14 @@ func run(ctx context.Context, o options) (int, error) {
 		return 0, err
 	}
 
+	goPids := []int{goSrv.Process.Pid}
+	djPids := append([]int{gu.Process.Pid}, children(gu.Process.Pid)...)
 	targets := []*target{
-		{name: "bare", base: goBase, path: "/bare", cookies: cookieFile},
-		{name: "go_mw_unused", base: goBase, path: "/unused", cookies: cookieFile},
-		{name: "go_cookies", base: goBase, path: "/cookies", cookies: cookieFile},
-		{name: "go_db", base: goBase, path: "/db", cookies: dbFile},
-		{name: "django_db", base: djBase, path: "/visit", cookies: dbFile},
+		{name: "bare", base: goBase, path: "/bare", cookies: cookieFile, pids: goPids},
+		{name: "go_mw_unused", base: goBase, path: "/unused", cookies: cookieFile, pids: goPids},
+		{name: "go_cookies", base: goBase, path: "/cookies", cookies: cookieFile, pids: goPids},
+		{name: "go_db", base: goBase, path: "/db", cookies: dbFile, pids: goPids},
+		{name: "django_db", base: djBase, path: "/visit", cookies: dbFile, pids: djPids},
 	}
 	if o.only != "" {
 		want := strings.Split(o.only, ",")
@@ -300,19 +312,19 @@ func run(ctx context.Context, o options) (int, error) {
 	fmt.Printf("# %s, %d cores, %d sessions, wrk -t%d -c%d -d%s, gunicorn --workers %d (sync), Go server GOMAXPROCS=%d with %d db connections (%s)\n",
 		o.db, runtime.NumCPU(), o.sessions, o.threads, o.conns, o.duration, o.workers, runtime.NumCPU(), o.goDBConns, dbase.driver)
 	for _, t := range targets {
-		if _, _, err := load(ctx, o, lua, t, o.warmup); err != nil {
+		if _, _, _, err := load(ctx, o, lua, t, o.warmup); err != nil {
 			return 0, err
 		}
 	}
 	for i := range o.runs {
 		for _, t := range targets {
-			rps, errs, err := load(ctx, o, lua, t, o.duration)
+			rps, cpu, errs, err := load(ctx, o, lua, t, o.duration)
 			if err != nil {
 				return 0, err
 			}
-			t.rps = append(t.rps, rps)
+			t.rps, t.cpu = append(t.rps, rps), append(t.cpu, cpu)
 			t.errs += errs
-			fmt.Printf("# run %d %-10s %9.0f req/s\n", i+1, t.name, rps)
+			fmt.Printf("# run %d %-12s %9.0f req/s %8.1f server CPU µs/req\n", i+1, t.name, rps, cpu)
 		}
 	}
 	var floor float64
@@ -465,26 +477,85 @@ func crossCheck(ctx context.Context, goBase, djBase, dbKey, cookie string) error
 var resultRE = regexp.MustCompile(`RESULT requests=(\d+) duration_us=(\d+) errors=(\d+) non2xx=(\d+)`)
 
 // load runs wrk against t for d and returns req/s and the error count.
-func load(ctx context.Context, o options, lua string, t *target, d time.Duration) (float64, int, error) {
+// and the CPU time (user + system) the server's processes spent per
+// request meanwhile, in µs.
+func load(ctx context.Context, o options, lua string, t *target, d time.Duration) (rps, cpuPerReq float64, errCount int, err error) {
 	secs := max(1, int(d.Round(time.Second)/time.Second))
 	cmd := exec.CommandContext(ctx, "wrk", "-t", strconv.Itoa(o.threads), "-c", strconv.Itoa(o.conns),
 		"-d", strconv.Itoa(secs)+"s", "-s", lua, t.base, "--", t.path, t.cookies)
+	cpu0 := cpuTime(t.pids)
 	out, err := cmd.CombinedOutput()
+	cpu := cpuTime(t.pids) - cpu0
 	if err != nil {
-		return 0, 0, fmt.Errorf("wrk %s: %v\n%s", t.name, err, out)
+		return 0, 0, 0, fmt.Errorf("wrk %s: %v\n%s", t.name, err, out)
 	}
 	m := resultRE.FindSubmatch(out)
 	if m == nil {
-		return 0, 0, fmt.Errorf("wrk %s: no RESULT line\n%s", t.name, out)
+		return 0, 0, 0, fmt.Errorf("wrk %s: no RESULT line\n%s", t.name, out)
 	}
 	n, _ := strconv.ParseFloat(string(m[1]), 64)
 	us, _ := strconv.ParseFloat(string(m[2]), 64)
 	errs, _ := strconv.Atoi(string(m[3]))
 	non2xx, _ := strconv.Atoi(string(m[4]))
-	if us == 0 {
-		return 0, 0, fmt.Errorf("wrk %s: zero duration", t.name)
+	if us == 0 || n == 0 {
+		return 0, 0, 0, fmt.Errorf("wrk %s: no requests", t.name)
 	}
-	return n / (us / 1e6), errs + non2xx, nil
+	return n / (us / 1e6), float64(cpu.Microseconds()) / n, errs + non2xx, nil
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's CPU times.
+func clockTicks() int {
+	out, err := exec.Command("getconf", "CLK_TCK").Output()
+	if n, e := strconv.Atoi(strings.TrimSpace(string(out))); err == nil && e == nil && n > 0 {
+		return n
+	}
+	return 100
+}
+
+var ticks = clockTicks()
+
+// cpuTime is the user + system CPU time the processes have used so far,
+// from /proc/<pid>/stat (utime and stime, all threads).
+func cpuTime(pids []int) time.Duration {
+	var total int64
+	for _, pid := range pids {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		// The fields after the command name: state is field 3, utime 14, stime 15.
+		i := strings.LastIndexByte(string(b), ')')
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		total += u + st
+	}
+	return time.Duration(total) * time.Second / time.Duration(ticks)
+}
+
+// children returns the processes whose parent is pid (gunicorn's workers).
+func children(pid int) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		c, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		i := strings.LastIndexByte(string(b), ')')
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			out = append(out, c)
+		}
+	}
+	return out
 }
 
 func median(v []float64) float64 {
@@ -502,10 +573,10 @@ func median(v []float64) float64 {
 func report(o options, targets []*target, floor float64) int {
 	med := map[string]float64{}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
-	fmt.Fprintln(tw, "target\tmedian req/s\tmin\tmax\terrors\t")
+	fmt.Fprintln(tw, "target\tmedian req/s\tmin\tmax\tserver CPU µs/req\terrors\t")
 	for _, t := range targets {
 		med[t.name] = median(t.rps)
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%d\t\n", t.name, med[t.name], slices.Min(t.rps), slices.Max(t.rps), t.errs)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.1f\t%d\t\n", t.name, med[t.name], slices.Min(t.rps), slices.Max(t.rps), median(t.cpu), t.errs)
 	}
 	_ = tw.Flush()
 	if floor > 0 {
@@ -551,6 +622,10 @@ func report(o options, targets []*target, floor float64) int {
 	}
 	if r, ok := ratio("go_db", "django_db"); ok {
 		check(r >= 20, "go_db / django_db: %.1fx (target >= 20x)", r)
+	}
+	if g, d := byName["go_db"], byName["django_db"]; g != nil && d != nil && median(g.cpu) > 0 {
+		fmt.Printf("server CPU per visit, django_db / go_db: %.1fx (Django's workers against the Go process, the database not counted; no target)\n",
+			median(d.cpu)/median(g.cpu))
 	}
 	for _, t := range targets {
 		if t.errs > 0 {

@@ -50,12 +50,18 @@ func (dt DateTime) Time(naive *time.Location) (time.Time, error) {
 	if err != nil {
 		return time.Time{}, fmt.Errorf("pickle: tzinfo %q: %w", dt.TZ.Key, err)
 	}
+	// of two instants with this wall time (a DST change), fold 0 is the
+	// earlier, fold 1 the later; time.Date may return either
 	t := wall(loc)
-	if dt.Fold == 1 {
-		// the later of two equal wall times: Go picks the earlier
-		if later := t.Add(time.Hour); later.Hour() == t.Hour() && later.Minute() == t.Minute() {
-			t = later
+	same := func(u time.Time) bool {
+		return u.Hour() == t.Hour() && u.Minute() == t.Minute() && u.Day() == t.Day()
+	}
+	if dt.Fold == 0 {
+		if u := t.Add(-time.Hour); same(u) {
+			t = u
 		}
+	} else if u := t.Add(time.Hour); same(u) {
+		t = u
 	}
 	return t, nil
 }
@@ -120,4 +126,50 @@ func pyTypeName(v any) string {
 		return "tuple"
 	}
 	return typeName(v)
+}
+
+// String returns dt as Python's str(datetime) does, e.g.
+// "2024-05-01 12:00:00.000250+02:00"; a zone whose offset depends on the
+// date (ZoneInfo, static pytz) is shown by its key in brackets.
+func (dt DateTime) String() string {
+	return fmt.Sprintf("%04d-%02d-%02d %s", dt.Year, int(dt.Month), dt.Day,
+		Time{Hour: dt.Hour, Minute: dt.Minute, Second: dt.Second, Microsecond: dt.Microsecond, TZ: dt.TZ})
+}
+
+// String returns d as Python's str(date) does: "2024-05-01".
+func (d Date) String() string { return fmt.Sprintf("%04d-%02d-%02d", d.Year, int(d.Month), d.Day) }
+
+// String returns t as Python's str(time) does, e.g. "12:00:00+00:00".
+func (t Time) String() string {
+	s := fmt.Sprintf("%02d:%02d:%02d", t.Hour, t.Minute, t.Second)
+	if t.Microsecond != 0 {
+		s += fmt.Sprintf(".%06d", t.Microsecond)
+	}
+	if t.TZ == nil {
+		return s
+	}
+	switch t.TZ.Kind {
+	case UTC, PytzUTC:
+		return s + "+00:00"
+	case Fixed, Pytz:
+		return s + formatOffset(t.TZ.Offset)
+	}
+	return s + "[" + t.TZ.Key + "]"
+}
+
+// formatOffset writes a UTC offset as Python does: +HH:MM[:SS[.ffffff]].
+func formatOffset(d time.Duration) string {
+	sign := '+'
+	if d < 0 {
+		sign, d = '-', -d
+	}
+	us := int64(d / time.Microsecond)
+	s := fmt.Sprintf("%c%02d:%02d", sign, us/3600e6, us/60e6%60)
+	if sec, frac := us/1e6%60, us%1e6; sec != 0 || frac != 0 {
+		s += fmt.Sprintf(":%02d", sec)
+		if frac != 0 {
+			s += fmt.Sprintf(".%06d", frac)
+		}
+	}
+	return s
 }

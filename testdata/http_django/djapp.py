@@ -1,8 +1,9 @@
 #!/usr/bin/python3
 """A minimal Django site for djsession's live end-to-end tests.
 
-    DJ_SECRET=... DJ_DB=/path/db.sqlite3 [DJ_ENGINE=db|signed_cookies|file]
+    DJ_SECRET=... DJ_DB=/path/db.sqlite3 [DJ_ENGINE=db|signed_cookies|file|cache]
         [DJ_SESSION_FILE_PATH=dir] [DJ_CSRF_SESSIONS=1] [DJ_SECRET_FALLBACKS=k1,k2] \\
+        [DJ_CACHE_LOCATION=redis://host:port/db DJ_CACHE_PREFIX=p] \\
         /usr/bin/python3 testdata/http_django/djapp.py serve
 
 migrates the SQLite database (or, with DJ_DB_ENGINE=postgresql|mysql and
@@ -40,6 +41,15 @@ if os.environ.get("DJ_DB_ENGINE"):
 else:
     DATABASE = {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["DJ_DB"]}
 
+# The cache engine: Django's RedisCache (Django 4.0+) at DJ_CACHE_LOCATION.
+CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
+if os.environ.get("DJ_CACHE_LOCATION"):
+    CACHES = {"default": {
+        "BACKEND": "django.core.cache.backends.redis.RedisCache",
+        "LOCATION": os.environ["DJ_CACHE_LOCATION"],
+        "KEY_PREFIX": os.environ.get("DJ_CACHE_PREFIX", ""),
+    }}
+
 settings.configure(
     DEBUG=False,
     SECRET_KEY=os.environ["DJ_SECRET"],
@@ -59,6 +69,7 @@ settings.configure(
         "django.contrib.auth.middleware.AuthenticationMiddleware",
     ],
     DATABASES={"default": DATABASE},
+    CACHES=CACHES,
     SESSION_ENGINE="django.contrib.sessions.backends." + os.environ.get("DJ_ENGINE", "db"),
     CSRF_USE_SESSIONS=os.environ.get("DJ_CSRF_SESSIONS") == "1",
     SESSION_FILE_PATH=os.environ.get("DJ_SESSION_FILE_PATH"),

@@ -474,7 +474,7 @@ func crossCheck(ctx context.Context, goBase, djBase, dbKey, cookie string) error
 	return nil
 }
 
-var resultRE = regexp.MustCompile(`RESULT requests=(\d+) duration_us=(\d+) errors=(\d+) non2xx=(\d+)`)
+var resultRE = regexp.MustCompile(`RESULT requests=(\d+) duration_us=(\d+) errors=(\d+) non2xx=(\d+) (connect=\d+ read=\d+ write=\d+ timeout=\d+)`)
 
 // load runs wrk against t for d and returns req/s and the error count.
 // and the CPU time (user + system) the server's processes spent per
@@ -499,6 +499,9 @@ func load(ctx context.Context, o options, lua string, t *target, d time.Duration
 	non2xx, _ := strconv.Atoi(string(m[4]))
 	if us == 0 || n == 0 {
 		return 0, 0, 0, fmt.Errorf("wrk %s: no requests", t.name)
+	}
+	if errs+non2xx > 0 {
+		fmt.Printf("# %s: %d non-2xx responses, socket errors %s\n", t.name, non2xx, m[5])
 	}
 	return n / (us / 1e6), float64(cpu.Microseconds()) / n, errs + non2xx, nil
 }

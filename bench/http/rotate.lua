@@ -29,6 +29,7 @@ end
 
 function done(summary, latency, requests)
   local e = summary.errors
-  io.write(string.format("RESULT requests=%d duration_us=%d errors=%d non2xx=%d\n",
-    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status))
+  io.write(string.format("RESULT requests=%d duration_us=%d errors=%d non2xx=%d connect=%d read=%d write=%d timeout=%d\n",
+    summary.requests, summary.duration, e.connect + e.read + e.write + e.timeout, e.status,
+    e.connect, e.read, e.write, e.timeout))
 end

@@ -1,0 +1,249 @@
+package cacheddb_test
+
+import (
+	"bytes"
+	"context"
+	"database/sql"
+	"encoding/hex"
+	"encoding/json"
+	"fmt"
+	"math/big"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/cacheddb"
+	"github.com/djsession/djsession/djangosession/cachestore"
+	"github.com/djsession/djsession/djangosession/dbstore"
+	"github.com/djsession/djsession/djangosession/pickle"
+	"github.com/djsession/djsession/internal/testenv"
+	"github.com/djsession/djsession/signing/pyjson"
+)
+
+const peerScript = "../../testdata/cache_interop.py"
+
+type peerSession struct {
+	Key    string `json:"key"`
+	Case   string `json:"case"`
+	Found  bool   `json:"found"`
+	Pickle string `json:"pickle"`
+	Age    int64  `json:"age"`
+}
+
+type peer struct {
+	d   testenv.Django
+	cfg string
+}
+
+func (p *peer) do(t *testing.T, mode string, keys ...string) []peerSession {
+	t.Helper()
+	out := p.d.Run(t, peerScript, []byte(strings.Join(keys, "\n")+"\n"), p.cfg, mode)
+	var ss []peerSession
+	for _, line := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
+		var s peerSession
+		if err := json.Unmarshal(line, &s); err != nil {
+			t.Fatalf("peer line %q: %v", line, err)
+		}
+		ss = append(ss, s)
+	}
+	if mode != "write" && len(ss) != len(keys) {
+		t.Fatalf("peer %s: %d lines for %d keys", mode, len(ss), len(keys))
+	}
+	return ss
+}
+
+func samePickle(t *testing.T, what string, data *pyjson.Object, pyHex string) {
+	t.Helper()
+	p, err := pickle.Marshal(data)
+	if err != nil {
+		t.Fatalf("%s: %v", what, err)
+	}
+	if got := hex.EncodeToString(p); got != pyHex {
+		t.Errorf("%s: Go's value pickles differently from Django's\n go %s\npy  %s", what, got, pyHex)
+	}
+}
+
+// cacheTTL reads the remaining lifetime of a cache key from the server.
+func cacheTTL(t *testing.T, server, key string) (time.Duration, bool) {
+	t.Helper()
+	if server == "redis" {
+		d := redisCl.PTTL(context.Background(), key).Val() // redisCl: made by caches()
+		return d, d >= 0
+	}
+	return memcachedTTL(t, testenv.MemcachedAddr(t), key)
+}
+
+func checkTTL(t *testing.T, what, server, key string, age int64) {
+	t.Helper()
+	got, ok := cacheTTL(t, server, key)
+	if !ok {
+		t.Errorf("%s: key not in the cache", what)
+		return
+	}
+	if d := got - time.Duration(age)*time.Second; d < -3*time.Second || d > 2*time.Second {
+		t.Errorf("%s: cache TTL %v, Django's get_expiry_age %ds", what, got.Round(time.Second), age)
+	}
+}
+
+// TestDjangoInterop: Django's cached_db engine over a SQLite file and each
+// cache backend it can use, against Store over the same file and cache.
+func TestDjangoInterop(t *testing.T) {
+	ctx := context.Background()
+	type backend struct {
+		peer    string
+		backend cachestore.Backend
+		server  string
+	}
+	for _, d := range testenv.Djangos(t) {
+		for _, b := range []backend{
+			{"redis", cachestore.RedisCache, "redis"},
+			{"django-redis", cachestore.DjangoRedis, "redis"},
+			{"pymemcache", cachestore.PyMemcache, "memcached"},
+			{"pylibmc", cachestore.PyLibMC, "memcached"},
+		} {
+			t.Run(d.Version+"/"+b.peer, func(t *testing.T) {
+				if b.backend == cachestore.RedisCache && d.Version == "3.2" {
+					t.Skip("RedisCache arrived in Django 4.0")
+				}
+				var client cachestore.Client
+				for _, c := range caches() {
+					if c.name == b.server {
+						client = c.client(t)
+					}
+				}
+				prefix := "djtest-" + randHex(6)
+				file := filepath.Join(t.TempDir(), "db.sqlite3")
+				cfg := map[string]string{"engine": "cached_db", "backend": b.peer, "prefix": prefix, "db": file, "secret": secret}
+				if b.server == "redis" {
+					cfg["location"] = "redis://" + testenv.RedisAddr(t) + "/0"
+				} else {
+					cfg["location"] = testenv.MemcachedAddr(t)
+				}
+				js, _ := json.Marshal(cfg)
+				p := &peer{d: d, cfg: string(js)}
+				written := p.do(t, "write") // also creates django_session
+
+				sdb, err := sql.Open("sqlite", file+"?_pragma=busy_timeout(10000)")
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer sdb.Close()
+				codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret})
+				if err != nil {
+					t.Fatal(err)
+				}
+				db, err := dbstore.New(sdb, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
+				if err != nil {
+					t.Fatal(err)
+				}
+				defer db.Close()
+				s, err := cacheddb.New(db, client, &cacheddb.Options{Cache: cachestore.Options{Backend: b.backend, KeyPrefix: prefix}})
+				if err != nil {
+					t.Fatal(err)
+				}
+				engine := djangosession.NewEngine(s, &djangosession.Config{Release: djangosession.Release(d.Version)})
+				ck := s.Cache().CacheKey
+
+				var keys []string
+				for _, ps := range written {
+					what := "django " + ps.Case
+					data, err := s.Load(ctx, ps.Key)
+					if err != nil {
+						t.Fatalf("%s: %v", what, err)
+					}
+					samePickle(t, what+" (cache)", data, ps.Pickle)
+					fromDB, err := db.Load(ctx, ps.Key)
+					if err != nil {
+						t.Fatalf("%s: database: %v", what, err)
+					}
+					samePickle(t, what+" (database)", fromDB, ps.Pickle)
+					checkTTL(t, what, b.server, ck(ps.Key), ps.Age)
+					// A fill from the database takes the time left on
+					// expire_date, which is Django's age too.
+					if err := s.Cache().Delete(ctx, ps.Key); err != nil {
+						t.Fatal(err)
+					}
+					if _, err := s.Load(ctx, ps.Key); err != nil {
+						t.Fatal(err)
+					}
+					checkTTL(t, what+" refilled", b.server, ck(ps.Key), ps.Age)
+
+					sess, err := engine.Open(ctx, ps.Key)
+					if err != nil {
+						t.Fatal(err)
+					}
+					sess.Set("go", int64(len(keys)))
+					if err := sess.Save(ctx); err != nil {
+						t.Fatalf("%s: Go save: %v", what, err)
+					}
+					keys = append(keys, ps.Key)
+				}
+				check := func(label string, got []peerSession) {
+					t.Helper()
+					for i, ps := range got {
+						what := fmt.Sprintf("%s %d %s", label, i, written[min(i, len(written)-1)].Case)
+						if !ps.Found {
+							t.Errorf("%s: Django does not find it", what)
+							continue
+						}
+						data, err := db.Load(ctx, ps.Key)
+						if err != nil {
+							t.Fatal(err)
+						}
+						samePickle(t, what, data, ps.Pickle)
+						checkTTL(t, what, b.server, ck(ps.Key), ps.Age)
+					}
+				}
+				check("updated by Go, Django reads the cache", p.do(t, "read", keys...))
+				for _, k := range keys {
+					s.Cache().Delete(ctx, k)
+				}
+				check("updated by Go, Django reads the database", p.do(t, "read", keys...))
+
+				// Go -> Django.
+				keys = keys[:0]
+				for n := range 4 {
+					sess := engine.New()
+					sess.Set("_auth_user_id", "17")
+					sess.Set("u", "z\u00fcrich \u2603 \U0001F680")
+					sess.Set("big", new(big.Int).Lsh(big.NewInt(-3), 80))
+					sess.Set("nested", []any{int64(1), &pyjson.Object{}, []any{nil, false, 2.5}})
+					switch n {
+					case 1:
+						sess.SetExpiry(900)
+					case 2:
+						sess.SetExpiry(40 * 86400)
+					case 3:
+						if !djangosession.Release(d.Version).Before(djangosession.Django41) {
+							sess.SetExpiryIn(90 * time.Minute)
+						}
+					}
+					if err := sess.Save(ctx); err != nil {
+						t.Fatalf("Go create %d: %v", n, err)
+					}
+					keys = append(keys, sess.Key())
+				}
+				for n, ps := range p.do(t, "update", keys...) {
+					what := fmt.Sprintf("go %d updated by Django", n)
+					if !ps.Found {
+						t.Errorf("%s: Django does not find it", what)
+						continue
+					}
+					for _, src := range []djangosession.Store{s, db} {
+						data, err := src.Load(ctx, ps.Key)
+						if err != nil {
+							t.Fatalf("%s: %v", what, err)
+						}
+						if v, _ := data.Get("django"); v != int64(1) {
+							t.Errorf("%s: django = %v", what, v)
+						}
+						samePickle(t, what, data, ps.Pickle)
+					}
+					checkTTL(t, what, b.server, ck(ps.Key), ps.Age)
+				}
+			})
+		}
+	}
+}

@@ -3,7 +3,7 @@
 // Redis or memcached, under the keys and in the value format Django's cache
 // backends use, so Django and Go read and write the same sessions.
 //
-// The store talks to the server through Client, a five-method interface;
+// The store talks to the server through Client, a four-method interface;
 // the subpackages goredis (github.com/redis/go-redis/v9) and gomemcache
 // (github.com/bradfitz/gomemcache) adapt the usual Go clients, and the core
 // imports no driver.
@@ -31,7 +31,8 @@
 //     (Django 3.2+) with pymemcache's pickle_serde: flags 0 bytes, 1 pickle
 //     (protocol 5), 2 int, 16 str.
 //   - PyLibMC: PyLibMCCache with pylibmc 1.6: flags 0 bytes, 1 pickle
-//     (protocol 5), 2 bool and int, 4 int, 16 str, 8 zlib-compressed.
+//     (protocol 5), 2 bool (read back as an int), 4 int, 16 str, 8 added
+//     when zlib-compressed.
 //
 // A session is always a dict, so Save always writes a pickle (flags 1 on
 // memcached); Encode and Decode cover the other rules for callers that read
@@ -56,7 +57,8 @@
 // ErrCorrupt for an undecodable value, which Session treats as an empty
 // session. Saving without mustCreate checks that the key exists and then
 // sets it, in two calls, as Django does (a delete between the two is
-// undone, as in Django); Options.AtomicUpdate does it in one conditional
+// undone, as in Django; Django's check is a get that also decodes the
+// value, Store's an EXISTS or a get that does not); Options.AtomicUpdate does it in one conditional
 // write instead (SET XX, memcached replace).
 package cachestore
 

@@ -1,9 +1,9 @@
 #!/usr/bin/python3
 """A minimal Django site for djsession's live end-to-end tests.
 
-    DJ_SECRET=... DJ_DB=/path/db.sqlite3 [DJ_ENGINE=db|signed_cookies|file|cache]
+    DJ_SECRET=... DJ_DB=/path/db.sqlite3 [DJ_ENGINE=db|signed_cookies|file|cache|cached_db]
         [DJ_SESSION_FILE_PATH=dir] [DJ_CSRF_SESSIONS=1] [DJ_SECRET_FALLBACKS=k1,k2] \\
-        [DJ_CACHE_LOCATION=redis://host:port/db DJ_CACHE_PREFIX=p] \\
+        [DJ_CACHE_LOCATION=redis://host:port/db DJ_CACHE_PREFIX=p DJ_CACHE_BACKEND=redis|django-redis] \\
         /usr/bin/python3 testdata/http_django/djapp.py serve
 
 migrates the SQLite database (or, with DJ_DB_ENGINE=postgresql|mysql and
@@ -41,7 +41,9 @@ if os.environ.get("DJ_DB_ENGINE"):
 else:
     DATABASE = {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["DJ_DB"]}
 
-# The cache engine: Django's RedisCache (Django 4.0+) at DJ_CACHE_LOCATION.
+# The cache and cached_db engines: Redis at DJ_CACHE_LOCATION through
+# Django's RedisCache (DJ_CACHE_BACKEND=redis, Django 4.0+) or django-redis
+# (DJ_CACHE_BACKEND=django-redis, which also serves Django 3.2).
 CACHES = {"default": {"BACKEND": "django.core.cache.backends.locmem.LocMemCache"}}
 if os.environ.get("DJ_CACHE_LOCATION"):
     CACHES = {"default": {
@@ -49,6 +51,9 @@ if os.environ.get("DJ_CACHE_LOCATION"):
         "LOCATION": os.environ["DJ_CACHE_LOCATION"],
         "KEY_PREFIX": os.environ.get("DJ_CACHE_PREFIX", ""),
     }}
+    if os.environ.get("DJ_CACHE_BACKEND") == "django-redis":
+        CACHES["default"]["BACKEND"] = "django_redis.cache.RedisCache"
+        CACHES["default"]["OPTIONS"] = {"CLIENT_CLASS": "django_redis.client.DefaultClient"}
 
 settings.configure(
     DEBUG=False,

@@ -1,0 +1,367 @@
+package zlibx
+
+// Sizes as zlib sets them for windowBits 15 and memLevel 8.
+const (
+	wBits      = 15
+	wSize      = 1 << wBits // the sliding window
+	wMask      = wSize - 1
+	windowSize = 2 * wSize // the buffer holds two windows
+
+	hashBits  = 8 + 7 // memLevel + 7
+	hashSize  = 1 << hashBits
+	hashMask  = hashSize - 1
+	hashShift = (hashBits + minMatch - 1) / minMatch // 5: three bytes fill the hash
+
+	minMatch     = 3
+	maxMatch     = 258
+	minLookahead = maxMatch + minMatch + 1 // input kept ahead of strstart when there is more
+	maxDist      = wSize - minLookahead    // farthest match zlib looks at
+	tooFar       = 4096                    // lazy levels drop 3-byte matches farther than this
+	winInit      = maxMatch                // bytes zeroed past the data (zlib's high water mark)
+
+	litBufSize = 1 << (8 + 6) // memLevel + 6: the symbol buffer
+	symLimit   = litBufSize - 1
+)
+
+// deflater is the state of one compression: zlib's deflate_state for the
+// parts a one-shot compress2 uses.
+type deflater struct {
+	in  []byte // input not yet read into the window
+	out []byte // output so far
+
+	level int
+	config
+
+	// The window. The slack past windowSize is never read by zlib's
+	// algorithm; it only spares bounds checks their worst case.
+	window    [windowSize + 2*maxMatch]byte
+	highWater int // bytes of window ever written or zeroed
+
+	// Hash chains: head[h] is the latest position whose three bytes hash to
+	// h, prev[pos&wMask] the one before it with the same hash, 0 ending a
+	// chain (so position 0 is never a match source, as in zlib).
+	head [hashSize]uint16
+	prev [wSize]uint16
+	insH uint32 // rolling hash of the three bytes at the next position to insert
+
+	strstart   int // start of the string to compress
+	lookahead  int // valid bytes from strstart on
+	blockStart int // window position where the current block began; negative once slid away
+	insert     int // bytes at the end of the previous input not yet hashed
+
+	matchStart     int
+	matchLength    int
+	prevMatch      int
+	prevLength     int
+	matchAvailable bool
+
+	// Symbols of the current block: a literal has dist 0 and lc the byte;
+	// a match has its distance and lc = length - 3.
+	symDist [litBufSize]uint16
+	symLC   [litBufSize]uint8
+	nsym    int
+
+	trees
+
+	bitBuf uint64
+	bitCnt uint
+}
+
+// reset is deflateInit2 and deflateReset: an empty window and hash, the
+// level's parameters, fresh trees.
+func (d *deflater) reset(level int) {
+	d.level = level
+	d.config = configs[level]
+	clear(d.head[:])
+	d.highWater = 0
+	d.insH = 0
+	d.strstart, d.lookahead, d.blockStart, d.insert = 0, 0, 0, 0
+	d.matchStart, d.prevMatch = 0, 0
+	d.matchLength, d.prevLength = minMatch-1, minMatch-1
+	d.matchAvailable = false
+	d.bitBuf, d.bitCnt = 0, 0
+	d.initBlock()
+}
+
+// updateHash folds byte c into hash h: zlib's UPDATE_HASH. After three
+// bytes the older ones are shifted out of the 15 bits.
+func updateHash(h uint32, c byte) uint32 { return (h<<hashShift ^ uint32(c)) & hashMask }
+
+// insertString hashes the three bytes at str, links str into its chain and
+// returns the previous head of that chain (zlib's INSERT_STRING).
+func (d *deflater) insertString(str int) int {
+	d.insH = updateHash(d.insH, d.window[str+minMatch-1])
+	h := d.head[d.insH]
+	d.prev[str&wMask] = h
+	d.head[d.insH] = uint16(str)
+	return int(h)
+}
+
+// slideHash moves every chain entry down by a window, dropping those that
+// fall off (zlib's slide_hash).
+func (d *deflater) slideHash() {
+	for i, m := range d.head {
+		if m >= wSize {
+			d.head[i] = m - wSize
+		} else {
+			d.head[i] = 0
+		}
+	}
+	for i, m := range d.prev {
+		if m >= wSize {
+			d.prev[i] = m - wSize
+		} else {
+			d.prev[i] = 0
+		}
+	}
+}
+
+// fillWindow reads input into the window when the lookahead runs short,
+// first sliding the upper window down once strstart is deep in it, as
+// zlib's fill_window does; bytes that zlib's matcher may read past the data
+// are zeroed the first time, tracked by the high water mark.
+func (d *deflater) fillWindow() {
+	for {
+		more := windowSize - d.lookahead - d.strstart
+		if d.strstart >= wSize+maxDist {
+			// zlib copies the upper window less the free tail; the bytes
+			// past that stay as they were, and its matcher may read them.
+			copy(d.window[:wSize-more], d.window[wSize:windowSize-more])
+			d.matchStart -= wSize
+			d.strstart -= wSize
+			d.blockStart -= wSize
+			if d.insert > d.strstart {
+				d.insert = d.strstart
+			}
+			d.slideHash()
+			more += wSize
+		}
+		if len(d.in) == 0 {
+			break
+		}
+		at := d.strstart + d.lookahead
+		n := copy(d.window[at:at+more], d.in)
+		d.in = d.in[n:]
+		d.lookahead += n
+
+		// Hash the bytes left over from before now that the bytes after
+		// them are here.
+		if d.lookahead+d.insert >= minMatch {
+			str := d.strstart - d.insert
+			d.insH = uint32(d.window[str])
+			d.insH = updateHash(d.insH, d.window[str+1])
+			for d.insert > 0 {
+				d.insH = updateHash(d.insH, d.window[str+minMatch-1])
+				d.prev[str&wMask] = d.head[d.insH]
+				d.head[d.insH] = uint16(str)
+				str++
+				d.insert--
+				if d.lookahead+d.insert < minMatch {
+					break
+				}
+			}
+		}
+		if d.lookahead >= minLookahead || len(d.in) == 0 {
+			break
+		}
+	}
+
+	if d.highWater < windowSize {
+		curr := d.strstart + d.lookahead
+		if d.highWater < curr {
+			n := min(windowSize-curr, winInit)
+			clear(d.window[curr : curr+n])
+			d.highWater = curr + n
+		} else if d.highWater < curr+winInit {
+			n := min(curr+winInit-d.highWater, windowSize-d.highWater)
+			clear(d.window[d.highWater : d.highWater+n])
+			d.highWater += n
+		}
+	}
+}
+
+// longestMatch follows the hash chain from cur and returns the length of
+// the longest match for the string at strstart (at least prevLength),
+// setting matchStart, with zlib's limits: at most chain candidates (a
+// quarter once prevLength reaches good), distance at most maxDist, stop at
+// nice, never longer than the lookahead. Like zlib it takes the third byte
+// of a candidate on trust from the hash and only checks the first two.
+func (d *deflater) longestMatch(cur int) int {
+	chain := d.chain
+	best := d.prevLength
+	nice := d.nice
+	limit := 0
+	if d.strstart > maxDist {
+		limit = d.strstart - maxDist
+	}
+	w := d.window[:]
+	scan := d.strstart
+	end1, end := w[scan+best-1], w[scan+best]
+	if d.prevLength >= d.good {
+		chain >>= 2
+	}
+	if nice > d.lookahead {
+		nice = d.lookahead
+	}
+	s := w[scan : scan+maxMatch : scan+maxMatch]
+	for {
+		m := w[cur : cur+maxMatch+1]
+		if m[best] == end && m[best-1] == end1 && m[0] == s[0] && m[1] == s[1] {
+			n := 3
+			for n < maxMatch && s[n] == m[n] {
+				n++
+			}
+			if n > best {
+				d.matchStart = cur
+				best = n
+				if n >= nice {
+					break
+				}
+				end1, end = w[scan+best-1], w[scan+best]
+			}
+		}
+		cur = int(d.prev[cur&wMask])
+		if cur <= limit {
+			break
+		}
+		chain--
+		if chain == 0 {
+			break
+		}
+	}
+	return min(best, d.lookahead)
+}
+
+// flushBlock ends the current block at strstart (zlib's FLUSH_BLOCK_ONLY):
+// the block's bytes are still in the window unless it has been slid away.
+func (d *deflater) flushBlock(last bool) {
+	n := d.strstart - d.blockStart
+	var buf []byte
+	if d.blockStart >= 0 {
+		buf = d.window[d.blockStart : d.blockStart+n]
+	}
+	d.flushTrees(buf, n, last)
+	d.blockStart = d.strstart
+}
+
+// deflateFast is zlib's deflate_fast (levels 1-3): take the longest match at
+// each position, no lazy evaluation; only short matches have their inner
+// strings hashed.
+func (d *deflater) deflateFast() {
+	for {
+		if d.lookahead < minLookahead {
+			d.fillWindow()
+			if d.lookahead == 0 {
+				break
+			}
+		}
+		head := 0
+		if d.lookahead >= minMatch {
+			head = d.insertString(d.strstart)
+		}
+		if head != 0 && d.strstart-head <= maxDist {
+			d.matchLength = d.longestMatch(head)
+		}
+		var flush bool
+		if d.matchLength >= minMatch {
+			flush = d.tallyMatch(d.strstart-d.matchStart, d.matchLength-minMatch)
+			d.lookahead -= d.matchLength
+			if d.matchLength <= d.lazy && d.lookahead >= minMatch {
+				d.matchLength--
+				for {
+					d.strstart++
+					d.insertString(d.strstart)
+					d.matchLength--
+					if d.matchLength == 0 {
+						break
+					}
+				}
+				d.strstart++
+			} else {
+				d.strstart += d.matchLength
+				d.matchLength = 0
+				d.insH = uint32(d.window[d.strstart])
+				d.insH = updateHash(d.insH, d.window[d.strstart+1])
+			}
+		} else {
+			flush = d.tallyLit(d.window[d.strstart])
+			d.lookahead--
+			d.strstart++
+		}
+		if flush {
+			d.flushBlock(false)
+		}
+	}
+	d.insert = min(d.strstart, minMatch-1)
+	d.flushBlock(true)
+}
+
+// deflateSlow is zlib's deflate_slow (levels 4-9): a match is emitted only
+// when the match found one byte later is not longer; 3-byte matches farther
+// than tooFar count as none.
+func (d *deflater) deflateSlow() {
+	for {
+		if d.lookahead < minLookahead {
+			d.fillWindow()
+			if d.lookahead == 0 {
+				break
+			}
+		}
+		head := 0
+		if d.lookahead >= minMatch {
+			head = d.insertString(d.strstart)
+		}
+		d.prevLength, d.prevMatch = d.matchLength, d.matchStart
+		d.matchLength = minMatch - 1
+
+		if head != 0 && d.prevLength < d.lazy && d.strstart-head <= maxDist {
+			d.matchLength = d.longestMatch(head)
+			if d.matchLength == minMatch && d.strstart-d.matchStart > tooFar {
+				d.matchLength = minMatch - 1
+			}
+		}
+
+		switch {
+		case d.prevLength >= minMatch && d.matchLength <= d.prevLength:
+			// The previous match wins: emit it and hash the strings
+			// inside it while there are three bytes to hash.
+			maxInsert := d.strstart + d.lookahead - minMatch
+			flush := d.tallyMatch(d.strstart-1-d.prevMatch, d.prevLength-minMatch)
+			d.lookahead -= d.prevLength - 1
+			d.prevLength -= 2
+			for {
+				d.strstart++
+				if d.strstart <= maxInsert {
+					d.insertString(d.strstart)
+				}
+				d.prevLength--
+				if d.prevLength == 0 {
+					break
+				}
+			}
+			d.matchAvailable = false
+			d.matchLength = minMatch - 1
+			d.strstart++
+			if flush {
+				d.flushBlock(false)
+			}
+		case d.matchAvailable:
+			// No better match here: the byte before is a literal.
+			if d.tallyLit(d.window[d.strstart-1]) {
+				d.flushBlock(false)
+			}
+			d.strstart++
+			d.lookahead--
+		default:
+			d.matchAvailable = true
+			d.strstart++
+			d.lookahead--
+		}
+	}
+	if d.matchAvailable {
+		d.tallyLit(d.window[d.strstart-1])
+		d.matchAvailable = false
+	}
+	d.insert = min(d.strstart, minMatch-1)
+	d.flushBlock(true)
+}

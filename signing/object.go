@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/djsession/djsession/internal/zlibx"
 	"github.com/djsession/djsession/signing/pyjson"
 )
 
@@ -33,10 +34,10 @@ func (JSONSerializer) Unmarshal(data []byte) (any, error) { return pyjson.Unmars
 // saves more than one byte (marking it with a leading '.'), encodes it in
 // URL-safe base64 and signs it, as Django's Signer.sign_object.
 //
-// Compressed bytes come from Go's zlib at Python's default level: Django
-// reads them, but they are not the bytes CPython's zlib would write, so a
-// compressed token differs from the one Django would make for the same
-// value; uncompressed tokens are identical.
+// Compression is zlib 1.2.13's deflate at Python's default level, ported
+// byte for byte (internal/zlibx), so compressed tokens, like uncompressed
+// ones, are the very tokens Django makes for the same value and time, and
+// the choice to compress is Django's too.
 func (s *Signer) SignObject(v any, compress bool) (string, error) {
 	p, err := s.payload(v, compress)
 	if err != nil {
@@ -96,23 +97,9 @@ func (s *Signer) payload(v any, compress bool) (string, error) {
 	return B64Encode(data), nil
 }
 
-// zlibWriters pools compressors: a new one allocates about 800 KB of
-// state, which would dominate the cost of signing a session.
-var zlibWriters = sync.Pool{New: func() any {
-	w, _ := zlib.NewWriterLevel(nil, 6) // Python's zlib.compress default
-	return w
-}}
-
-func deflate(data []byte) []byte {
-	var b bytes.Buffer
-	b.Grow(len(data)/2 + 16)
-	w := zlibWriters.Get().(*zlib.Writer)
-	w.Reset(&b)
-	w.Write(data)
-	w.Close()
-	zlibWriters.Put(w)
-	return b.Bytes()
-}
+// deflate returns zlib.compress(data) as CPython writes it with the system
+// zlib (1.2.13 on Debian bookworm): internal/zlibx reproduces its bytes.
+func deflate(data []byte) []byte { return zlibx.Compress(data) }
 
 func (s *Signer) decodePayload(p string) (any, error) {
 	compressed := len(p) > 0 && p[0] == '.'

@@ -26,6 +26,7 @@ const (
 // deflater is the state of one compression: zlib's deflate_state for the
 // parts a one-shot compress2 uses.
 type deflater struct {
+	src []byte // the whole input
 	in  []byte // input not yet read into the window
 	out []byte // output so far
 
@@ -62,6 +63,8 @@ type deflater struct {
 	nsym    int
 
 	trees
+
+	pendBuf []byte // level 0's pending buffer, kept for reuse
 
 	bitBuf uint64
 	bitCnt uint

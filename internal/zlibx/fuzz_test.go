@@ -17,10 +17,7 @@ func FuzzRoundTrip(f *testing.F) {
 	f.Add([]byte{}, uint8(1))
 	f.Add(bytes.Repeat([]byte("ab"), 300), uint8(9))
 	f.Fuzz(func(t *testing.T, data []byte, level uint8) {
-		lv := int(level % 10) // 0-9
-		if lv == 0 {
-			lv = DefaultCompression
-		}
+		lv := int(level%11) - 1 // -1 (the default) to 9
 		out, err := CompressLevel(data, lv)
 		if err != nil {
 			t.Fatal(err)

@@ -54,13 +54,12 @@ func AppendCompress(dst, data []byte, level int) ([]byte, error) {
 	if level == DefaultCompression {
 		level = 6
 	}
-	if level < 1 || level > 9 {
-		return dst, ErrLevel // level 0 is not written yet
+	if level < 0 || level > 9 {
+		return dst, ErrLevel
 	}
 	d := deflaters.Get().(*deflater)
 	out := d.compress(dst, data, level)
-	d.in = nil
-	d.out = nil
+	d.src, d.in, d.out = nil, nil, nil
 	deflaters.Put(d)
 	return out, nil
 }
@@ -101,7 +100,7 @@ var configs = [10]config{
 // compress runs a whole deflateInit / deflate(Z_FINISH) / deflateEnd cycle.
 func (d *deflater) compress(dst, data []byte, level int) []byte {
 	d.reset(level)
-	d.in = data
+	d.src, d.in = data, data
 	d.out = dst
 
 	// The zlib header: deflate method with a 32 KiB window, then a flag

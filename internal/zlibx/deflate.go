@@ -1,5 +1,10 @@
 package zlibx
 
+import (
+	"encoding/binary"
+	"math/bits"
+)
+
 // Sizes as zlib sets them for windowBits 15 and memLevel 8.
 const (
 	wBits      = 15
@@ -199,28 +204,37 @@ func (d *deflater) longestMatch(cur int) int {
 	}
 	w := d.window[:]
 	scan := d.strstart
-	end1, end := w[scan+best-1], w[scan+best]
 	if d.prevLength >= d.good {
 		chain >>= 2
 	}
 	if nice > d.lookahead {
 		nice = d.lookahead
 	}
-	s := w[scan : scan+maxMatch : scan+maxMatch]
+	// Two bytes are compared at a time where zlib compares them one by
+	// one (the bytes at best-1 and best, then the first two), and the rest
+	// eight at a time: the outcome is the same.
+	start := le16(w, scan)
+	end := le16(w, scan+best-1)
 	for {
-		m := w[cur : cur+maxMatch+1]
-		if m[best] == end && m[best-1] == end1 && m[0] == s[0] && m[1] == s[1] {
+		if le16(w, cur+best-1) == end && le16(w, cur) == start {
+			// The match length is the offset of the first differing
+			// byte from 3 on, at most maxMatch.
 			n := 3
-			for n < maxMatch && s[n] == m[n] {
-				n++
+			for n < maxMatch {
+				if x := le64(w, scan+n) ^ le64(w, cur+n); x != 0 {
+					n += bits.TrailingZeros64(x) >> 3
+					break
+				}
+				n += 8
 			}
+			n = min(n, maxMatch)
 			if n > best {
 				d.matchStart = cur
 				best = n
 				if n >= nice {
 					break
 				}
-				end1, end = w[scan+best-1], w[scan+best]
+				end = le16(w, scan+best-1)
 			}
 		}
 		cur = int(d.prev[cur&wMask])
@@ -234,6 +248,9 @@ func (d *deflater) longestMatch(cur int) int {
 	}
 	return min(best, d.lookahead)
 }
+
+func le16(b []byte, i int) uint16 { return binary.LittleEndian.Uint16(b[i:]) }
+func le64(b []byte, i int) uint64 { return binary.LittleEndian.Uint64(b[i:]) }
 
 // flushBlock ends the current block at strstart (zlib's FLUSH_BLOCK_ONLY):
 // the block's bytes are still in the window unless it has been slid away.

@@ -136,6 +136,7 @@ type trees struct {
 	heapLen int
 	heapMax int
 	depth   [2*lCodes + 1]uint8
+	key     [2*lCodes + 1]uint32 // frequency and depth, see setKey
 	blCount [maxBits + 1]uint16
 
 	optLen    int // bits of the block with the dynamic trees
@@ -178,21 +179,26 @@ func (d *deflater) tallyMatch(dist, lc int) bool {
 	return d.nsym == symLimit
 }
 
-// smaller orders heap entries by frequency, then by depth: zlib's tie-break
-// that keeps the trees shallow.
-func (d *deflater) smaller(t []node, n, m int) bool {
-	return t[n].freq < t[m].freq || (t[n].freq == t[m].freq && d.depth[n] <= d.depth[m])
+// setKey records node n's frequency and depth as one number, so that
+// comparing keys orders nodes by frequency, then by depth: zlib's
+// tie-break that keeps the trees shallow.
+func (d *deflater) setKey(n int, freq uint16, depth uint8) {
+	d.depth[n] = depth
+	d.key[n] = uint32(freq)<<8 | uint32(depth)
 }
 
+// smaller reports whether node n goes before node m in the heap.
+func (d *deflater) smaller(n, m int) bool { return d.key[n] <= d.key[m] }
+
 // downHeap sifts heap[k] down to its place.
-func (d *deflater) downHeap(t []node, k int) {
+func (d *deflater) downHeap(k int) {
 	v := d.heap[k]
 	j := k << 1
 	for j <= d.heapLen {
-		if j < d.heapLen && d.smaller(t, d.heap[j+1], d.heap[j]) {
+		if j < d.heapLen && d.smaller(d.heap[j+1], d.heap[j]) {
 			j++
 		}
-		if d.smaller(t, v, d.heap[j]) {
+		if d.smaller(v, d.heap[j]) {
 			break
 		}
 		d.heap[k] = d.heap[j]
@@ -214,7 +220,7 @@ func (d *deflater) buildTree(t []node, sd *staticDesc) int {
 			d.heapLen++
 			d.heap[d.heapLen] = n
 			maxCode = n
-			d.depth[n] = 0
+			d.setKey(n, t[n].freq, 0)
 		} else {
 			t[n].len = 0
 		}
@@ -231,7 +237,7 @@ func (d *deflater) buildTree(t []node, sd *staticDesc) int {
 		d.heapLen++
 		d.heap[d.heapLen] = n
 		t[n].freq = 1
-		d.depth[n] = 0
+		d.setKey(n, 1, 0)
 		d.optLen--
 		if sd.stree != nil {
 			d.staticLen -= int(sd.stree[n].len)
@@ -239,7 +245,7 @@ func (d *deflater) buildTree(t []node, sd *staticDesc) int {
 	}
 
 	for n := d.heapLen / 2; n >= 1; n-- {
-		d.downHeap(t, n)
+		d.downHeap(n)
 	}
 
 	next := sd.elems
@@ -247,7 +253,7 @@ func (d *deflater) buildTree(t []node, sd *staticDesc) int {
 		n := d.heap[1]
 		d.heap[1] = d.heap[d.heapLen]
 		d.heapLen--
-		d.downHeap(t, 1)
+		d.downHeap(1)
 		m := d.heap[1]
 
 		d.heapMax--
@@ -256,11 +262,11 @@ func (d *deflater) buildTree(t []node, sd *staticDesc) int {
 		d.heap[d.heapMax] = m
 
 		t[next].freq = t[n].freq + t[m].freq
-		d.depth[next] = max(d.depth[n], d.depth[m]) + 1
+		d.setKey(next, t[next].freq, max(d.depth[n], d.depth[m])+1)
 		t[n].dad, t[m].dad = uint16(next), uint16(next)
 		d.heap[1] = next
 		next++
-		d.downHeap(t, 1)
+		d.downHeap(1)
 		if d.heapLen < 2 {
 			break
 		}

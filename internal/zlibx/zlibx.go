@@ -76,7 +76,7 @@ var deflaters = sync.Pool{New: func() any { return new(deflater) }}
 // config is one row of zlib's configuration table: how hard each level
 // looks for matches.
 type config struct {
-	good  int // halve... quarter the chain search once a match this long is in hand
+	good  int // search a quarter of the chain once a match this long is in hand
 	lazy  int // deflate_slow: no lazy search past a match this long; deflate_fast: insert limit
 	nice  int // stop searching at a match this long
 	chain int // longest hash chain to follow

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
-	"github.com/djsession/djsession/signing/pyjson"
 )
 
 // DefaultClassName is the __qualname__ of every built-in Django session

@@ -17,5 +17,5 @@
 //     Sessions.
 //
 // Session data is a *pyjson.Object; see package
-// github.com/djsession/djsession/signing/pyjson for the Go types of values.
+// github.com/djsession/djsession/python/pyjson for the Go types of values.
 package djangosession

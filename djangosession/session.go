@@ -8,7 +8,7 @@ import (
 	"math/big"
 	"time"
 
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // Well-known session keys Django itself writes.

@@ -4,7 +4,7 @@ import (
 	"context"
 	"time"
 
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // Store is where a session engine keeps sessions, one implementation per

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // benchSessionJSON is a typical session as Django stores it: the auth

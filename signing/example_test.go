@@ -5,8 +5,8 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
-	"github.com/djsession/djsession/signing/pyjson"
 )
 
 // frozen is a fixed clock, so the outputs below are stable.

@@ -7,7 +7,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 const fuzzKey = "django-insecure-signing-vectors" // the vectors' key

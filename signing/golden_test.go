@@ -11,7 +11,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // The vectors in ../testdata/signing.json were made by real Django (3.2,

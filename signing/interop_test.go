@@ -11,7 +11,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/internal/testenv"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // peerBatch collects requests for testdata/signing_interop.py and the

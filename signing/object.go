@@ -10,7 +10,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/internal/zlibx"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // Serializer turns an object into bytes and back, as the serializer classes

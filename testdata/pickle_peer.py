@@ -1,4 +1,4 @@
-"""Peer for djangosession/pickle's differential test, run under /usr/bin/python3.
+"""Peer for python/pickle's differential test, run under /usr/bin/python3.
 
 Reads JSON lines from stdin. Each line is {"v": desc, "go": {protocol: hex}}
 where desc describes a value with tags (below). For each line it builds the

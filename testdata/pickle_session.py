@@ -1,4 +1,4 @@
-"""Peer for djangosession/pickle's live session test: Django's own
+"""Peer for python/pickle's live session test: Django's own
 SessionBase.encode/decode with SESSION_SERIALIZER = PickleSerializer
 (Django 3.2 to 4.2; removed in 5.0).
 

@@ -1,5 +1,5 @@
 #!/usr/bin/python3
-"""Live peer for signing/interop_test.go and signing/pyjson/pydiff_test.go.
+"""Live peer for signing/interop_test.go and python/pyjson/pydiff_test.go.
 
 Reads JSON requests, one per line, on stdin and writes one JSON answer per
 line on stdout, under whatever Django PYTHONPATH selects. Time is frozen per

@@ -41,7 +41,7 @@ import (
 	"github.com/lib/pq"
 
 	"github.com/djsession/djsession/djangosession"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // benchKey signs the generated sessions; it guards nothing.

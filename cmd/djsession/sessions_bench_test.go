@@ -13,7 +13,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 const benchKey = "django-insecure-bench-key-not-secret"

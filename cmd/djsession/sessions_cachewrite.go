@@ -11,7 +11,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/djsession/djsession/djangosession/pickle"
+	"github.com/djsession/djsession/python/pickle"
 )
 
 // cacheWriter writes sessions into a cache as Django's cache session engine

@@ -13,9 +13,9 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
-	"github.com/djsession/djsession/djangosession/pickle"
+	"github.com/djsession/djsession/python/pickle"
+	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
-	"github.com/djsession/djsession/signing/pyjson"
 )
 
 // Row statuses shown by ls and counted by stats.

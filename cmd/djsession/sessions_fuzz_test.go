@@ -7,8 +7,8 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/djsession/djsession/djangosession/pickle"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pickle"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // FuzzClassify feeds arbitrary session_data to the decoder ls, show, stats

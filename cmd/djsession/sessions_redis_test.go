@@ -15,9 +15,9 @@ import (
 	"testing"
 	"time"
 
-	"github.com/djsession/djsession/djangosession/pickle"
 	"github.com/djsession/djsession/internal/testenv"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pickle"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // TestSessionsRedisDjangoWrote has real Django (4.0+, which has RedisCache)

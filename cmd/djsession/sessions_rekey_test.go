@@ -10,7 +10,7 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/internal/testenv"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 const newTestKey = "django-insecure-the-NEW-key-after-rotation-42"

@@ -10,8 +10,8 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
-	"github.com/djsession/djsession/signing/pyjson"
 	"github.com/spf13/cobra"
 )
 

@@ -12,7 +12,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // fixture is testdata/sessions_db_expect.json, written by

@@ -9,8 +9,8 @@ import (
 	"strings"
 	"time"
 
+	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
-	"github.com/djsession/djsession/signing/pyjson"
 	"github.com/spf13/cobra"
 )
 

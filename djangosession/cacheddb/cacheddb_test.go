@@ -24,7 +24,7 @@ import (
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/djangosession/storetest"
 	"github.com/djsession/djsession/internal/testenv"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 const secret = "cacheddb-test-secret-key-not-a-real-one"

@@ -7,7 +7,7 @@ import (
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cachestore"
 	"github.com/djsession/djsession/djangosession/storetest"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 var sink *pyjson.Object

@@ -71,7 +71,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // Engine prefixes, the cache_key_prefix of Django's session engines.

@@ -23,7 +23,7 @@ import (
 	"github.com/djsession/djsession/djangosession/cachestore/goredis"
 	"github.com/djsession/djsession/djangosession/storetest"
 	"github.com/djsession/djsession/internal/testenv"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // server is one cache server the tests run against, with raw access to

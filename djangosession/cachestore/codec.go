@@ -10,7 +10,7 @@ import (
 	"strconv"
 	"unicode/utf8"
 
-	"github.com/djsession/djsession/djangosession/pickle"
+	"github.com/djsession/djsession/python/pickle"
 )
 
 // Memcached flags of pymemcache's pickle_serde and pylibmc.

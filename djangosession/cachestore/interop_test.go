@@ -13,9 +13,9 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cachestore"
-	"github.com/djsession/djsession/djangosession/pickle"
 	"github.com/djsession/djsession/internal/testenv"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pickle"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 const peerScript = "../../testdata/cache_interop.py"

@@ -13,8 +13,8 @@ import (
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/storetest"
+	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
-	"github.com/djsession/djsession/signing/pyjson"
 )
 
 // vectors is the part of ../../testdata/session.json (made by

@@ -5,7 +5,7 @@ import (
 	"sync"
 
 	"github.com/djsession/djsession/djangosession"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // memStore is a minimal in-memory djangosession.Store for tests.

@@ -48,7 +48,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // DefaultCookieName is SESSION_COOKIE_NAME's default, the prefix of every

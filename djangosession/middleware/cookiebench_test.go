@@ -4,7 +4,7 @@ import (
 	"testing"
 
 	"github.com/djsession/djsession/djangosession/cookiestore"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // cookieBenchStores adds the signed_cookies engine, with a session like a

@@ -16,7 +16,7 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/middleware"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // countingStore counts loads, to prove the session is loaded lazily.

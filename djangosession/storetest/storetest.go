@@ -14,7 +14,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // Options describe what a store under test can do.

@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 func mustHex(s string) []byte {

@@ -17,7 +17,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/internal/testenv"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // gen makes random values together with the description testdata/

@@ -5,7 +5,7 @@ import (
 	"math/big"
 	"time"
 
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // DateTimeOf returns t as an aware datetime, truncated to microseconds

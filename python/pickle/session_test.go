@@ -10,9 +10,9 @@ import (
 	"testing"
 
 	"github.com/djsession/djsession/djangosession"
-	"github.com/djsession/djsession/djangosession/pickle"
 	"github.com/djsession/djsession/internal/testenv"
-	"github.com/djsession/djsession/signing/pyjson"
+	"github.com/djsession/djsession/python/pickle"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // session returns a random session dict and its description for

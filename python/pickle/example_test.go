@@ -5,7 +5,7 @@ import (
 	"encoding/hex"
 	"fmt"
 
-	"github.com/djsession/djsession/djangosession/pickle"
+	"github.com/djsession/djsession/python/pickle"
 )
 
 func Example() {

@@ -15,6 +15,7 @@
 //	DJ_TEST_MYSQL_DSN            e.g. root@tcp(127.0.0.1:3306)/test
 //	DJ_TEST_REDIS_ADDR           e.g. 127.0.0.1:6379
 //	DJ_TEST_MEMCACHED_ADDR       e.g. 127.0.0.1:11211
+//	DJ_TEST_TOPOLOGY=1           start multi-node topologies (proc.go) on free loopback ports
 package testenv
 
 import (

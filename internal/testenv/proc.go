@@ -163,7 +163,8 @@ func (p *Proc) Stop() {
 }
 
 // Pause stops the process with SIGSTOP, as a node that hangs.
-func (p *Proc) Pause()  { _ = syscall.Kill(p.cmd.Process.Pid, syscall.SIGSTOP) }
+func (p *Proc) Pause() { _ = syscall.Kill(p.cmd.Process.Pid, syscall.SIGSTOP) }
+
 // Resume continues a paused process.
 func (p *Proc) Resume() { _ = syscall.Kill(p.cmd.Process.Pid, syscall.SIGCONT) }
 

@@ -216,6 +216,16 @@ func (d *decoder) number() (any, error) {
 		}
 	}
 	d.pos = p
+	if !isFloat {
+		// as int(str): the digits are counted before any conversion
+		digits := p - start
+		if d.data[start] == '-' {
+			digits--
+		}
+		if digits > MaxIntDigits {
+			return nil, ErrIntTooLong
+		}
+	}
 	text := string(d.data[start:p])
 	if isFloat {
 		f, err := strconv.ParseFloat(text, 64)
@@ -234,13 +244,6 @@ func (d *decoder) number() (any, error) {
 	}
 	if i, err := strconv.ParseInt(text, 10, 64); err == nil {
 		return i, nil
-	}
-	digits := len(text)
-	if text[0] == '-' {
-		digits--
-	}
-	if digits > MaxIntDigits {
-		return nil, ErrIntTooLong
 	}
 	b, ok := new(big.Int).SetString(text, 10)
 	if !ok {

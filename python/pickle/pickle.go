@@ -12,7 +12,7 @@
 // with ErrUnsupported naming it, never run. Every length, the stack, the
 // memo, the nesting depth, the number of values (MaxValues) and the bytes
 // the pickle stands for with its shared references written out
-// (MaxExpanded, 16 MiB) are bounded, each shared reference counted at the
+// (MaxExpanded) are bounded, each shared reference counted at the
 // full size of what it refers to, so a small pickle that refers many times
 // to one large str is refused with ErrMalformed; reading takes time and
 // memory linear in the input.

@@ -7,6 +7,8 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"errors"
+	"math"
+	"math/big"
 	"runtime"
 	"strings"
 	"testing"
@@ -161,5 +163,51 @@ func TestPythonShared(t *testing.T) {
 	}
 	if n != 9*4 {
 		t.Errorf("%d pickles from the peer, want 36", n)
+	}
+}
+
+// TestJSONWithinExpanded checks the bound MaxExpanded's documentation
+// gives: the JSON of a value Unmarshal returns is at most 6 times what
+// the value stands for as MaxExpanded counts it, for the values that
+// expand most in JSON (control characters, astral characters, small and
+// big ints, floats, empty containers, keys), shared or not.
+func TestJSONWithinExpanded(t *testing.T) {
+	ctl := strings.Repeat("\x01", 1000)
+	astral := strings.Repeat("\U0001F600", 250)
+	bigInt := new(big.Int).Sub(new(big.Int).Exp(big.NewInt(10), big.NewInt(4300), nil), big.NewInt(1))
+	key := &pyjson.Object{}
+	key.Set("\x02", int64(-1<<63))
+	key.Set("", math.Inf(-1))
+	inner := []any{ctl, astral}
+	for _, v := range []any{
+		ctl, astral, "", int64(-1 << 63), int64(0), -1.7976931348623157e308, 5e-324, true, nil,
+		bigInt, new(big.Int).Neg(bigInt), new(big.Int).Lsh(big.NewInt(1), 64),
+		[]any{}, []any{[]any{}, []any{}}, Tuple{nil, nil}, key, &pyjson.Object{},
+		[]any{inner, inner, inner, Tuple{inner, key}, key},
+	} {
+		p, err := Marshal(v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		d := decoder{p: p}
+		if _, err := d.run(); err != nil {
+			t.Fatal(err)
+		}
+		var f finisher
+		n, err := f.finish(d.stack[0], 0)
+		if err != nil {
+			t.Fatal(err)
+		}
+		jv, err := JSONCompatible(n.v)
+		if err != nil {
+			t.Fatal(err)
+		}
+		j, err := pyjson.Marshal(jv)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if int64(len(j)) > 6*n.size {
+			t.Errorf("%.40s: JSON of %d bytes, 6 x %d counted", j, len(j), n.size)
+		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -523,9 +524,31 @@ func (d *decoder) memoGet(idx int) (any, bool) {
 func (d *decoder) global(mod, name string) error {
 	id, ok := globals[[2]string{mod, name}]
 	if !ok {
-		return unsupported("global %s.%s", mod, name)
+		return unsupported("global %s.%s", safeName(mod), safeName(name))
 	}
 	return d.push(global{id, mod, name})
+}
+
+// maxNameInError is the most of a name from a pickle an error repeats.
+const maxNameInError = 100
+
+// safeName returns a module or class name from a pickle for an error
+// message: as it is when it is a short run of printable ASCII, as any
+// Python name is, else quoted with its control characters escaped and cut
+// to maxNameInError bytes, so that a hostile pickle can neither write to a
+// terminal through an error nor make the error as large as itself.
+func safeName(s string) string {
+	plain := len(s) > 0 && len(s) <= maxNameInError
+	for i := 0; plain && i < len(s); i++ {
+		plain = s[i] > ' ' && s[i] < 0x7f
+	}
+	if plain {
+		return s
+	}
+	if len(s) > maxNameInError {
+		return strconv.QuoteToASCII(s[:maxNameInError]) + "..."
+	}
+	return strconv.QuoteToASCII(s)
 }
 
 // validWTF8 reports whether b is UTF-8 in which UTF-16 surrogates may

@@ -133,3 +133,20 @@ func TestHostileCorpus(t *testing.T) {
 		t.Logf("%s: %d bytes; read, written back (%d bytes) and as JSON (%v)", name, len(p), len(w), err)
 	}
 }
+
+// TestGlobalNameInError: a name from a hostile pickle is repeated in the
+// error only escaped and cut short.
+func TestGlobalNameInError(t *testing.T) {
+	long := strings.Repeat("x", 1<<20)
+	for _, c := range []struct{ p, want string }{
+		{"cos\nsystem\n.", "global os.system"},
+		{"c\x1b[2Jos\nsystem\n.", `global "\x1b[2Jos".system`},
+		{"\x80\x04\x8c\x04o\xc3\xa9s\x8c\x01x\x93.", `global "o\u00e9s".x`},
+		{"c" + long + "\nx\n.", `global "` + strings.Repeat("x", 100) + `"....x`},
+	} {
+		_, err := Unmarshal([]byte(c.p))
+		if !errors.Is(err, ErrUnsupported) || err.Error() != "pickle: unsupported value: "+c.want {
+			t.Errorf("%.30q: %.200v; want %s", c.p, err, c.want)
+		}
+	}
+}

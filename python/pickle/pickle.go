@@ -54,8 +54,9 @@
 // empty str and bytes, one-character str below U+0100, one-byte bytes,
 // datetime.timezone.utc, pytz.utc, a zoneinfo.ZoneInfo per key and a pytz
 // zone per offset). So a pickle read from Python writes back to the same
-// bytes, shared references included, and a value shared many times stays
-// small. Two Go strings that merely hold equal text are two objects; a
+// bytes, shared references included, a session read by package pyjson
+// pickles as CPython pickles what json.loads gives (whose equal keys are
+// one str), and a value shared many times stays small. Two Go strings that merely hold equal text are two objects; a
 // string used twice (one variable, one literal) is one, as a Python str
 // bound to one name is.
 package pickle

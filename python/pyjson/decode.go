@@ -34,7 +34,24 @@ type decoder struct {
 	data []byte
 	src  string // data as a string: unescaped strings are slices of it
 	pos  int
-	buf  []byte // scratch for strings with escapes
+	buf  []byte            // scratch for strings with escapes
+	keys map[string]string // each object key text, first seen
+}
+
+// key returns the first key seen with the text of k: CPython's scanner
+// memoizes object keys for one json.loads, so equal keys are one str
+// object, which pickle.dumps writes once and then refers to. Package
+// pickle's Marshal does the same for one Go string, so a session read
+// from JSON pickles as Django pickles it.
+func (d *decoder) key(k string) string {
+	if first, ok := d.keys[k]; ok {
+		return first
+	}
+	if d.keys == nil {
+		d.keys = make(map[string]string)
+	}
+	d.keys[k] = k
+	return k
 }
 
 func (d *decoder) syntax(what string) error {
@@ -127,7 +144,7 @@ func (d *decoder) object(depth int) (any, error) {
 		if o.keys == nil {
 			o.keys, o.vals = make([]string, 0, 8), make([]any, 0, 8)
 		}
-		o.Set(k.(string), v)
+		o.Set(d.key(k.(string)), v)
 		d.skipSpace()
 		if d.pos >= len(d.data) {
 			return nil, d.syntax("expecting ',' delimiter")

@@ -35,7 +35,10 @@
 // levels depending on the caller's stack.
 //
 // Strings decoded without escapes share one copy of the input, which stays
-// in memory while any of them does.
+// in memory while any of them does. Equal object keys are one Go string,
+// the first seen, as CPython's scanner makes them one str object: package
+// pickle then writes a decoded session as pickle.dumps(json.loads(...))
+// does, a repeated key written once and referred to.
 //
 // Limits on hostile input: an integer's size is checked before the
 // conversion that takes time quadratic in it, both ways. Unmarshal counts

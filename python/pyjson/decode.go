@@ -34,8 +34,12 @@ type decoder struct {
 	data []byte
 	src  string // data as a string: unescaped strings are slices of it
 	pos  int
-	buf  []byte            // scratch for strings with escapes
-	keys map[string]string // each object key text, first seen
+	buf  []byte // scratch for strings with escapes
+	// the object keys seen, each text once: the first few in an array
+	// searched in turn (a session has few keys), the rest in a map
+	few  [16]string
+	nfew int
+	keys map[string]string
 }
 
 // key returns the first key seen with the text of k: CPython's scanner
@@ -44,8 +48,18 @@ type decoder struct {
 // pickle's Marshal does the same for one Go string, so a session read
 // from JSON pickles as Django pickles it.
 func (d *decoder) key(k string) string {
+	for _, first := range d.few[:d.nfew] {
+		if first == k {
+			return first
+		}
+	}
 	if first, ok := d.keys[k]; ok {
 		return first
+	}
+	if d.nfew < len(d.few) {
+		d.few[d.nfew] = k
+		d.nfew++
+		return k
 	}
 	if d.keys == nil {
 		d.keys = make(map[string]string)

@@ -122,7 +122,33 @@ type decoder struct {
 	stack  []any
 	marks  []int
 	memo   []any
-	sparse map[int]any // BINPUT far beyond the end of memo
+	sparse map[int]any  // BINPUT far beyond the end of memo
+	shared map[any]bool // containers pushed again by GET or DUP, by containerKey
+}
+
+// markShared notes that v, if a container, is now in more than one place:
+// GET and DUP are the only opcodes that put a value in a second place.
+func (d *decoder) markShared(v any) {
+	if k := containerKey(v); k != nil {
+		if d.shared == nil {
+			d.shared = make(map[any]bool)
+		}
+		d.shared[k] = true
+	}
+}
+
+// containerKey identifies a working list, dict or non-empty tuple, or
+// returns nil.
+func containerKey(v any) any {
+	switch x := v.(type) {
+	case tuple:
+		if len(x) > 0 {
+			return tupleID{&x[0], len(x)}
+		}
+	case *list, *pyjson.Object:
+		return x
+	}
+	return nil
 }
 
 func (d *decoder) bad(what string) error {
@@ -258,7 +284,7 @@ func (d *decoder) run() (any, error) {
 			if len(d.stack) != 1 || len(d.marks) != 0 {
 				return nil, d.bad("STOP with a bad stack")
 			}
-			var f finisher
+			f := finisher{shared: d.shared}
 			n, err := f.finish(d.stack[0], 0)
 			return n.v, err
 		case '}': // EMPTY_DICT
@@ -279,6 +305,7 @@ func (d *decoder) run() (any, error) {
 		case '2': // DUP
 			var v any
 			if v, err = d.top(); err == nil {
+				d.markShared(v)
 				err = d.push(v)
 			}
 		case 0x94: // MEMOIZE
@@ -307,6 +334,7 @@ func (d *decoder) run() (any, error) {
 				if !ok {
 					return nil, d.bad("GET of an unknown memo")
 				}
+				d.markShared(v)
 				err = d.push(v)
 			}
 		case 0x8c, 'X', 0x8d: // SHORT_BINUNICODE, BINUNICODE, BINUNICODE8
@@ -961,7 +989,8 @@ type node struct {
 // what each reference stands for is counted in full against MaxExpanded,
 // MaxValues and MaxDepth.
 type finisher struct {
-	seen map[any]*node // by *list, *pyjson.Object or tupleID
+	shared map[any]bool  // the containers in more than one place (decoder.shared)
+	seen   map[any]*node // those finished or being finished, by containerKey
 }
 
 // tupleID identifies a tuple by its backing array: each tuple the reader
@@ -977,24 +1006,25 @@ func (f *finisher) finish(v any, depth int) (node, error) {
 	if depth > MaxDepth {
 		return node{}, errTooDeep
 	}
-	var key any
 	var items []any
 	switch x := v.(type) {
 	case tuple:
 		items = x
-		if len(x) > 0 {
-			key = tupleID{&x[0], len(x)}
-		}
 	case *list:
-		key, items = x, x.items
+		items = x.items
 	case *pyjson.Object:
-		key = x
 	case global, zoneUnpickle:
 		return node{}, unsupported("%s as a value", typeName(v))
 	case *TZInfo:
 		return node{}, unsupported("a tzinfo as a value")
 	default:
 		return node{v: v, size: leafSize(v), count: 1}, nil
+	}
+	// Only a container in more than one place can be met again (and so
+	// be part of a cycle): the others need no entry.
+	key := containerKey(v)
+	if !f.shared[key] {
+		key = nil
 	}
 	if key != nil {
 		if n, ok := f.seen[key]; ok {

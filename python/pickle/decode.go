@@ -286,6 +286,9 @@ func (d *decoder) run() (any, error) {
 			}
 			f := finisher{shared: d.shared}
 			n, err := f.finish(d.stack[0], 0)
+			if err == nil && n.size > MaxExpanded { // a lone str or bytes
+				err = fmt.Errorf("%w: stands for more than %d bytes", ErrMalformed, MaxExpanded)
+			}
 			return n.v, err
 		case '}': // EMPTY_DICT
 			err = d.push(&pyjson.Object{})

@@ -67,11 +67,14 @@ func bigHostileInputs() map[string][]byte {
 		return append(b, '.')
 	}
 	big := long4(4<<20, 0x5a) // a 4 MB integer, about 10 million digits
+	str := binary.LittleEndian.AppendUint64([]byte("\x80\x04\x8d"), MaxExpanded)
+	str = append(append(str, bytes.Repeat([]byte("s"), MaxExpanded)...), '.')
 	return map[string][]byte{
-		"generated: memo laugh 1 MB str x 2000": memoLaugh(1<<20, 2000),
-		"generated: memo laugh 1 MB str x 17":   memoLaugh(1<<20, 17), // just over MaxExpanded
-		"ok-generated: 4 MB LONG4 int":          big,
-		"ok-generated: memo 1 MB str x 15":      memoLaugh(1<<20, 15), // just under MaxExpanded
+		"generated: one str of MaxExpanded bytes": str, // stands for MaxExpanded + 8
+		"generated: memo laugh 1 MB str x 2000":   memoLaugh(1<<20, 2000),
+		"generated: memo laugh 1 MB str x 17":     memoLaugh(1<<20, 17), // just over MaxExpanded
+		"ok-generated: 4 MB LONG4 int":            big,
+		"ok-generated: memo 1 MB str x 15":        memoLaugh(1<<20, 15), // just under MaxExpanded
 	}
 }
 

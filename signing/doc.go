@@ -41,7 +41,10 @@
 //   - base62 timestamps: "-" reads as 0 and leading zeros are fine;
 //     timestamps beyond int64 are accepted (and clamped), as Django's
 //     unbounded integers are, except that with a maximum age a timestamp
-//     too large for a float is ErrMalformed (Django's OverflowError).
+//     too large for a float is ErrMalformed (Django's OverflowError),
+//     decided from its digit count, so any timestamp costs time linear in
+//     its length. (Django 3.2 also refuses a timestamp of 10^4300 or more
+//     without a maximum age; see docs/errata.md.)
 //   - zlib: the zlib header and Adler-32 are required and bytes after the
 //     end of the stream are ignored, as by Python's zlib.decompress.
 //   - JSON: as CPython 3.11's json.loads (see package pyjson).

@@ -199,13 +199,25 @@ func b62DecodeSat(s string) (n int64, exact bool, err error) {
 	return int64(u), true, nil
 }
 
+// maxFloatB62Digits is the most significant base62 digits an integer a
+// float64 can hold may have: 62^172 > 2^1024, so any integer of 173 or
+// more digits overflows.
+const maxFloatB62Digits = 172
+
 // b62Float is float(b62_decode(s)) as Python computes it when it subtracts
 // the timestamp from time.time(): ok is false when the integer is too large
-// for a float (Python's OverflowError). s must be a valid base62 number.
+// for a float (Python's OverflowError, raised from 2^1024 - 2^970 up, the
+// values that round to 2^1024). s must be a valid base62 number. The
+// verdict for a long s comes from its length, so the cost is linear in s
+// (converting a million digits took over a minute).
 func b62Float(s string) (f float64, ok bool) {
 	neg := s[0] == '-'
 	if neg {
 		s = s[1:]
+	}
+	s = strings.TrimLeft(s, "0")
+	if len(s) > maxFloatB62Digits {
+		return 0, false
 	}
 	x := new(big.Int)
 	d62 := big.NewInt(62)

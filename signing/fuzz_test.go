@@ -51,6 +51,7 @@ func FuzzUnsign(f *testing.F) {
 	f.Add("hello:vXm_1S1JULp3JenKPoUNI7SuSkcTtIrp3k6VktA1Hc4", uint16(3))
 	s, _ := NewSigner(&Options{Key: fuzzKey})
 	ts, _ := NewTimestampSigner(&Options{Key: fuzzKey, LegacySHA1: true, FallbackKeys: []string{"old"}})
+	addHostileSeeds(f, ts)
 	f.Fuzz(func(t *testing.T, token string, at uint16) {
 		v1, err1 := s.Unsign(token)
 		ts.UnsignMaxAge(token, time.Minute)
@@ -83,6 +84,7 @@ func FuzzLoads(f *testing.F) {
 	}
 	now := func() time.Time { return time.Unix(1700000000, 250000000) }
 	ts, _ := NewTimestampSigner(&Options{Key: fuzzKey, Salt: DumpsSalt, Now: now, MaxDecompressedSize: 1 << 16})
+	addHostileSeeds(f, ts)
 	f.Fuzz(func(t *testing.T, token string, at uint16) {
 		v, err := ts.UnsignObjectMaxAge(token, time.Hour)
 		if err != nil {
@@ -100,4 +102,16 @@ func FuzzLoads(f *testing.F) {
 			t.Fatalf("tampered token %q: %v, want ErrBadSignature", bad, err)
 		}
 	})
+}
+
+// addHostileSeeds adds the hostile corpus (testdata/hostile/signing): the
+// token-* files as they are, the value-* files signed by ts, so that the
+// fuzzer starts past the signature.
+func addHostileSeeds(f *testing.F, ts *TimestampSigner) {
+	for name, s := range hostileFiles(f) {
+		if strings.HasPrefix(name, "value-") {
+			s = ts.Signer().Sign(s)
+		}
+		f.Add(s, uint16(len(name)))
+	}
 }

@@ -42,6 +42,9 @@ func (t *TimestampSigner) Sign(value string) string {
 }
 
 // Unsign checks the signature and returns the value, whatever its age.
+// The timestamp must be base62 but is otherwise not used, as in Django 4.0
+// and later (Django 3.2 also refuses one of 10^4300 or more: see
+// docs/errata.md).
 func (t *TimestampSigner) Unsign(signed string) (string, error) {
 	v, _, err := t.unsign(signed)
 	return v, err
@@ -52,7 +55,10 @@ func (t *TimestampSigner) Unsign(signed string) (string, error) {
 // ErrBadSignature). An age of exactly maxAge is accepted, as Django
 // compares age > max_age. Like Django, the age is measured from the whole
 // second the value was signed in, and a timestamp in the future is
-// accepted.
+// accepted. A timestamp too large for a float64 (2^1024 - 2^970 and up,
+// where Django raises OverflowError) gives ErrMalformed; that verdict
+// comes from the number of digits, so a validly signed token with a
+// timestamp of a million digits costs time linear in its length.
 func (t *TimestampSigner) UnsignMaxAge(signed string, maxAge time.Duration) (string, error) {
 	v, st, err := t.unsign(signed)
 	if err != nil {

@@ -69,40 +69,67 @@ func (dt DateTime) Time(naive *time.Location) (time.Time, error) {
 // JSONCompatible returns v with its tuples turned into lists, as Django's
 // JSONSerializer would write them, so that pyjson.Marshal can write it. A
 // value JSON has no form for (bytes, datetime, date, time, timedelta,
-// Decimal) gives ErrUnsupported naming it. v is not modified.
-func JSONCompatible(v any) (any, error) { return jsonCompatible(v, 0) }
+// Decimal) gives ErrUnsupported naming it. v is not modified. A list,
+// tuple or dict that v holds in several places (see Identity in the
+// package documentation) is converted once and shared in the result, so
+// the work is linear in the size of v, not in what it stands for;
+// pyjson.Marshal then writes each place out in full, as json.dumps does.
+func JSONCompatible(v any) (any, error) {
+	c := jsonConverter{done: make(map[objectID]any)}
+	return c.convert(v, 0)
+}
 
-func jsonCompatible(v any, depth int) (any, error) {
+type jsonConverter struct {
+	done map[objectID]any
+}
+
+func (c *jsonConverter) convert(v any, depth int) (any, error) {
 	if depth > MaxDepth {
 		return nil, fmt.Errorf("%w: nested too deep", ErrUnsupported)
 	}
 	var items []any
-	switch x := v.(type) {
+	switch v.(type) {
 	case nil, bool, int64, int, *big.Int, float64, string:
 		return v, nil
+	case *pyjson.Object, []any, Tuple:
+	default:
+		return nil, unsupported("%s in JSON", pyTypeName(v))
+	}
+	id, hasID := idOf(v)
+	if hasID {
+		if out, ok := c.done[id]; ok {
+			return out, nil
+		}
+	}
+	var out any
+	switch x := v.(type) {
 	case *pyjson.Object:
-		out := &pyjson.Object{}
+		obj := &pyjson.Object{}
 		for k, e := range x.All() {
-			f, err := jsonCompatible(e, depth+1)
+			f, err := c.convert(e, depth+1)
 			if err != nil {
 				return nil, err
 			}
-			out.Set(k, f)
+			obj.Set(k, f)
 		}
-		return out, nil
+		out = obj
 	case []any:
 		items = x
 	case Tuple:
 		items = x
-	default:
-		return nil, unsupported("%s in JSON", pyTypeName(v))
 	}
-	out := make([]any, len(items))
-	for j, e := range items {
-		var err error
-		if out[j], err = jsonCompatible(e, depth+1); err != nil {
-			return nil, err
+	if out == nil {
+		list := make([]any, len(items), max(len(items), 1))
+		for j, e := range items {
+			var err error
+			if list[j], err = c.convert(e, depth+1); err != nil {
+				return nil, err
+			}
 		}
+		out = list
+	}
+	if hasID {
+		c.done[id] = out
 	}
 	return out, nil
 }

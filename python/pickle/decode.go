@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math"
 	"math/big"
+	"strconv"
 	"time"
 	"unicode/utf8"
 
@@ -17,11 +18,23 @@ import (
 const (
 	// MaxDepth is the deepest nesting of containers read or written.
 	MaxDepth = 500
-	// MaxValues bounds the values a pickle may expand to. A memo
-	// reference is a copy, so a value shared n times counts n times.
+	// MaxValues bounds the values a pickle may stand for: a value shared
+	// n times (a memo reference, DUP) counts n times.
 	MaxValues = 1 << 20
-	maxStack  = 1 << 20
-	maxMemo   = 1 << 20
+	// MaxExpanded bounds the bytes a pickle may stand for when every
+	// shared reference is written out, as JSON writes them: each value
+	// counts its payload (the UTF-8 bytes of a str and of each dict key,
+	// the bytes of a bytes, the two's complement bytes of an int, the
+	// text of a Decimal) plus 8, and a value shared n times counts n
+	// times. Django's sessions are at most a few MB (memcached stores
+	// items of up to 1 MB by default); 16 MiB leaves room for any real
+	// one, and keeps what a hostile pickle of 1 MB can stand for (a 1 MB
+	// str referred to 2,000 times: 2 GB) from reaching the encoders:
+	// pyjson.Marshal of a value Unmarshal returned writes at most
+	// 6 x MaxExpanded bytes (a \u escape is at most 6 bytes per byte).
+	MaxExpanded = 16 << 20
+	maxStack    = 1 << 20
+	maxMemo     = 1 << 20
 )
 
 // tuple is a tuple while on the stack (a Tuple once finished).
@@ -104,11 +117,38 @@ func Unmarshal(p []byte) (any, error) {
 }
 
 type decoder struct {
-	p     []byte
-	i     int
-	stack []any
-	marks []int
-	memo  []any
+	p      []byte
+	i      int
+	stack  []any
+	marks  []int
+	memo   []any
+	sparse map[int]any  // BINPUT far beyond the end of memo
+	shared map[any]bool // containers pushed again by GET or DUP, by containerKey
+}
+
+// markShared notes that v, if a container, is now in more than one place:
+// GET and DUP are the only opcodes that put a value in a second place.
+func (d *decoder) markShared(v any) {
+	if k := containerKey(v); k != nil {
+		if d.shared == nil {
+			d.shared = make(map[any]bool)
+		}
+		d.shared[k] = true
+	}
+}
+
+// containerKey identifies a working list, dict or non-empty tuple, or
+// returns nil.
+func containerKey(v any) any {
+	switch x := v.(type) {
+	case tuple:
+		if len(x) > 0 {
+			return tupleID{&x[0], len(x)}
+		}
+	case *list, *pyjson.Object:
+		return x
+	}
+	return nil
 }
 
 func (d *decoder) bad(what string) error {
@@ -244,8 +284,12 @@ func (d *decoder) run() (any, error) {
 			if len(d.stack) != 1 || len(d.marks) != 0 {
 				return nil, d.bad("STOP with a bad stack")
 			}
-			budget := MaxValues
-			return finish(d.stack[0], 0, &budget)
+			f := finisher{shared: d.shared}
+			n, err := f.finish(d.stack[0], 0)
+			if err == nil && n.size > MaxExpanded { // a lone str or bytes
+				err = fmt.Errorf("%w: stands for more than %d bytes", ErrMalformed, MaxExpanded)
+			}
+			return n.v, err
 		case '}': // EMPTY_DICT
 			err = d.push(&pyjson.Object{})
 		case ']': // EMPTY_LIST
@@ -264,6 +308,7 @@ func (d *decoder) run() (any, error) {
 		case '2': // DUP
 			var v any
 			if v, err = d.top(); err == nil {
+				d.markShared(v)
 				err = d.push(v)
 			}
 		case 0x94: // MEMOIZE
@@ -272,7 +317,7 @@ func (d *decoder) run() (any, error) {
 				if len(d.memo) >= maxMemo {
 					return nil, d.bad("memo too large")
 				}
-				d.memo = append(d.memo, memoSlot{v})
+				d.memoSet(len(d.memo), v)
 			}
 		case 'q', 'r': // BINPUT, LONG_BINPUT
 			var idx int
@@ -282,19 +327,18 @@ func (d *decoder) run() (any, error) {
 					if idx >= maxMemo {
 						return nil, d.bad("memo index too large")
 					}
-					for len(d.memo) <= idx {
-						d.memo = append(d.memo, nil)
-					}
-					d.memo[idx] = memoSlot{v}
+					d.memoSet(idx, v)
 				}
 			}
 		case 'h', 'j': // BINGET, LONG_BINGET
 			var idx int
 			if idx, err = d.memoIndex(sizes[op]); err == nil {
-				if idx >= len(d.memo) || d.memo[idx] == nil {
+				v, ok := d.memoGet(idx)
+				if !ok {
 					return nil, d.bad("GET of an unknown memo")
 				}
-				err = d.push(d.memo[idx].(memoSlot).v)
+				d.markShared(v)
+				err = d.push(v)
 			}
 		case 0x8c, 'X', 0x8d: // SHORT_BINUNICODE, BINUNICODE, BINUNICODE8
 			var b []byte
@@ -473,12 +517,69 @@ var sizes = [256]int{
 // from an empty slot.
 type memoSlot struct{ v any }
 
+// memoGap is how far beyond the end of the memo a BINPUT may put a value
+// in the memo slice; further out it goes in a map, so that one BINPUT of
+// a huge index costs what its value does, not the gap.
+const memoGap = 1024
+
+// memoSet is BINPUT, and MEMOIZE with idx = len(d.memo). MEMOIZE counts
+// the slice only, as CPython's memo_len does for pickles it writes, which
+// never mix the two.
+func (d *decoder) memoSet(idx int, v any) {
+	switch {
+	case idx < len(d.memo):
+		d.memo[idx] = memoSlot{v}
+	case idx <= len(d.memo)+memoGap:
+		for len(d.memo) < idx {
+			d.memo = append(d.memo, nil)
+		}
+		d.memo = append(d.memo, memoSlot{v})
+	default:
+		if d.sparse == nil {
+			d.sparse = make(map[int]any)
+		}
+		d.sparse[idx] = v
+	}
+}
+
+func (d *decoder) memoGet(idx int) (any, bool) {
+	if idx < len(d.memo) {
+		if s, ok := d.memo[idx].(memoSlot); ok {
+			return s.v, true
+		}
+	}
+	v, ok := d.sparse[idx]
+	return v, ok
+}
+
 func (d *decoder) global(mod, name string) error {
 	id, ok := globals[[2]string{mod, name}]
 	if !ok {
-		return unsupported("global %s.%s", mod, name)
+		return unsupported("global %s.%s", safeName(mod), safeName(name))
 	}
 	return d.push(global{id, mod, name})
+}
+
+// maxNameInError is the most of a name from a pickle an error repeats.
+const maxNameInError = 100
+
+// safeName returns a module or class name from a pickle for an error
+// message: as it is when it is a short run of printable ASCII, as any
+// Python name is, else quoted with its control characters escaped and cut
+// to maxNameInError bytes, so that a hostile pickle can neither write to a
+// terminal through an error nor make the error as large as itself.
+func safeName(s string) string {
+	plain := len(s) > 0 && len(s) <= maxNameInError
+	for i := 0; plain && i < len(s); i++ {
+		plain = s[i] > ' ' && s[i] < 0x7f
+	}
+	if plain {
+		return s
+	}
+	if len(s) > maxNameInError {
+		return strconv.QuoteToASCII(s[:maxNameInError]) + "..."
+	}
+	return strconv.QuoteToASCII(s)
 }
 
 // validWTF8 reports whether b is UTF-8 in which UTF-16 surrogates may
@@ -874,14 +975,39 @@ func validDecimal(s string) bool {
 	return rest == ""
 }
 
-// finish turns the reader's working values into the package's types,
-// bounding the depth and the number of values visited.
-func finish(v any, depth int, budget *int) (any, error) {
+// node is a finished value with what it stands for when every shared
+// reference below it is written out in full.
+type node struct {
+	v      any
+	size   int64 // bytes, as MaxExpanded counts them
+	count  int64 // values, as MaxValues counts them
+	height int   // levels of containers below it
+	busy   bool  // being finished: a reference to it now is a cycle
+}
+
+// finisher turns the reader's working values into the package's types.
+// A container referred to many times (a memo reference, DUP) is finished
+// once and the same Go value is used for each reference, as CPython's
+// pickle.loads gives the same object, so the work is linear in the input;
+// what each reference stands for is counted in full against MaxExpanded,
+// MaxValues and MaxDepth.
+type finisher struct {
+	shared map[any]bool  // the containers in more than one place (decoder.shared)
+	seen   map[any]*node // those finished or being finished, by containerKey
+}
+
+// tupleID identifies a tuple by its backing array: each tuple the reader
+// builds has its own.
+type tupleID struct {
+	first *any
+	n     int
+}
+
+var errTooDeep = fmt.Errorf("%w: nested too deep", ErrMalformed)
+
+func (f *finisher) finish(v any, depth int) (node, error) {
 	if depth > MaxDepth {
-		return nil, fmt.Errorf("%w: nested too deep", ErrMalformed)
-	}
-	if *budget--; *budget < 0 {
-		return nil, fmt.Errorf("%w: too many values", ErrMalformed)
+		return node{}, errTooDeep
 	}
 	var items []any
 	switch x := v.(type) {
@@ -890,31 +1016,113 @@ func finish(v any, depth int, budget *int) (any, error) {
 	case *list:
 		items = x.items
 	case *pyjson.Object:
-		out := &pyjson.Object{}
-		for k, e := range x.All() {
-			f, err := finish(e, depth+1, budget)
-			if err != nil {
-				return nil, err
-			}
-			out.Set(k, f)
-		}
-		return out, nil
 	case global, zoneUnpickle:
-		return nil, unsupported("%s as a value", typeName(v))
+		return node{}, unsupported("%s as a value", typeName(v))
 	case *TZInfo:
-		return nil, unsupported("a tzinfo as a value")
+		return node{}, unsupported("a tzinfo as a value")
 	default:
-		return v, nil
+		return node{v: v, size: leafSize(v), count: 1}, nil
 	}
-	out := make([]any, len(items))
-	for j, e := range items {
-		var err error
-		if out[j], err = finish(e, depth+1, budget); err != nil {
-			return nil, err
+	// Only a container in more than one place can be met again (and so
+	// be part of a cycle): the others need no entry.
+	key := containerKey(v)
+	if !f.shared[key] {
+		key = nil
+	}
+	if key != nil {
+		if n, ok := f.seen[key]; ok {
+			if n.busy || depth+n.height > MaxDepth {
+				return node{}, errTooDeep // a cycle is infinitely deep
+			}
+			return *n, nil
 		}
 	}
-	if _, ok := v.(tuple); ok {
-		return Tuple(out), nil
+	n := &node{size: valueOverhead, count: 1, busy: true}
+	if key != nil {
+		if f.seen == nil {
+			f.seen = make(map[any]*node)
+		}
+		f.seen[key] = n
 	}
-	return out, nil
+	add := func(c node) error {
+		n.size += c.size
+		n.count += c.count
+		n.height = max(n.height, c.height+1)
+		if n.count > MaxValues {
+			return fmt.Errorf("%w: too many values", ErrMalformed)
+		}
+		if n.size > MaxExpanded {
+			return fmt.Errorf("%w: stands for more than %d bytes with its shared references written out", ErrMalformed, MaxExpanded)
+		}
+		return nil
+	}
+	if obj, ok := v.(*pyjson.Object); ok {
+		out := &pyjson.Object{}
+		for k, e := range obj.All() {
+			c, err := f.finish(e, depth+1)
+			if err != nil {
+				return node{}, err
+			}
+			c.size += valueOverhead + int64(len(k))
+			if err := add(c); err != nil {
+				return node{}, err
+			}
+			out.Set(k, c.v)
+		}
+		n.v = out
+	} else {
+		// a distinct backing array even when empty, so that two empty
+		// lists stay two objects when written again
+		out := make([]any, len(items), max(len(items), 1))
+		for j, e := range items {
+			c, err := f.finish(e, depth+1)
+			if err != nil {
+				return node{}, err
+			}
+			if err := add(c); err != nil {
+				return node{}, err
+			}
+			out[j] = c.v
+		}
+		n.v = out
+		if _, ok := v.(tuple); ok {
+			n.v = Tuple(out)
+		}
+	}
+	n.busy = false
+	return *n, nil
+}
+
+// valueOverhead is what MaxExpanded counts for each value besides its
+// payload: it covers the opcodes of a pickle and the punctuation, digits
+// and words of JSON.
+const valueOverhead = 8
+
+// leafSize is what MaxExpanded counts for a value that holds no other.
+func leafSize(v any) int64 {
+	n := valueOverhead
+	switch x := v.(type) {
+	case string:
+		n += len(x)
+	case []byte:
+		n += len(x)
+	case *big.Int:
+		n += x.BitLen()/8 + 1
+	case Decimal:
+		n += len(x)
+	case DateTime:
+		n += 16 + tzSize(x.TZ)
+	case Time:
+		n += 16 + tzSize(x.TZ)
+	case Date, Timedelta:
+		n += 16
+	}
+	return int64(n)
+}
+
+func tzSize(tz *TZInfo) int {
+	if tz == nil {
+		return 0
+	}
+	return 16 + len(tz.Name) + len(tz.Key)
 }

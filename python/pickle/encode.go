@@ -8,6 +8,7 @@ import (
 	"strings"
 	"time"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/djsession/djsession/python/pyjson"
 )
@@ -24,7 +25,8 @@ func MarshalProtocol(v any, protocol int) ([]byte, error) {
 	if protocol < 2 || protocol > HighestProtocol {
 		return nil, fmt.Errorf("%w: protocol %d (2 to %d)", ErrUnsupported, protocol, HighestProtocol)
 	}
-	e := encoder{proto: protocol, frameStart: -1, buf: make([]byte, 0, 256), shared: make(map[sharedKey]int)}
+	e := encoder{proto: protocol, frameStart: -1, buf: make([]byte, 0, 256), shared: make(map[sharedKey]int),
+		ids: make(map[objectID]int)}
 	e.write(0x80, byte(protocol))
 	e.framing = protocol >= 4
 	if err := e.save(v, 0); err != nil {
@@ -68,6 +70,59 @@ type encoder struct {
 	frameStart int // -1 when no frame is open
 	memoLen    int
 	shared     map[sharedKey]int
+	ids        map[objectID]int // memo index of each value of v written so far
+}
+
+// objectID is the identity the writer gives a Go value, standing for a
+// Python object's id(): a str, a bytes, a list or a tuple is the memory
+// it starts at and its length, a dict the *pyjson.Object. Unmarshal gives
+// one Go value for each object the pickle shares, so what CPython wrote
+// once and referred to is written once and referred to again.
+type objectID struct {
+	kind byte // kStr, kBytes, 'l' list, 't' tuple, 'd' dict
+	p    unsafe.Pointer
+	n    int
+}
+
+// idOf returns the identity of v, if it has one the writer uses: not for
+// the values CPython shares by content (sharedKey), an empty tuple (never
+// memoized) or a nil or zero-capacity slice (all such slices share one
+// address).
+func idOf(v any) (objectID, bool) {
+	switch x := v.(type) {
+	case string:
+		if _, shared := strKey(x); !shared {
+			return objectID{kStr, unsafe.Pointer(unsafe.StringData(x)), len(x)}, true
+		}
+	case []byte:
+		if len(x) > 1 {
+			return objectID{kBytes, unsafe.Pointer(unsafe.SliceData(x)), len(x)}, true
+		}
+	case []any:
+		if cap(x) > 0 {
+			return objectID{'l', unsafe.Pointer(unsafe.SliceData(x)), len(x)}, true
+		}
+	case Tuple:
+		if len(x) > 0 {
+			return objectID{'t', unsafe.Pointer(unsafe.SliceData(x)), len(x)}, true
+		}
+	case *pyjson.Object:
+		if x != nil {
+			return objectID{'d', unsafe.Pointer(x), 0}, true
+		}
+	}
+	return objectID{}, false
+}
+
+// memoGetID writes a reference to a value of v already written and
+// reports whether there was one.
+func (e *encoder) memoGetID(id objectID) bool {
+	idx, ok := e.ids[id]
+	if !ok {
+		return false
+	}
+	e.get(idx)
+	return true
 }
 
 // write is _Pickler_Write: it opens a frame when framing and none is open.
@@ -147,13 +202,18 @@ func (e *encoder) memoGet(key sharedKey) bool {
 	if !ok {
 		return false
 	}
+	e.get(idx)
+	return true
+}
+
+// get writes BINGET or LONG_BINGET.
+func (e *encoder) get(idx int) {
 	if idx < 256 {
 		e.write('h', byte(idx))
 	} else {
 		e.write('j')
 		e.buf = binary.LittleEndian.AppendUint32(e.buf, uint32(idx))
 	}
-	return true
 }
 
 // strKey returns the key of a str CPython keeps one copy of: the empty
@@ -173,6 +233,18 @@ func (e *encoder) save(v any, depth int) error {
 	e.boundary()
 	if depth > MaxDepth {
 		return fmt.Errorf("%w: nested too deep", ErrUnsupported)
+	}
+	// As save() in CPython: an object already in the memo is a reference.
+	id, hasID := idOf(v)
+	if hasID && e.memoGetID(id) {
+		return nil
+	}
+	// remember is called right after the value itself is memoized (before
+	// its items, for a list or a dict, as CPython does).
+	remember := func() {
+		if hasID {
+			e.ids[id] = e.memoLen - 1
+		}
 	}
 	switch x := v.(type) {
 	case nil:
@@ -202,14 +274,22 @@ func (e *encoder) save(v any, depth int) error {
 		e.write('G')
 		e.buf = binary.BigEndian.AppendUint64(e.buf, math.Float64bits(x))
 	case string:
-		return e.saveStr(x)
+		if err := e.saveStr(x); err != nil {
+			return err
+		}
+		remember()
 	case []byte:
 		e.saveBytes(x)
+		remember()
 	case Tuple:
-		return e.saveTuple([]any(x), depth)
+		if err := e.saveTuple([]any(x), depth); err != nil {
+			return err
+		}
+		remember()
 	case []any:
 		e.write(']')
 		e.memoPut(nil)
+		remember()
 		return e.saveItems(x, depth, false)
 	case *pyjson.Object:
 		if x == nil {
@@ -217,6 +297,7 @@ func (e *encoder) save(v any, depth int) error {
 		}
 		e.write('}')
 		e.memoPut(nil)
+		remember()
 		kv := make([]any, 0, 2*x.Len())
 		for k, e := range x.All() {
 			kv = append(kv, k, e)

@@ -10,9 +10,12 @@
 // with the argument shapes CPython writes. It has no machinery to import a
 // module or call anything: a pickle naming any other global is rejected
 // with ErrUnsupported naming it, never run. Every length, the stack, the
-// memo, the nesting depth and the number of values (shared references
-// count each time they are used) are bounded before anything is
-// allocated.
+// memo, the nesting depth, the number of values (MaxValues) and the bytes
+// the pickle stands for with its shared references written out
+// (MaxExpanded) are bounded, each shared reference counted at the
+// full size of what it refers to, so a small pickle that refers many times
+// to one large str is refused with ErrMalformed; reading takes time and
+// memory linear in the input.
 //
 // Values use the Go types of package pyjson where JSON has them, so a
 // pickled session and a JSON one look the same to the caller, and types of
@@ -38,13 +41,24 @@
 //
 // Marshal writes what CPython 3.11's pickle.dumps(v, 5) writes, byte for
 // byte, and MarshalProtocol does so for protocols 2 to 5: the same opcodes,
-// memo, batches of 1000 and frames. Python values have an identity that Go
-// values lack; Marshal treats every Go value as a distinct object except
-// those CPython shares as well: the empty str and bytes, one-character str
-// below U+0100, one-byte bytes, datetime.timezone.utc, pytz.utc, a
-// zoneinfo.ZoneInfo per key and a pytz zone per offset. The bytes match
-// Python's for any value whose other parts are not shared, as is the case
-// for a value read by pickle.loads, json.loads or a database.
+// memo, batches of 1000 and frames.
+//
+// Identity: CPython's pickle writes an object once and refers to it from
+// then on (its memo is keyed by id()). Unmarshal gives a Go value to each
+// Python object, the same one wherever the pickle refers to it again: the
+// same string, []byte, []any or Tuple (same memory, same length) and the
+// same *pyjson.Object, so changing a shared list or dict changes it
+// wherever it appears, as in Python. Marshal takes Go values by the same
+// identity: a str, bytes, list, tuple or dict value met again is written
+// as a memo reference, and so is any value CPython shares by content (the
+// empty str and bytes, one-character str below U+0100, one-byte bytes,
+// datetime.timezone.utc, pytz.utc, a zoneinfo.ZoneInfo per key and a pytz
+// zone per offset). So a pickle read from Python writes back to the same
+// bytes, shared references included, a session read by package pyjson
+// pickles as CPython pickles what json.loads gives (whose equal keys are
+// one str), and a value shared many times stays small. Two Go strings that merely hold equal text are two objects; a
+// string used twice (one variable, one literal) is one, as a Python str
+// bound to one name is.
 package pickle
 
 import (
@@ -54,7 +68,8 @@ import (
 
 var (
 	// ErrMalformed is returned for bytes that are not a well-formed pickle
-	// or that exceed a bound (length, depth, memo, stack, values).
+	// or that exceed a bound (length, depth, memo, stack, MaxValues,
+	// MaxExpanded).
 	ErrMalformed = errors.New("pickle: malformed")
 	// ErrUnsupported is returned for a pickle that is well formed but holds
 	// a value this package does not represent (an instance of a class

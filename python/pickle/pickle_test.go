@@ -208,6 +208,9 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	}
 	f.Add([]byte("\x80\x04}\x94(\x8c\x01a\x94]\x94h\x02h\x02e\x8c\x01b\x94h\x02u."))
+	for _, b := range hostileFiles(f) {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, p []byte) {
 		v, err := Unmarshal(p)
 		if err != nil {

@@ -68,6 +68,10 @@ func (g *gen) str() (string, any) {
 		}
 		s = sb.String()
 	}
+	// A Go string is one Python object wherever it appears (Marshal
+	// memoizes by address); the peer makes a new str for each, so each
+	// gets its own copy rather than sharing a literal's.
+	s = strings.Clone(s)
 	return s, map[string]any{"s": b64(s)}
 }
 

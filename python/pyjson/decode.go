@@ -35,6 +35,37 @@ type decoder struct {
 	src  string // data as a string: unescaped strings are slices of it
 	pos  int
 	buf  []byte // scratch for strings with escapes
+	// the object keys seen, each text once: the first few in an array
+	// searched in turn (a session has few keys), the rest in a map
+	few  [16]string
+	nfew int
+	keys map[string]string
+}
+
+// key returns the first key seen with the text of k: CPython's scanner
+// memoizes object keys for one json.loads, so equal keys are one str
+// object, which pickle.dumps writes once and then refers to. Package
+// pickle's Marshal does the same for one Go string, so a session read
+// from JSON pickles as Django pickles it.
+func (d *decoder) key(k string) string {
+	for _, first := range d.few[:d.nfew] {
+		if first == k {
+			return first
+		}
+	}
+	if first, ok := d.keys[k]; ok {
+		return first
+	}
+	if d.nfew < len(d.few) {
+		d.few[d.nfew] = k
+		d.nfew++
+		return k
+	}
+	if d.keys == nil {
+		d.keys = make(map[string]string)
+	}
+	d.keys[k] = k
+	return k
 }
 
 func (d *decoder) syntax(what string) error {
@@ -127,7 +158,7 @@ func (d *decoder) object(depth int) (any, error) {
 		if o.keys == nil {
 			o.keys, o.vals = make([]string, 0, 8), make([]any, 0, 8)
 		}
-		o.Set(k.(string), v)
+		o.Set(d.key(k.(string)), v)
 		d.skipSpace()
 		if d.pos >= len(d.data) {
 			return nil, d.syntax("expecting ',' delimiter")
@@ -216,6 +247,16 @@ func (d *decoder) number() (any, error) {
 		}
 	}
 	d.pos = p
+	if !isFloat {
+		// as int(str): the digits are counted before any conversion
+		digits := p - start
+		if d.data[start] == '-' {
+			digits--
+		}
+		if digits > MaxIntDigits {
+			return nil, ErrIntTooLong
+		}
+	}
 	text := string(d.data[start:p])
 	if isFloat {
 		f, err := strconv.ParseFloat(text, 64)
@@ -234,13 +275,6 @@ func (d *decoder) number() (any, error) {
 	}
 	if i, err := strconv.ParseInt(text, 10, 64); err == nil {
 		return i, nil
-	}
-	digits := len(text)
-	if text[0] == '-' {
-		digits--
-	}
-	if digits > MaxIntDigits {
-		return nil, ErrIntTooLong
 	}
 	b, ok := new(big.Int).SetString(text, 10)
 	if !ok {

@@ -35,5 +35,19 @@
 // levels depending on the caller's stack.
 //
 // Strings decoded without escapes share one copy of the input, which stays
-// in memory while any of them does.
+// in memory while any of them does. Equal object keys are one Go string,
+// the first seen, as CPython's scanner makes them one str object: package
+// pickle then writes a decoded session as pickle.dumps(json.loads(...))
+// does, a repeated key written once and referred to.
+//
+// Limits on hostile input: an integer's size is checked before the
+// conversion that takes time quadratic in it, both ways. Unmarshal counts
+// the digits of an integer literal and refuses more than MaxIntDigits with
+// ErrIntTooLong, as json.loads does, before converting; Marshal (and
+// AppendInt, FormatInt for a program that shows integers to a person)
+// decides from a *big.Int's bit length that it has too many digits, so a
+// 4 MB integer is refused at once instead of after seconds. Nesting is
+// bounded by MaxDepth both ways. Marshal writes each place a shared
+// value appears in full, as json.dumps does; what a decoded pickle may
+// stand for is bounded where it is read (package pickle's MaxExpanded).
 package pyjson

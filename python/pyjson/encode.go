@@ -161,16 +161,9 @@ func (e *encoder) value(v any, depth int) error {
 }
 
 func (e *encoder) bigInt(v *big.Int) error {
-	s := v.String()
-	digits := len(s)
-	if v.Sign() < 0 {
-		digits--
-	}
-	if digits > MaxIntDigits {
-		return ErrIntTooLong
-	}
-	e.buf = append(e.buf, s...)
-	return nil
+	var err error
+	e.buf, err = AppendInt(e.buf, v)
+	return err
 }
 
 // number writes a json.Number after checking it is a JSON number; an

@@ -17,6 +17,9 @@ func FuzzUnmarshal(f *testing.F) {
 	} {
 		f.Add([]byte(s))
 	}
+	for _, b := range hostileFiles(f) {
+		f.Add(b)
+	}
 	f.Fuzz(func(t *testing.T, data []byte) {
 		v, err := Unmarshal(data)
 		if err != nil {

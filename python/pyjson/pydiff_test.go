@@ -49,6 +49,13 @@ func TestDifferentialCPython(t *testing.T) {
 	for _, s := range invalidTexts {
 		texts = append(texts, []byte(s))
 	}
+	// The hostile corpus, but for nesting (MaxDepth is where Go stops;
+	// Python's recursion limit depends on its stack).
+	for name, b := range hostileFiles(t) {
+		if !strings.HasPrefix(name, "deep-") {
+			texts = append(texts, b)
+		}
+	}
 	// Mutants of valid texts: one byte deleted, duplicated or replaced.
 	for i := range 1500 {
 		b := []byte(genText(r, 0))

@@ -149,7 +149,7 @@ func startPostgres(t testing.TB, name, dir string) *Postgres {
 	addr := fmt.Sprintf("127.0.0.1:%d", FreePort(t))
 	argv := asPostgres(t, bin, "-D", dir, "-p", strconv.Itoa(Port(addr)),
 		"-c", "listen_addresses=127.0.0.1", "-c", "unix_socket_directories="+filepath.Dir(dir),
-		"-c", "fsync=off", "-c", "synchronous_commit=off", "-c", "full_page_writes=off",
+		"-c", "fsync=off", "-c", "full_page_writes=off",
 		"-c", "shared_buffers=16MB", "-c", "max_connections=60", "-c", "wal_level=replica",
 		"-c", "max_wal_senders=4", "-c", "hot_standby=on", "-c", "logging_collector=off")
 	proc := Start(t, name, addr, argv...)

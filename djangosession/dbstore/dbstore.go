@@ -23,6 +23,30 @@
 // driver and go-sql-driver/mysql return at the context deadline; lib/pq
 // does not (it sends a cancel request and keeps waiting for the reply), so
 // prefer pgx, or bound such hangs with TCP keepalives, where that matters.
+//
+// # Topologies
+//
+// Sessions in a database other than Django's default one (DATABASES with a
+// router that sends the sessions app to, say, "sessions_db") need nothing
+// more than that database's DSN: the store only knows the *sql.DB it is
+// given.
+//
+// Behind PgBouncer with pool_mode = transaction, consecutive statements of
+// one client run on whichever server connection is free, so a statement
+// prepared on one is missing (or another client's) on the next. Set
+// Options.TransactionPooler and open the driver so that it sends each
+// statement in one round trip: default_query_exec_mode=exec with pgx,
+// binary_parameters=yes with lib/pq (see the field for why). Errors of
+// the wrong configuration match ErrPooler. PgBouncer 1.21 and later with
+// max_prepared_statements > 0 keep prepared statements themselves.
+//
+// A site whose router reads sessions from a streaming replica gives the
+// replica as Options.ReadDB. Writes go to the primary; reads go to the
+// replica except where that would lose the caller's own write: a key this
+// Store wrote less than Options.ReplicaLag ago, a context from
+// ReadPrimary, or a key the replica does not hold (yet). Django with the
+// same router has none of these: a session it has just created is not
+// found on a lagging replica, and the user is logged out.
 package dbstore
 
 import (

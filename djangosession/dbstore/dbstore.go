@@ -182,7 +182,9 @@ type Options struct {
 	//   - the context comes from ReadPrimary;
 	//   - ReadDB has no live row for the key (a session another process
 	//     or Django created a moment ago, not replicated yet): the read is
-	//     asked again of db rather than logging the user out.
+	//     asked again of db rather than logging the user out. A key nobody
+	//     holds (a stale cookie, a new key being checked) thus costs one
+	//     query on each handle.
 	//
 	// A row another process changed or deleted less than the replica's
 	// lag ago can still be read as it was, as Django with the same router

@@ -249,3 +249,66 @@ func poolerSurvivors(direct *sql.DB) func(*testing.T, *dbstore.Store) map[string
 		return m
 	}
 }
+
+// BenchmarkPgBouncer measures what the pooler's configuration costs a Load
+// (one session, parallel clients): prepared statements straight to the
+// server, the same unprepared, and through PgBouncer in transaction mode
+// with each driver's one-round-trip setting.
+func BenchmarkPgBouncer(b *testing.B) {
+	dsn := testenv.PostgresDSN(b)
+	bouncer := testenv.PgBouncer(b, "127.0.0.1:5432", testenv.PgBouncerOptions{PoolSize: 2})
+	direct, err := sql.Open("pgx", dsn)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer direct.Close()
+	table := randomTable(b)
+	admin, err := dbstore.New(direct, &dbstore.Options{Dialect: dbstore.Postgres, Codec: codec(b), Table: table})
+	if err != nil {
+		b.Fatal(err)
+	}
+	ctx := context.Background()
+	if err := admin.CreateTable(ctx); err != nil {
+		b.Fatal(err)
+	}
+	defer direct.Exec("DROP TABLE " + table)
+	const key = "poolbench000000000000000000000001"
+	if err := admin.Save(ctx, key, payload("bench"), djangosession.Expiry{Date: time.Now().Add(time.Hour)}, true); err != nil {
+		b.Fatal(err)
+	}
+	via := "postgres://postgres@" + bouncer.Addr + "/test?sslmode=disable"
+	for _, c := range []struct {
+		name, driver, dsn string
+		pooler            bool
+	}{
+		{"path=direct/driver=pgx/prepared", "pgx", dsn, false},
+		{"path=direct/driver=pgx-exec/unprepared", "pgx", dsn + "&default_query_exec_mode=exec", true},
+		{"path=pgbouncer/driver=pgx-exec/unprepared", "pgx", via + "&default_query_exec_mode=exec", true},
+		{"path=pgbouncer/driver=pq-binary/unprepared", "postgres", via + "&binary_parameters=yes", true},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			db, err := sql.Open(c.driver, c.dsn)
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer db.Close()
+			s, err := dbstore.New(db, &dbstore.Options{Dialect: dbstore.Postgres, Codec: codec(b), Table: table, TransactionPooler: c.pooler})
+			if err != nil {
+				b.Fatal(err)
+			}
+			defer s.Close()
+			b.ReportAllocs()
+			b.SetParallelism(4)
+			b.RunParallel(func(pb *testing.PB) {
+				for pb.Next() {
+					obj, err := s.Load(ctx, key)
+					if err != nil {
+						b.Error(err)
+						return
+					}
+					sinkObj = obj
+				}
+			})
+		})
+	}
+}

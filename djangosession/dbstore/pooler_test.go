@@ -23,7 +23,8 @@ import (
 // It returns every error a call returned, and checks afterwards through
 // direct (a connection that bypasses the pooler) that each worker's live
 // sessions hold exactly what it last saved: no lost or misplaced write.
-func poolerWork(t *testing.T, s *dbstore.Store, direct *sql.DB, opsPer int) (errs []error, ops int64) {
+// When midway is not nil, every worker stops halfway until it returned.
+func poolerWork(t *testing.T, s *dbstore.Store, direct *sql.DB, opsPer int, midway func()) (errs []error, ops int64) {
 	t.Helper()
 	ctx := context.Background()
 	var mu sync.Mutex
@@ -34,7 +35,11 @@ func poolerWork(t *testing.T, s *dbstore.Store, direct *sql.DB, opsPer int) (err
 	}
 	var n atomic.Int64
 	last := make([]map[string]string, workers) // worker -> key -> id last saved ("" deleted)
-	var wg sync.WaitGroup
+	var wg, half sync.WaitGroup
+	resume := make(chan struct{})
+	if midway != nil {
+		half.Add(workers)
+	}
 	for w := range workers {
 		wg.Go(func() {
 			r := rand.New(rand.NewPCG(uint64(w), 10))
@@ -42,6 +47,10 @@ func poolerWork(t *testing.T, s *dbstore.Store, direct *sql.DB, opsPer int) (err
 			last[w] = mine
 			var keys []string
 			for i := range opsPer {
+				if midway != nil && i == opsPer/2 {
+					half.Done()
+					<-resume
+				}
 				n.Add(1)
 				id := fmt.Sprintf("w%d-%d", w, i)
 				live := djangosession.Expiry{Date: time.Now().Add(time.Hour), Age: 3600}
@@ -97,6 +106,11 @@ func poolerWork(t *testing.T, s *dbstore.Store, direct *sql.DB, opsPer int) (err
 				}
 			}
 		})
+	}
+	if midway != nil {
+		half.Wait()
+		midway()
+		close(resume)
 	}
 	wg.Wait()
 	rows := map[string]string{}
@@ -173,7 +187,7 @@ func TestPgBouncerTransactionPooling(t *testing.T) {
 			if tc.fails {
 				ops = 20 // enough to show it: most calls fail
 			}
-			errs, n := poolerWork(t, s, direct, ops)
+			errs, n := poolerWork(t, s, direct, ops, nil)
 			pooler := 0
 			for _, err := range errs {
 				if errors.Is(err, dbstore.ErrPooler) {
@@ -210,7 +224,7 @@ func TestPgBouncerTransactionPooling(t *testing.T) {
 			db := openDSN(t, driver, "postgres://postgres@"+b.Addr+"/test?sslmode=disable")
 			s := newStore(t, direct, dbstore.Postgres, dbstore.Options{})
 			s2, _ := dbstore.New(db, &dbstore.Options{Dialect: dbstore.Postgres, Codec: codec(t), Table: s.Table()})
-			errs, _ := poolerWork(t, s2, direct, opsPer)
+			errs, _ := poolerWork(t, s2, direct, opsPer, nil)
 			for _, err := range errs {
 				t.Errorf("%s: %v", driver, err)
 			}

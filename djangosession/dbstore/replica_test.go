@@ -104,7 +104,47 @@ func TestReplica(t *testing.T) {
 	testenv.Topologies(t)
 	rs := startReplicaSet(t)
 	t.Run("read-your-writes", func(t *testing.T) { replicaReadYourWrites(t, rs) })
+	t.Run("concurrent-lagging", func(t *testing.T) { replicaConcurrent(t, rs) })
 	t.Run("django", func(t *testing.T) { replicaDjango(t, rs) })
+}
+
+// replicaConcurrent runs the 32-goroutine workload of the pooler test with
+// the replica's replay paused halfway: every worker reads back what it
+// last saved (no error, no stale read). Without the read-your-writes window
+// (ReplicaLag < 0) the same workload reads stale rows: the failure mode.
+func replicaConcurrent(t *testing.T, rs replicaSet) {
+	pdb, rdb := rs.open(t, "postgres")
+	rs.catchUp(t)
+	defer rs.catchUp(t)
+	for _, tc := range []struct {
+		name  string
+		lag   time.Duration
+		stale bool
+	}{
+		{"window", 0, false},
+		{"no-window", -1, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			s := newStore(t, pdb, dbstore.Postgres, dbstore.Options{ReadDB: rdb, ReplicaLag: tc.lag})
+			// Halfway, once the replica has every row so far, it stops
+			// replaying: the second half's updates and deletes of rows
+			// the replica holds are not there.
+			errs, n := poolerWork(t, s, pdb, 60, func() { rs.catchUp(t); rs.pause(t) })
+			t.Logf("%d calls, the replica paused halfway: %d errors", n, len(errs))
+			if tc.stale {
+				if len(errs) == 0 {
+					t.Error("no stale read without the window: the replica is not lagging")
+				}
+				return
+			}
+			for i, err := range errs {
+				if i == 10 {
+					break
+				}
+				t.Error(err)
+			}
+		})
+	}
 }
 
 // replicaReadYourWrites pauses the replica's replay and checks which

@@ -188,7 +188,8 @@ type Options struct {
 	//
 	// A row another process changed or deleted less than the replica's
 	// lag ago can still be read as it was, as Django with the same router
-	// reads it.
+	// reads it. An error from ReadDB (the replica down) is returned, not
+	// retried on db, as Django's router would have it.
 	ReadDB *sql.DB
 	// ReplicaLag is how long after a write through this Store reads of
 	// that key go to db rather than ReadDB: DefaultReplicaLag when zero,

@@ -23,6 +23,30 @@
 // driver and go-sql-driver/mysql return at the context deadline; lib/pq
 // does not (it sends a cancel request and keeps waiting for the reply), so
 // prefer pgx, or bound such hangs with TCP keepalives, where that matters.
+//
+// # Topologies
+//
+// Sessions in a database other than Django's default one (DATABASES with a
+// router that sends the sessions app to, say, "sessions_db") need nothing
+// more than that database's DSN: the store only knows the *sql.DB it is
+// given.
+//
+// Behind PgBouncer with pool_mode = transaction, consecutive statements of
+// one client run on whichever server connection is free, so a statement
+// prepared on one is missing (or another client's) on the next. Set
+// Options.TransactionPooler and open the driver so that it sends each
+// statement in one round trip: default_query_exec_mode=exec with pgx,
+// binary_parameters=yes with lib/pq (see the field for why). Errors of
+// the wrong configuration match ErrPooler. PgBouncer 1.21 and later with
+// max_prepared_statements > 0 keep prepared statements themselves.
+//
+// A site whose router reads sessions from a streaming replica gives the
+// replica as Options.ReadDB. Writes go to the primary; reads go to the
+// replica except where that would lose the caller's own write: a key this
+// Store wrote less than Options.ReplicaLag ago, a context from
+// ReadPrimary, or a key the replica does not hold (yet). Django with the
+// same router has none of these: a session it has just created is not
+// found on a lagging replica, and the user is logged out.
 package dbstore
 
 import (
@@ -84,7 +108,17 @@ var (
 	ErrTable = errors.New("dbstore: invalid table name")
 	// ErrClosed is returned by a Store's methods after Close.
 	ErrClosed = errors.New("dbstore: store closed")
+	// ErrPooler is matched (errors.Is) by a database error that says a
+	// statement was prepared on one server connection and used on
+	// another (SQLSTATE 26000, 42P05 or 08P01): the mark of a
+	// transaction-pooling proxy such as PgBouncer in front of a store or a
+	// driver that keeps statements across transactions. Set
+	// Options.TransactionPooler and configure the driver as it says.
+	ErrPooler = errors.New("dbstore: prepared statement lost by a transaction pooler (see Options.TransactionPooler)")
 )
+
+// DefaultReplicaLag is Options.ReplicaLag when zero.
+const DefaultReplicaLag = 5 * time.Second
 
 // Options configure a Store. Dialect and Codec are required; the zero
 // value of every other field means Django's default.
@@ -115,6 +149,53 @@ type Options struct {
 	// prepared statements (PgBouncer in transaction mode before 1.21)
 	// needs NoPrepare.
 	NoPrepare bool
+	// TransactionPooler says that db reaches PostgreSQL through a
+	// transaction-pooling proxy (PgBouncer with pool_mode = transaction,
+	// or statement), where consecutive statements of one client may run
+	// on different server connections. The store then prepares nothing,
+	// as with NoPrepare. The driver must also send each statement in one
+	// round trip, with no named statement kept on the connection:
+	//
+	//   - lib/pq: binary_parameters=yes in the DSN. Without it lib/pq
+	//     parses each statement in one round trip and binds it in the next,
+	//     which under the pooler binds parameters to another client's
+	//     statement.
+	//   - pgx (stdlib): default_query_exec_mode=exec (or simple_protocol)
+	//     in the DSN. Its default, cache_statement, names and caches
+	//     statements per client connection; describe_exec takes two round
+	//     trips.
+	//
+	// PgBouncer 1.21 and later with max_prepared_statements > 0 track
+	// protocol-level prepared statements themselves; behind them neither
+	// this field nor the DSN settings are needed.
+	TransactionPooler bool
+	// ReadDB, when not nil, is the handle Load, LoadExpiry and Exists read
+	// through: a streaming replica, as a Django database router's
+	// db_for_read sends session reads to one. Writes, ClearExpired and
+	// CreateTable use db. Reads go to db instead when the read could see
+	// data older than the caller's own write:
+	//
+	//   - the key was saved or deleted through this Store less than
+	//     ReplicaLag ago (read-your-writes for the request that just
+	//     saved, and for every later one this process serves in that
+	//     time);
+	//   - the context comes from ReadPrimary;
+	//   - ReadDB has no live row for the key (a session another process
+	//     or Django created a moment ago, not replicated yet): the read is
+	//     asked again of db rather than logging the user out. A key nobody
+	//     holds (a stale cookie, a new key being checked) thus costs one
+	//     query on each handle.
+	//
+	// A row another process changed or deleted less than the replica's
+	// lag ago can still be read as it was, as Django with the same router
+	// reads it. An error from ReadDB (the replica down) is returned, not
+	// retried on db, as Django's router would have it.
+	ReadDB *sql.DB
+	// ReplicaLag is how long after a write through this Store reads of
+	// that key go to db rather than ReadDB: DefaultReplicaLag when zero,
+	// never when negative. Set it above the replica's worst lag
+	// (pg_stat_replication's replay_lag).
+	ReplicaLag time.Duration
 }
 
 // Store is a djangosession.Store over a session table. It is safe for
@@ -132,12 +213,17 @@ type Store struct {
 	noPrepare bool
 	closed    atomic.Bool
 
+	readDB *sql.DB // nil without a replica
+	recent recentWrites
+
 	qLoad, qInsert, qUpdate, qSame, qExists, qDelete, qClear query
+	qLoadRead, qExistsRead                                   query // on readDB
 }
 
 // query is one of the store's statements, prepared on first use.
 type query struct {
 	text string
+	db   *sql.DB
 	mu   sync.Mutex // held while preparing
 	stmt atomic.Pointer[sql.Stmt]
 }
@@ -168,7 +254,12 @@ func New(db *sql.DB, o *Options) (*Store, error) {
 		return nil, err
 	}
 	s := &Store{db: db, d: o.Dialect, codec: o.Codec, table: quoted, rawName: name,
-		loc: o.Location, batch: o.BatchSize, now: o.Now, noPrepare: o.NoPrepare}
+		loc: o.Location, batch: o.BatchSize, now: o.Now, noPrepare: o.NoPrepare || o.TransactionPooler,
+		readDB: o.ReadDB}
+	s.recent.window = o.ReplicaLag
+	if s.recent.window == 0 {
+		s.recent.window = DefaultReplicaLag
+	}
 	if s.loc == nil {
 		s.loc = time.UTC
 	}
@@ -205,6 +296,15 @@ func (s *Store) prepareQueries() {
 	s.qExists.text = "SELECT 1 FROM " + t + " WHERE session_key = " + p(1)
 	s.qSame.text = "SELECT 1 FROM " + t + " WHERE session_key = ? AND session_data = ? AND expire_date = ?" // MySQL only
 	s.qDelete.text = "DELETE FROM " + t + " WHERE session_key = " + p(1)
+	s.qLoadRead.text, s.qExistsRead.text = s.qLoad.text, s.qExists.text
+	for _, q := range s.queries() {
+		q.db = s.db
+	}
+	s.qLoadRead.db, s.qExistsRead.db = s.readDB, s.readDB
+}
+
+func (s *Store) queries() []*query {
+	return []*query{&s.qLoad, &s.qInsert, &s.qUpdate, &s.qSame, &s.qExists, &s.qDelete, &s.qClear, &s.qLoadRead, &s.qExistsRead}
 }
 
 // prepared returns q's prepared statement, preparing it on first use, or
@@ -228,7 +328,7 @@ func (s *Store) prepared(ctx context.Context, q *query) (*sql.Stmt, error) {
 	if s.closed.Load() {
 		return nil, ErrClosed
 	}
-	st, err := s.db.PrepareContext(ctx, q.text)
+	st, err := q.db.PrepareContext(ctx, q.text)
 	if err != nil {
 		return nil, err
 	}
@@ -243,7 +343,7 @@ func (s *Store) queryRow(ctx context.Context, q *query, args []any, dest ...any)
 		return err
 	}
 	if st == nil {
-		return s.db.QueryRowContext(ctx, q.text, args...).Scan(dest...)
+		return q.db.QueryRowContext(ctx, q.text, args...).Scan(dest...)
 	}
 	return st.QueryRowContext(ctx, args...).Scan(dest...)
 }
@@ -253,7 +353,7 @@ func (s *Store) queryRow(ctx context.Context, q *query, args []any, dest ...any)
 func (s *Store) Close() error {
 	s.closed.Store(true)
 	var errs []error
-	for _, q := range []*query{&s.qLoad, &s.qInsert, &s.qUpdate, &s.qSame, &s.qExists, &s.qDelete, &s.qClear} {
+	for _, q := range s.queries() {
 		q.mu.Lock()
 		if st := q.stmt.Swap(nil); st != nil {
 			errs = append(errs, st.Close())
@@ -349,12 +449,19 @@ func (s *Store) LoadExpiry(ctx context.Context, key string) (*pyjson.Object, tim
 	}
 	var data string
 	var exp any
-	err := s.queryRow(ctx, &s.qLoad, []any{key, s.timeParam(s.now())}, &data, &exp)
+	args := []any{key, s.timeParam(s.now())}
+	err := sql.ErrNoRows
+	if s.fromReplica(ctx, key) {
+		err = s.queryRow(ctx, &s.qLoadRead, args, &data, &exp)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		err = s.queryRow(ctx, &s.qLoad, args, &data, &exp)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return nil, time.Time{}, djangosession.ErrNotFound
 	}
 	if err != nil {
-		return nil, time.Time{}, fmt.Errorf("dbstore: load: %w", err)
+		return nil, time.Time{}, fmt.Errorf("dbstore: load: %w", poolerErr(err))
 	}
 	t, err := s.parseTime(exp)
 	if err != nil {
@@ -379,13 +486,14 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 		return err
 	}
 	at := s.timeParam(exp.Date)
+	defer s.wrote(key)
 	if mustCreate {
 		res, err := s.exec(ctx, &s.qInsert, key, enc, at)
 		if err != nil {
 			if s.d == MySQL && isMySQLDuplicate(err) {
 				return djangosession.ErrExists
 			}
-			return fmt.Errorf("dbstore: insert: %w", err)
+			return fmt.Errorf("dbstore: insert: %w", poolerErr(err))
 		}
 		if n, err := res.RowsAffected(); err == nil && n == 0 {
 			return djangosession.ErrExists
@@ -394,7 +502,7 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 	}
 	res, err := s.exec(ctx, &s.qUpdate, enc, at, key)
 	if err != nil {
-		return fmt.Errorf("dbstore: update: %w", err)
+		return fmt.Errorf("dbstore: update: %w", poolerErr(err))
 	}
 	n, err := res.RowsAffected()
 	if err != nil {
@@ -413,7 +521,7 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 			return nil
 		}
 		if !errors.Is(err, sql.ErrNoRows) {
-			return fmt.Errorf("dbstore: update: %w", err)
+			return fmt.Errorf("dbstore: update: %w", poolerErr(err))
 		}
 	}
 	if n == 0 {
@@ -438,7 +546,7 @@ func (s *Store) exec(ctx context.Context, q *query, args ...any) (sql.Result, er
 	for attempt := 0; ; attempt++ {
 		var res sql.Result
 		if st == nil {
-			res, err = s.db.ExecContext(ctx, q.text, args...)
+			res, err = q.db.ExecContext(ctx, q.text, args...)
 		} else {
 			res, err = st.ExecContext(ctx, args...)
 		}
@@ -478,20 +586,27 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 		return false, nil
 	}
 	var one int
-	err := s.queryRow(ctx, &s.qExists, []any{key}, &one)
+	err := sql.ErrNoRows
+	if s.fromReplica(ctx, key) {
+		err = s.queryRow(ctx, &s.qExistsRead, []any{key}, &one)
+	}
+	if errors.Is(err, sql.ErrNoRows) {
+		err = s.queryRow(ctx, &s.qExists, []any{key}, &one)
+	}
 	if errors.Is(err, sql.ErrNoRows) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("dbstore: exists: %w", err)
+		return false, fmt.Errorf("dbstore: exists: %w", poolerErr(err))
 	}
 	return true, nil
 }
 
 // Delete removes the row; a missing row is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
+	defer s.wrote(key)
 	if _, err := s.exec(ctx, &s.qDelete, key); err != nil {
-		return fmt.Errorf("dbstore: delete: %w", err)
+		return fmt.Errorf("dbstore: delete: %w", poolerErr(err))
 	}
 	return nil
 }
@@ -505,7 +620,7 @@ func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 	for {
 		res, err := s.exec(ctx, &s.qClear, now, s.batch)
 		if err != nil {
-			return total, fmt.Errorf("dbstore: clear expired: %w", err)
+			return total, fmt.Errorf("dbstore: clear expired: %w", poolerErr(err))
 		}
 		n, err := res.RowsAffected()
 		if err != nil {

@@ -355,7 +355,7 @@ func TestLiveInteropSQLite(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			interop(t, dj, "sqlite", conf, db, dbstore.SQLite)
+			interop(t, dj, "sqlite", conf, db, dbstore.Options{Dialect: dbstore.SQLite})
 		})
 	}
 }
@@ -373,7 +373,7 @@ func TestLiveInteropPostgres(t *testing.T) {
 			conf := map[string]any{"NAME": name, "USER": "postgres", "HOST": "127.0.0.1", "PORT": "5432"}
 			runDjango(t, dj, "postgres", conf, []map[string]any{{"op": "migrate"}})
 			tdb := openDSN(t, "pgx", strings.Replace(dsn, "/test?", "/"+name+"?", 1))
-			interop(t, dj, "postgres", conf, tdb, dbstore.Postgres)
+			interop(t, dj, "postgres", conf, tdb, dbstore.Options{Dialect: dbstore.Postgres})
 		})
 	}
 }
@@ -395,14 +395,19 @@ func TestLiveInteropMySQL(t *testing.T) {
 			conf := map[string]any{"NAME": name, "USER": "root", "HOST": "127.0.0.1", "PORT": "3306"}
 			runDjango(t, dj, "mysql", conf, []map[string]any{{"op": "migrate"}})
 			tdb := openDSN(t, "mysql", strings.Replace(dsn, "/test", "/"+name, 1))
-			interop(t, dj, "mysql", conf, tdb, dbstore.MySQL)
+			interop(t, dj, "mysql", conf, tdb, dbstore.Options{Dialect: dbstore.MySQL})
 		})
 	}
 }
 
-func interop(t *testing.T, dj testenv.Django, engine string, conf map[string]any, db *sql.DB, d dbstore.Dialect) {
+// interop proves Go and Django agree on the sessions in db, which conf
+// (the runner's database settings) names for Django; o configures the
+// Go store (its codec is set here).
+func interop(t *testing.T, dj testenv.Django, engine string, conf map[string]any, db *sql.DB, o dbstore.Options) {
 	ctx := context.Background()
-	store, err := dbstore.New(db, &dbstore.Options{Dialect: d, Codec: codec(t)})
+	d := o.Dialect
+	o.Codec = codec(t)
+	store, err := dbstore.New(db, &o)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -180,3 +180,11 @@ func (r *Replicated) Delete(ctx context.Context, key string) error {
 // Close closes the clients given to NewReplicated that have a Close
 // method.
 func (r *Replicated) Close() error { return closeAll(r.closer) }
+
+// Tracked returns the number of keys in the read-your-writes table,
+// counting those whose window has ended but that are not yet swept.
+func (r *Replicated) Tracked() int {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	return len(r.recent)
+}

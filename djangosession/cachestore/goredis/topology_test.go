@@ -47,10 +47,10 @@ func startNode(t testing.TB, name string, extra ...string) *node {
 	port := testenv.FreePort(t)
 	dir := t.TempDir()
 	argv := append([]string{bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "no"}, extra...)
+		"--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "no", "--repl-diskless-sync-delay", "0"}, extra...)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	n := &node{proc: testenv.Start(t, name, addr, argv...), argv: argv, addr: addr}
-	n.rdb = redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialTimeout: time.Second,
+	n.rdb = redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialerRetries: 1, DialTimeout: time.Second,
 		ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
 	t.Cleanup(func() { n.rdb.Close() })
 	return n

@@ -3,21 +3,30 @@ package goredis_test
 import (
 	"bytes"
 	"context"
+	"database/sql"
 	"encoding/hex"
 	"encoding/json"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
 
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/cacheddb"
 	"github.com/djsession/djsession/djangosession/cachestore"
+	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/djangosession/storetest"
 	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pickle"
 	"github.com/djsession/djsession/python/pyjson"
+
+	_ "modernc.org/sqlite"
 )
 
 const peerScript = "../../../testdata/cache_interop.py"
+
+// secret is the cached_db runs' SECRET_KEY (the database half signs).
+const secret = "goredis-topology-test-secret-not-a-real-one"
 
 // interopN is how many sessions each side writes.
 const interopN = 42
@@ -38,7 +47,9 @@ type peerSession struct {
 }
 
 func newPeer(d testenv.Django, cfg map[string]any) *peer {
-	cfg["engine"] = "cache"
+	if cfg["engine"] == nil {
+		cfg["engine"] = "cache"
+	}
 	cfg["count"] = interopN
 	js, _ := json.Marshal(cfg)
 	return &peer{d: d, cfg: string(js)}
@@ -137,22 +148,55 @@ func TestDjangoTopologies(t *testing.T) {
 			if !slices.Contains(tc.versions, d.Version) {
 				continue
 			}
-			t.Run(d.Version+"/"+tc.name, func(t *testing.T) {
-				testTopology(t, d, tc)
+			t.Run(d.Version+"/cache/"+tc.name, func(t *testing.T) {
+				testTopology(t, d, tc, false)
 			})
+			if d.Version == tc.versions[0] {
+				// cached_db once per topology: its cache half is the
+				// same code path.
+				t.Run(d.Version+"/cached_db/"+tc.name, func(t *testing.T) {
+					testTopology(t, d, tc, true)
+				})
+			}
 		}
 	}
 }
 
-func testTopology(t *testing.T, d testenv.Django, tc topoCase) {
+func testTopology(t *testing.T, d testenv.Django, tc topoCase, cachedDB bool) {
 	ctx := context.Background()
 	prefix := uniquePrefix()
 	cfg := map[string]any{"prefix": prefix}
 	for k, v := range tc.cfg {
 		cfg[k] = v
 	}
+	copts := cachestore.Options{Backend: tc.backend, KeyPrefix: prefix}
+	keys := newStore(t, tc.client, copts) // the cache half: where keys go
+	var store djangosession.Store = keys
+	if cachedDB {
+		file := filepath.Join(t.TempDir(), "db.sqlite3")
+		cfg["engine"], cfg["db"], cfg["secret"] = "cached_db", file, secret
+		sdb, err := sql.Open("sqlite", file+"?_pragma=busy_timeout(10000)")
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { sdb.Close() })
+		codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret})
+		if err != nil {
+			t.Fatal(err)
+		}
+		db, err := dbstore.New(sdb, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
+		if err != nil {
+			t.Fatal(err)
+		}
+		copts.EnginePrefix = cachestore.CachedDBPrefix
+		keys = newStore(t, tc.client, copts)
+		cs, err := cacheddb.New(db, tc.client, &cacheddb.Options{Cache: copts})
+		if err != nil {
+			t.Fatal(err)
+		}
+		store = cs
+	}
 	p := newPeer(d, cfg)
-	store := newStore(t, tc.client, cachestore.Options{Backend: tc.backend, KeyPrefix: prefix})
 
 	// where checks that the cache key is stored on exactly the nodes
 	// Django's backend chose among those that are not replicas.
@@ -178,7 +222,7 @@ func testTopology(t *testing.T, d testenv.Django, tc topoCase) {
 	perNode := map[string]int{}
 	for _, ps := range written {
 		what := "django " + ps.Case + " " + ps.Key
-		ck := store.CacheKey(ps.Key)
+		ck := keys.CacheKey(ps.Key)
 		where(what, ck)
 		for _, n := range tc.holders(ck) {
 			perNode[n.proc.Name]++
@@ -193,7 +237,7 @@ func testTopology(t *testing.T, d testenv.Django, tc topoCase) {
 
 	// Go -> Django.
 	engine := djangosession.NewEngine(store, &djangosession.Config{Release: djangosession.Release(d.Version)})
-	var keys []string
+	var goKeys []string
 	goData := map[string]*pyjson.Object{}
 	for i := range interopN {
 		s := engine.New()
@@ -204,18 +248,18 @@ func testTopology(t *testing.T, d testenv.Django, tc topoCase) {
 		if err := s.Save(ctx); err != nil {
 			t.Fatalf("Go save %d: %v", i, err)
 		}
-		where("go "+s.Key(), store.CacheKey(s.Key()))
-		keys = append(keys, s.Key())
+		where("go "+s.Key(), keys.CacheKey(s.Key()))
+		goKeys = append(goKeys, s.Key())
 		goData[s.Key()] = s.Data()
 	}
-	for _, ps := range p.do(t, "read", keys...) {
+	for _, ps := range p.do(t, "read", goKeys...) {
 		if !ps.Found {
 			t.Errorf("go %s: Django does not find it", ps.Key)
 			continue
 		}
 		samePickle(t, "go "+ps.Key+" read by Django", goData[ps.Key], ps.Pickle)
 	}
-	for _, ps := range p.do(t, "update", keys...) {
+	for _, ps := range p.do(t, "update", goKeys...) {
 		if !ps.Found {
 			t.Errorf("go %s: Django's update does not find it", ps.Key)
 			continue

@@ -84,7 +84,7 @@ func replicaUp(n *node) bool {
 type replicated struct {
 	primary  *node
 	replicas []*node
-	proxies  []*lagProxy // proxies[i] carries replicas[i]'s replication link
+	proxies  []*lagProxy // proxies[i] carries replicas[i]'s replication link (nil: direct)
 }
 
 // URLs is LOCATION: the primary first.
@@ -99,13 +99,24 @@ func (r *replicated) URLs() []string {
 // startReplicated starts a primary and n replicas. Each replica follows
 // the primary through a lagProxy, so a test can hold its replication
 // stream back (an artificially slow replica that still answers reads).
-func startReplicated(t testing.TB, n int) *replicated {
+func startReplicated(t testing.TB, n int) *replicated { return startReplication(t, n, true) }
+
+// startReplicatedDirect starts a primary and n replicas that follow it directly
+// (no proxy), for benchmarks.
+func startReplicatedDirect(t testing.TB, n int) *replicated { return startReplication(t, n, false) }
+
+func startReplication(t testing.TB, n int, proxied bool) *replicated {
 	t.Helper()
 	testenv.Topologies(t)
 	r := &replicated{primary: startNode(t, "redis-primary")}
 	for i := range n {
-		p := newLagProxy(t, r.primary.addr)
-		host, port, _ := net.SplitHostPort(p.addr)
+		target := r.primary.addr
+		var p *lagProxy
+		if proxied {
+			p = newLagProxy(t, r.primary.addr)
+			target = p.addr
+		}
+		host, port, _ := net.SplitHostPort(target)
 		rep := startNode(t, fmt.Sprintf("redis-replica%d", i+1), "--replicaof", host, port)
 		r.replicas = append(r.replicas, rep)
 		r.proxies = append(r.proxies, p)

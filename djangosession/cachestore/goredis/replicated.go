@@ -51,6 +51,7 @@ type Replicated struct {
 	primary  *Client
 	replicas []*Client
 	closer   []redis.Cmdable
+	backend  cachestore.Backend
 
 	ryw       time.Duration
 	trustMiss bool
@@ -74,7 +75,7 @@ func NewReplicated(primary redis.Cmdable, replicas []redis.Cmdable, o *ReplicaOp
 	if o == nil {
 		o = &ReplicaOptions{}
 	}
-	r := &Replicated{primary: New(primary), closer: []redis.Cmdable{primary},
+	r := &Replicated{primary: New(primary), closer: []redis.Cmdable{primary}, backend: cachestore.RedisCache,
 		ryw: o.ReadYourWrites, trustMiss: o.TrustReplicaMisses, onError: o.ReadPrimaryOnError,
 		now: o.Now, pick: o.Pick, recent: map[string]time.Time{}, nextSweep: minSweep}
 	for _, c := range replicas {
@@ -100,8 +101,9 @@ func NewReplicated(primary redis.Cmdable, replicas []redis.Cmdable, o *ReplicaOp
 // entries are not swept.
 const minSweep = 1024
 
-// DefaultBackend is cachestore.RedisCache, Django's own Redis backend.
-func (*Replicated) DefaultBackend() cachestore.Backend { return cachestore.RedisCache }
+// DefaultBackend is cachestore.RedisCache, Django's own Redis backend;
+// cachestore.DjangoRedis for a client from NewSentinel.
+func (r *Replicated) DefaultBackend() cachestore.Backend { return r.backend }
 
 // wrote opens key's read-from-primary window.
 func (r *Replicated) wrote(key string) {

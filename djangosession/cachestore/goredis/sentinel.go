@@ -4,6 +4,8 @@ import (
 	"errors"
 
 	"github.com/redis/go-redis/v9"
+
+	"github.com/djsession/djsession/djangosession/cachestore"
 )
 
 // ErrSentinel is returned by NewSentinel without a master name or
@@ -32,5 +34,10 @@ func NewSentinel(fo *redis.FailoverOptions, o *ReplicaOptions) (*Replicated, err
 	po.ReplicaOnly, ro.ReplicaOnly = false, true
 	po.RouteByLatency, ro.RouteByLatency = false, false
 	po.RouteRandomly, ro.RouteRandomly = false, false
-	return NewReplicated(redis.NewFailoverClient(&po), []redis.Cmdable{redis.NewFailoverClient(&ro)}, o)
+	r, err := NewReplicated(redis.NewFailoverClient(&po), []redis.Cmdable{redis.NewFailoverClient(&ro)}, o)
+	if err != nil {
+		return nil, err
+	}
+	r.backend = cachestore.DjangoRedis
+	return r, nil
 }

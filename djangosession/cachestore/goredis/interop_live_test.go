@@ -10,6 +10,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cacheddb"
@@ -314,4 +315,78 @@ func TestDjangoCannotUseCluster(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestDjangoUnderLag holds the replicas' replication back and compares
+// what real Django and Go read: sessions Go just saved are missing for
+// Django (it reads a lagging replica) and found by Go; sessions Django
+// just saved are found by Go (a replica's miss is confirmed on the
+// primary). Once replication catches up Django finds them all.
+func TestDjangoUnderLag(t *testing.T) {
+	djs := testenv.Djangos(t)
+	var d testenv.Django
+	var cfg map[string]any
+	backend := cachestore.RedisCache
+	for _, dj := range djs {
+		if dj.Version != "3.2" {
+			d, cfg = dj, map[string]any{"backend": "redis"}
+			break
+		}
+		d, cfg, backend = dj, map[string]any{"backend": "django-redis"}, cachestore.DjangoRedis
+	}
+	ctx := context.Background()
+	r := startReplicated(t, 2)
+	prefix := uniquePrefix()
+	cfg["location"], cfg["prefix"] = r.URLs(), prefix
+	p := newPeer(d, cfg)
+	goStore := newStore(t, newReplicatedClient(t, r, nil), cachestore.Options{Backend: backend, KeyPrefix: prefix})
+	// Another Go process: no read-your-writes window for these keys.
+	otherGo := newStore(t, newReplicatedClient(t, r, nil), cachestore.Options{Backend: backend, KeyPrefix: prefix})
+
+	for _, px := range r.proxies {
+		px.Hold()
+	}
+	var goKeys []string
+	for range 10 {
+		k := newKey(t)
+		if err := goStore.Save(ctx, k, storetest.Sample(), djangosession.Expiry{Age: 600}, true); err != nil {
+			t.Fatal(err)
+		}
+		goKeys = append(goKeys, k)
+	}
+	djangoFound := 0
+	for _, ps := range p.do(t, "read", goKeys...) {
+		if ps.Found {
+			djangoFound++
+		}
+	}
+	if djangoFound != 0 {
+		t.Errorf("Django %s found %d of 10 sessions on lagging replicas: the replicas are not lagging", d.Version, djangoFound)
+	}
+	for _, k := range goKeys {
+		for _, s := range []*cachestore.Store{goStore, otherGo} {
+			if _, err := s.Load(ctx, k); err != nil {
+				t.Errorf("Go during lag, session Go saved: %v", err)
+			}
+		}
+	}
+	written := p.do(t, "write")
+	for _, ps := range written {
+		if _, err := otherGo.Load(ctx, ps.Key); err != nil {
+			t.Errorf("Go during lag, session Django saved: %v", err)
+		}
+	}
+	for _, px := range r.proxies {
+		px.Release()
+	}
+	if n := r.primary.rdb.Wait(ctx, 2, 5*time.Second).Val(); n != 2 {
+		t.Fatalf("WAIT: %d replicas", n)
+	}
+	for _, ps := range p.do(t, "read", goKeys...) {
+		if !ps.Found {
+			t.Errorf("Django %s after the lag: %s not found", d.Version, ps.Key)
+		}
+	}
+	t.Logf("Django %s under lag: found %d of %d Go sessions; Go found all %d Go and %d Django sessions",
+		d.Version, djangoFound, len(goKeys), len(goKeys), len(written))
 }

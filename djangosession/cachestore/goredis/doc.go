@@ -28,8 +28,9 @@
 // # Several LOCATIONs: Django's rule
 //
 // Django's RedisCache splits a LOCATION string at "," and ";" (a list is
-// taken as it is) and keeps one connection pool per server, made on first
-// use. Every write (set, add, delete, touch, incr) goes to the first
+// taken as it is; SplitLocation splits as each backend does) and keeps
+// one connection pool per server, made from its URL on first use
+// (django-redis keeps them per URL, process-wide). Every write (set, add, delete, touch, incr) goes to the first
 // server; every read (get, has_key, get_many) goes to
 // random.randint(1, n-1), a uniformly random one of the others, or to the
 // first when there is only one. django-redis's DefaultClient (which splits

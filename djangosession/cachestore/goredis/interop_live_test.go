@@ -15,6 +15,7 @@ import (
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cacheddb"
 	"github.com/djsession/djsession/djangosession/cachestore"
+	"github.com/djsession/djsession/djangosession/cachestore/goredis"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/djangosession/storetest"
 	"github.com/djsession/djsession/internal/testenv"
@@ -389,4 +390,58 @@ func TestDjangoUnderLag(t *testing.T) {
 	}
 	t.Logf("Django %s under lag: found %d of %d Go sessions; Go found all %d Go and %d Django sessions",
 		d.Version, djangoFound, len(goKeys), len(goKeys), len(written))
+}
+
+// TestDjangoReplicaDown stops one of two replicas and has Django and Go
+// read the same sessions: Django's session engine turns the failed reads
+// into "no session" (it resets the session when the cache raises), and
+// so does Go with ResetOnLoadError; with the replica back, both find all.
+func TestDjangoReplicaDown(t *testing.T) {
+	djs := testenv.Djangos(t)
+	ctx := context.Background()
+	r := startReplicated(t, 2)
+	for _, d := range djs {
+		if d.Version != "3.2" && d.Version != "4.2" {
+			continue
+		}
+		b, backend := "django-redis", cachestore.DjangoRedis
+		if d.Version != "3.2" {
+			b, backend = "redis", cachestore.RedisCache
+		}
+		t.Run(d.Version+"/"+b, func(t *testing.T) {
+			prefix := uniquePrefix()
+			p := newPeer(d, map[string]any{"backend": b, "location": r.URLs(), "prefix": prefix})
+			o := cachestore.Options{Backend: backend, KeyPrefix: prefix, ResetOnLoadError: true}
+			store := newStore(t, newReplicatedClient(t, r, &goredis.ReplicaOptions{ReadYourWrites: -1}), o)
+			var keys []string
+			for range interopN {
+				k := newKey(t)
+				if err := store.Save(ctx, k, storetest.Sample(), djangosession.Expiry{Age: 600}, true); err != nil {
+					t.Fatal(err)
+				}
+				keys = append(keys, k)
+			}
+			r.primary.rdb.Wait(ctx, 2, 5*time.Second)
+			count := func() (django, goFound int) {
+				for _, ps := range p.do(t, "read", keys...) {
+					if ps.Found {
+						django++
+					}
+				}
+				return django, interopN - loadAll(ctx, store, keys).missing
+			}
+			r.replicas[1].proc.Stop()
+			dj, g := count()
+			t.Logf("replica2 down: Django found %d of %d, Go (ResetOnLoadError) %d", dj, interopN, g)
+			if dj == 0 || dj == interopN || g == 0 || g == interopN {
+				t.Errorf("replica2 down: Django found %d, Go %d of %d; want both to miss the sessions read from it and find the rest", dj, g, interopN)
+			}
+			r.replicas[1].Restart(t)
+			waitFor(t, "replica2 in sync", func() bool { return replicaUp(r.replicas[1]) })
+			r.primary.rdb.Wait(ctx, 2, 5*time.Second)
+			if dj, g := count(); dj != interopN || g != interopN {
+				t.Errorf("replica2 back: Django found %d, Go %d of %d", dj, g, interopN)
+			}
+		})
+	}
 }

@@ -55,7 +55,7 @@ func TestReplicaDown(t *testing.T) {
 		}
 		keys = append(keys, k)
 	}
-	r.primary.rdb.Wait(ctx, 2, 0)
+	r.synced(t)
 	if o := loadAll(ctx, plain, keys); o.found != len(keys) {
 		t.Fatalf("all up: %+v", o)
 	}
@@ -81,7 +81,7 @@ func TestReplicaDown(t *testing.T) {
 
 	r.replicas[0].Restart(t)
 	waitFor(t, "replica1 in sync again", func() bool { return replicaUp(r.replicas[0]) })
-	r.primary.rdb.Wait(ctx, 2, 0)
+	r.synced(t)
 	if o := loadAll(ctx, plain, keys); o.found != len(keys) {
 		t.Errorf("replica1 back: %+v, want every session", o)
 	}

@@ -10,7 +10,6 @@ import (
 	"slices"
 	"strings"
 	"testing"
-	"time"
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cacheddb"
@@ -380,9 +379,7 @@ func TestDjangoUnderLag(t *testing.T) {
 	for _, px := range r.proxies {
 		px.Release()
 	}
-	if n := r.primary.rdb.Wait(ctx, 2, 5*time.Second).Val(); n != 2 {
-		t.Fatalf("WAIT: %d replicas", n)
-	}
+	r.synced(t)
 	for _, ps := range p.do(t, "read", goKeys...) {
 		if !ps.Found {
 			t.Errorf("Django %s after the lag: %s not found", d.Version, ps.Key)
@@ -421,7 +418,7 @@ func TestDjangoReplicaDown(t *testing.T) {
 				}
 				keys = append(keys, k)
 			}
-			r.primary.rdb.Wait(ctx, 2, 5*time.Second)
+			r.synced(t)
 			count := func() (django, goFound int) {
 				for _, ps := range p.do(t, "read", keys...) {
 					if ps.Found {
@@ -438,7 +435,7 @@ func TestDjangoReplicaDown(t *testing.T) {
 			}
 			r.replicas[1].Restart(t)
 			waitFor(t, "replica2 in sync", func() bool { return replicaUp(r.replicas[1]) })
-			r.primary.rdb.Wait(ctx, 2, 5*time.Second)
+			r.synced(t)
 			if dj, g := count(); dj != interopN || g != interopN {
 				t.Errorf("replica2 back: Django found %d, Go %d of %d", dj, g, interopN)
 			}

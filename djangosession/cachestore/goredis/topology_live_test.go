@@ -271,10 +271,7 @@ func TestReplicaLag(t *testing.T) {
 		for _, p := range r.proxies {
 			p.Release()
 		}
-		// WAIT: every replica has acknowledged every write.
-		if n, err := r.primary.rdb.Wait(ctx, len(r.replicas), 5*time.Second).Result(); err != nil || n != int64(len(r.replicas)) {
-			t.Fatalf("WAIT: %d replicas, %v", n, err)
-		}
+		r.synced(t)
 	}
 	value := func(s *cachestore.Store, key string) string {
 		t.Helper()

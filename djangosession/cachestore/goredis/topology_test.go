@@ -291,3 +291,31 @@ func (p *lagProxy) Release() {
 		close(*ch)
 	}
 }
+
+// synced waits until every replica has applied everything the primary
+// has written so far, whichever connection wrote it. (WAIT would only
+// cover the writes of the connection it runs on.)
+func (r *replicated) synced(t testing.TB) {
+	t.Helper()
+	off := replOffset(info(r.primary, "replication"), "master_repl_offset:")
+	if off < 0 {
+		t.Fatal("no master_repl_offset in the primary's INFO")
+	}
+	for _, rep := range r.replicas {
+		waitFor(t, rep.proc.Name+" at the primary's offset", func() bool {
+			return replOffset(info(rep, "replication"), "slave_repl_offset:") >= off
+		})
+	}
+}
+
+func replOffset(info, field string) int64 {
+	for _, line := range strings.Split(info, "\r\n") {
+		if v, ok := strings.CutPrefix(line, field); ok {
+			n, err := strconv.ParseInt(v, 10, 64)
+			if err == nil {
+				return n
+			}
+		}
+	}
+	return -1
+}

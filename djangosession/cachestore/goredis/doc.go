@@ -101,7 +101,9 @@
 // primary). NewSentinel makes the same pair with go-redis's failover
 // client (ReplicaOnly picks a random replica per connection, the primary
 // when no replica is up) and applies Replicated's lag guards. Both follow
-// a failover.
+// a failover; a save made on the old primary while the roles change can
+// be lost when it turns replica, for Django's redis-py clients as for
+// Go's (Redis's failover, not this package's).
 //
 // # Redis Cluster: Go only
 //

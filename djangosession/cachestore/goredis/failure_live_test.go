@@ -3,7 +3,10 @@ package goredis_test
 import (
 	"context"
 	"errors"
+	"net"
 	"testing"
+
+	"github.com/redis/go-redis/v9"
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cachestore"
@@ -116,5 +119,78 @@ func TestShardDown(t *testing.T) {
 	o = loadAll(ctx, s, keys)
 	if o.failed != 0 || o.missing != onDown {
 		t.Errorf("shard 2 back empty: %+v, want its %d sessions missing and no errors", o, onDown)
+	}
+}
+
+// TestSentinelFailover has the sentinel promote a replica (SENTINEL
+// FAILOVER) and checks that the sessions saved before are still read and
+// that saves go to the new primary, as django-redis's SentinelClient
+// follows the sentinels.
+func TestSentinelFailover(t *testing.T) {
+	ctx := context.Background()
+	r := startReplicated(t, 2)
+	sentinel := startSentinel(t, r)
+	c := newSentinelClient(t, sentinel, nil)
+	s := newStore(t, c, cachestore.Options{})
+	var keys []string
+	save := func() error {
+		k := newKey(t)
+		err := s.Save(ctx, k, storetest.Sample(), djangosession.Expiry{Age: 600}, true)
+		if err == nil {
+			keys = append(keys, k)
+		}
+		return err
+	}
+	for range 20 {
+		if err := save(); err != nil {
+			t.Fatal(err)
+		}
+	}
+	r.synced(t)
+	sc := redis.NewSentinelClient(&redis.Options{Addr: sentinel})
+	defer sc.Close()
+	old := r.primary.addr
+	if err := sc.Failover(ctx, "mymaster").Err(); err != nil {
+		t.Fatal(err)
+	}
+	var now string
+	waitFor(t, "a new primary", func() bool {
+		a, err := sc.GetMasterAddrByName(ctx, "mymaster").Result()
+		if err != nil || len(a) != 2 {
+			return false
+		}
+		now = net.JoinHostPort(a[0], a[1])
+		return now != old
+	})
+	var promoted *node
+	for _, n := range r.replicas {
+		if n.addr == now {
+			promoted = n
+		}
+	}
+	if promoted == nil {
+		t.Fatalf("new primary %s is not one of the replicas", now)
+	}
+	// While the roles change a save can fail, or land on the old primary
+	// and be lost when it turns replica (Redis's failover, for Django's
+	// redis-py clients too): those keys are not counted. Then every save
+	// lands on the new primary.
+	waitFor(t, "a save on the new primary", func() bool {
+		k := newKey(t)
+		if s.Save(ctx, k, storetest.Sample(), djangosession.Expiry{Age: 600}, true) != nil {
+			return false
+		}
+		return promoted.rdb.Exists(ctx, s.CacheKey(k)).Val() == 1
+	})
+	for range 20 {
+		if err := save(); err != nil {
+			t.Fatalf("save after failover: %v", err)
+		}
+		if promoted.rdb.Exists(ctx, s.CacheKey(keys[len(keys)-1])).Val() != 1 {
+			t.Fatal("a save after the switch is not on the new primary")
+		}
+	}
+	if o := loadAll(ctx, s, keys); o.found != len(keys) {
+		t.Errorf("after failover: %+v of %d", o, len(keys))
 	}
 }

@@ -396,7 +396,6 @@ func TestDjangoUnderLag(t *testing.T) {
 func TestDjangoReplicaDown(t *testing.T) {
 	djs := testenv.Djangos(t)
 	ctx := context.Background()
-	r := startReplicated(t, 2)
 	for _, d := range djs {
 		if d.Version != "3.2" && d.Version != "4.2" {
 			continue
@@ -406,6 +405,8 @@ func TestDjangoReplicaDown(t *testing.T) {
 			b, backend = "redis", cachestore.RedisCache
 		}
 		t.Run(d.Version+"/"+b, func(t *testing.T) {
+			// Its own topology: Restart ties the process to this subtest.
+			r := startReplicated(t, 2)
 			prefix := uniquePrefix()
 			p := newPeer(d, map[string]any{"backend": b, "location": r.URLs(), "prefix": prefix})
 			o := cachestore.Options{Backend: backend, KeyPrefix: prefix, ResetOnLoadError: true}

@@ -35,7 +35,8 @@ type node struct {
 // URL is the node's LOCATION entry.
 func (n *node) URL() string { return "redis://" + n.addr + "/0" }
 
-// Restart starts a stopped node again on its port with its arguments.
+// Restart starts a stopped node again on its port with its arguments;
+// the new process is stopped when t ends.
 func (n *node) Restart(t testing.TB) {
 	t.Helper()
 	n.proc = testenv.Start(t, n.proc.Name, n.addr, n.argv...)

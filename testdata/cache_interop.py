@@ -5,9 +5,15 @@ interop tests in djangosession/cachestore and djangosession/cacheddb.
 Usage: cache_interop.py CONFIG MODE
   CONFIG: JSON {"engine": "cache" | "cached_db",
                 "backend": "redis" | "django-redis" | "pymemcache" | "pylibmc",
-                "location": redis://host:port/0 or host:port,
+                "location": redis://host:port/0 or host:port, or a list of
+                            them (LOCATION as a list: the servers in order),
                 "prefix": the cache's KEY_PREFIX,
-                "db": SQLite file (cached_db), "secret": SECRET_KEY}
+                "db": SQLite file (cached_db), "secret": SECRET_KEY,
+                "options": merged into the cache's OPTIONS (e.g. CLIENT_CLASS,
+                           SENTINELS),
+                "settings": further Django settings (e.g.
+                            DJANGO_REDIS_CONNECTION_FACTORY),
+                "count": write this many sessions, the cases below in turn}
   MODE:
     probe   print {"ok": true} when this Django can use the backend,
             else {"ok": false, "why": ...}
@@ -43,8 +49,10 @@ BACKENDS = {
 cache = {"BACKEND": BACKENDS[cfg["backend"]], "LOCATION": cfg["location"], "KEY_PREFIX": cfg["prefix"]}
 if cfg["backend"] == "django-redis":
     cache["OPTIONS"] = {"CLIENT_CLASS": "django_redis.client.DefaultClient"}
+if cfg.get("options"):
+    cache["OPTIONS"] = {**cache.get("OPTIONS", {}), **cfg["options"]}
 engine = cfg["engine"]
-extra = {}
+extra = dict(cfg.get("settings", {}))
 if engine == "cached_db":
     extra["DATABASES"] = {"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": cfg["db"]}}
 settings.configure(
@@ -112,6 +120,9 @@ if engine == "cached_db":
     # The database half signs JSON: no Python-only values, and before 4.1
     # set_expiry kept a datetime, which JSON cannot hold.
     cases = [c for c in json_cases if django.VERSION >= (4, 1) or c[2] not in ("at",) and not isinstance(c[2], datetime.timedelta)]
+
+if cfg.get("count"):
+    cases = [cases[i % len(cases)] for i in range(cfg["count"])]
 
 if mode == "write":
     for name, data, expiry in cases:

@@ -1,6 +1,3 @@
-// Package goredis adapts github.com/redis/go-redis/v9 to cachestore.Client,
-// so a cachestore.Store gets go-redis's connection pool, Cluster, Sentinel
-// and TLS support and its reconnects.
 package goredis
 
 import (
@@ -12,7 +9,8 @@ import (
 	"github.com/djsession/djsession/djangosession/cachestore"
 )
 
-// Client is a cachestore.Client over a go-redis client.
+// Client is a cachestore.Client over one go-redis client: one server, or
+// whatever routing the go-redis client does itself (a Cluster).
 type Client struct {
 	c redis.Cmdable
 }

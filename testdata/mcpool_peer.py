@@ -1,0 +1,80 @@
+#!/usr/bin/python3
+"""The memcached clients behind Django's cache backends, built by Django
+from a LOCATION list and OPTIONS, for the server-selection tests of
+djangosession/cachestore/mcpool.
+
+Usage: mcpool_peer.py CONFIG MODE
+  CONFIG: JSON {"backend": "pymemcache" | "pylibmc" | "memcached",
+                "servers": [LOCATION entries, in order],
+                "options": the cache's OPTIONS}
+  MODE:
+    versions  print the versions of the clients and of libmemcached
+    set       stdin: one key per line (UTF-8); the client Django built
+              (caches["default"]._cache) sets each key, raw (no
+              KEY_FUNCTION), to its line number; prints one JSON line
+              {"key", "ok"} per key
+The test then asks each server directly which one holds each key.
+"""
+import json
+import sys
+
+import django
+from django.conf import settings
+
+BACKENDS = {
+    "pymemcache": "django.core.cache.backends.memcached.PyMemcacheCache",
+    "pylibmc": "django.core.cache.backends.memcached.PyLibMCCache",
+    "memcached": "django.core.cache.backends.memcached.MemcachedCache",
+}
+
+
+def out(obj):
+    print(json.dumps(obj), flush=True)
+
+
+cfg = json.loads(sys.argv[1])
+mode = sys.argv[2]
+
+if mode == "versions":
+    import pylibmc
+    import pymemcache
+
+    v = {"python": sys.version.split()[0], "django": django.get_version(),
+         "pymemcache": pymemcache.__version__, "pylibmc": pylibmc.__version__,
+         "libmemcached": pylibmc.libmemcached_version}
+    try:
+        import memcache
+
+        v["python-memcached"] = memcache.__version__
+    except ImportError:
+        pass
+    out(v)
+    sys.exit(0)
+
+settings.configure(CACHES={"default": {
+    "BACKEND": BACKENDS[cfg["backend"]],
+    "LOCATION": cfg["servers"],
+    "OPTIONS": cfg.get("options") or {},
+}})
+django.setup()
+
+import warnings  # noqa: E402
+
+from django.core.cache import caches  # noqa: E402
+
+warnings.simplefilter("ignore")  # MemcachedCache's deprecation warning
+client = caches["default"]._cache
+
+if mode == "set":
+    for n, line in enumerate(sys.stdin.buffer.read().decode("utf-8").split("\n")):
+        if not line:
+            continue
+        try:
+            ok = bool(client.set(line, str(n), 600))
+        except Exception as e:  # a key this client refuses
+            ok = False
+            print("%s: %s" % (type(e).__name__, e), file=sys.stderr)
+        out({"key": line, "ok": ok})
+    sys.exit(0)
+
+raise SystemExit("unknown mode " + mode)

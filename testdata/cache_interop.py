@@ -4,9 +4,13 @@ interop tests in djangosession/cachestore and djangosession/cacheddb.
 
 Usage: cache_interop.py CONFIG MODE
   CONFIG: JSON {"engine": "cache" | "cached_db",
-                "backend": "redis" | "django-redis" | "pymemcache" | "pylibmc",
-                "location": redis://host:port/0 or host:port,
+                "backend": "redis" | "django-redis" | "pymemcache" | "pylibmc"
+                           | "memcached" (MemcachedCache, Django 3.2),
+                "location": redis://host:port/0, host:port, or a list of
+                            host:port (several memcached servers, in order),
                 "prefix": the cache's KEY_PREFIX,
+                "options": the cache's OPTIONS (optional),
+                "repeat": write each case this many times (optional),
                 "db": SQLite file (cached_db), "secret": SECRET_KEY}
   MODE:
     probe   print {"ok": true} when this Django can use the backend,
@@ -39,10 +43,17 @@ BACKENDS = {
     "django-redis": "django_redis.cache.RedisCache",
     "pymemcache": "django.core.cache.backends.memcached.PyMemcacheCache",
     "pylibmc": "django.core.cache.backends.memcached.PyLibMCCache",
+    "memcached": "django.core.cache.backends.memcached.MemcachedCache",
 }
 cache = {"BACKEND": BACKENDS[cfg["backend"]], "LOCATION": cfg["location"], "KEY_PREFIX": cfg["prefix"]}
 if cfg["backend"] == "django-redis":
     cache["OPTIONS"] = {"CLIENT_CLASS": "django_redis.client.DefaultClient"}
+if cfg.get("options"):
+    cache["OPTIONS"] = dict(cache.get("OPTIONS", {}), **cfg["options"])
+if cfg["backend"] == "memcached":
+    import warnings
+
+    warnings.simplefilter("ignore")  # MemcachedCache's deprecation warning
 engine = cfg["engine"]
 extra = {}
 if engine == "cached_db":
@@ -114,7 +125,7 @@ if engine == "cached_db":
     cases = [c for c in json_cases if django.VERSION >= (4, 1) or c[2] not in ("at",) and not isinstance(c[2], datetime.timedelta)]
 
 if mode == "write":
-    for name, data, expiry in cases:
+    for name, data, expiry in cases * cfg.get("repeat", 1):
         s = SessionStore()
         s.update(data)
         if expiry == "at":

@@ -479,11 +479,13 @@ func (p *Pool) doPythonMemcached(key string, op func(cachestore.Client) error) (
 				return false, nil
 			case dialFailure(err):
 				p.markDead(i) // and try the next server
-			case connFailure(err):
+			case errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded):
+				return false, wrap(i, err)
+			default:
+				// Any other failure of a server (reset, closed, a
+				// reply it cannot read): dead, and the default value.
 				p.markDead(i)
 				return true, nil
-			default:
-				return false, wrap(i, err)
 			}
 		}
 		h = cmemcacheHash([]byte(strconv.FormatUint(uint64(h), 10) + strconv.Itoa(try)))

@@ -13,19 +13,62 @@ import (
 // block with 0xff and keeps only the low 32 bits of its arithmetic, which
 // comes to the same), and the length is the number of characters.
 func murmur3(data []byte) uint32 {
-	const c1, c2 = 0xcc9e2d51, 0x1b873593
-	var h uint32
-	n := len(data)
-	for i := 0; i+4 <= n; i += 4 {
-		k := binary.LittleEndian.Uint32(data[i:])
-		k *= c1
-		k = bits.RotateLeft32(k, 15)
-		k *= c2
-		h ^= k
-		h = bits.RotateLeft32(h, 13)
-		h = h*5 + 0xe6546b64
+	var m murmurPrefix
+	return m.sum(data)
+}
+
+// murmurPrefix is MurmurHash3's state after a prefix: the hash of its
+// whole blocks and the bytes left over. Rendezvous hashing hashes
+// "name-" + key for every server; the name's part is done once.
+type murmurPrefix struct {
+	h    uint32
+	pend [3]byte
+	np   int
+	n    int // bytes in the prefix
+}
+
+func newMurmurPrefix(p []byte) murmurPrefix {
+	m := murmurPrefix{n: len(p)}
+	for ; len(p) >= 4; p = p[4:] {
+		m.h = murmurBlock(m.h, binary.LittleEndian.Uint32(p))
 	}
-	tail := data[n&^3:]
+	m.np = copy(m.pend[:], p)
+	return m
+}
+
+func murmurBlock(h, k uint32) uint32 {
+	k *= 0xcc9e2d51
+	k = bits.RotateLeft32(k, 15)
+	k *= 0x1b873593
+	h ^= k
+	h = bits.RotateLeft32(h, 13)
+	return h*5 + 0xe6546b64
+}
+
+// sum returns the hash of the prefix followed by data.
+func (m *murmurPrefix) sum(data []byte) uint32 {
+	h, total := m.h, m.n+len(data)
+	var blk [4]byte
+	var tail []byte
+	if m.np > 0 {
+		copy(blk[:], m.pend[:m.np])
+		need := 4 - m.np
+		if len(data) < need {
+			copy(blk[m.np:], data)
+			tail = blk[:m.np+len(data)]
+			data = nil
+		} else {
+			copy(blk[m.np:], data[:need])
+			h = murmurBlock(h, binary.LittleEndian.Uint32(blk[:]))
+			data = data[need:]
+		}
+	}
+	if tail == nil {
+		for ; len(data) >= 4; data = data[4:] {
+			h = murmurBlock(h, binary.LittleEndian.Uint32(data))
+		}
+		tail = data
+	}
 	var k uint32
 	switch len(tail) {
 	case 3:
@@ -36,12 +79,15 @@ func murmur3(data []byte) uint32 {
 		fallthrough
 	case 1:
 		k ^= uint32(tail[0])
-		k *= c1
+		k *= 0xcc9e2d51
 		k = bits.RotateLeft32(k, 15)
-		k *= c2
+		k *= 0x1b873593
 		h ^= k
 	}
-	h ^= uint32(n)
+	return fmix(h ^ uint32(total))
+}
+
+func fmix(h uint32) uint32 {
 	h ^= h >> 16
 	h *= 0x85ebca6b
 	h ^= h >> 13

@@ -89,7 +89,7 @@ type Pool struct {
 	now     func() time.Time
 
 	// PyMemcacheCache
-	names      [][]byte // node name + "-", as murmur3 bytes
+	names      []murmurPrefix // murmur3 of node name + "-"
 	ignoreExc  bool
 	retries    int
 	retryAfter time.Duration
@@ -197,7 +197,7 @@ func (p *Pool) configure(opts map[string]any) error {
 			}
 		}
 		for _, n := range p.nodes {
-			p.names = append(p.names, append(appendLowBytes(nil, n.name), '-'))
+			p.names = append(p.names, newMurmurPrefix(append(appendLowBytes(nil, n.name), '-')))
 		}
 		p.alive = make([]bool, len(p.nodes))
 		for i := range p.alive {
@@ -307,14 +307,14 @@ func (p *Pool) Server(key string) int {
 // nodes: the highest murmur3 of "name-key", a tie going to the greater
 // name; -1 when none is alive.
 func (p *Pool) rendezvous(key string, alive []bool) int {
-	var stack [512]byte
+	var stack [256]byte
+	kb := appendLowBytes(stack[:0], key)
 	best, win := int64(-1), -1
-	for i, name := range p.names {
+	for i := range p.names {
 		if !alive[i] {
 			continue
 		}
-		buf := appendLowBytes(append(stack[:0], name...), key)
-		score := int64(murmur3(buf))
+		score := int64(p.names[i].sum(kb))
 		if score > best || score == best && p.nodes[i].name > p.nodes[win].name {
 			best, win = score, i
 		}

@@ -2,6 +2,7 @@ package mcpool_test
 
 import (
 	"fmt"
+	"net"
 	"os"
 	"strconv"
 	"testing"
@@ -32,9 +33,21 @@ func startCluster(t testing.TB, n int) *cluster {
 	return c
 }
 
+// startClusterOn starts servers on the given loopback addresses.
+func startClusterOn(t testing.TB, addrs []string) *cluster {
+	t.Helper()
+	testenv.Topologies(t)
+	c := &cluster{t: t, bin: testenv.Binary(t, "memcached"), addrs: addrs}
+	for i, addr := range addrs {
+		c.procs = append(c.procs, c.start(i, addr))
+	}
+	return c
+}
+
 func (c *cluster) start(i int, addr string) *testenv.Proc {
 	c.t.Helper()
-	argv := []string{c.bin, "-l", "127.0.0.1", "-p", strconv.Itoa(testenv.Port(addr)), "-m", "16", "-t", "1", "-U", "0"}
+	host, _, _ := net.SplitHostPort(addr)
+	argv := []string{c.bin, "-l", host, "-p", strconv.Itoa(testenv.Port(addr)), "-m", "16", "-t", "1", "-U", "0"}
 	if os.Geteuid() == 0 {
 		argv = append(argv, "-u", "root")
 	}

@@ -13,6 +13,11 @@ Usage: mcpool_peer.py CONFIG MODE
               (caches["default"]._cache) sets each key, raw (no
               KEY_FUNCTION), to its line number; prints one JSON line
               {"key", "ok"} per key
+    steps     stdin: JSON [{"dt": seconds, "op": "get" | "set", "key"}];
+              the client's clock (time.time in pymemcache's HashClient and
+              in python-memcached) is a fake one, moved on by dt before
+              each step; prints one JSON line per step: "hit", "miss",
+              "stored", "not stored" or "error"
 The test then asks each server directly which one holds each key.
 """
 import json
@@ -51,6 +56,28 @@ if mode == "versions":
     out(v)
     sys.exit(0)
 
+class FakeTime:
+    """Stands for the time module where the clients read the clock."""
+
+    now = 1700000000.0
+
+    def time(self):
+        return self.now
+
+    def __getattr__(self, name):
+        import time
+
+        return getattr(time, name)
+
+
+fake = FakeTime()
+if mode == "steps":
+    import memcache
+    import pymemcache.client.hash
+
+    pymemcache.client.hash.time = fake
+    memcache.time = fake
+
 settings.configure(CACHES={"default": {
     "BACKEND": BACKENDS[cfg["backend"]],
     "LOCATION": cfg["servers"],
@@ -75,6 +102,19 @@ if mode == "set":
             ok = False
             print("%s: %s" % (type(e).__name__, e), file=sys.stderr)
         out({"key": line, "ok": ok})
+    sys.exit(0)
+
+if mode == "steps":
+    for step in json.loads(sys.stdin.read()):
+        fake.now += step["dt"]
+        try:
+            if step["op"] == "get":
+                r = "miss" if client.get(step["key"]) is None else "hit"
+            else:
+                r = "stored" if client.set(step["key"], "v", 600) else "not stored"
+        except Exception:
+            r = "error"
+        out(r)
     sys.exit(0)
 
 raise SystemExit("unknown mode " + mode)

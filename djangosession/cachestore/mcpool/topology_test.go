@@ -57,8 +57,12 @@ func (c *cluster) start(i int, addr string) *testenv.Proc {
 // stop stops node i.
 func (c *cluster) stop(i int) { c.procs[i].Stop() }
 
-// restart starts node i again on its address, empty.
-func (c *cluster) restart(i int) { c.procs[i] = c.start(i, c.addrs[i]) }
+// restart starts node i again on its address, empty (stopping it first
+// if it runs).
+func (c *cluster) restart(i int) {
+	c.procs[i].Stop()
+	c.procs[i] = c.start(i, c.addrs[i])
+}
 
 // direct returns a gomemcache client of node i alone.
 func (c *cluster) direct(i int) *memcache.Client { return memcache.New(c.addrs[i]) }

@@ -18,6 +18,9 @@ Usage: mcpool_peer.py CONFIG MODE
               in python-memcached) is a fake one, moved on by dt before
               each step; prints one JSON line per step: "hit", "miss",
               "stored", "not stored" or "error"
+    rendezvous  stdin: JSON {"servers": [...], "keys": [...]}; prints the
+              name pymemcache's RendezvousHash picks for each key (no
+              server is contacted), one JSON line each
 The test then asks each server directly which one holds each key.
 """
 import json
@@ -55,6 +58,20 @@ if mode == "versions":
         pass
     out(v)
     sys.exit(0)
+
+if mode == "rendezvous":
+    from pymemcache.client.base import normalize_server_spec
+    from pymemcache.client.hash import HashClient
+    from pymemcache.client.rendezvous import RendezvousHash
+
+    req = json.loads(sys.stdin.read())
+    h = RendezvousHash()
+    for s in req["servers"]:
+        h.add_node(HashClient._make_client_key(None, normalize_server_spec(s)))
+    for k in req["keys"]:
+        out(h.get_node(k))
+    sys.exit(0)
+
 
 class FakeTime:
     """Stands for the time module where the clients read the clock."""

@@ -113,6 +113,9 @@ func parseServer(b Backend, s string) (node, error) {
 		if pn < 0 || pn > math.MaxUint16 {
 			return node{}, fmt.Errorf("%w: port %d", ErrServer, pn)
 		}
+		if wn < 1 || wn > math.MaxUint16 {
+			return node{}, fmt.Errorf("%w: weight %d", ErrServer, wn)
+		}
 		return tcpNode(host, pn, wn), nil
 	case MemcachedCache:
 		// python-memcached's _Host.

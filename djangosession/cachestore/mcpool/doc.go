@@ -24,7 +24,8 @@
 // (SplitLocation splits a string on ";" and "," as Django does), each read
 // as the backend's client reads it: "host:port", "host" (port 11211),
 // "[v6addr]:port", a Unix socket ("unix:/path" or "/path"); pylibmc also
-// takes "host:port:weight", python-memcached "inet:" and "inet6:" forms.
+// takes "host:port:weight" (weights 1 to 65535), python-memcached
+// "inet:" and "inet6:" forms.
 // The order matters: write them as Django's settings do.
 //
 // # Server selection
@@ -104,6 +105,6 @@
 // Op is "dial", as net.Dial does (the gomemcache adapter does so).
 //
 // Django's cache engine treats any error on load as "no session"; a
-// cachestore.Store returns it unless Options.ResetOnLoadError is set. Set
-// it to have Django's behaviour through a Pool.
+// cachestore.Store returns it unless cachestore.Options.ResetOnLoadError
+// is set: set it to have Django's behaviour through a Pool.
 package mcpool

@@ -18,8 +18,8 @@ func Example() {
 	// }}
 	servers := mcpool.SplitLocation("10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211")
 	pool, err := mcpool.New(servers, dialNothing, &mcpool.Options{
-		Backend: mcpool.PyLibMCCache,
-		Options: map[string]any{"behaviors": map[string]any{"ketama": true}},
+		Backend:      mcpool.PyLibMCCache,
+		CacheOptions: map[string]any{"behaviors": map[string]any{"ketama": true}},
 	})
 	if err != nil {
 		panic(err)

@@ -93,7 +93,7 @@ func newFakeCluster(t *testing.T, b mcpool.Backend, opts map[string]any) *fakeCl
 		byAddr[a] = s
 	}
 	p, err := mcpool.New(addrs, func(addr string) (cachestore.Client, error) { return byAddr[addr], nil },
-		&mcpool.Options{Backend: b, Options: opts, Now: func() time.Time { return fc.now }})
+		&mcpool.Options{Backend: b, CacheOptions: opts, Now: func() time.Time { return fc.now }})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -261,7 +261,7 @@ func TestPyLibMCFailure(t *testing.T) {
 		t.Fatalf("back: %v", got)
 	}
 	if _, err := mcpool.New([]string{"a:1", "b:1"}, nil, &mcpool.Options{Backend: mcpool.PyLibMCCache,
-		Options: behaviors(map[string]any{"remove_failed": 1})}); !errors.Is(err, mcpool.ErrOption) {
+		CacheOptions: behaviors(map[string]any{"remove_failed": 1})}); !errors.Is(err, mcpool.ErrOption) {
 		t.Fatalf("remove_failed: %v", err)
 	}
 }

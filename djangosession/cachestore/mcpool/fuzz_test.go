@@ -23,7 +23,7 @@ func FuzzNew(f *testing.F) {
 		if len(servers) > 64 || strings.Contains(location, "\x00") {
 			return
 		}
-		p, err := mcpool.New(servers, dialNothing, &mcpool.Options{Backend: be, Options: opts})
+		p, err := mcpool.New(servers, dialNothing, &mcpool.Options{Backend: be, CacheOptions: opts})
 		if err != nil {
 			return
 		}

@@ -91,7 +91,7 @@ func uniquePrefix(t testing.TB) string {
 
 func poolStore(t testing.TB, servers []string, b mcpool.Backend, opts map[string]any, so cachestore.Options) (*mcpool.Pool, *cachestore.Store) {
 	t.Helper()
-	p, err := gomemcache.NewPool(servers, &mcpool.Options{Backend: b, Options: opts}, nil)
+	p, err := gomemcache.NewPool(servers, &mcpool.Options{Backend: b, CacheOptions: opts}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -51,7 +51,7 @@ func TestNodeFailure(t *testing.T) {
 			}
 			prefix := uniquePrefix(t)
 			peer := newSessionPeer(t, d, dc, c.addrs, prefix, 1)
-			pool, err := gomemcache.NewPool(c.addrs, &mcpool.Options{Backend: dc.backend, Options: dc.options},
+			pool, err := gomemcache.NewPool(c.addrs, &mcpool.Options{Backend: dc.backend, CacheOptions: dc.options},
 				func(mc *memcache.Client) { mc.Timeout = 300 * time.Millisecond })
 			if err != nil {
 				t.Fatal(err)

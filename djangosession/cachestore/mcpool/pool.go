@@ -64,17 +64,17 @@ type Options struct {
 	// Backend is the Django backend (CACHES[alias]["BACKEND"]);
 	// PyMemcacheCache when zero.
 	Backend Backend
-	// Options is the cache's OPTIONS, as in Django's settings (values as
-	// Python or JSON would hold them: bool, int, float64, string). Those
-	// that choose a server or decide what a failed server means are
-	// followed, the others ignored:
+	// CacheOptions is the cache's OPTIONS, as in Django's settings
+	// (values as Python or JSON would hold them: bool, int, float64,
+	// string). Those that choose a server or decide what a failed server
+	// means are followed, the others ignored:
 	//   - PyMemcacheCache: ignore_exc, retry_attempts, retry_timeout,
 	//     dead_timeout (HashClient keywords); key_prefix is refused.
 	//   - PyLibMCCache: "behaviors": hash, ketama, ketama_weighted,
 	//     distribution, _sort_hosts; remove_failed, auto_eject and
 	//     _hash_with_prefix_key are refused.
 	//   - MemcachedCache: dead_retry.
-	Options map[string]any
+	CacheOptions map[string]any
 	// Now is the clock of the failure bookkeeping; time.Now when nil.
 	Now func() time.Time
 }
@@ -150,7 +150,7 @@ func New(servers []string, dial func(addr string) (cachestore.Client, error), o 
 		}
 		p.nodes = append(p.nodes, n)
 	}
-	if err := p.configure(o.Options); err != nil {
+	if err := p.configure(o.CacheOptions); err != nil {
 		return nil, err
 	}
 	for i, n := range p.nodes {

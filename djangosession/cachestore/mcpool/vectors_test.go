@@ -111,7 +111,7 @@ type offline struct{ cachestore.Client }
 func offlinePool(t testing.TB, servers []string, b mcpool.Backend, opts map[string]any) *mcpool.Pool {
 	t.Helper()
 	p, err := mcpool.New(servers, func(string) (cachestore.Client, error) { return offline{}, nil },
-		&mcpool.Options{Backend: b, Options: opts})
+		&mcpool.Options{Backend: b, CacheOptions: opts})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -24,9 +24,19 @@ type node struct {
 }
 
 // SplitLocation splits a LOCATION string into servers as Django's memcached
-// backends do: on every ";" and ",", keeping the pieces as they are.
+// backends do (re.split("[;,]")): on every ";" and ",", keeping the pieces
+// as they are, empty ones included. A trailing ";" thus adds a server, as
+// it does in Django, and changes the layout.
 func SplitLocation(location string) []string {
-	return strings.FieldsFunc(location, func(r rune) bool { return r == ';' || r == ',' })
+	var out []string
+	for {
+		i := strings.IndexAny(location, ";,")
+		if i < 0 {
+			return append(out, location)
+		}
+		out = append(out, location[:i])
+		location = location[i+1:]
+	}
 }
 
 // pyInt is Python's int() of a decimal string: surrounding white space

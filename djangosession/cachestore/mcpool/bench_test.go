@@ -26,9 +26,20 @@ var benchBackends = []mcpool.Backend{mcpool.PyMemcacheCache, mcpool.PyLibMCCache
 // with N: one server is asked either way.
 func BenchmarkPool(b *testing.B) {
 	c := startCluster(b, 3)
+	// one is three pylibmc entries for one server ("host:port",
+	// "host:port:1", "host:port:1"... as pylibmc reads them): the pool's
+	// own cost at N=3 without two more server processes to schedule.
+	one := []string{c.addrs[0], c.addrs[0] + ":1", c.addrs[0] + ":01"}
 	for _, be := range benchBackends {
-		for _, n := range []int{1, 3} {
-			_, store := poolStore(b, c.addrs[:n], be, nil, cachestore.Options{KeyPrefix: uniquePrefix(b)})
+		for _, n := range []int{1, 3, -3} {
+			if n < 0 && be != mcpool.PyLibMCCache {
+				continue
+			}
+			servers := c.addrs[:max(n, 1)]
+			if n < 0 {
+				servers = one
+			}
+			_, store := poolStore(b, servers, be, nil, cachestore.Options{KeyPrefix: uniquePrefix(b)})
 			// Sessions spread over the servers.
 			keys := make([]string, 64)
 			for i := range keys {
@@ -38,6 +49,9 @@ func BenchmarkPool(b *testing.B) {
 				}
 			}
 			name := be.String() + "/N=" + strconv.Itoa(n)
+			if n < 0 {
+				name = be.String() + "/N=3,one-server"
+			}
 			b.Run("Load/"+name, func(b *testing.B) {
 				i := 0
 				measureCPU(b, func() {

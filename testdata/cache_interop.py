@@ -4,7 +4,8 @@ interop tests in djangosession/cachestore and djangosession/cacheddb.
 
 Usage: cache_interop.py CONFIG MODE
   CONFIG: JSON {"engine": "cache" | "cached_db",
-                "backend": "redis" | "django-redis" | "pymemcache" | "pylibmc",
+                "backend": "redis" | "django-redis" | "pymemcache" | "pylibmc"
+                           | "memcached" (MemcachedCache, Django 3.2),
                 "location": redis://host:port/0 or host:port, or a list of
                             them (LOCATION as a list: the servers in order),
                 "prefix": the cache's KEY_PREFIX,
@@ -13,6 +14,7 @@ Usage: cache_interop.py CONFIG MODE
                            SENTINELS),
                 "settings": further Django settings (e.g.
                             DJANGO_REDIS_CONNECTION_FACTORY),
+                "repeat": write each case this many times (optional),
                 "count": write this many sessions, the cases below in turn}
   MODE:
     probe   print {"ok": true} when this Django can use the backend,
@@ -45,12 +47,17 @@ BACKENDS = {
     "django-redis": "django_redis.cache.RedisCache",
     "pymemcache": "django.core.cache.backends.memcached.PyMemcacheCache",
     "pylibmc": "django.core.cache.backends.memcached.PyLibMCCache",
+    "memcached": "django.core.cache.backends.memcached.MemcachedCache",
 }
 cache = {"BACKEND": BACKENDS[cfg["backend"]], "LOCATION": cfg["location"], "KEY_PREFIX": cfg["prefix"]}
 if cfg["backend"] == "django-redis":
     cache["OPTIONS"] = {"CLIENT_CLASS": "django_redis.client.DefaultClient"}
 if cfg.get("options"):
-    cache["OPTIONS"] = {**cache.get("OPTIONS", {}), **cfg["options"]}
+    cache["OPTIONS"] = dict(cache.get("OPTIONS", {}), **cfg["options"])
+if cfg["backend"] == "memcached":
+    import warnings
+
+    warnings.simplefilter("ignore")  # MemcachedCache's deprecation warning
 engine = cfg["engine"]
 extra = dict(cfg.get("settings", {}))
 if engine == "cached_db":
@@ -125,7 +132,7 @@ if cfg.get("count"):
     cases = [cases[i % len(cases)] for i in range(cfg["count"])]
 
 if mode == "write":
-    for name, data, expiry in cases:
+    for name, data, expiry in cases * cfg.get("repeat", 1):
         s = SessionStore()
         s.update(data)
         if expiry == "at":

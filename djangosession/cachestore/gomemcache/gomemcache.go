@@ -1,6 +1,11 @@
 // Package gomemcache adapts github.com/bradfitz/gomemcache/memcache to
-// cachestore.Client, so a cachestore.Store gets its connection pool,
-// server selection over several servers and reconnects.
+// cachestore.Client, so a cachestore.Store gets its connection pool and
+// reconnects.
+//
+// For several servers use NewPool: it puts every key on the server
+// Django's backend puts it on (package mcpool). A memcache.Client given
+// several servers picks them by its own hash, not Django's, and misses
+// most sessions Django wrote.
 //
 // gomemcache takes no context: each call checks the context first and is
 // then bounded by the memcache.Client's Timeout (500 ms by default).
@@ -9,10 +14,13 @@ package gomemcache
 import (
 	"context"
 	"errors"
+	"net"
+	"os"
 
 	"github.com/bradfitz/gomemcache/memcache"
 
 	"github.com/djsession/djsession/djangosession/cachestore"
+	"github.com/djsession/djsession/djangosession/cachestore/mcpool"
 )
 
 // Client is a cachestore.Client over a gomemcache client.
@@ -24,6 +32,21 @@ var _ cachestore.Client = (*Client)(nil)
 
 // New returns a Client over c.
 func New(c *memcache.Client) *Client { return &Client{c: c} }
+
+// NewPool returns an mcpool.Pool over servers, the entries of Django's
+// LOCATION in order (mcpool.SplitLocation splits a LOCATION string), with
+// one memcache.Client per server; setup, when not nil, configures each
+// (Timeout, MaxIdleConns) before use. o is as for mcpool.New: nil means
+// PyMemcacheCache with Django's defaults.
+func NewPool(servers []string, o *mcpool.Options, setup func(*memcache.Client)) (*mcpool.Pool, error) {
+	return mcpool.New(servers, func(addr string) (cachestore.Client, error) {
+		mc := memcache.New(addr)
+		if setup != nil {
+			setup(mc)
+		}
+		return New(mc), nil
+	}, o)
+}
 
 // DefaultBackend is cachestore.PyMemcache, Django's recommended memcached
 // backend.
@@ -39,7 +62,7 @@ func (c *Client) Get(ctx context.Context, key string) ([]byte, uint32, bool, err
 		return nil, 0, false, nil
 	}
 	if err != nil {
-		return nil, 0, false, err
+		return nil, 0, false, netError(err)
 	}
 	return it.Value, it.Flags, true, nil
 }
@@ -62,7 +85,7 @@ func (c *Client) Set(ctx context.Context, it *cachestore.Item, mode cachestore.S
 	if errors.Is(err, memcache.ErrNotStored) {
 		return false, nil
 	}
-	return err == nil, err
+	return err == nil, netError(err)
 }
 
 // Delete runs delete.
@@ -71,7 +94,7 @@ func (c *Client) Delete(ctx context.Context, key string) error {
 		return err
 	}
 	if err := c.c.Delete(key); err != nil && !errors.Is(err, memcache.ErrCacheMiss) {
-		return err
+		return netError(err)
 	}
 	return nil
 }
@@ -81,4 +104,15 @@ func (c *Client) Delete(ctx context.Context, key string) error {
 func (c *Client) Exists(ctx context.Context, key string) (bool, error) {
 	_, _, ok, err := c.Get(ctx, key)
 	return ok, err
+}
+
+// netError reports gomemcache's connect timeout as the *net.OpError (Op
+// "dial") that net.Dial returns for other failures to connect, so callers
+// such as mcpool tell a server that cannot be reached by errors.As.
+func netError(err error) error {
+	var cte *memcache.ConnectTimeoutError
+	if errors.As(err, &cte) {
+		return &net.OpError{Op: "dial", Net: cte.Addr.Network(), Addr: cte.Addr, Err: os.ErrDeadlineExceeded}
+	}
+	return err
 }

@@ -427,6 +427,34 @@ func (p *Pool) doHashClient(key string, op func(cachestore.Client) error) (bool,
 	return false, nil
 }
 
+// EndRequest does to the pool's failure bookkeeping what Django does at
+// the end of every request: close_caches (on request_finished) calls the
+// backend's close. For PyMemcacheCache that is HashClient.disconnect_all,
+// which runs a close on every server through the same failure handling as
+// any command: a failed server whose retry_timeout has passed is retried
+// (a close always succeeds) and its failure record dropped; one out of
+// retries is marked dead. The other backends' close changes nothing.
+// Servers are not disconnected. A Go handler that wants Django's
+// behaviour under traffic calls EndRequest when it has answered; without
+// it the pool behaves as one long-lived HashClient (a management command,
+// a worker) does.
+func (p *Pool) EndRequest() {
+	if p.backend != PyMemcacheCache {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	for i, f := range p.failed {
+		switch {
+		case f.attempts >= p.retries:
+			p.removeServer(i, now)
+		case now.Sub(f.at) > p.retryAfter:
+			delete(p.failed, i)
+		}
+	}
+}
+
 func (p *Pool) removeServer(i int, now time.Time) {
 	delete(p.failed, i)
 	p.dead[i] = now

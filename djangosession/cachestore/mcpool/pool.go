@@ -245,7 +245,7 @@ func (p *Pool) configure(opts map[string]any) error {
 				return x.port - y.port
 			})
 		}
-		if c.dist != Modula {
+		if c.dist != modula {
 			ordered := make([]node, len(p.nodes))
 			for i, j := range p.order {
 				ordered[i] = p.nodes[j]
@@ -329,7 +329,7 @@ func (p *Pool) libmemcached(key string) int {
 		return 0
 	}
 	h := p.lm.hash.sum([]byte(key))
-	if p.lm.dist == Modula {
+	if p.lm.dist == modula {
 		return p.order[h%uint32(len(p.nodes))]
 	}
 	return p.order[lookup(p.points, h)]

@@ -13,7 +13,9 @@ Usage: mcpool_peer.py CONFIG MODE
               (caches["default"]._cache) sets each key, raw (no
               KEY_FUNCTION), to its line number; prints one JSON line
               {"key", "ok"} per key
-    steps     stdin: JSON [{"dt": seconds, "op": "get" | "set", "key"}];
+    steps     stdin: JSON [{"dt": seconds, "op": "get" | "set" | "close",
+              "key"}] ("close" is Django's cache close at the end of a
+              request);
               the client's clock (time.time in pymemcache's HashClient and
               in python-memcached) is a fake one, moved on by dt before
               each step; prints one JSON line per step: "hit", "miss",
@@ -125,7 +127,10 @@ if mode == "steps":
     for step in json.loads(sys.stdin.read()):
         fake.now += step["dt"]
         try:
-            if step["op"] == "get":
+            if step["op"] == "close":
+                caches["default"].close()
+                r = "closed"
+            elif step["op"] == "get":
                 r = "miss" if client.get(step["key"]) is None else "hit"
             else:
                 r = "stored" if client.set(step["key"], "v", 600) else "not stored"

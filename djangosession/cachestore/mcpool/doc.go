@@ -88,7 +88,12 @@
 // keys read from it again). Other errors (a connection closed mid-reply)
 // are returned and do not count. With every server dead, calls fail with
 // ErrAllDown. The OPTIONS ignore_exc, retry_attempts, retry_timeout and
-// dead_timeout are followed.
+// dead_timeout are followed. Django also closes its caches at the end of
+// every request, which runs through the same bookkeeping and clears a
+// failure record older than retry_timeout: under traffic a Django process
+// mostly alternates one error and misses, and rarely marks a server dead.
+// Pool.EndRequest does the same for a Go handler that calls it after
+// answering; without it the pool behaves as one long-lived HashClient.
 //
 // PyLibMCCache: libmemcached without auto-ejection, pylibmc's default,
 // keeps every key on its server: each call for a key of a server that is

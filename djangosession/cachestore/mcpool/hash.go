@@ -112,94 +112,84 @@ func appendLowBytes(b []byte, s string) []byte {
 	return b
 }
 
-// Hash is a libmemcached key hash (pylibmc's "hash" behaviour). The values
-// are libmemcached's memcached_hash_t.
-type Hash int
+// hashFunc is a libmemcached key hash (pylibmc's "hash" behaviour). The
+// values are libmemcached's memcached_hash_t.
+type hashFunc int
 
 // libmemcached hashes. Hsieh is not compiled into Debian's libmemcached
 // (pylibmc refuses it there), and Custom cannot be set from Python.
 const (
-	// HashDefault is Bob Jenkins' one-at-a-time hash, libmemcached's
+	// hashDefault is Bob Jenkins' one-at-a-time hash, libmemcached's
 	// default ("default").
-	HashDefault Hash = iota
-	// HashMD5 is the first four bytes of the MD5 digest, little-endian.
-	HashMD5
-	// HashCRC is the upper half of CRC-32, masked to 15 bits.
-	HashCRC
-	// HashFNV1_64 is 64-bit FNV-1 truncated to 32 bits.
-	HashFNV1_64
-	// HashFNV1A_64 is libmemcached's "fnv1a_64": 32-bit FNV-1a with the
+	hashDefault hashFunc = iota
+	// hashMD5 is the first four bytes of the MD5 digest, little-endian.
+	hashMD5
+	// hashCRC is the upper half of CRC-32, masked to 15 bits.
+	hashCRC
+	// hashFNV1_64 is 64-bit FNV-1 truncated to 32 bits.
+	hashFNV1_64
+	// hashFNV1A_64 is libmemcached's "fnv1a_64": 32-bit FNV-1a with the
 	// 64-bit constants truncated to 32 bits.
-	HashFNV1A_64
-	// HashFNV1_32 is 32-bit FNV-1.
-	HashFNV1_32
-	// HashFNV1A_32 is 32-bit FNV-1a.
-	HashFNV1A_32
+	hashFNV1A_64
+	// hashFNV1_32 is 32-bit FNV-1.
+	hashFNV1_32
+	// hashFNV1A_32 is 32-bit FNV-1a.
+	hashFNV1A_32
 	hashHsieh
-	// HashMurmur is MurmurHash2 with libmemcached's seed.
-	HashMurmur
-	// HashJenkins is Bob Jenkins' lookup3 hashlittle with libmemcached's
+	// hashMurmur is MurmurHash2 with libmemcached's seed.
+	hashMurmur
+	// hashJenkins is Bob Jenkins' lookup3 hashlittle with libmemcached's
 	// initial value.
-	HashJenkins
+	hashJenkins
 )
 
-var hashNames = map[string]Hash{
-	"default": HashDefault, "md5": HashMD5, "crc": HashCRC,
-	"fnv1_64": HashFNV1_64, "fnv1a_64": HashFNV1A_64, "fnv1_32": HashFNV1_32,
-	"fnv1a_32": HashFNV1A_32, "murmur": HashMurmur, "jenkins": HashJenkins,
-}
-
-// String returns pylibmc's name of the hash.
-func (h Hash) String() string {
-	for name, v := range hashNames {
-		if v == h {
-			return name
-		}
-	}
-	return "hsieh"
+var hashNames = map[string]hashFunc{
+	"default": hashDefault, "md5": hashMD5, "crc": hashCRC,
+	"fnv1_64": hashFNV1_64, "fnv1a_64": hashFNV1A_64, "fnv1_32": hashFNV1_32,
+	"fnv1a_32": hashFNV1A_32, "murmur": hashMurmur, "jenkins": hashJenkins,
 }
 
 // sum hashes key as libmemcached does. libmemcached reads the key through
 // a (signed) char on the platforms Debian builds for, so bytes of 0x80 and
 // over enter one-at-a-time and the FNV hashes sign-extended.
-func (h Hash) sum(key []byte) uint32 {
+func (h hashFunc) sum(key []byte) uint32 {
 	switch h {
-	case HashMD5:
+	case hashMD5:
 		d := md5.Sum(key)
 		return binary.LittleEndian.Uint32(d[:4])
-	case HashCRC:
+	case hashCRC:
 		return crc32.ChecksumIEEE(key) >> 16 & 0x7fff
-	case HashFNV1_64:
+	case hashFNV1_64:
 		v := uint64(0xcbf29ce484222325)
 		for _, c := range key {
 			v *= 0x100000001b3
 			v ^= uint64(int64(int8(c)))
 		}
 		return uint32(v)
-	case HashFNV1A_64:
+	case hashFNV1A_64:
 		v := uint32(0x84222325)
 		for _, c := range key {
 			v ^= signed(c)
 			v *= 0x1b3
 		}
 		return v
-	case HashFNV1_32:
+	case hashFNV1_32:
 		v := uint32(2166136261)
 		for _, c := range key {
 			v *= 16777619
 			v ^= signed(c)
 		}
 		return v
-	case HashFNV1A_32:
+	case hashFNV1A_32:
 		v := uint32(2166136261)
 		for _, c := range key {
 			v ^= signed(c)
 			v *= 16777619
 		}
 		return v
-	case HashMurmur:
+	case hashMurmur:
 		return murmur2(key)
-	case HashJenkins:
+	case hashJenkins:
 		return jenkins(key)
 	}
 	var v uint32 // one at a time

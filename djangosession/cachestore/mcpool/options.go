@@ -71,8 +71,8 @@ func seconds(v any) (time.Duration, error) {
 // libmemcachedConfig is what pylibmc's behaviours make of libmemcached's
 // server selection.
 type libmemcachedConfig struct {
-	dist      Distribution
-	hash      Hash
+	dist      distribution
+	hash      hashFunc
 	weighted  bool
 	sortHosts bool
 }
@@ -81,12 +81,12 @@ type libmemcachedConfig struct {
 // them (its own table order, whatever the dict's): hash, ketama_hash,
 // ketama, ketama_weighted, distribution, then the rest.
 func pylibmcBehaviors(bs map[string]any) (libmemcachedConfig, error) {
-	c := libmemcachedConfig{dist: Modula, hash: HashDefault}
-	setDist := func(d Distribution) {
+	c := libmemcachedConfig{dist: modula, hash: hashDefault}
+	setDist := func(d distribution) {
 		switch d {
-		case Consistent, ConsistentKetama:
+		case consistent, consistentKetama:
 			c.weighted = false
-		case ConsistentWeighted:
+		case consistentWeighted:
 			c.weighted = true
 		}
 		c.dist = d
@@ -107,9 +107,9 @@ func pylibmcBehaviors(bs map[string]any) (libmemcachedConfig, error) {
 			return c, err
 		}
 		if on {
-			setDist(ConsistentKetama)
+			setDist(consistentKetama)
 		} else {
-			setDist(Modula)
+			setDist(modula)
 		}
 	}
 	if v, ok := bs["ketama_weighted"]; ok {
@@ -118,11 +118,11 @@ func pylibmcBehaviors(bs map[string]any) (libmemcachedConfig, error) {
 			return c, err
 		}
 		if on {
-			c.hash = HashMD5
-			setDist(ConsistentWeighted)
+			c.hash = hashMD5
+			setDist(consistentWeighted)
 		} else {
 			// libmemcached turns plain ketama on instead.
-			setDist(ConsistentKetama)
+			setDist(consistentKetama)
 		}
 	}
 	if v, ok := bs["distribution"]; ok && v != nil {

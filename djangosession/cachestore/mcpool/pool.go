@@ -245,7 +245,7 @@ func (p *Pool) configure(opts map[string]any) error {
 				return x.port - y.port
 			})
 		}
-		if c.dist != Modula {
+		if c.dist != modula {
 			ordered := make([]node, len(p.nodes))
 			for i, j := range p.order {
 				ordered[i] = p.nodes[j]
@@ -329,7 +329,7 @@ func (p *Pool) libmemcached(key string) int {
 		return 0
 	}
 	h := p.lm.hash.sum([]byte(key))
-	if p.lm.dist == Modula {
+	if p.lm.dist == modula {
 		return p.order[h%uint32(len(p.nodes))]
 	}
 	return p.order[lookup(p.points, h)]
@@ -425,6 +425,34 @@ func (p *Pool) doHashClient(key string, op func(cachestore.Client) error) (bool,
 		return p.hashClientError(i, err)
 	}
 	return false, nil
+}
+
+// EndRequest does to the pool's failure bookkeeping what Django does at
+// the end of every request: close_caches (on request_finished) calls the
+// backend's close. For PyMemcacheCache that is HashClient.disconnect_all,
+// which runs a close on every server through the same failure handling as
+// any command: a failed server whose retry_timeout has passed is retried
+// (a close always succeeds) and its failure record dropped; one out of
+// retries is marked dead. The other backends' close changes nothing.
+// Servers are not disconnected. A Go handler that wants Django's
+// behaviour under traffic calls EndRequest when it has answered; without
+// it the pool behaves as one long-lived HashClient (a management command,
+// a worker) does.
+func (p *Pool) EndRequest() {
+	if p.backend != PyMemcacheCache {
+		return
+	}
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	now := p.now()
+	for i, f := range p.failed {
+		switch {
+		case f.attempts >= p.retries:
+			p.removeServer(i, now)
+		case now.Sub(f.at) > p.retryAfter:
+			delete(p.failed, i)
+		}
+	}
 }
 
 func (p *Pool) removeServer(i int, now time.Time) {

@@ -159,45 +159,35 @@ var pmcSpecs = []*regexp.Regexp{
 	regexp.MustCompile(`^([^:]+)(?::([0-9]+))?$`),
 }
 
-// Distribution is libmemcached's server distribution (pylibmc's
+// distribution is libmemcached's server distribution (pylibmc's
 // "distribution" behaviour).
-type Distribution int
+type distribution int
 
 // libmemcached distributions; the values are memcached_server_distribution_t.
 // Random and virtual buckets cannot be reproduced and are refused.
 const (
-	// Modula picks server hash % number of servers: libmemcached's
+	// modula picks server hash % number of servers: libmemcached's
 	// default ("modula").
-	Modula Distribution = 0
-	// Consistent is a continuum of 100 points per server, each the key
+	modula distribution = 0
+	// consistent is a continuum of 100 points per server, each the key
 	// hash of "host:port-i" (just "host-i" on port 11211), i from 0
 	// ("consistent").
-	Consistent Distribution = 1
-	// ConsistentKetama is laid out as Consistent ("consistent ketama",
+	consistent distribution = 1
+	// consistentKetama is laid out as consistent ("consistent ketama",
 	// pylibmc's {"ketama": True}).
-	ConsistentKetama Distribution = 2
-	// ConsistentKetamaSpy is spymemcached's layout: points hashed from
+	consistentKetama distribution = 2
+	// consistentKetamaSpy is spymemcached's layout: points hashed from
 	// "/host:port-i" ("consistent ketama spy").
-	ConsistentKetamaSpy Distribution = 4
-	// ConsistentWeighted is ketama proper: 160 points per server scaled
+	consistentKetamaSpy distribution = 4
+	// consistentWeighted is ketama proper: 160 points per server scaled
 	// by its weight, four from each MD5 of "host:port-i", and MD5 as the
 	// key hash ("consistent weighted", pylibmc's {"ketama_weighted": True}).
-	ConsistentWeighted Distribution = 5
+	consistentWeighted distribution = 5
 )
 
-var distributionNames = map[string]Distribution{
-	"modula": Modula, "consistent": Consistent, "consistent ketama": ConsistentKetama,
-	"consistent ketama spy": ConsistentKetamaSpy, "consistent weighted": ConsistentWeighted,
-}
-
-// String returns pylibmc's name of the distribution.
-func (d Distribution) String() string {
-	for name, v := range distributionNames {
-		if v == d {
-			return name
-		}
-	}
-	return "Distribution(" + strconv.Itoa(int(d)) + ")"
+var distributionNames = map[string]distribution{
+	"modula": modula, "consistent": consistent, "consistent ketama": consistentKetama,
+	"consistent ketama spy": consistentKetamaSpy, "consistent weighted": consistentWeighted,
 }
 
 // continuum point.
@@ -208,7 +198,7 @@ type point struct {
 
 // buildContinuum lays out libmemcached's continuum (update_continuum,
 // without auto-ejection).
-func buildContinuum(nodes []node, d Distribution, h Hash, weighted bool) []point {
+func buildContinuum(nodes []node, d distribution, h hashFunc, weighted bool) []point {
 	const perServer, perServerKetama = 100, 160
 	var total uint64
 	if weighted {
@@ -229,7 +219,7 @@ func buildContinuum(nodes []node, d Distribution, h Hash, weighted bool) []point
 		for j := uint32(0); j < perHost/perHash; j++ {
 			var sortHost string
 			switch {
-			case d == ConsistentKetamaSpy:
+			case d == consistentKetamaSpy:
 				sortHost = "/" + n.host + ":" + strconv.Itoa(n.port) + "-" + strconv.Itoa(int(j))
 			case n.port == defaultPort:
 				sortHost = n.host + "-" + strconv.Itoa(int(j))

@@ -34,7 +34,7 @@ var _ cachestore.Client = (*Client)(nil)
 func New(c *memcache.Client) *Client { return &Client{c: c} }
 
 // NewPool returns an mcpool.Pool over servers, the entries of Django's
-// LOCATION in order (mcpool.SplitLocation splits a LOCATION string), with
+// LOCATION in order (cachestore.SplitLocation splits a LOCATION string), with
 // one memcache.Client per server; setup, when not nil, configures each
 // (Timeout, MaxIdleConns) before use. o is as for mcpool.New: nil means
 // PyMemcacheCache with Django's defaults.

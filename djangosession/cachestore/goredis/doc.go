@@ -28,7 +28,7 @@
 // # Several LOCATIONs: Django's rule
 //
 // Django's RedisCache splits a LOCATION string at "," and ";" (a list is
-// taken as it is; SplitLocation splits as each backend does) and keeps
+// taken as it is; cachestore.SplitLocation splits as each backend does) and keeps
 // one connection pool per server, made from its URL on first use
 // (django-redis keeps them per URL, process-wide). Every write (set, add, delete, touch, incr) goes to the first
 // server; every read (get, has_key, get_many) goes to

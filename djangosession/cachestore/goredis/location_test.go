@@ -2,37 +2,12 @@ package goredis_test
 
 import (
 	"errors"
-	"slices"
 	"testing"
 
 	"github.com/redis/go-redis/v9"
 
-	"github.com/djsession/djsession/djangosession/cachestore"
 	"github.com/djsession/djsession/djangosession/cachestore/goredis"
 )
-
-// TestSplitLocation: re.split("[;,]", s) (Django's RedisCache) and
-// s.split(",") (django-redis), as Python gives them.
-func TestSplitLocation(t *testing.T) {
-	for _, c := range []struct {
-		loc                 string
-		redisCache, djRedis []string
-	}{
-		{"redis://a:1/0", []string{"redis://a:1/0"}, []string{"redis://a:1/0"}},
-		{"redis://a:1/0,redis://b:1/0;redis://c:1/0", []string{"redis://a:1/0", "redis://b:1/0", "redis://c:1/0"},
-			[]string{"redis://a:1/0", "redis://b:1/0;redis://c:1/0"}},
-		{"a, b", []string{"a", " b"}, []string{"a", " b"}},
-		{"a,,b;", []string{"a", "", "b", ""}, []string{"a", "", "b;"}},
-		{"", []string{""}, []string{""}},
-	} {
-		if got := goredis.SplitLocation(cachestore.RedisCache, c.loc); !slices.Equal(got, c.redisCache) {
-			t.Errorf("RedisCache %q: %q, want %q", c.loc, got, c.redisCache)
-		}
-		if got := goredis.SplitLocation(cachestore.DjangoRedis, c.loc); !slices.Equal(got, c.djRedis) {
-			t.Errorf("django-redis %q: %q, want %q", c.loc, got, c.djRedis)
-		}
-	}
-}
 
 func TestConstructorErrors(t *testing.T) {
 	c := redis.NewClient(&redis.Options{Addr: "127.0.0.1:1"})

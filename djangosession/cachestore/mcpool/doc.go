@@ -10,7 +10,7 @@
 // given to New; the package imports no driver. The gomemcache adapter
 // builds one with a memcache.Client per server:
 //
-//	pool, err := gomemcache.NewPool(mcpool.SplitLocation("10.0.0.1:11211;10.0.0.2:11211"), nil, nil)
+//	pool, err := gomemcache.NewPool(cachestore.SplitLocation(cachestore.PyMemcache, "10.0.0.1:11211;10.0.0.2:11211"), nil, nil)
 //	...
 //	store, err := cachestore.New(pool, &cachestore.Options{ResetOnLoadError: true})
 //
@@ -21,7 +21,7 @@
 // # Servers
 //
 // Servers are the entries of the cache's LOCATION, in LOCATION order
-// (SplitLocation splits a string on ";" and "," as Django does), each read
+// (cachestore.SplitLocation splits a string on ";" and "," as Django does), each read
 // as the backend's client reads it: "host:port", "host" (port 11211),
 // "[v6addr]:port", a Unix socket ("unix:/path" or "/path"); pylibmc also
 // takes "host:port:weight" (weights 1 to 65535), python-memcached

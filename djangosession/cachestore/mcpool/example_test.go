@@ -16,7 +16,7 @@ func Example() {
 	//     "LOCATION": "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211",
 	//     "OPTIONS": {"behaviors": {"ketama": True}},
 	// }}
-	servers := mcpool.SplitLocation("10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211")
+	servers := cachestore.SplitLocation(cachestore.PyMemcache, "10.0.0.1:11211;10.0.0.2:11211;10.0.0.3:11211")
 	pool, err := mcpool.New(servers, dialNothing, &mcpool.Options{
 		Backend:      mcpool.PyLibMCCache,
 		CacheOptions: map[string]any{"behaviors": map[string]any{"ketama": true}},

@@ -4,6 +4,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/djsession/djsession/djangosession/cachestore"
 	"github.com/djsession/djsession/djangosession/cachestore/mcpool"
 )
 
@@ -19,7 +20,7 @@ func FuzzNew(f *testing.F) {
 	f.Fuzz(func(t *testing.T, location, key string, b uint8) {
 		be := mcpool.Backend(1 + int(b)%3)
 		opts := map[string]any{"behaviors": map[string]any{"ketama_weighted": b&4 != 0, "_sort_hosts": b&8 != 0}}
-		servers := mcpool.SplitLocation(location)
+		servers := cachestore.SplitLocation(cachestore.PyMemcache, location)
 		if len(servers) > 64 || strings.Contains(location, "\x00") {
 			return
 		}

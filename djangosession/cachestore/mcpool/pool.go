@@ -123,7 +123,7 @@ var (
 )
 
 // New returns a Pool over servers, the entries of Django's LOCATION in
-// their order (SplitLocation splits a LOCATION string). dial makes the
+// their order (cachestore.SplitLocation splits a LOCATION string). dial makes the
 // client of one server from its network address, "host:port" or a Unix
 // socket path; New does not contact the servers.
 func New(servers []string, dial func(addr string) (cachestore.Client, error), o *Options) (*Pool, error) {

@@ -23,22 +23,6 @@ type node struct {
 	name   string // pymemcache's node name, "host:port" or the socket path
 }
 
-// SplitLocation splits a LOCATION string into servers as Django's memcached
-// backends do (re.split("[;,]")): on every ";" and ",", keeping the pieces
-// as they are, empty ones included. A trailing ";" thus adds a server, as
-// it does in Django, and changes the layout.
-func SplitLocation(location string) []string {
-	var out []string
-	for {
-		i := strings.IndexAny(location, ";,")
-		if i < 0 {
-			return append(out, location)
-		}
-		out = append(out, location[:i])
-		location = location[i+1:]
-	}
-}
-
 // pyInt is Python's int() of a decimal string: surrounding white space
 // and underscores between digits allowed.
 func pyInt(s string) (int, error) {

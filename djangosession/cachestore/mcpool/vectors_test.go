@@ -8,7 +8,6 @@ import (
 	"math/rand/v2"
 	"os"
 	"os/exec"
-	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -333,19 +332,3 @@ var ctx = context.Background()
 // vectorKeys is how many keys (the edge cases, then random ones) the
 // committed vectors keep.
 const vectorKeys = 120
-
-func TestSplitLocation(t *testing.T) {
-	for _, tc := range []struct {
-		in   string
-		want []string
-	}{
-		{"a:1", []string{"a:1"}},
-		{"a:1;b:2,c:3", []string{"a:1", "b:2", "c:3"}},
-		{"a:1; b:2;", []string{"a:1", " b:2", ""}},
-		{"", []string{""}},
-	} {
-		if got := mcpool.SplitLocation(tc.in); !slices.Equal(got, tc.want) {
-			t.Errorf("SplitLocation(%q) = %q, want %q (Python's re.split)", tc.in, got, tc.want)
-		}
-	}
-}

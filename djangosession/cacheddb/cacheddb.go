@@ -25,6 +25,14 @@
 // every release the cache write that fills the cache during Load still
 // raises, and so does Load here.
 //
+// A key that the cache cannot hold (see cachestore.Store.HoldsKey: one
+// Django would not accept, or one memcached refuses) or the database
+// cannot (longer than 40 characters) is no session: Load gives
+// ErrNotFound, Exists false, Delete nil and Save an error matching
+// djangosession.ErrInvalidKey, with nothing written. Django looks such a
+// key up in the database and, were a row there, would raise on filling
+// memcached.
+//
 // Where Django reads a row whose session_data does not decode, it caches
 // and returns an empty session; Load returns the database store's
 // ErrCorrupt without caching anything, which Session also reads as an
@@ -120,6 +128,9 @@ func (s *Store) Cache() *cachestore.Store { return s.cache }
 // Load returns the session from the cache, or from the database (then
 // caching it). ErrNotFound when neither has a live session.
 func (s *Store) Load(ctx context.Context, key string) (*pyjson.Object, error) {
+	if !s.cache.HoldsKey(key) {
+		return nil, fmt.Errorf("cacheddb: %w", djangosession.ErrNotFound)
+	}
 	if data, err := s.cache.Load(ctx, key); err == nil {
 		return data, nil
 	}
@@ -149,6 +160,9 @@ func ExpiryAge(exp, now time.Time) int64 {
 
 // Save writes the database, then the cache.
 func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp djangosession.Expiry, mustCreate bool) error {
+	if !s.cache.HoldsKey(key) {
+		return fmt.Errorf("cacheddb: %w", djangosession.ErrInvalidKey)
+	}
 	if err := s.db.Save(ctx, key, data, exp, mustCreate); err != nil {
 		return err
 	}
@@ -166,7 +180,7 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 
 // Exists reports whether the cache or the database holds the key.
 func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
-	if key == "" {
+	if !s.cache.HoldsKey(key) {
 		return false, nil
 	}
 	ok, err := s.cache.Exists(ctx, key)
@@ -178,6 +192,9 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 
 // Delete removes the row, then the cached copy.
 func (s *Store) Delete(ctx context.Context, key string) error {
+	if !s.cache.HoldsKey(key) {
+		return nil
+	}
 	if err := s.db.Delete(ctx, key); err != nil {
 		return err
 	}

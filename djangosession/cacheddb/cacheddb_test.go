@@ -135,6 +135,16 @@ func TestConformance(t *testing.T) {
 						return newStore(t, d.open(t), cl, cacheddb.Options{})
 					},
 					ExpiresByDate: true,
+					Plant: func(t *testing.T, s djangosession.Store, key string, raw []byte) {
+						cs := s.(*cacheddb.Store).Cache()
+						if _, err := cs.Client().Set(context.Background(), &cachestore.Item{
+							Key: cs.CacheKey(key), Value: raw, Flags: 1, TTL: time.Minute, Exptime: 60,
+						}, cachestore.SetAlways); err != nil {
+							t.Fatal(err)
+						}
+					},
+					PlantedMiss: true,
+					Secrets:     []string{secret},
 				})
 			})
 		}

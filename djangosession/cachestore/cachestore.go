@@ -331,6 +331,14 @@ func (s *Store) cacheKey(key string) (string, error) {
 
 var errInvalidKey = fmt.Errorf("cachestore: %w", djangosession.ErrInvalidKey)
 
+// HoldsKey reports whether key names a session this store can hold; for
+// any other key Load gives ErrNotFound, Exists false, Delete nil and Save
+// an error matching djangosession.ErrInvalidKey.
+func (s *Store) HoldsKey(key string) bool {
+	_, err := s.cacheKey(key)
+	return err == nil
+}
+
 // memcachedKey reports whether memcached's text protocol can carry k: at
 // most 250 bytes, none of them a control character, space or DEL.
 func memcachedKey(k string) bool {

@@ -30,8 +30,9 @@ type Options struct {
 	Concurrency int
 	// Plant and Secrets are passed to RunHostile, which Run runs as its
 	// "Hostile" subtest.
-	Plant   func(t *testing.T, s djangosession.Store, key string, raw []byte)
-	Secrets []string
+	Plant       func(t *testing.T, s djangosession.Store, key string, raw []byte)
+	PlantedMiss bool
+	Secrets     []string
 }
 
 // Sample returns a session dict with the value shapes a session holds.
@@ -59,7 +60,7 @@ func Sample() *pyjson.Object {
 func Run(t *testing.T, o Options) {
 	t.Helper()
 	t.Run("Hostile", func(t *testing.T) {
-		RunHostile(t, HostileOptions{New: o.New, Plant: o.Plant, Secrets: o.Secrets})
+		RunHostile(t, HostileOptions{New: o.New, Plant: o.Plant, PlantedMiss: o.PlantedMiss, Secrets: o.Secrets})
 	})
 	if _, ok := o.New(t).(djangosession.KeylessStore); ok {
 		RunKeyless(t, o)

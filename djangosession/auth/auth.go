@@ -180,7 +180,9 @@ func (a *Auth) User(ctx context.Context, s *djangosession.Session) (User, bool, 
 		if err := s.CycleKey(ctx); err != nil {
 			return User{}, false, err
 		}
-		s.Set(HashSessionKey, a.SessionAuthHash(pw))
+		if err := s.Set(HashSessionKey, a.SessionAuthHash(pw)); err != nil {
+			return User{}, false, err
+		}
 	}
 	if valid {
 		return User{ID: id, Backend: backend}, true, nil
@@ -224,9 +226,11 @@ func (a *Auth) Login(ctx context.Context, s *djangosession.Session, id, backend 
 	} else if err := s.CycleKey(ctx); err != nil {
 		return err
 	}
-	s.Set(SessionKey, id)
-	s.Set(BackendSessionKey, backend)
-	s.Set(HashSessionKey, hash)
+	for _, kv := range [...][2]string{{SessionKey, id}, {BackendSessionKey, backend}, {HashSessionKey, hash}} {
+		if err := s.Set(kv[0], kv[1]); err != nil {
+			return fmt.Errorf("auth: %w", err)
+		}
+	}
 	if u, ok := a.users.(LastLoginUpdater); ok {
 		now := time.Now
 		if a.cfg.Now != nil {
@@ -251,8 +255,7 @@ func (a *Auth) UpdateSessionAuthHash(ctx context.Context, s *djangosession.Sessi
 	if err := s.CycleKey(ctx); err != nil {
 		return err
 	}
-	s.Set(HashSessionKey, a.SessionAuthHash(newPasswordHash))
-	return nil
+	return s.Set(HashSessionKey, a.SessionAuthHash(newPasswordHash))
 }
 
 // equal is constant_time_compare.

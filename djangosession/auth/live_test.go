@@ -135,7 +135,10 @@ func goServiceAuth(t *testing.T, d testenv.Django, store djangosession.Store, us
 			fail(w, err)
 			return
 		}
-		s.Set(r.PostFormValue("k"), r.PostFormValue("v"))
+		if err := s.Set(r.PostFormValue("k"), r.PostFormValue("v")); err != nil {
+			fail(w, err)
+			return
+		}
 		_, _ = io.WriteString(w, "ok")
 	})
 	mux.HandleFunc("POST /go/login", func(w http.ResponseWriter, r *http.Request) {

@@ -25,6 +25,14 @@
 // every release the cache write that fills the cache during Load still
 // raises, and so does Load here.
 //
+// Unlike Django, Save never leaves a stale copy readable: when the cache
+// write fails it deletes the cache entry, so the next read (Django's or
+// Go's) falls back to the database and gets the new data. Django 5.1+
+// logs the failure and keeps serving the previous copy from the cache
+// until it expires; before 5.1 it raises, with the same stale copy left.
+// If the delete fails too, Save returns an error whatever
+// TolerateCacheWriteErrors says.
+//
 // A key that the cache cannot hold (see cachestore.Store.HoldsKey: one
 // Django would not accept, or one memcached refuses) or the database
 // cannot (longer than 40 characters) is no session: Load gives
@@ -63,9 +71,11 @@ type Options struct {
 	// cachestore.CachedDBPrefix when empty.
 	Cache cachestore.Options
 	// TolerateCacheWriteErrors is Django 5.1+: when Save has written the
-	// database but not the cache, Save reports the cache error to
-	// OnCacheError and succeeds. When false (Django 3.2 to 5.0) Save
-	// returns the error; the database holds the new data either way.
+	// database but not the cache (and removed the cache's previous copy),
+	// Save reports the cache error to OnCacheError and succeeds. When
+	// false (Django 3.2 to 5.0) Save returns the error; the database holds
+	// the new data either way. If the previous copy could not be removed,
+	// Save returns an error in both modes.
 	TolerateCacheWriteErrors bool
 	// OnCacheError receives the cache errors Save tolerates (Django logs
 	// them on the "django.contrib.sessions" logger). May be nil.
@@ -167,6 +177,12 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 		return err
 	}
 	if err := s.cache.Set(ctx, key, data, exp.Age); err != nil {
+		// The cache may still hold the previous copy, which Django and Go
+		// would both serve until it expires: remove it, so the next read
+		// comes from the database.
+		if derr := s.cache.Delete(ctx, key); derr != nil {
+			return fmt.Errorf("cacheddb: saved to the database; the cache may keep the previous copy: %w", errors.Join(err, derr))
+		}
 		if s.tolerate {
 			if s.onErr != nil {
 				s.onErr(ctx, key, err)

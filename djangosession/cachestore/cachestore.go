@@ -454,7 +454,14 @@ func (s *Store) encode(data *pyjson.Object) ([]byte, uint32, error) {
 	if data == nil {
 		data = &pyjson.Object{}
 	}
-	val, flags, err := s.backend.encode(data, s.proto)
+	// Values put in through Session.Data rather than Set (a Go map, an
+	// int) are converted as Set converts them, so the cache accepts what
+	// the other stores accept; what only a pickle holds is kept.
+	v, err := djangosession.PickleValue(data)
+	if err != nil {
+		return nil, 0, fmt.Errorf("cachestore: %w", err)
+	}
+	val, flags, err := s.backend.encode(v, s.proto)
 	if err != nil {
 		return nil, 0, fmt.Errorf("cachestore: %w", err)
 	}

@@ -197,6 +197,24 @@ func RunHostile(t *testing.T, o HostileOptions) {
 		}
 	})
 
+	if keyless {
+		// The key is the stored value: run the values as cookies.
+		t.Run("Values", func(t *testing.T) {
+			s := o.New(t)
+			for name, raw := range Corpus(t, "values") {
+				t.Run(name, func(t *testing.T) {
+					key := string(raw)
+					var err error
+					n := allocated(func() { _, err = s.Load(ctx, key) })
+					check(t, "Load", key, len(raw), n, err)
+					if !errors.Is(err, djangosession.ErrCorrupt) && !errors.Is(err, djangosession.ErrNotFound) {
+						t.Errorf("Load: %v, want ErrCorrupt or ErrNotFound", err)
+					}
+				})
+			}
+		})
+		return
+	}
 	if o.Plant == nil {
 		return
 	}

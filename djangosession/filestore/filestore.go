@@ -27,7 +27,10 @@
 //     djangosession.Session then has no key and gets one when saved, as
 //     with the db engine.
 //   - Django treats any I/O error on load as "no session" and ignores
-//     write errors; this package returns them.
+//     write errors; this package returns them (without the path). A key
+//     no file can be named after (fewer than eight characters, anything
+//     but [a-z0-9], a name over 255 bytes) is no session here, as in
+//     Django's load; Django's exists raises on bad characters instead.
 //   - Django creates the placeholder file before encoding the data; Save
 //     encodes first, so a value the serializer rejects leaves no file.
 //   - A _session_expiry string that is not ISO 8601, or any ISO string

@@ -83,7 +83,7 @@ func (e *UnsupportedValueError) Is(target error) bool { return target == ErrUnsu
 // complex numbers, channels, functions; nesting deeper than
 // pyjson.MaxDepth.
 func PyValue(v any) (any, error) {
-	out, _, err := converter{}.value(v, "", 0)
+	out, _, err := converter{}.value(v, 0)
 	return out, err
 }
 
@@ -93,25 +93,35 @@ func PyValue(v any) (any, error) {
 // session Django pickled holds them) are kept as they are, everything
 // else is converted or refused as PyValue does.
 func PickleValue(v any) (any, error) {
-	out, _, err := converter{pickle: true}.value(v, "", 0)
+	out, _, err := converter{pickle: true}.value(v, 0)
 	return out, err
 }
 
 // converter is PyValue (pickle false) or PickleValue.
 type converter struct{ pickle bool }
 
-func unsupported(path string, v any, reason string) error {
+func unsupported(v any, reason string) error {
 	t := "nil"
 	if v != nil {
 		t = reflect.TypeOf(v).String()
 	}
-	return &UnsupportedValueError{Path: path, Type: t, Reason: reason}
+	return &UnsupportedValueError{Type: t, Reason: reason}
+}
+
+// under puts a refused value's Path under step (its key or index in the
+// container it was found in); the path is built only on failure.
+func under(err error, step string) error {
+	var ue *UnsupportedValueError
+	if errors.As(err, &ue) {
+		ue.Path = step + ue.Path
+	}
+	return err
 }
 
 // value returns v converted and whether anything was converted.
-func (c converter) value(v any, path string, depth int) (any, bool, error) {
+func (c converter) value(v any, depth int) (any, bool, error) {
 	if depth > pyjson.MaxDepth {
-		return nil, false, unsupported(path, v, "nested deeper than pyjson.MaxDepth")
+		return nil, false, unsupported(v, "nested deeper than pyjson.MaxDepth")
 	}
 	switch x := v.(type) {
 	case nil, bool, int64, float64:
@@ -120,7 +130,7 @@ func (c converter) value(v any, path string, depth int) (any, bool, error) {
 		// A pickle also holds the lone surrogates Python's str may carry;
 		// the pickle encoder judges those.
 		if !c.pickle && !utf8.ValidString(x) {
-			return nil, false, unsupported(path, v, "not UTF-8 (Python's str cannot hold it)")
+			return nil, false, unsupported(v, "not UTF-8 (Python's str cannot hold it)")
 		}
 		return v, false, nil
 	case *big.Int:
@@ -128,13 +138,13 @@ func (c converter) value(v any, path string, depth int) (any, bool, error) {
 			return nil, true, nil
 		}
 		if !c.pickle {
-			if err := checkDigits(x, path); err != nil {
+			if err := checkDigits(x); err != nil {
 				return nil, false, err
 			}
 		}
 		return v, false, nil
 	case big.Int:
-		return c.value(new(big.Int).Set(&x), path, depth)
+		return c.value(new(big.Int).Set(&x), depth)
 	case int:
 		return int64(x), true, nil
 	case int8:
@@ -160,21 +170,21 @@ func (c converter) value(v any, path string, depth int) (any, bool, error) {
 		switch n.(type) {
 		case int64, *big.Int, float64:
 			if err == nil {
-				out, _, err := c.value(n, path, depth)
+				out, _, err := c.value(n, depth)
 				return out, true, err
 			}
 		}
-		return nil, false, unsupported(path, v, strconv.Quote(string(x))+" is not a JSON number")
+		return nil, false, unsupported(v, strconv.Quote(string(x))+" is not a JSON number")
 	case *pyjson.Object:
 		if x == nil {
 			return nil, true, nil
 		}
-		return c.object(x, path, depth)
+		return c.object(x, depth)
 	case []any:
 		if x == nil {
 			return []any{}, true, nil
 		}
-		return c.list(x, path, depth)
+		return c.list(x, depth)
 	case []byte, time.Time, pickle.Tuple, pickle.Date, pickle.DateTime, pickle.Time, pickle.Timedelta, pickle.Decimal:
 		if c.pickle {
 			return v, false, nil
@@ -182,21 +192,21 @@ func (c converter) value(v any, path string, depth int) (any, bool, error) {
 	}
 	switch x := v.(type) {
 	case []byte:
-		return nil, false, unsupported(path, v, "bytes: JSON has no bytes (store a string, e.g. base64)")
+		return nil, false, unsupported(v, "bytes: JSON has no bytes (store a string, e.g. base64)")
 	case time.Time:
-		return nil, false, unsupported(path, v, "datetime: JSON has no datetime (store FormatISOTime(t); SetExpiryAt stores an expiry)")
+		return nil, false, unsupported(v, "datetime: JSON has no datetime (store FormatISOTime(t); SetExpiryAt stores an expiry)")
 	case pickle.Tuple:
 		// JSONSerializer writes a tuple as a list.
-		out, _, err := c.list([]any(x), path, depth)
+		out, _, err := c.list([]any(x), depth)
 		return out, true, err
 	case pickle.Date, pickle.DateTime, pickle.Time, pickle.Timedelta, pickle.Decimal,
 		*pickle.Date, *pickle.DateTime, *pickle.Time, *pickle.Timedelta:
-		return nil, false, unsupported(path, v, "a pickle-only Python type: JSON cannot hold it")
+		return nil, false, unsupported(v, "a pickle-only Python type: JSON cannot hold it")
 	case json.Marshaler, encoding.TextMarshaler:
-		out, err := viaJSON(v, path)
+		out, err := viaJSON(v)
 		return out, true, err
 	}
-	out, err := c.reflect(reflect.ValueOf(v), v, path, depth)
+	out, err := c.reflect(reflect.ValueOf(v), v, depth)
 	return out, true, err
 }
 
@@ -219,7 +229,7 @@ func float32Value(f float32) float64 {
 
 // checkDigits refuses an integer Python's json would refuse to write (more
 // than pyjson.MaxIntDigits digits), without formatting a huge one.
-func checkDigits(n *big.Int, path string) error {
+func checkDigits(n *big.Int) error {
 	bits := n.BitLen()
 	// 10^MaxIntDigits needs MaxIntDigits*log2(10) bits.
 	limit := int(float64(pyjson.MaxIntDigits) * math.Log2(10))
@@ -236,19 +246,19 @@ func checkDigits(n *big.Int, path string) error {
 			return nil
 		}
 	}
-	return unsupported(path, n, fmt.Sprintf("an int of more than %d digits (Python's json refuses it)", pyjson.MaxIntDigits))
+	return unsupported(n, fmt.Sprintf("an int of more than %d digits (Python's json refuses it)", pyjson.MaxIntDigits))
 }
 
-func (c converter) object(o *pyjson.Object, path string, depth int) (any, bool, error) {
+func (c converter) object(o *pyjson.Object, depth int) (any, bool, error) {
 	var out *pyjson.Object
 	i := 0
 	for k, e := range o.All() {
 		if !c.pickle && !utf8.ValidString(k) {
-			return nil, false, unsupported(path, k, "a dict key that is not UTF-8")
+			return nil, false, unsupported(k, "a dict key that is not UTF-8")
 		}
-		c, changed, err := c.value(e, path+"["+strconv.Quote(k)+"]", depth+1)
+		x, changed, err := c.value(e, depth+1)
 		if err != nil {
-			return nil, false, err
+			return nil, false, under(err, "["+strconv.Quote(k)+"]")
 		}
 		if changed && out == nil {
 			// Copy the pairs before this one, then go on converting.
@@ -263,7 +273,7 @@ func (c converter) object(o *pyjson.Object, path string, depth int) (any, bool, 
 			}
 		}
 		if out != nil {
-			out.Set(k, c)
+			out.Set(k, x)
 		}
 		i++
 	}
@@ -273,19 +283,19 @@ func (c converter) object(o *pyjson.Object, path string, depth int) (any, bool, 
 	return out, true, nil
 }
 
-func (c converter) list(l []any, path string, depth int) (any, bool, error) {
+func (c converter) list(l []any, depth int) (any, bool, error) {
 	var out []any
 	for i, e := range l {
-		c, changed, err := c.value(e, path+"["+strconv.Itoa(i)+"]", depth+1)
+		x, changed, err := c.value(e, depth+1)
 		if err != nil {
-			return nil, false, err
+			return nil, false, under(err, "["+strconv.Itoa(i)+"]")
 		}
 		if changed && out == nil {
 			out = make([]any, len(l))
 			copy(out, l[:i])
 		}
 		if out != nil {
-			out[i] = c
+			out[i] = x
 		}
 	}
 	if out == nil {
@@ -295,30 +305,30 @@ func (c converter) list(l []any, path string, depth int) (any, bool, error) {
 }
 
 // viaJSON converts v as encoding/json writes it.
-func viaJSON(v any, path string) (any, error) {
+func viaJSON(v any) (any, error) {
 	b, err := json.Marshal(v)
 	if err != nil {
-		return nil, unsupported(path, v, "encoding/json: "+err.Error())
+		return nil, unsupported(v, "encoding/json: "+err.Error())
 	}
 	out, err := pyjson.Unmarshal(b)
 	if err != nil {
-		return nil, unsupported(path, v, "encoding/json wrote what Python cannot read: "+err.Error())
+		return nil, unsupported(v, "encoding/json wrote what Python cannot read: "+err.Error())
 	}
 	return out, nil
 }
 
-func (c converter) reflect(rv reflect.Value, v any, path string, depth int) (any, error) {
+func (c converter) reflect(rv reflect.Value, v any, depth int) (any, error) {
 	switch rv.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if rv.IsNil() {
 			return nil, nil
 		}
-		out, _, err := c.value(rv.Elem().Interface(), path, depth+1)
+		out, _, err := c.value(rv.Elem().Interface(), depth+1)
 		return out, err
 	case reflect.Bool:
 		return rv.Bool(), nil
 	case reflect.String:
-		out, _, err := c.value(rv.String(), path, depth)
+		out, _, err := c.value(rv.String(), depth)
 		return out, err
 	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64:
 		return rv.Int(), nil
@@ -330,19 +340,19 @@ func (c converter) reflect(rv reflect.Value, v any, path string, depth int) (any
 		return rv.Float(), nil
 	case reflect.Slice, reflect.Array:
 		if rv.Type().Elem().Kind() == reflect.Uint8 {
-			return nil, unsupported(path, v, "bytes: JSON has no bytes (store a string, e.g. base64)")
+			return nil, unsupported(v, "bytes: JSON has no bytes (store a string, e.g. base64)")
 		}
 		out := make([]any, rv.Len())
 		for i := range out {
 			var err error
-			if out[i], _, err = c.value(rv.Index(i).Interface(), path+"["+strconv.Itoa(i)+"]", depth+1); err != nil {
-				return nil, err
+			if out[i], _, err = c.value(rv.Index(i).Interface(), depth+1); err != nil {
+				return nil, under(err, "["+strconv.Itoa(i)+"]")
 			}
 		}
 		return out, nil
 	case reflect.Map:
 		if rv.Type().Key().Kind() != reflect.String {
-			return nil, unsupported(path, v, "a map whose keys are not strings (a JSON object's keys are)")
+			return nil, unsupported(v, "a map whose keys are not strings (a JSON object's keys are)")
 		}
 		if rv.IsNil() {
 			return nil, nil
@@ -355,17 +365,17 @@ func (c converter) reflect(rv reflect.Value, v any, path string, depth int) (any
 		out := &pyjson.Object{}
 		for _, k := range keys {
 			if !utf8.ValidString(k) {
-				return nil, unsupported(path, k, "a dict key that is not UTF-8")
+				return nil, unsupported(k, "a dict key that is not UTF-8")
 			}
-			e, _, err := c.value(rv.MapIndex(reflect.ValueOf(k).Convert(rv.Type().Key())).Interface(), path+"["+strconv.Quote(k)+"]", depth+1)
+			e, _, err := c.value(rv.MapIndex(reflect.ValueOf(k).Convert(rv.Type().Key())).Interface(), depth+1)
 			if err != nil {
-				return nil, err
+				return nil, under(err, "["+strconv.Quote(k)+"]")
 			}
 			out.Set(k, e)
 		}
 		return out, nil
 	case reflect.Struct:
-		return viaJSON(v, path)
+		return viaJSON(v)
 	}
-	return nil, unsupported(path, v, "no Python equivalent")
+	return nil, unsupported(v, "no Python equivalent")
 }

@@ -225,3 +225,35 @@ func TestSetKeepsCanonicalObject(t *testing.T) {
 		t.Fatal("Set copied a canonical object")
 	}
 }
+
+var sinkValue any
+
+// BenchmarkPyValue measures what Set adds: a value already in the data
+// model (the common case: strings, int64s, objects from a loaded session)
+// and Go shapes that are converted.
+func BenchmarkPyValue(b *testing.B) {
+	obj := &pyjson.Object{}
+	for _, k := range []string{"a", "b", "c", "d"} {
+		obj.Set(k, "value-"+k)
+	}
+	for _, c := range []struct {
+		name string
+		v    any
+	}{
+		{"kind=string", "django.contrib.auth.backends.ModelBackend"},
+		{"kind=object/keys=4", obj},
+		{"kind=map[string]int/keys=4", map[string]int{"a": 1, "b": 2, "c": 3, "d": 4}},
+		{"kind=struct", point{X: 1, Y: 2, Name: "p"}},
+	} {
+		b.Run(c.name, func(b *testing.B) {
+			b.ReportAllocs()
+			for b.Loop() {
+				v, err := djangosession.PyValue(c.v)
+				if err != nil {
+					b.Fatal(err)
+				}
+				sinkValue = v
+			}
+		})
+	}
+}

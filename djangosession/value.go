@@ -83,7 +83,7 @@ func (e *UnsupportedValueError) Is(target error) bool { return target == ErrUnsu
 // complex numbers, channels, functions; nesting deeper than
 // pyjson.MaxDepth.
 func PyValue(v any) (any, error) {
-	out, _, err := converter{}.value(v, 0)
+	out, _, err := (&converter{}).value(v, 0)
 	return out, err
 }
 
@@ -93,12 +93,55 @@ func PyValue(v any) (any, error) {
 // session Django pickled holds them) are kept as they are, everything
 // else is converted or refused as PyValue does.
 func PickleValue(v any) (any, error) {
-	out, _, err := converter{pickle: true}.value(v, 0)
+	out, _, err := (&converter{pickle: true}).value(v, 0)
 	return out, err
 }
 
-// converter is PyValue (pickle false) or PickleValue.
-type converter struct{ pickle bool }
+// converter is PyValue (pickle false) or PickleValue. seen remembers the
+// lists and dicts already converted, so a value that refers to one list
+// many times (a decoded pickle's memo does that) costs its size, not the
+// number of paths through it.
+type converter struct {
+	pickle  bool
+	objects map[*pyjson.Object]seenValue
+	lists   map[containerID]seenValue
+}
+
+type seenValue struct {
+	out     any
+	changed bool
+	done    bool // false while the container is being converted: a cycle
+}
+
+// containerID identifies a non-empty []any: its first element and length.
+type containerID struct {
+	p *any
+	n int
+}
+
+// visit returns the result for a container met before, or, for a new one,
+// converts it with f and remembers the result in *m.
+func visit[K comparable](c *converter, m *map[K]seenValue, id K, f func() (any, bool, error)) (any, bool, error) {
+	if sv, ok := (*m)[id]; ok {
+		if !sv.done {
+			if c.pickle {
+				return nil, false, nil // a pickle keeps cycles; the encoder judges them
+			}
+			return nil, false, unsupported(nil, "a list or dict that contains itself (JSON cannot hold it)")
+		}
+		return sv.out, sv.changed, nil
+	}
+	if *m == nil {
+		*m = map[K]seenValue{}
+	}
+	(*m)[id] = seenValue{}
+	out, changed, err := f()
+	if err != nil {
+		return nil, false, err
+	}
+	(*m)[id] = seenValue{out: out, changed: changed, done: true}
+	return out, changed, nil
+}
 
 func unsupported(v any, reason string) error {
 	t := "nil"
@@ -119,7 +162,7 @@ func under(err error, step string) error {
 }
 
 // value returns v converted and whether anything was converted.
-func (c converter) value(v any, depth int) (any, bool, error) {
+func (c *converter) value(v any, depth int) (any, bool, error) {
 	if depth > pyjson.MaxDepth {
 		return nil, false, unsupported(v, "nested deeper than pyjson.MaxDepth")
 	}
@@ -179,12 +222,18 @@ func (c converter) value(v any, depth int) (any, bool, error) {
 		if x == nil {
 			return nil, true, nil
 		}
-		return c.object(x, depth)
+		if depth == 0 {
+			return c.object(x, depth) // the session itself: no one else holds it
+		}
+		return visit(c, &c.objects, x, func() (any, bool, error) { return c.object(x, depth) })
 	case []any:
 		if x == nil {
 			return []any{}, true, nil
 		}
-		return c.list(x, depth)
+		if len(x) == 0 {
+			return x, false, nil
+		}
+		return visit(c, &c.lists, containerID{&x[0], len(x)}, func() (any, bool, error) { return c.list(x, depth) })
 	case []byte, time.Time, pickle.Tuple, pickle.Date, pickle.DateTime, pickle.Time, pickle.Timedelta, pickle.Decimal:
 		if c.pickle {
 			return v, false, nil
@@ -249,7 +298,7 @@ func checkDigits(n *big.Int) error {
 	return unsupported(n, fmt.Sprintf("an int of more than %d digits (Python's json refuses it)", pyjson.MaxIntDigits))
 }
 
-func (c converter) object(o *pyjson.Object, depth int) (any, bool, error) {
+func (c *converter) object(o *pyjson.Object, depth int) (any, bool, error) {
 	var out *pyjson.Object
 	i := 0
 	for k, e := range o.All() {
@@ -283,7 +332,7 @@ func (c converter) object(o *pyjson.Object, depth int) (any, bool, error) {
 	return out, true, nil
 }
 
-func (c converter) list(l []any, depth int) (any, bool, error) {
+func (c *converter) list(l []any, depth int) (any, bool, error) {
 	var out []any
 	for i, e := range l {
 		x, changed, err := c.value(e, depth+1)
@@ -317,7 +366,7 @@ func viaJSON(v any) (any, error) {
 	return out, nil
 }
 
-func (c converter) reflect(rv reflect.Value, v any, depth int) (any, error) {
+func (c *converter) reflect(rv reflect.Value, v any, depth int) (any, error) {
 	switch rv.Kind() {
 	case reflect.Pointer, reflect.Interface:
 		if rv.IsNil() {

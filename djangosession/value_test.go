@@ -257,3 +257,37 @@ func BenchmarkPyValue(b *testing.B) {
 		})
 	}
 }
+
+// TestPyValueSharedLists: a value that refers to the same list many times,
+// as a decoded pickle does (6 levels of 1,000 references: 10^18 paths),
+// is converted in the time of its size; a list that contains itself is
+// refused by PyValue and kept by PickleValue.
+func TestPyValueSharedLists(t *testing.T) {
+	v := any("leaf")
+	for range 6 {
+		l := make([]any, 1000)
+		for i := range l {
+			l[i] = v
+		}
+		v = l
+	}
+	o := &pyjson.Object{}
+	o.Set("dag", v)
+	o.Set("n", 1) // an int: the object must be converted
+	allocs := testing.AllocsPerRun(3, func() {
+		if _, err := djangosession.PyValue(o); err != nil {
+			t.Fatal(err)
+		}
+	})
+	if allocs > 100 {
+		t.Errorf("PyValue of a shared DAG: %.0f allocations", allocs)
+	}
+	cyc := make([]any, 2)
+	cyc[0], cyc[1] = "x", cyc
+	if _, err := djangosession.PyValue(cyc); !errors.Is(err, djangosession.ErrUnsupportedValue) {
+		t.Errorf("PyValue of a cycle: %v", err)
+	}
+	if _, err := djangosession.PickleValue(cyc); err != nil {
+		t.Errorf("PickleValue of a cycle: %v", err)
+	}
+}

@@ -24,8 +24,9 @@ var (
 	// request (Django's UpdateError, answered with SessionInterrupted).
 	ErrVanished = errors.New("djangosession: session was deleted before it could be saved")
 
-	// ErrInvalidKey is returned for a session key a store cannot hold (the
-	// file store accepts only [a-z0-9]).
+	// ErrInvalidKey is returned by Store.Save for a session key the store
+	// cannot hold (see Store); the other methods treat such a key as no
+	// session.
 	ErrInvalidKey = errors.New("djangosession: invalid session key")
 
 	// ErrNotDict is returned when session data decodes to something other

@@ -35,7 +35,9 @@ func Example() {
 	// A request without a session cookie: an empty session, saved under a
 	// new key once it holds something.
 	s := engine.New()
-	s.Set("_auth_user_id", "42")
+	if err := s.Set("_auth_user_id", "42"); err != nil {
+		log.Fatal(err)
+	}
 	if err := s.Save(ctx); err != nil {
 		log.Fatal(err)
 	}

@@ -38,5 +38,8 @@ func NewKey(r io.Reader) (string, error) {
 }
 
 // ValidKey reports whether Django accepts key as a session key: at least
-// eight characters. Shorter keys are treated as no key at all.
+// eight characters. Shorter keys are treated as no key at all. Characters
+// are counted as bytes, as Django counts them in a cookie a WSGI server
+// hands it (decoded as Latin-1). Each store adds what its storage can hold
+// (see Store).
 func ValidKey(key string) bool { return len(key) >= 8 }

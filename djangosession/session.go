@@ -146,9 +146,23 @@ func (s *Session) Len() int {
 	return s.data.Len()
 }
 
-// Set stores value under key. See package pyjson for the values the JSON
-// serializer can write.
-func (s *Session) Set(key string, value any) {
+// Set stores value under key, converted by PyValue to the values every
+// store can write (a Go map becomes a dict, a struct what encoding/json
+// makes of it, an int an int64 ...). A value with no such form is refused
+// with an *UnsupportedValueError matching ErrUnsupportedValue, and the
+// session is left unchanged.
+func (s *Session) Set(key string, value any) error {
+	v, err := PyValue(value)
+	if err != nil {
+		return err
+	}
+	s.set(key, v)
+	return nil
+}
+
+// set stores a value of the data model, or one the caller knows a
+// serializer must judge (SetExpiryAt's time.Time before Django 4.1).
+func (s *Session) set(key string, value any) {
 	s.accessed, s.modified = true, true
 	s.data.Set(key, value)
 }
@@ -175,23 +189,36 @@ func (s *Session) Pop(key string) (any, bool) {
 	return v, ok
 }
 
-// SetDefault returns the value under key, storing value there first if
-// the key is absent.
-func (s *Session) SetDefault(key string, value any) any {
+// SetDefault returns the value under key, storing value there first (as
+// Set does, converted) if the key is absent.
+func (s *Session) SetDefault(key string, value any) (any, error) {
 	s.accessed = true
 	if v, ok := s.data.Get(key); ok {
-		return v
+		return v, nil
 	}
-	s.Set(key, value)
-	return value
+	v, err := PyValue(value)
+	if err != nil {
+		return nil, err
+	}
+	s.set(key, v)
+	return v, nil
 }
 
-// Update stores every pair of o, in order.
-func (s *Session) Update(o *pyjson.Object) {
-	s.accessed, s.modified = true, true
-	for k, v := range o.All() {
-		s.data.Set(k, v)
+// Update stores every pair of o, in order, converted as Set converts
+// them. If a value is refused, nothing is stored.
+func (s *Session) Update(o *pyjson.Object) error {
+	v, err := PyValue(o)
+	if err != nil {
+		return err
 	}
+	s.accessed, s.modified = true, true
+	if v == nil {
+		return nil
+	}
+	for k, x := range v.(*pyjson.Object).All() {
+		s.data.Set(k, x)
+	}
+	return nil
 }
 
 // Data returns the session dict itself. Changing it does not mark the
@@ -209,7 +236,7 @@ func (s *Session) Clear() {
 
 // SetTestCookie, TestCookieWorked and DeleteTestCookie are Django's
 // cookie-support probe.
-func (s *Session) SetTestCookie() { s.Set(TestCookieKey, TestCookieWord) }
+func (s *Session) SetTestCookie() { s.set(TestCookieKey, TestCookieWord) }
 
 // TestCookieWorked reports whether the test cookie came back.
 func (s *Session) TestCookieWorked() bool {
@@ -224,7 +251,7 @@ func (s *Session) DeleteTestCookie() { s.Delete(TestCookieKey) }
 
 // SetExpiry sets the session to expire after seconds of inactivity; 0 means
 // at browser close. It is stored as an integer, as set_expiry(int).
-func (s *Session) SetExpiry(seconds int64) { s.Set(ExpiryKey, seconds) }
+func (s *Session) SetExpiry(seconds int64) { s.set(ExpiryKey, seconds) }
 
 // SetExpiryAt sets an absolute expiry, as set_expiry(datetime): Django 4.1
 // and later store it as an ISO 8601 string; older releases stored the
@@ -233,10 +260,10 @@ func (s *Session) SetExpiry(seconds int64) { s.Set(ExpiryKey, seconds) }
 // it, as Django's does.
 func (s *Session) SetExpiryAt(t time.Time) {
 	if s.engine.cfg.Release.Before(Django41) {
-		s.Set(ExpiryKey, t)
+		s.set(ExpiryKey, t)
 		return
 	}
-	s.Set(ExpiryKey, s.isoformat(t))
+	s.set(ExpiryKey, s.isoformat(t))
 }
 
 // SetExpiryIn sets the expiry to now plus d, as set_expiry(timedelta).
@@ -246,10 +273,10 @@ func (s *Session) SetExpiryAt(t time.Time) {
 func (s *Session) SetExpiryIn(d time.Duration) {
 	t := s.now().Add(d)
 	if s.engine.cfg.Release.Before(Django41) {
-		s.Set(ExpiryKey, s.instant(t))
+		s.set(ExpiryKey, s.instant(t))
 		return
 	}
-	s.Set(ExpiryKey, FormatISOTime(t, !s.engine.cfg.NaiveTime))
+	s.set(ExpiryKey, FormatISOTime(t, !s.engine.cfg.NaiveTime))
 }
 
 // ClearExpiry returns to the global policy, as set_expiry(None).

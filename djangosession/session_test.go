@@ -290,7 +290,7 @@ func replay(t *testing.T, s *djangosession.Session, steps []flagStep, key func()
 		case "keys":
 			got = s.Keys()
 		case "set":
-			s.Set(str(1), arg(2))
+			err = s.Set(str(1), arg(2))
 		case "del":
 			if !s.Delete(str(1)) {
 				got = "KeyError"
@@ -298,9 +298,9 @@ func replay(t *testing.T, s *djangosession.Session, steps []flagStep, key func()
 		case "pop":
 			got, _ = s.Pop(str(1))
 		case "setdefault":
-			got = s.SetDefault(str(1), arg(2))
+			got, err = s.SetDefault(str(1), arg(2))
 		case "update":
-			s.Update(arg(1).(*pyjson.Object))
+			err = s.Update(arg(1).(*pyjson.Object))
 		case "clear":
 			s.Clear()
 		case "flush":

@@ -10,6 +10,14 @@ import (
 // Store is where a session engine keeps sessions, one implementation per
 // Django engine. Every method takes a context for its I/O. Implementations
 // are safe for concurrent use.
+//
+// A key that names no session the store can hold (one Django would not
+// accept, see ValidKey, or one the engine's storage cannot represent: a
+// file name over NAME_MAX, a session_key over 40 characters, a memcached
+// key over 250 bytes) is no session, whoever sent it: Load returns
+// ErrNotFound, Exists false, Delete nil, and Save an error matching
+// ErrInvalidKey. No error text of a store carries a server path, a
+// secret or the session key.
 type Store interface {
 	// Load returns the data stored under key. It returns ErrNotFound when
 	// there is no live session with that key (never stored, deleted or

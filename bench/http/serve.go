@@ -108,7 +108,10 @@ func visits(w http.ResponseWriter, r *http.Request) {
 		n = int64(v)
 	}
 	n++
-	s.Set("visits", n)
+	if err := s.Set("visits", n); err != nil {
+		http.Error(w, "session unavailable", http.StatusInternalServerError)
+		return
+	}
 	w.Header().Set("Content-Type", "text/plain")
 	_, _ = io.WriteString(w, "visits "+strconv.FormatInt(n, 10))
 }

@@ -24,7 +24,6 @@ package auth
 import (
 	"context"
 	"crypto/subtle"
-	"encoding/hex"
 	"errors"
 	"fmt"
 	"math/big"
@@ -34,7 +33,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
-	"github.com/djsession/djsession/signing"
+	"github.com/djsession/djsession/hashers"
 )
 
 // Session keys django.contrib.auth writes.
@@ -47,9 +46,6 @@ const (
 // ModelBackend is Django's default authentication backend, the only entry
 // of AUTHENTICATION_BACKENDS by default.
 const ModelBackend = "django.contrib.auth.backends.ModelBackend"
-
-// SessionAuthHashSalt is the key salt of get_session_auth_hash.
-const SessionAuthHashSalt = "django.contrib.auth.models.AbstractBaseUser.get_session_auth_hash"
 
 var (
 	// ErrNoUser is returned by Users when no user has the id, or the
@@ -94,6 +90,11 @@ type Config struct {
 	// accepts the legacy SHA-1 hash, 4.0 neither that nor fallbacks, 4.1
 	// and later (as 4.1.8+) the fallbacks. The newest when empty.
 	Release djangosession.Release
+	// DefaultHashingAlgorithm is DEFAULT_HASHING_ALGORITHM of Django
+	// 3.1-3.2: "sha1" makes the session auth hash SHA-1, as Django then
+	// writes and checks it; "" or "sha256" is the default. Later releases
+	// have no such setting and refuse "sha1".
+	DefaultHashingAlgorithm string
 	// Now is the clock for last_login; time.Now when nil.
 	Now func() time.Time
 	// RotateCSRF, when set, is called by LoginRequest after a login, as
@@ -105,13 +106,14 @@ type Config struct {
 type Auth struct {
 	users     Users
 	cfg       Config
-	current   *signing.SaltedKey
-	fallbacks []*signing.SaltedKey
-	legacy    *signing.SaltedKey
+	policy    *hashers.Policy // the session auth hash: hashers' one
+	fallbacks []string
 	backends  []string
 }
 
-// New returns an Auth reading password hashes from users.
+// New returns an Auth reading password hashes from users. The session auth
+// hash is package hashers' (Policy.SessionAuthHash and
+// VerifySessionAuthHash) for cfg's Release and DefaultHashingAlgorithm.
 func New(users Users, cfg *Config) (*Auth, error) {
 	if cfg == nil || cfg.SecretKey == "" {
 		return nil, ErrNoSecretKey
@@ -119,24 +121,11 @@ func New(users Users, cfg *Config) (*Auth, error) {
 	if users == nil {
 		return nil, errors.New("auth: nil Users")
 	}
-	a := &Auth{users: users, cfg: *cfg}
+	a := &Auth{users: users, cfg: *cfg, fallbacks: slices.Clone(cfg.SecretKeyFallbacks)}
 	var err error
-	if a.current, err = signing.NewSaltedKey(signing.SHA256, SessionAuthHashSalt, cfg.SecretKey); err != nil {
+	a.policy, err = hashers.New(&hashers.Options{Release: string(cfg.Release), DefaultHashingAlgorithm: cfg.DefaultHashingAlgorithm})
+	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
-	}
-	if !cfg.Release.Before(djangosession.Django41) {
-		for _, k := range cfg.SecretKeyFallbacks {
-			fk, err := signing.NewSaltedKey(signing.SHA256, SessionAuthHashSalt, k)
-			if err != nil {
-				return nil, fmt.Errorf("auth: %w", err)
-			}
-			a.fallbacks = append(a.fallbacks, fk)
-		}
-	}
-	if cfg.Release.Before(djangosession.Django40) {
-		if a.legacy, err = signing.NewSaltedKey(signing.SHA1, SessionAuthHashSalt, cfg.SecretKey); err != nil {
-			return nil, fmt.Errorf("auth: %w", err)
-		}
 	}
 	a.backends = cfg.Backends
 	if len(a.backends) == 0 {
@@ -146,22 +135,10 @@ func New(users Users, cfg *Config) (*Auth, error) {
 }
 
 // SessionAuthHash returns get_session_auth_hash() for a user whose password
-// field is passwordHash: the hex HMAC-SHA256 keyed by SECRET_KEY.
+// field is passwordHash, under SECRET_KEY: the hex HMAC-SHA256 (HMAC-SHA1
+// with Django 3.2's DEFAULT_HASHING_ALGORITHM = 'sha1').
 func (a *Auth) SessionAuthHash(passwordHash string) string {
-	return hexSum(a.current, passwordHash)
-}
-
-// SessionAuthHash computes get_session_auth_hash() with the given secret.
-func SessionAuthHash(secretKey, passwordHash string) (string, error) {
-	sum, err := signing.SaltedHMAC(signing.SHA256, SessionAuthHashSalt, secretKey, []byte(passwordHash))
-	if err != nil {
-		return "", err
-	}
-	return hex.EncodeToString(sum), nil
-}
-
-func hexSum(k *signing.SaltedKey, value string) string {
-	return hex.EncodeToString(k.Sum(nil, []byte(value)))
+	return a.policy.SessionAuthHash(a.cfg.SecretKey, passwordHash)
 }
 
 // User is the logged-in user of a session.
@@ -198,23 +175,17 @@ func (a *Auth) User(ctx context.Context, s *djangosession.Session) (User, bool, 
 	}
 	stored, _ := s.Get(HashSessionKey)
 	storedHash, _ := stored.(string)
-	current := a.SessionAuthHash(pw)
-	if storedHash != "" && equal(storedHash, current) {
-		return User{ID: id, Backend: backend}, true, nil
+	valid, rotate := a.policy.VerifySessionAuthHash(storedHash, pw, a.cfg.SecretKey, a.fallbacks)
+	if rotate {
+		if err := s.CycleKey(ctx); err != nil {
+			return User{}, false, err
+		}
+		if err := s.Set(HashSessionKey, a.SessionAuthHash(pw)); err != nil {
+			return User{}, false, err
+		}
 	}
-	if storedHash != "" {
-		for _, fk := range a.fallbacks {
-			if equal(storedHash, hexSum(fk, pw)) {
-				if err := s.CycleKey(ctx); err != nil {
-					return User{}, false, err
-				}
-				s.Set(HashSessionKey, current)
-				return User{ID: id, Backend: backend}, true, nil
-			}
-		}
-		if a.legacy != nil && equal(storedHash, hexSum(a.legacy, pw)) {
-			return User{ID: id, Backend: backend}, true, nil
-		}
+	if valid {
+		return User{ID: id, Backend: backend}, true, nil
 	}
 	if err := s.Flush(ctx); err != nil {
 		return User{}, false, err
@@ -255,9 +226,11 @@ func (a *Auth) Login(ctx context.Context, s *djangosession.Session, id, backend 
 	} else if err := s.CycleKey(ctx); err != nil {
 		return err
 	}
-	s.Set(SessionKey, id)
-	s.Set(BackendSessionKey, backend)
-	s.Set(HashSessionKey, hash)
+	for _, kv := range [...][2]string{{SessionKey, id}, {BackendSessionKey, backend}, {HashSessionKey, hash}} {
+		if err := s.Set(kv[0], kv[1]); err != nil {
+			return fmt.Errorf("auth: %w", err)
+		}
+	}
 	if u, ok := a.users.(LastLoginUpdater); ok {
 		now := time.Now
 		if a.cfg.Now != nil {
@@ -282,8 +255,7 @@ func (a *Auth) UpdateSessionAuthHash(ctx context.Context, s *djangosession.Sessi
 	if err := s.CycleKey(ctx); err != nil {
 		return err
 	}
-	s.Set(HashSessionKey, a.SessionAuthHash(newPasswordHash))
-	return nil
+	return s.Set(HashSessionKey, a.SessionAuthHash(newPasswordHash))
 }
 
 // equal is constant_time_compare.

@@ -8,14 +8,13 @@ import (
 	"github.com/djsession/djsession/djangosession/auth"
 )
 
-func ExampleSessionAuthHash() {
-	// The value Django's login stores in _auth_user_hash for this password field.
-	h, err := auth.SessionAuthHash("django-insecure-http-vectors-secret",
-		"pbkdf2_sha256$600000$seasalt1234567890abcde$sioo7S4dfdlMRol+Xnzyr1Is/EpfQDbiNSA+TaxBOUM=")
+func ExampleAuth_SessionAuthHash() {
+	a, err := auth.New(users{}, &auth.Config{SecretKey: "django-insecure-http-vectors-secret"})
 	if err != nil {
 		panic(err)
 	}
-	fmt.Println(h)
+	// The value Django's login stores in _auth_user_hash for this password field.
+	fmt.Println(a.SessionAuthHash("pbkdf2_sha256$600000$seasalt1234567890abcde$sioo7S4dfdlMRol+Xnzyr1Is/EpfQDbiNSA+TaxBOUM="))
 	// Output: 7b5f59cf411671d8ebe4539b6d7296fe53b1208b2d4d63b4e4d6753f7c3b3b62
 }
 

@@ -80,7 +80,7 @@ func TestLiveKeyRotation(t *testing.T) {
 				t.Errorf("session key not cycled: %q -> %q", before, after)
 			}
 			pw, _ := users.PasswordHash(t.Context(), "1")
-			want, _ := auth.SessionAuthHash(newKey, pw)
+			want := sessionAuthHash(t, newKey, pw)
 			if w.Session[auth.HashSessionKey] != want {
 				t.Errorf("hash %v, want the new key's %s", w.Session[auth.HashSessionKey], want)
 			}

@@ -77,6 +77,13 @@ func goService(t *testing.T, d testenv.Django, store djangosession.Store, users 
 	if len(keys) == 0 {
 		keys = []string{liveSecret}
 	}
+	return goServiceAuth(t, d, store, users, csrfSessions, auth.Config{SecretKey: keys[0], SecretKeyFallbacks: keys[1:]})
+}
+
+// goServiceAuth is goService with the auth settings ac (Release and
+// RotateCSRF are set here).
+func goServiceAuth(t *testing.T, d testenv.Django, store djangosession.Store, users auth.Users, csrfSessions bool, ac auth.Config) http.Handler {
+	t.Helper()
 	rel := djangosession.Release(d.Version)
 	engine := djangosession.NewEngine(store, &djangosession.Config{Release: rel})
 	sessions, err := middleware.New(engine, nil)
@@ -89,9 +96,8 @@ func goService(t *testing.T, d testenv.Django, store djangosession.Store, users 
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.New(users, &auth.Config{
-		SecretKey: keys[0], SecretKeyFallbacks: keys[1:], Release: rel, RotateCSRF: csrf.RotateToken,
-	})
+	ac.Release, ac.RotateCSRF = rel, csrf.RotateToken
+	a, err := auth.New(users, &ac)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -129,7 +135,10 @@ func goService(t *testing.T, d testenv.Django, store djangosession.Store, users 
 			fail(w, err)
 			return
 		}
-		s.Set(r.PostFormValue("k"), r.PostFormValue("v"))
+		if err := s.Set(r.PostFormValue("k"), r.PostFormValue("v")); err != nil {
+			fail(w, err)
+			return
+		}
 		_, _ = io.WriteString(w, "ok")
 	})
 	mux.HandleFunc("POST /go/login", func(w http.ResponseWriter, r *http.Request) {

@@ -25,6 +25,22 @@
 // every release the cache write that fills the cache during Load still
 // raises, and so does Load here.
 //
+// Unlike Django, Save never leaves a stale copy readable: when the cache
+// write fails it deletes the cache entry, so the next read (Django's or
+// Go's) falls back to the database and gets the new data. Django 5.1+
+// logs the failure and keeps serving the previous copy from the cache
+// until it expires; before 5.1 it raises, with the same stale copy left.
+// If the delete fails too, Save returns an error whatever
+// TolerateCacheWriteErrors says.
+//
+// A key that the cache cannot hold (see cachestore.Store.HoldsKey: one
+// Django would not accept, or one memcached refuses) or the database
+// cannot (longer than 40 characters) is no session: Load gives
+// ErrNotFound, Exists false, Delete nil and Save an error matching
+// djangosession.ErrInvalidKey, with nothing written. Django looks such a
+// key up in the database and, were a row there, would raise on filling
+// memcached.
+//
 // Where Django reads a row whose session_data does not decode, it caches
 // and returns an empty session; Load returns the database store's
 // ErrCorrupt without caching anything, which Session also reads as an
@@ -55,9 +71,11 @@ type Options struct {
 	// cachestore.CachedDBPrefix when empty.
 	Cache cachestore.Options
 	// TolerateCacheWriteErrors is Django 5.1+: when Save has written the
-	// database but not the cache, Save reports the cache error to
-	// OnCacheError and succeeds. When false (Django 3.2 to 5.0) Save
-	// returns the error; the database holds the new data either way.
+	// database but not the cache (and removed the cache's previous copy),
+	// Save reports the cache error to OnCacheError and succeeds. When
+	// false (Django 3.2 to 5.0) Save returns the error; the database holds
+	// the new data either way. If the previous copy could not be removed,
+	// Save returns an error in both modes.
 	TolerateCacheWriteErrors bool
 	// OnCacheError receives the cache errors Save tolerates (Django logs
 	// them on the "django.contrib.sessions" logger). May be nil.
@@ -120,6 +138,9 @@ func (s *Store) Cache() *cachestore.Store { return s.cache }
 // Load returns the session from the cache, or from the database (then
 // caching it). ErrNotFound when neither has a live session.
 func (s *Store) Load(ctx context.Context, key string) (*pyjson.Object, error) {
+	if !s.cache.HoldsKey(key) {
+		return nil, fmt.Errorf("cacheddb: %w", djangosession.ErrNotFound)
+	}
 	if data, err := s.cache.Load(ctx, key); err == nil {
 		return data, nil
 	}
@@ -149,10 +170,19 @@ func ExpiryAge(exp, now time.Time) int64 {
 
 // Save writes the database, then the cache.
 func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp djangosession.Expiry, mustCreate bool) error {
+	if !s.cache.HoldsKey(key) {
+		return fmt.Errorf("cacheddb: %w", djangosession.ErrInvalidKey)
+	}
 	if err := s.db.Save(ctx, key, data, exp, mustCreate); err != nil {
 		return err
 	}
 	if err := s.cache.Set(ctx, key, data, exp.Age); err != nil {
+		// The cache may still hold the previous copy, which Django and Go
+		// would both serve until it expires: remove it, so the next read
+		// comes from the database.
+		if derr := s.cache.Delete(ctx, key); derr != nil {
+			return fmt.Errorf("cacheddb: saved to the database; the cache may keep the previous copy: %w", errors.Join(err, derr))
+		}
 		if s.tolerate {
 			if s.onErr != nil {
 				s.onErr(ctx, key, err)
@@ -166,7 +196,7 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 
 // Exists reports whether the cache or the database holds the key.
 func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
-	if key == "" {
+	if !s.cache.HoldsKey(key) {
 		return false, nil
 	}
 	ok, err := s.cache.Exists(ctx, key)
@@ -178,6 +208,9 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 
 // Delete removes the row, then the cached copy.
 func (s *Store) Delete(ctx context.Context, key string) error {
+	if !s.cache.HoldsKey(key) {
+		return nil
+	}
 	if err := s.db.Delete(ctx, key); err != nil {
 		return err
 	}

@@ -135,6 +135,16 @@ func TestConformance(t *testing.T) {
 						return newStore(t, d.open(t), cl, cacheddb.Options{})
 					},
 					ExpiresByDate: true,
+					Plant: func(t *testing.T, s djangosession.Store, key string, raw []byte) {
+						cs := s.(*cacheddb.Store).Cache()
+						if _, err := cs.Client().Set(context.Background(), &cachestore.Item{
+							Key: cs.CacheKey(key), Value: raw, Flags: 1, TTL: time.Minute, Exptime: 60,
+						}, cachestore.SetAlways); err != nil {
+							t.Fatal(err)
+						}
+					},
+					PlantedMiss: true,
+					Secrets:     []string{secret},
 				})
 			})
 		}
@@ -276,7 +286,10 @@ func TestExpiryAge(t *testing.T) {
 }
 
 // TestCacheWriteErrors: with the cache down, Save writes the database and
-// then fails (Django < 5.1) or reports the error and succeeds (5.1+);
+// then fails, in both modes: Django < 5.1 raises; Django 5.1+ would log
+// and succeed, but with the cache unreachable the previous copy cannot be
+// removed either, and Save never reports success while a stale copy may
+// stay (TestNoStaleCopyAfterCacheWriteFailure covers the tolerated case).
 // Load still falls back to the database but fails filling the cache, as
 // in every Django release.
 func TestCacheWriteErrors(t *testing.T) {
@@ -301,11 +314,11 @@ func TestCacheWriteErrors(t *testing.T) {
 	s = newStore(t, db, dead, cacheddb.Options{TolerateCacheWriteErrors: true,
 		OnCacheError: func(_ context.Context, key string, err error) { reported = append(reported, err) }})
 	k = newKey(t)
-	if err := s.Save(ctx, k, storetest.Sample(), expiry(time.Hour), true); err != nil {
-		t.Fatalf("Save tolerating cache errors: %v", err)
+	if err := s.Save(ctx, k, storetest.Sample(), expiry(time.Hour), true); err == nil {
+		t.Fatal("Save tolerating cache errors succeeded with the cache unreachable")
 	}
-	if len(reported) != 1 {
-		t.Fatalf("%d errors reported, want 1", len(reported))
+	if len(reported) != 0 {
+		t.Fatalf("%d errors reported as tolerated, want 0", len(reported))
 	}
 	if _, err := db.Load(ctx, k); err != nil {
 		t.Fatal(err)

@@ -63,7 +63,9 @@ func Example() {
 	}
 	engine := djangosession.NewEngine(store, nil)
 	s := engine.New()
-	s.Set("_auth_user_id", "42")
+	if err := s.Set("_auth_user_id", "42"); err != nil {
+		log.Fatal(err)
+	}
 	if err := s.Save(ctx); err != nil { // a new key: the row, then the cache
 		log.Fatal(err)
 	}

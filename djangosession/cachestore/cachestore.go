@@ -299,6 +299,9 @@ func New(c Client, o *Options) (*Store, error) {
 	return s, nil
 }
 
+// Client returns the client the store talks to.
+func (s *Store) Client() Client { return s.c }
+
 // Backend returns the backend the store follows.
 func (s *Store) Backend() Backend { return s.backend }
 
@@ -307,30 +310,57 @@ func (s *Store) CacheKey(key string) string {
 	return s.keyFunc(s.engine+key, s.prefix, s.version)
 }
 
-// cacheKey returns the cache key, checked as Django's memcached backends
-// check it (they raise InvalidCacheKey for keys memcached cannot hold).
+// cacheKey returns the cache key of a session key, or an error matching
+// djangosession.ErrInvalidKey when the key names no session this store
+// can hold: one Django would not accept (djangosession.ValidKey), or, on
+// memcached, one whose cache key memcached refuses (over 250 bytes, or a
+// control or space byte). Django's memcached backends raise
+// InvalidCacheKey for the characters and for more than 250 characters,
+// and pymemcache and pylibmc for more than 250 bytes once encoded; Django's
+// load catches either and starts a new session.
 func (s *Store) cacheKey(key string) (string, error) {
+	if !djangosession.ValidKey(key) {
+		return "", errInvalidKey
+	}
 	ck := s.CacheKey(key)
-	if s.backend.Memcached() {
-		n := 0
-		for _, r := range ck {
-			if r < 33 || r == 127 {
-				return "", fmt.Errorf("cachestore: memcached key with a control or space character: %w", djangosession.ErrInvalidKey)
-			}
-			n++
-		}
-		if n > memcachedMaxKey {
-			return "", fmt.Errorf("cachestore: memcached key longer than %d characters: %w", memcachedMaxKey, djangosession.ErrInvalidKey)
-		}
+	if s.backend.Memcached() && !memcachedKey(ck) {
+		return "", errInvalidKey
 	}
 	return ck, nil
 }
 
+var errInvalidKey = fmt.Errorf("cachestore: %w", djangosession.ErrInvalidKey)
+
+// HoldsKey reports whether key names a session this store can hold; for
+// any other key Load gives ErrNotFound, Exists false, Delete nil and Save
+// an error matching djangosession.ErrInvalidKey.
+func (s *Store) HoldsKey(key string) bool {
+	_, err := s.cacheKey(key)
+	return err == nil
+}
+
+// memcachedKey reports whether memcached's text protocol can carry k: at
+// most 250 bytes, none of them a control character, space or DEL.
+func memcachedKey(k string) bool {
+	if len(k) > memcachedMaxKey {
+		return false
+	}
+	for i := 0; i < len(k); i++ {
+		if k[i] < 33 || k[i] == 127 {
+			return false
+		}
+	}
+	return true
+}
+
 // Load returns the session stored under key: ErrNotFound when there is
-// none (or the value is None, which Django reads as a miss; or, for a
-// memcached backend, when the key is one memcached cannot hold, for which
-// Django resets the session), ErrCorrupt when the value does not decode to
-// a dict.
+// none (or the value is None, which Django reads as a miss), ErrCorrupt
+// when the value does not decode to a dict.
+//
+// A key no session can have (see cacheKey: shorter than eight bytes, or
+// one memcached cannot carry) is no session: Load gives ErrNotFound,
+// Exists false, Delete nil, and Save an error matching
+// djangosession.ErrInvalidKey.
 func (s *Store) Load(ctx context.Context, key string) (*pyjson.Object, error) {
 	ck, err := s.cacheKey(key)
 	if err != nil {
@@ -424,7 +454,14 @@ func (s *Store) encode(data *pyjson.Object) ([]byte, uint32, error) {
 	if data == nil {
 		data = &pyjson.Object{}
 	}
-	val, flags, err := s.backend.encode(data, s.proto)
+	// Values put in through Session.Data rather than Set (a Go map, an
+	// int) are converted as Set converts them, so the cache accepts what
+	// the other stores accept; what only a pickle holds is kept.
+	v, err := djangosession.PickleValue(data)
+	if err != nil {
+		return nil, 0, fmt.Errorf("cachestore: %w", err)
+	}
+	val, flags, err := s.backend.encode(v, s.proto)
 	if err != nil {
 		return nil, 0, fmt.Errorf("cachestore: %w", err)
 	}
@@ -514,12 +551,9 @@ func wrap(op string, err error) error {
 // Exists reports whether a session is stored under key, as Django's
 // exists (the cache's has_key).
 func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
-	if key == "" {
-		return false, nil
-	}
 	ck, err := s.cacheKey(key)
 	if err != nil {
-		return false, err
+		return false, nil // no session can have that key
 	}
 	ok, err := s.c.Exists(ctx, ck)
 	if err != nil {
@@ -532,7 +566,7 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 func (s *Store) Delete(ctx context.Context, key string) error {
 	ck, err := s.cacheKey(key)
 	if err != nil {
-		return err
+		return nil // no session can have that key
 	}
 	return wrap("delete", s.c.Delete(ctx, ck))
 }

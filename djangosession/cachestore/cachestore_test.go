@@ -119,6 +119,7 @@ func TestConformance(t *testing.T) {
 						},
 						ExpiresByDate: true,
 						Concurrency:   16,
+						Plant:         plantCache,
 					})
 				})
 			}
@@ -448,5 +449,17 @@ func TestPyInt(t *testing.T) {
 		case tc.want != "" && (err != nil || fmt.Sprint(got) != tc.want):
 			t.Errorf("Decode(%q) = %v, %v; want %s", tc.in, got, err, tc.want)
 		}
+	}
+}
+
+// plantCache writes raw under the session key's cache key as a pickle
+// (flags 1 on memcached), bypassing the store's encoder.
+func plantCache(t *testing.T, s djangosession.Store, key string, raw []byte) {
+	t.Helper()
+	cs := s.(*cachestore.Store)
+	if _, err := cs.Client().Set(context.Background(), &cachestore.Item{
+		Key: cs.CacheKey(key), Value: raw, Flags: 1, TTL: time.Minute, Exptime: 60,
+	}, cachestore.SetAlways); err != nil {
+		t.Fatal(err)
 	}
 }

@@ -42,7 +42,9 @@ func Example() {
 	// two-week timeout.
 	engine := djangosession.NewEngine(store, nil)
 	s := engine.New()
-	s.Set("_auth_user_id", "42")
+	if err := s.Set("_auth_user_id", "42"); err != nil {
+		log.Fatal(err)
+	}
 	if err := store.Save(ctx, key, s.Data(), djangosession.Expiry{Age: 1209600}, true); err != nil {
 		log.Fatal(err)
 	}

@@ -32,7 +32,9 @@ func Example() {
 	a, _ := s.Get("a")
 	fmt.Println("a =", a)
 
-	s.Set("b", "two")
+	if err := s.Set("b", "two"); err != nil {
+		log.Fatal(err)
+	}
 	if err := s.Save(ctx); err != nil {
 		log.Fatal(err)
 	}

@@ -1,6 +1,7 @@
 package csrf
 
 import (
+	"crypto/rand"
 	"crypto/subtle"
 	"fmt"
 	"io"
@@ -26,8 +27,11 @@ var charIndex = func() (t [256]int8) {
 }()
 
 // NewSecret returns a new secret: 32 characters uniform over AllowedChars,
-// as get_random_string(32, CSRF_ALLOWED_CHARS).
+// as get_random_string(32, CSRF_ALLOWED_CHARS). A nil r means crypto/rand.
 func NewSecret(r io.Reader) (string, error) {
+	if r == nil {
+		r = rand.Reader
+	}
 	var out [SecretLength]byte
 	var buf [64]byte
 	n := 0
@@ -63,7 +67,7 @@ func Mask(secret, mask string) (string, error) {
 }
 
 // MaskRandom masks secret with a fresh random mask from r, as get_token
-// does for every token it hands out.
+// does for every token it hands out. A nil r means crypto/rand.
 func MaskRandom(secret string, r io.Reader) (string, error) {
 	mask, err := NewSecret(r)
 	if err != nil {

@@ -430,8 +430,8 @@ func (s *Store) parseText(v string) (time.Time, error) {
 }
 
 func validKey(key string) error {
-	if len(key) > MaxKeyLength {
-		return fmt.Errorf("%w: longer than %d characters", djangosession.ErrInvalidKey, MaxKeyLength)
+	if !storableKey(key) {
+		return fmt.Errorf("dbstore: %w", djangosession.ErrInvalidKey)
 	}
 	return nil
 }
@@ -444,7 +444,7 @@ func (s *Store) Load(ctx context.Context, key string) (*pyjson.Object, error) {
 
 // LoadExpiry is Load that also returns the row's expire_date.
 func (s *Store) LoadExpiry(ctx context.Context, key string) (*pyjson.Object, time.Time, error) {
-	if len(key) > MaxKeyLength {
+	if !storableKey(key) {
 		return nil, time.Time{}, djangosession.ErrNotFound // no such row can exist
 	}
 	var data string
@@ -582,7 +582,7 @@ func mysqlErrNumber(err error) uint64 {
 // Exists reports whether a row has the key, expired or not (Django's
 // exists()).
 func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
-	if len(key) > MaxKeyLength {
+	if !storableKey(key) {
 		return false, nil
 	}
 	var one int
@@ -604,6 +604,9 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 
 // Delete removes the row; a missing row is not an error.
 func (s *Store) Delete(ctx context.Context, key string) error {
+	if !storableKey(key) {
+		return nil // no such row can exist
+	}
 	defer s.wrote(key)
 	if _, err := s.exec(ctx, &s.qDelete, key); err != nil {
 		return fmt.Errorf("dbstore: delete: %w", poolerErr(err))

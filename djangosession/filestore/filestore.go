@@ -27,7 +27,10 @@
 //     djangosession.Session then has no key and gets one when saved, as
 //     with the db engine.
 //   - Django treats any I/O error on load as "no session" and ignores
-//     write errors; this package returns them.
+//     write errors; this package returns them (without the path). A key
+//     no file can be named after (fewer than eight characters, anything
+//     but [a-z0-9], a name over 255 bytes) is no session here, as in
+//     Django's load; Django's exists raises on bad characters instead.
 //   - Django creates the placeholder file before encoding the data; Save
 //     encodes first, so a value the serializer rejects leaves no file.
 //   - A _session_expiry string that is not ISO 8601, or any ISO string
@@ -45,6 +48,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"syscall"
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
@@ -135,10 +139,10 @@ func New(o *Options) (*Store, error) {
 	}
 	fi, err := os.Stat(s.dir)
 	if err != nil {
-		return nil, fmt.Errorf("%w: %q: %w", ErrNotDir, s.dir, err)
+		return nil, fmt.Errorf("%w: %w", ErrNotDir, ioError("stat", err))
 	}
 	if !fi.IsDir() {
-		return nil, fmt.Errorf("%w: %q", ErrNotDir, s.dir)
+		return nil, ErrNotDir
 	}
 	return s, nil
 }
@@ -147,13 +151,54 @@ func New(o *Options) (*Store, error) {
 func (s *Store) Dir() string { return s.dir }
 
 // Path returns the file a session key is kept in, or an error matching
-// djangosession.ErrInvalidKey when the key holds anything but [a-z0-9]
-// (Django's guard against directory traversal).
+// djangosession.ErrInvalidKey when the key names no session this store can
+// hold (see Load).
 func (s *Store) Path(key string) (string, error) {
-	if !validChars(key) {
-		return "", fmt.Errorf("filestore: %w", djangosession.ErrInvalidKey)
+	if !s.validKey(key) {
+		return "", errInvalidKey
 	}
 	return filepath.Join(s.dir, s.prefix+key), nil
+}
+
+// maxName is NAME_MAX, the longest file name Linux, the BSDs, macOS and
+// Windows take (in bytes, or UTF-16 units on Windows: our names are ASCII).
+const maxName = 255
+
+// tempSuffix is the longest suffix Save adds to a session file's name for
+// its temporary file: "_out_" and os.CreateTemp's random decimal uint32.
+const tempSuffix = len("_out_") + 10
+
+var errInvalidKey = fmt.Errorf("filestore: %w", djangosession.ErrInvalidKey)
+
+// validKey reports whether key names a session this store can hold: one
+// Django accepts (djangosession.ValidKey), made only of [a-z0-9] (Django's
+// guard against directory traversal), whose file name and temporary file
+// name fit in maxName. Django fails to open a longer name and treats the
+// OSError as no session; this store says so without asking the file
+// system.
+func (s *Store) validKey(key string) bool {
+	return djangosession.ValidKey(key) && validChars(key) && len(s.prefix)+len(key)+tempSuffix <= maxName
+}
+
+// ioError returns err for an error text without the path it names: the
+// session directory is the server's business, and the file name holds the
+// session key. errors.Is still finds the underlying errno.
+func ioError(op string, err error) error {
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		err = pe.Err
+	}
+	var le *os.LinkError
+	if errors.As(err, &le) {
+		err = le.Err
+	}
+	return fmt.Errorf("filestore: %s: %w", op, err)
+}
+
+// noFile reports whether err says that no session can be under that name:
+// a missing file, or a name the file system refuses as too long.
+func noFile(err error) bool {
+	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENAMETOOLONG)
 }
 
 // validChars reports whether key is non-empty and made only of Django's
@@ -178,14 +223,19 @@ func validChars(key string) bool {
 // gives an error matching djangosession.ErrCorrupt unless its mtime says it
 // expired; an expired session's file is removed and ErrNotFound returned.
 // Unlike Django, which treats every OSError as "no session", I/O errors
-// other than a missing file are returned.
+// other than a missing file are returned; their text never names the file.
+//
+// A key Django would never find a file for (shorter than eight bytes,
+// anything but [a-z0-9], or a file name longer than the file system takes)
+// is no session: Load gives ErrNotFound, Exists false, Delete nil, and Save
+// an error matching djangosession.ErrInvalidKey.
 func (s *Store) Load(ctx context.Context, key string) (*pyjson.Object, error) {
 	if err := ctx.Err(); err != nil {
 		return nil, err
 	}
 	path, err := s.Path(key)
 	if err != nil {
-		return nil, err
+		return nil, fmt.Errorf("filestore: %w", djangosession.ErrNotFound)
 	}
 	data, _, err := s.load(path)
 	return data, err
@@ -221,11 +271,11 @@ func (s *Store) load(path string) (data *pyjson.Object, removed bool, err error)
 // decoding error as derr.
 func (s *Store) read(path string) (data *pyjson.Object, derr, err error) {
 	b, err := os.ReadFile(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if noFile(err) {
 		return nil, nil, fmt.Errorf("filestore: %w", djangosession.ErrNotFound)
 	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("filestore: %w", err)
+		return nil, nil, ioError("read", err)
 	}
 	if len(b) == 0 {
 		return nil, nil, nil
@@ -279,7 +329,7 @@ func (s *Store) expired(path string, data *pyjson.Object) (bool, error) {
 		return true, nil // removed meanwhile
 	}
 	if err != nil {
-		return false, fmt.Errorf("filestore: %w", err)
+		return false, ioError("stat", err)
 	}
 	return s.age(s.add(fi.ModTime(), s.cookieAge), now) <= 0, nil
 }
@@ -361,11 +411,11 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 	case !mustCreate && errors.Is(err, fs.ErrNotExist):
 		return fmt.Errorf("filestore: %w", djangosession.ErrVanished)
 	default:
-		return fmt.Errorf("filestore: %w", err)
+		return ioError("open", err)
 	}
 	tmp, err := os.CreateTemp(s.dir, s.prefix+key+"_out_*")
 	if err != nil {
-		return fmt.Errorf("filestore: %w", err)
+		return ioError("create temporary file", err)
 	}
 	_, werr := tmp.WriteString(enc)
 	if cerr := tmp.Close(); werr == nil {
@@ -376,7 +426,7 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 	}
 	if werr != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("filestore: %w", werr)
+		return ioError("write", werr)
 	}
 	return nil
 }
@@ -389,14 +439,14 @@ func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
 	}
 	path, err := s.Path(key)
 	if err != nil {
-		return false, err
+		return false, nil // no file can have that name
 	}
 	_, err = os.Stat(path)
-	if errors.Is(err, fs.ErrNotExist) {
+	if noFile(err) {
 		return false, nil
 	}
 	if err != nil {
-		return false, fmt.Errorf("filestore: %w", err)
+		return false, ioError("stat", err)
 	}
 	return true, nil
 }
@@ -408,14 +458,14 @@ func (s *Store) Delete(ctx context.Context, key string) error {
 	}
 	path, err := s.Path(key)
 	if err != nil {
-		return err
+		return nil // no file can have that name
 	}
 	return remove(path)
 }
 
 func remove(path string) error {
-	if err := os.Remove(path); err != nil && !errors.Is(err, fs.ErrNotExist) {
-		return fmt.Errorf("filestore: %w", err)
+	if err := os.Remove(path); err != nil && !noFile(err) {
+		return ioError("remove", err)
 	}
 	return nil
 }
@@ -430,7 +480,7 @@ func remove(path string) error {
 func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 	entries, err := os.ReadDir(s.dir)
 	if err != nil {
-		return 0, fmt.Errorf("filestore: %w", err)
+		return 0, ioError("read directory", err)
 	}
 	var n int64
 	for _, e := range entries {

@@ -28,7 +28,10 @@ func Example() {
 		}
 		n, _ := s.Get("visits")
 		visits, _ := n.(int64)
-		s.Set("visits", visits+1)
+		if err := s.Set("visits", visits+1); err != nil {
+			http.Error(w, "session unavailable", http.StatusInternalServerError)
+			return
+		}
 		fmt.Fprintf(w, "visit %d", visits+1)
 	}))
 

@@ -28,6 +28,11 @@ type Options struct {
 	// Concurrency is the number of goroutines in the concurrency test; 8
 	// when zero. Keys are always made with djangosession.NewKey.
 	Concurrency int
+	// Plant and Secrets are passed to RunHostile, which Run runs as its
+	// "Hostile" subtest.
+	Plant       func(t *testing.T, s djangosession.Store, key string, raw []byte)
+	PlantedMiss bool
+	Secrets     []string
 }
 
 // Sample returns a session dict with the value shapes a session holds.
@@ -54,6 +59,9 @@ func Sample() *pyjson.Object {
 // contract instead (RunKeyless); the key-based cases cannot apply.
 func Run(t *testing.T, o Options) {
 	t.Helper()
+	t.Run("Hostile", func(t *testing.T) {
+		RunHostile(t, HostileOptions{New: o.New, Plant: o.Plant, PlantedMiss: o.PlantedMiss, Secrets: o.Secrets})
+	})
 	if _, ok := o.New(t).(djangosession.KeylessStore); ok {
 		RunKeyless(t, o)
 		return

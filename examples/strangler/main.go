@@ -200,7 +200,10 @@ func (ap *app) saveProfile(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	s, _ := middleware.Session(r)
-	s.Set("color", r.PostFormValue("color"))
+	if err := s.Set("color", r.PostFormValue("color")); err != nil {
+		http.Error(w, "bad color", http.StatusBadRequest) // not UTF-8
+		return
+	}
 	http.Redirect(w, r, "/go/profile", http.StatusSeeOther)
 }
 

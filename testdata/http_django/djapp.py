@@ -83,6 +83,10 @@ settings.configure(
     PASSWORD_HASHERS=["django.contrib.auth.hashers.MD5PasswordHasher"],
     DEFAULT_AUTO_FIELD="django.db.models.AutoField",
     LOGGING_CONFIG=None,
+    # Django 3.1-3.2 only (DJ_HASHING_ALGORITHM=sha1): SHA-1 session auth
+    # hashes and legacy-format session data.
+    **({"DEFAULT_HASHING_ALGORITHM": os.environ["DJ_HASHING_ALGORITHM"]}
+       if os.environ.get("DJ_HASHING_ALGORITHM") else {}),
 )
 django.setup()
 

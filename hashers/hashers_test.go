@@ -2,16 +2,12 @@ package hashers
 
 import (
 	"bytes"
-	"crypto/des"
-	"encoding/binary"
 	"errors"
 	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
-
-	xargon2 "golang.org/x/crypto/argon2"
 )
 
 // seqReader is a deterministic randomness source for tests.
@@ -506,68 +502,6 @@ func TestSessionAuthPerRelease(t *testing.T) {
 		}
 		if ok, _ := p.VerifySessionAuthHash(p.SessionAuthHash(secret, enc+"x"), enc, secret, nil); ok {
 			t.Errorf("%s: a hash of another password field is valid", c.rel)
-		}
-	}
-}
-
-// TestArgon2Portable checks the portable Argon2 against x/crypto for what
-// both compute.
-func TestArgon2Portable(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	for i := 0; i < 40; i++ {
-		lanes := uint32(1 + r.IntN(5))
-		m := 8*lanes + uint32(r.IntN(200))
-		tc := uint32(1 + r.IntN(3))
-		keyLen := uint32(4 + r.IntN(100))
-		pw := make([]byte, r.IntN(20))
-		salt := make([]byte, 8+r.IntN(20))
-		for j := range pw {
-			pw[j] = byte(r.Uint32())
-		}
-		for j := range salt {
-			salt[j] = byte(r.Uint32())
-		}
-		want := xargon2.IDKey(pw, salt, tc, m, uint8(lanes), keyLen)
-		if got := argon2Ref(argon2TypeID, argon2Version13, pw, salt, tc, m, lanes, keyLen); !bytes.Equal(got, want) {
-			t.Fatalf("argon2id t=%d m=%d p=%d len=%d differs from x/crypto", tc, m, lanes, keyLen)
-		}
-		want = xargon2.Key(pw, salt, tc, m, uint8(lanes), keyLen)
-		if got := argon2Ref(argon2TypeI, argon2Version13, pw, salt, tc, m, lanes, keyLen); !bytes.Equal(got, want) {
-			t.Fatalf("argon2i t=%d m=%d p=%d len=%d differs from x/crypto", tc, m, lanes, keyLen)
-		}
-	}
-}
-
-// TestDESTables checks the DES of crypt against crypto/des (salt 0).
-func TestDESTables(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	for i := 0; i < 200; i++ {
-		key, block := r.Uint64(), r.Uint64()
-		var kb, bb, want [8]byte
-		binary.BigEndian.PutUint64(kb[:], key)
-		binary.BigEndian.PutUint64(bb[:], block)
-		c, _ := des.NewCipher(kb[:])
-		c.Encrypt(want[:], bb[:])
-		ks := desSubkeys(key)
-		if got := desEncrypt(block, &ks, 0); got != binary.BigEndian.Uint64(want[:]) {
-			t.Fatalf("DES(%x, %x) = %x, crypto/des: %x", key, block, got, want)
-		}
-	}
-}
-
-// TestDESCrypt25 checks the table-driven 25-fold DES of crypt against the
-// plain one.
-func TestDESCrypt25(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	for i := 0; i < 100; i++ {
-		ks := desSubkeys(r.Uint64())
-		mask, _ := desSaltMask(cryptAlphabet[r.IntN(64)], cryptAlphabet[r.IntN(64)])
-		var want uint64
-		for j := 0; j < 25; j++ {
-			want = desEncrypt(want, &ks, mask)
-		}
-		if got := desCrypt25(&ks, mask); got != want {
-			t.Fatalf("desCrypt25 = %x, want %x", got, want)
 		}
 	}
 }

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"golang.org/x/crypto/scrypt"
 )
 
 // scrypt$<N>$<salt>$<r>$<p>$<base64 of 64 bytes>   (Django 4.0+)
@@ -97,6 +99,13 @@ func (v *scryptValue) mustUpdate(p *Policy) bool {
 }
 
 func (v *scryptValue) harden(*Policy, string) {}
+
+// scryptKey is hashlib.scrypt with a 64-byte key, as Django computes it:
+// x/crypto/scrypt. The parameters must have been bounded first (scrypt
+// allocates 128·r·(N+p) bytes).
+func scryptKey(password, salt []byte, n, r, p int) ([]byte, error) {
+	return scrypt.Key(password, salt, n, r, p, scryptKeyLen)
+}
 
 func scryptEncode(password, salt string, s ScryptParams) (string, error) {
 	if !validSalt(salt) {

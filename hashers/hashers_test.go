@@ -505,3 +505,23 @@ func TestSessionAuthPerRelease(t *testing.T) {
 		}
 	}
 }
+
+// TestDecodeUnsaltedMD5 is Django's UnsaltedMD5PasswordHasher.decode
+// (3.2 to 5.0): the hash is the whole stored value, "md5$$" included, as
+// Django 3.2.25 and 4.2.28 report it (testdata/hashers.json); the value
+// still checks.
+func TestDecodeUnsaltedMD5(t *testing.T) {
+	p := mustNew(t, &Options{Release: "4.2", PasswordHashers: []Algorithm{UnsaltedMD5}})
+	for _, enc := range []string{"md5$$5f4dcc3b5aa765d61d8327deb882cf99", "5f4dcc3b5aa765d61d8327deb882cf99"} {
+		d, err := Decode(enc)
+		if err != nil || d.Algorithm != UnsaltedMD5 || d.Hash != enc || d.Salt != "" {
+			t.Errorf("Decode(%q) = %+v, %v; want hash %q", enc, d, err, enc)
+		}
+		if ok, err := p.Check("password", enc); !ok || err != nil {
+			t.Errorf("Check(%q) = %v, %v", enc, ok, err)
+		}
+		if ok, err := p.Check("passwore", enc); ok || err != nil {
+			t.Errorf("Check(wrong, %q) = %v, %v", enc, ok, err)
+		}
+	}
+}

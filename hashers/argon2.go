@@ -137,12 +137,14 @@ func (v *argon2Value) within(l *Limits) error {
 
 func argon2Within(t, m, p uint64, l *Limits) error {
 	switch {
-	case t < 1 || t > uint64(l.MaxArgon2TimeCost):
-		return fmt.Errorf("%w: argon2 time cost %d (limit %d)", ErrParameters, t, l.MaxArgon2TimeCost)
-	case p < 1 || p > uint64(l.MaxArgon2Parallelism) || p > 0xFFFFFF:
-		return fmt.Errorf("%w: argon2 parallelism %d (limit %d)", ErrParameters, p, l.MaxArgon2Parallelism)
-	case m < 8*p || m > uint64(l.MaxArgon2MemoryCost):
-		return fmt.Errorf("%w: argon2 memory cost %d KiB (at least 8 per lane, limit %d)", ErrParameters, m, l.MaxArgon2MemoryCost)
+	case t < 1 || p < 1 || p > 0xFFFFFF || m < 8*p:
+		return fmt.Errorf("%w: argon2 needs t ≥ 1, 1 ≤ p < 2^24 and m ≥ 8·p", ErrParameters)
+	case t > uint64(l.MaxArgon2TimeCost):
+		return fmt.Errorf("%w: argon2 time cost %d (limit %d)", ErrOverLimit, t, l.MaxArgon2TimeCost)
+	case p > uint64(l.MaxArgon2Parallelism):
+		return fmt.Errorf("%w: argon2 parallelism %d (limit %d)", ErrOverLimit, p, l.MaxArgon2Parallelism)
+	case m > uint64(l.MaxArgon2MemoryCost):
+		return fmt.Errorf("%w: argon2 memory cost %d KiB (limit %d)", ErrOverLimit, m, l.MaxArgon2MemoryCost)
 	}
 	return nil
 }

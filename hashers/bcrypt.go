@@ -114,8 +114,11 @@ func (v *bcryptValue) decoded() Decoded       { return v.d }
 func (v *bcryptValue) within(l *Limits) error { return bcryptWithin(v.setting.cost, l) }
 
 func bcryptWithin(cost int, l *Limits) error {
-	if cost < 4 || cost > l.MaxBCryptRounds {
-		return fmt.Errorf("%w: bcrypt cost %d (limit %d)", ErrParameters, cost, l.MaxBCryptRounds)
+	if cost < 4 {
+		return fmt.Errorf("%w: bcrypt cost %d below 4", ErrParameters, cost)
+	}
+	if cost > l.MaxBCryptRounds {
+		return fmt.Errorf("%w: bcrypt cost %d (limit %d)", ErrOverLimit, cost, l.MaxBCryptRounds)
 	}
 	return nil
 }

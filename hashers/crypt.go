@@ -119,14 +119,16 @@ func isCryptB64(s string, n int) bool {
 
 func (v *cryptValue) decoded() Decoded { return v.d }
 
-func (v *cryptValue) within(l *Limits) error {
-	switch v.d.CryptMethod {
+func (v *cryptValue) within(l *Limits) error { return cryptWithin(v.d, l) }
+
+func cryptWithin(d Decoded, l *Limits) error {
+	switch d.CryptMethod {
 	case "sha256crypt", "sha512crypt":
-		if v.sha.Rounds > l.MaxCryptRounds {
-			return fmt.Errorf("%w: %s rounds %d (limit %d)", ErrParameters, v.d.CryptMethod, v.sha.Rounds, l.MaxCryptRounds)
+		if d.Iterations > l.MaxCryptRounds {
+			return fmt.Errorf("%w: %s rounds %d (limit %d)", ErrOverLimit, d.CryptMethod, d.Iterations, l.MaxCryptRounds)
 		}
 	case "bcrypt":
-		return bcryptWithin(v.bcrypt.cost, l)
+		return bcryptWithin(d.WorkFactor, l)
 	}
 	return nil
 }

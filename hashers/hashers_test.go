@@ -525,3 +525,65 @@ func TestDecodeUnsaltedMD5(t *testing.T) {
 		}
 	}
 }
+
+// TestDefaultLimitsFromDjango: the default limits are twice what Django's
+// newest release writes (its PBKDF2 iterations, bcrypt work, argon2 time,
+// memory and lanes, scrypt p), so every hash a Django release makes with
+// its defaults checks, and a hash just over a limit is refused before any
+// work, whatever Check's policy.
+func TestDefaultLimitsFromDjango(t *testing.T) {
+	newest, _ := lookupRelease(DefaultRelease)
+	l := DefaultLimits()
+	if l.MaxPBKDF2Iterations != 2*newest.pbkdf2 || l.MaxBCryptRounds != newest.bcrypt+1 ||
+		l.MaxArgon2TimeCost != 2*newest.argon2.TimeCost || l.MaxArgon2MemoryCost != 2*newest.argon2.MemoryCost ||
+		l.MaxArgon2Parallelism != 2*newest.argon2.Parallelism || l.MaxScryptParallelism != 2*newest.scrypt.Parallelism {
+		t.Errorf("DefaultLimits() = %+v, want twice Django %s's defaults", l, newest.name)
+	}
+	for _, r := range releases {
+		o, _ := Defaults(r.name)
+		if _, err := New(&o); err != nil {
+			t.Errorf("Django %s's defaults are over the limits: %v", r.name, err)
+		}
+	}
+	p := mustNew(t, cheapOptions(""))
+	over := []string{
+		"pbkdf2_sha256$3000001$salt$" + strings.Repeat("A", 43) + "=",
+		"pbkdf2_sha1$3000001$salt$" + strings.Repeat("A", 27) + "=",
+		"argon2$argon2id$v=19$m=204801,t=1,p=1$c2FsdHNhbHQ$" + strings.Repeat("A", 22),
+		"argon2$argon2id$v=19$m=65536,t=5,p=1$c2FsdHNhbHQ$" + strings.Repeat("A", 22),
+		"argon2$argon2id$v=19$m=65536,t=1,p=17$c2FsdHNhbHQ$" + strings.Repeat("A", 22),
+		"bcrypt_sha256$$2b$14$abcdefghijklmnopqrstuu" + strings.Repeat("A", 30) + "e",
+		"bcrypt$$2b$14$abcdefghijklmnopqrstuu" + strings.Repeat("A", 30) + "e",
+		"scrypt$16384$salt$8$11$" + strings.Repeat("A", 86) + "==",
+		"crypt$$$6$rounds=1000001$salt$" + strings.Repeat("A", 86),
+	}
+	crypt := mustNew(t, &Options{Release: "4.2", PasswordHashers: []Algorithm{Crypt}})
+	for _, enc := range over {
+		p := p
+		if strings.HasPrefix(enc, "crypt$") {
+			p = crypt
+		}
+		if ok, err := p.Check("pw", enc); ok || !errors.Is(err, ErrOverLimit) || !errors.Is(err, ErrParameters) {
+			t.Errorf("Check(%.50s…) = %v, %v; want ErrOverLimit", enc, ok, err)
+		}
+		d, err := Decode(enc)
+		if err != nil {
+			t.Fatalf("Decode(%.50s…): %v", enc, err)
+		}
+		if err := (Limits{}).Check(d); !errors.Is(err, ErrOverLimit) {
+			t.Errorf("Limits.Check(%.50s…) = %v; want ErrOverLimit", enc, err)
+		}
+		// One step lower is within the limits (checked without computing).
+		d.Iterations, d.TimeCost, d.MemoryCost = min(d.Iterations, 3000000), min(d.TimeCost, 4), min(d.MemoryCost, 204800)
+		d.Parallelism, d.WorkFactor = min(d.Parallelism, 16), min(d.WorkFactor, 13)
+		if d.Algorithm == Scrypt {
+			d.WorkFactor, d.Parallelism = 16384, 10
+		}
+		if d.CryptMethod == "sha512crypt" {
+			d.Iterations = 300000
+		}
+		if err := (Limits{}).Check(d); err != nil {
+			t.Errorf("Limits.Check(%+v) = %v; want nil at the limits", d, err)
+		}
+	}
+}

@@ -45,8 +45,11 @@ func (v *pbkdf2Value) decoded() Decoded { return v.d }
 func (v *pbkdf2Value) within(l *Limits) error { return pbkdf2Within(v.d.Iterations, l) }
 
 func pbkdf2Within(iter int, l *Limits) error {
-	if iter < 1 || iter > l.MaxPBKDF2Iterations {
-		return fmt.Errorf("%w: %d PBKDF2 iterations (limit %d)", ErrParameters, iter, l.MaxPBKDF2Iterations)
+	if iter < 1 {
+		return fmt.Errorf("%w: PBKDF2 iterations below 1", ErrParameters)
+	}
+	if iter > l.MaxPBKDF2Iterations {
+		return fmt.Errorf("%w: %d PBKDF2 iterations (limit %d)", ErrOverLimit, iter, l.MaxPBKDF2Iterations)
 	}
 	return nil
 }

@@ -71,10 +71,10 @@ func scryptWithin(n, r, p uint64, l *Limits) error {
 		return fmt.Errorf("%w: %w", ErrParameters, err)
 	}
 	if n > scryptMaxMem || r > scryptMaxMem || 128*r*(n+2) > scryptMaxMem || 128*r*(n+2)+128*r*p > scryptMaxMem {
-		return fmt.Errorf("%w: scrypt N=%d r=%d p=%d needs more than 32 MiB, which Django's OpenSSL refuses", ErrParameters, n, r, p)
+		return fmt.Errorf("%w: scrypt N=%d r=%d p=%d needs more than 32 MiB, which Django's OpenSSL refuses", ErrOverLimit, n, r, p)
 	}
 	if p > uint64(l.MaxScryptParallelism) {
-		return fmt.Errorf("%w: scrypt p=%d (limit %d)", ErrParameters, p, l.MaxScryptParallelism)
+		return fmt.Errorf("%w: scrypt p=%d (limit %d)", ErrOverLimit, p, l.MaxScryptParallelism)
 	}
 	return nil
 }

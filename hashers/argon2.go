@@ -131,10 +131,6 @@ func parseU32(s string) (uint32, bool) {
 
 func (v *argon2Value) decoded() Decoded { return v.d }
 
-func (v *argon2Value) within(l *Limits) error {
-	return argon2Within(uint64(v.t), uint64(v.m), uint64(v.lanes), l)
-}
-
 func argon2Within(t, m, p uint64, l *Limits) error {
 	switch {
 	case t < 1 || p < 1 || p > 0xFFFFFF || m < 8*p:

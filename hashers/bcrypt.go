@@ -110,8 +110,7 @@ func parseBCrypt(a Algorithm, encoded string) (value, error) {
 	return &bcryptValue{d: d, setting: st, data: data}, nil
 }
 
-func (v *bcryptValue) decoded() Decoded       { return v.d }
-func (v *bcryptValue) within(l *Limits) error { return bcryptWithin(v.setting.cost, l) }
+func (v *bcryptValue) decoded() Decoded { return v.d }
 
 func bcryptWithin(cost int, l *Limits) error {
 	if cost < 4 {

@@ -119,8 +119,6 @@ func isCryptB64(s string, n int) bool {
 
 func (v *cryptValue) decoded() Decoded { return v.d }
 
-func (v *cryptValue) within(l *Limits) error { return cryptWithin(v.d, l) }
-
 func cryptWithin(d Decoded, l *Limits) error {
 	switch d.CryptMethod {
 	case "sha256crypt", "sha512crypt":

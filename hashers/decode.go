@@ -59,8 +59,6 @@ func Decode(encoded string) (Decoded, error) {
 // value is a parsed encoded password of one hasher.
 type value interface {
 	decoded() Decoded
-	// within returns ErrOverLimit when the costs exceed l.
-	within(l *Limits) error
 	// verify is the hasher's verify(password, encoded): recompute with the
 	// stored parameters and compare in constant time.
 	verify(password string) (bool, error)

@@ -61,8 +61,7 @@ func parseDigest(a Algorithm, encoded string) (value, error) {
 	return &digestValue{Decoded{Algorithm: a, Salt: parts[1], Hash: parts[2]}}, nil
 }
 
-func (v *digestValue) decoded() Decoded     { return v.d }
-func (v *digestValue) within(*Limits) error { return nil }
+func (v *digestValue) decoded() Decoded { return v.d }
 func (v *digestValue) verify(password string) (bool, error) {
 	return equal(v.d.Hash, digestHex(v.d.Algorithm, v.d.Salt, password)), nil
 }
@@ -106,8 +105,7 @@ func parseUnsalted(a Algorithm, encoded string) (value, error) {
 	return &unsaltedValue{d: d, hex: h}, nil
 }
 
-func (v *unsaltedValue) decoded() Decoded     { return v.d }
-func (v *unsaltedValue) within(*Limits) error { return nil }
+func (v *unsaltedValue) decoded() Decoded { return v.d }
 func (v *unsaltedValue) verify(password string) (bool, error) {
 	return equal(v.hex, digestHex(v.d.Algorithm, "", password)), nil
 }

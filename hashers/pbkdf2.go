@@ -42,8 +42,6 @@ func parsePBKDF2(a Algorithm, encoded string) (value, error) {
 
 func (v *pbkdf2Value) decoded() Decoded { return v.d }
 
-func (v *pbkdf2Value) within(l *Limits) error { return pbkdf2Within(v.d.Iterations, l) }
-
 func pbkdf2Within(iter int, l *Limits) error {
 	if iter < 1 {
 		return fmt.Errorf("%w: PBKDF2 iterations below 1", ErrParameters)

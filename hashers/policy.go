@@ -347,7 +347,7 @@ func (p *Policy) parse(encoded string) (value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := v.within(&p.limits); err != nil {
+	if err := p.limits.Check(v.decoded()); err != nil {
 		return nil, err
 	}
 	return v, nil

@@ -81,10 +81,6 @@ func scryptWithin(n, r, p uint64, l *Limits) error {
 
 func (v *scryptValue) decoded() Decoded { return v.d }
 
-func (v *scryptValue) within(l *Limits) error {
-	return scryptWithin(uint64(v.d.WorkFactor), uint64(v.d.BlockSize), uint64(v.d.Parallelism), l)
-}
-
 func (v *scryptValue) verify(password string) (bool, error) {
 	dk, err := scryptKey([]byte(password), []byte(v.d.Salt), v.d.WorkFactor, v.d.BlockSize, v.d.Parallelism)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"strings"
 
 	"golang.org/x/crypto/argon2"
+
+	"github.com/djsession/djsession/hashers/internal/argon2ref"
 )
 
 // argon2$argon2id$v=19$m=102400,t=2,p=8$<salt>$<hash>
@@ -23,18 +25,9 @@ import (
 // treats every version but 16 as 19.
 
 const (
-	argon2TypeD  = 0
-	argon2TypeI  = 1
-	argon2TypeID = 2
-
-	argon2Version10 = 0x10
-	argon2Version13 = 0x13
-
 	maxArgon2HashLen = 1024
 	maxArgon2SaltLen = 1024
 )
-
-var argon2Varieties = [...]string{argon2TypeD: "argon2d", argon2TypeI: "argon2i", argon2TypeID: "argon2id"}
 
 type argon2Value struct {
 	d                         Decoded
@@ -48,15 +41,15 @@ func parseArgon2(encoded string) (value, error) {
 	if !ok {
 		return nil, bad("prefix")
 	}
-	v := &argon2Value{version: argon2Version10}
+	v := &argon2Value{version: argon2ref.Version10}
 	variety, rest, _ := strings.Cut(rest, "$")
 	switch variety {
 	case "argon2d":
-		v.typ = argon2TypeD
+		v.typ = argon2ref.TypeD
 	case "argon2i":
-		v.typ = argon2TypeI
+		v.typ = argon2ref.TypeI
 	case "argon2id":
-		v.typ = argon2TypeID
+		v.typ = argon2ref.TypeID
 	default:
 		return nil, bad("variety")
 	}
@@ -138,18 +131,16 @@ func parseU32(s string) (uint32, bool) {
 
 func (v *argon2Value) decoded() Decoded { return v.d }
 
-func (v *argon2Value) within(l *Limits) error {
-	return argon2Within(uint64(v.t), uint64(v.m), uint64(v.lanes), l)
-}
-
 func argon2Within(t, m, p uint64, l *Limits) error {
 	switch {
-	case t < 1 || t > uint64(l.MaxArgon2TimeCost):
-		return fmt.Errorf("%w: argon2 time cost %d (limit %d)", ErrParameters, t, l.MaxArgon2TimeCost)
-	case p < 1 || p > uint64(l.MaxArgon2Parallelism) || p > 0xFFFFFF:
-		return fmt.Errorf("%w: argon2 parallelism %d (limit %d)", ErrParameters, p, l.MaxArgon2Parallelism)
-	case m < 8*p || m > uint64(l.MaxArgon2MemoryCost):
-		return fmt.Errorf("%w: argon2 memory cost %d KiB (at least 8 per lane, limit %d)", ErrParameters, m, l.MaxArgon2MemoryCost)
+	case t < 1 || p < 1 || p > 0xFFFFFF || m < 8*p:
+		return fmt.Errorf("%w: argon2 needs t ≥ 1, 1 ≤ p < 2^24 and m ≥ 8·p", ErrParameters)
+	case t > uint64(l.MaxArgon2TimeCost):
+		return fmt.Errorf("%w: argon2 time cost %d (limit %d)", ErrOverLimit, t, l.MaxArgon2TimeCost)
+	case p > uint64(l.MaxArgon2Parallelism):
+		return fmt.Errorf("%w: argon2 parallelism %d (limit %d)", ErrOverLimit, p, l.MaxArgon2Parallelism)
+	case m > uint64(l.MaxArgon2MemoryCost):
+		return fmt.Errorf("%w: argon2 memory cost %d KiB (limit %d)", ErrOverLimit, m, l.MaxArgon2MemoryCost)
 	}
 	return nil
 }
@@ -164,7 +155,7 @@ func (v *argon2Value) verify(password string) (bool, error) {
 // the salt's entropy.
 func (v *argon2Value) mustUpdate(p *Policy) bool {
 	a := p.argon2
-	return v.typ != argon2TypeID || v.version != argon2Version13 || len(v.hash) != a.HashLen ||
+	return v.typ != argon2ref.TypeID || v.version != argon2ref.Version13 || len(v.hash) != a.HashLen ||
 		int(v.t) != a.TimeCost || int(v.m) != a.MemoryCost || int(v.lanes) != a.Parallelism ||
 		mustUpdateSalt(v.d.Salt)
 }
@@ -176,7 +167,7 @@ func argon2Encode(password, salt string, a Argon2Params) (string, error) {
 	if len(salt) < 8 || len(salt) > maxArgon2SaltLen {
 		return "", fmt.Errorf("%w: argon2 needs a salt of 8 to %d bytes", ErrInvalidSalt, maxArgon2SaltLen)
 	}
-	sum := argon2Key(argon2TypeID, argon2Version13, []byte(password), []byte(salt),
+	sum := argon2Key(argon2ref.TypeID, argon2ref.Version13, []byte(password), []byte(salt),
 		uint32(a.TimeCost), uint32(a.MemoryCost), uint32(a.Parallelism), uint32(a.HashLen))
 	return "argon2$argon2id$v=19$m=" + strconv.Itoa(a.MemoryCost) + ",t=" + strconv.Itoa(a.TimeCost) +
 		",p=" + strconv.Itoa(a.Parallelism) + "$" + base64.RawStdEncoding.EncodeToString([]byte(salt)) +
@@ -184,18 +175,18 @@ func argon2Encode(password, salt string, a Argon2Params) (string, error) {
 }
 
 // argon2Key computes Argon2 of any variety and version. Version 19 argon2i
-// and argon2id with at most 255 lanes go to golang.org/x/crypto/argon2
-// (assembly on amd64); the rest (argon2d, version 16, more lanes) to the
-// portable implementation in argon2_ref.go. Parameters must have been
-// checked: t ≥ 1, 1 ≤ lanes, m ≥ 8·lanes.
+// and argon2id with at most 255 lanes (everything Django has written since
+// 3.2) go to golang.org/x/crypto/argon2; the rest (argon2d, version 16,
+// more lanes), which x/crypto lacks, to internal/argon2ref. Parameters
+// must have been checked and bounded: t ≥ 1, 1 ≤ lanes, m ≥ 8·lanes.
 func argon2Key(typ, version uint32, password, salt []byte, t, m, lanes, keyLen uint32) []byte {
-	if version == argon2Version13 && lanes <= 255 {
+	if version == argon2ref.Version13 && lanes <= 255 {
 		switch typ {
-		case argon2TypeID:
+		case argon2ref.TypeID:
 			return argon2.IDKey(password, salt, t, m, uint8(lanes), keyLen)
-		case argon2TypeI:
+		case argon2ref.TypeI:
 			return argon2.Key(password, salt, t, m, uint8(lanes), keyLen)
 		}
 	}
-	return argon2Ref(typ, version, password, salt, t, m, lanes, keyLen)
+	return argon2ref.Key(typ, version, password, salt, t, m, lanes, keyLen)
 }

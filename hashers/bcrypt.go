@@ -6,6 +6,8 @@ import (
 	"encoding/hex"
 	"fmt"
 	"strings"
+
+	"golang.org/x/crypto/blowfish"
 )
 
 // bcrypt_sha256$$2b$12$<22 salt><31 hash>   bcrypt of hex(sha256(password))
@@ -108,12 +110,14 @@ func parseBCrypt(a Algorithm, encoded string) (value, error) {
 	return &bcryptValue{d: d, setting: st, data: data}, nil
 }
 
-func (v *bcryptValue) decoded() Decoded       { return v.d }
-func (v *bcryptValue) within(l *Limits) error { return bcryptWithin(v.setting.cost, l) }
+func (v *bcryptValue) decoded() Decoded { return v.d }
 
 func bcryptWithin(cost int, l *Limits) error {
-	if cost < 4 || cost > l.MaxBCryptRounds {
-		return fmt.Errorf("%w: bcrypt cost %d (limit %d)", ErrParameters, cost, l.MaxBCryptRounds)
+	if cost < 4 {
+		return fmt.Errorf("%w: bcrypt cost %d below 4", ErrParameters, cost)
+	}
+	if cost > l.MaxBCryptRounds {
+		return fmt.Errorf("%w: bcrypt cost %d (limit %d)", ErrOverLimit, cost, l.MaxBCryptRounds)
 	}
 	return nil
 }
@@ -192,17 +196,39 @@ func bcryptString(st *bcryptSetting, key []byte) string {
 var bcryptMagic = [24]byte{'O', 'r', 'p', 'h', 'e', 'a', 'n', 'B', 'e', 'h', 'o', 'l',
 	'd', 'e', 'r', 'S', 'c', 'r', 'y', 'D', 'o', 'u', 'b', 't'}
 
-// bcryptRaw is EksBlowfish (bcrypt_eks.go): the key (at most 72 bytes,
-// without its terminating NUL, which is added here) and the 16-byte salt
-// set up the cipher, 2^cost rounds of key expansion follow, then
+// bcryptRaw is EksBlowfish: the key (at most 72 bytes, without its
+// terminating NUL, which is added here) and the 16-byte salt set up the
+// cipher, 2^cost rounds of key expansion follow, then
 // "OrpheanBeholderScryDoubt" is encrypted 64 times; the first 23 bytes are
 // the hash.
+//
+// It is built from x/crypto/blowfish's NewSaltedCipher and ExpandKey, the
+// calls x/crypto/bcrypt makes, because Django's hashers need what
+// x/crypto/bcrypt does not offer: make_password takes the salt (a bcrypt
+// setting) from the caller, and the policy's salts come from Options.Rand,
+// where bcrypt.GenerateFromPassword draws its own from crypto/rand and
+// writes "$2a$" rather than Django's "$2b$". The tests check this against
+// bcrypt.CompareHashAndPassword.
 func bcryptRaw(key, salt []byte, cost int) [23]byte {
 	ckey := make([]byte, len(key)+1)
 	copy(ckey, key)
-	sum := eksBlowfishRaw(ckey, salt, cost)
-	clear(ckey)
+	defer clear(ckey)
+	c, err := blowfish.NewSaltedCipher(ckey, salt)
+	if err != nil {
+		// Unreachable: ckey is never empty.
+		panic("hashers: blowfish: " + err.Error())
+	}
+	for i := uint64(0); i < 1<<uint(cost); i++ {
+		blowfish.ExpandKey(ckey, c)
+		blowfish.ExpandKey(salt, c)
+	}
+	data := bcryptMagic
+	for i := 0; i < 24; i += 8 {
+		for range 64 {
+			c.Encrypt(data[i:i+8], data[i:i+8])
+		}
+	}
 	var out [23]byte
-	copy(out[:], sum[:23])
+	copy(out[:], data[:23])
 	return out
 }

@@ -1,14 +1,11 @@
 package hashers
 
 import (
-	"crypto/pbkdf2"
-	"crypto/sha1"
-	"crypto/sha256"
 	"syscall"
 	"testing"
 	"time"
 
-	"golang.org/x/crypto/scrypt"
+	"github.com/djsession/djsession/hashers/internal/unixcrypt"
 )
 
 // benchCases are checks at Django's newest default costs (6.1: PBKDF2
@@ -74,7 +71,7 @@ func BenchmarkCompare(b *testing.B) {
 		if c.alg == Crypt {
 			// Django's crypt hasher reads 8 bytes of the password; MakeWith
 			// refuses to truncate, so build the value Django makes.
-			h, _ := desCrypt([]byte(benchPassword), c.salt)
+			h, _ := unixcrypt.DES([]byte(benchPassword), c.salt)
 			enc, err = "crypt$$"+h, nil
 		}
 		if err != nil {
@@ -103,7 +100,7 @@ func BenchmarkCompare(b *testing.B) {
 }
 
 // BenchmarkPBKDF2 shows the cost per iteration count (the releases'
-// defaults), and crypto/pbkdf2's for the same work ("stdlib").
+// defaults).
 func BenchmarkPBKDF2(b *testing.B) {
 	for _, iter := range []int{260000, 600000, 1500000} {
 		for _, a := range []Algorithm{PBKDF2SHA256, PBKDF2SHA1} {
@@ -114,23 +111,11 @@ func BenchmarkPBKDF2(b *testing.B) {
 					sinkBool = dk[0] == 0
 				}
 			})
-			newHash := sha256.New
-			if a == PBKDF2SHA1 {
-				newHash = sha1.New
-			}
-			b.Run(string(a)+"/stdlib/iter="+itoa(iter), func(b *testing.B) {
-				b.ReportAllocs()
-				for b.Loop() {
-					dk, _ := pbkdf2.Key(newHash, benchPassword, []byte(benchSalt), iter, newHash().Size())
-					sinkBool = dk[0] == 0
-				}
-			})
 		}
 	}
 }
 
-// BenchmarkScrypt times scrypt at Django's default cost (N=16384 r=8 p=5),
-// the package's ROMix against x/crypto/scrypt's.
+// BenchmarkScrypt times scrypt at Django's default cost (N=16384 r=8 p=5).
 func BenchmarkScrypt(b *testing.B) {
 	b.Run("N=16384/r=8/p=5", func(b *testing.B) {
 		b.ReportAllocs()
@@ -139,30 +124,6 @@ func BenchmarkScrypt(b *testing.B) {
 			sinkBool = dk[0] == 0
 		}
 	})
-	b.Run("xcrypto/N=16384/r=8/p=5", func(b *testing.B) {
-		b.ReportAllocs()
-		for b.Loop() {
-			dk, _ := scrypt.Key([]byte(benchPassword), []byte(benchSalt), 16384, 8, 5, scryptKeyLen)
-			sinkBool = dk[0] == 0
-		}
-	})
-}
-
-// BenchmarkArgon2Portable compares the portable Argon2 (argon2d, version
-// 16) with x/crypto's at a small cost.
-func BenchmarkArgon2Portable(b *testing.B) {
-	for _, v := range []struct {
-		name     string
-		typ, ver uint32
-	}{{"argon2id-v19-xcrypto", argon2TypeID, 19}, {"argon2d-v19-portable", argon2TypeD, 19}, {"argon2i-v16-portable", argon2TypeI, 16}} {
-		b.Run(v.name+"/t=2/m=8192/p=2", func(b *testing.B) {
-			b.ReportAllocs()
-			for b.Loop() {
-				k := argon2Key(v.typ, v.ver, []byte(benchPassword), []byte(benchSalt), 2, 8192, 2, 32)
-				sinkBool = k[0] == 0
-			}
-		})
-	}
 }
 
 func itoa(n int) string {

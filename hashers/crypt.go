@@ -3,6 +3,8 @@ package hashers
 import (
 	"fmt"
 	"strings"
+
+	"github.com/djsession/djsession/hashers/internal/unixcrypt"
 )
 
 // crypt$<salt>$<crypt(3) string>   (CryptPasswordHasher, Django ≤ 4.2)
@@ -11,8 +13,8 @@ import (
 // value may be any crypt(3) string the system's libxcrypt understands. This
 // package computes, without cgo: traditional DES (what Django's hasher
 // makes: a 2-character salt, 13 characters), bigcrypt, md5crypt ("$1$"),
-// sha256crypt ("$5$"), sha512crypt ("$6$") and bcrypt ("$2a$", "$2b$",
-// "$2y$"). Other methods ("$y$" yescrypt, "$gy$", "$7$", "_" BSDi, "$sha1$",
+// sha256crypt ("$5$"), sha512crypt ("$6$") (all in internal/unixcrypt)
+// and bcrypt ("$2a$", "$2b$", "$2y$", as the bcrypt hashers compute it). Other methods ("$y$" yescrypt, "$gy$", "$7$", "_" BSDi, "$sha1$",
 // "$md5", "$3$", "$2x$") are ErrUnsupported.
 //
 // libxcrypt fails (and Django's check is then False) for a password of 512
@@ -26,7 +28,7 @@ const cryptMaxPassword = 512 // CRYPT_MAX_PASSPHRASE_SIZE: longer fails
 
 type cryptValue struct {
 	d       Decoded
-	sha     shaCryptSetting
+	sha     unixcrypt.SHASetting
 	bcrypt  bcryptSetting
 	stored  string
 	unknown bool
@@ -43,27 +45,27 @@ func parseCrypt(encoded string) (value, error) {
 	switch {
 	case strings.HasPrefix(h, "$1$"):
 		v.d.CryptMethod = "md5crypt"
-		salt := cryptSalt(h[3:], 8)
+		salt := unixcrypt.Salt(h[3:], 8)
 		sum, ok := strings.CutPrefix(h[3+len(salt):], "$")
 		if !ok || !isCryptB64(sum, 22) {
 			return nil, bad("md5crypt string")
 		}
 	case strings.HasPrefix(h, "$5$"), strings.HasPrefix(h, "$6$"):
-		s, ok := parseSHACryptSetting(h)
+		s, ok := unixcrypt.ParseSHASetting(h)
 		if !ok {
 			return nil, bad("sha-crypt setting")
 		}
 		v.sha = s
-		v.d.CryptMethod, v.d.Iterations = "sha256crypt", s.rounds
+		v.d.CryptMethod, v.d.Iterations = "sha256crypt", s.Rounds
 		n := 43
-		if s.is512 {
+		if s.Is512 {
 			v.d.CryptMethod, n = "sha512crypt", 86
 		}
 		prefix := h[:3]
-		if s.custom {
-			prefix += fmt.Sprintf("rounds=%d$", s.rounds)
+		if s.Custom {
+			prefix += fmt.Sprintf("rounds=%d$", s.Rounds)
 		}
-		prefix += s.salt + "$"
+		prefix += s.Salt + "$"
 		if !strings.HasPrefix(h, prefix) || !isCryptB64(h[len(prefix):], n) {
 			return nil, bad("sha-crypt string")
 		}
@@ -108,7 +110,7 @@ func isCryptB64(s string, n int) bool {
 		return false
 	}
 	for i := 0; i < len(s); i++ {
-		if cryptIndex(s[i]) < 0 {
+		if unixcrypt.Index(s[i]) < 0 {
 			return false
 		}
 	}
@@ -117,14 +119,14 @@ func isCryptB64(s string, n int) bool {
 
 func (v *cryptValue) decoded() Decoded { return v.d }
 
-func (v *cryptValue) within(l *Limits) error {
-	switch v.d.CryptMethod {
+func cryptWithin(d Decoded, l *Limits) error {
+	switch d.CryptMethod {
 	case "sha256crypt", "sha512crypt":
-		if v.sha.rounds > l.MaxCryptRounds {
-			return fmt.Errorf("%w: %s rounds %d (limit %d)", ErrParameters, v.d.CryptMethod, v.sha.rounds, l.MaxCryptRounds)
+		if d.Iterations > l.MaxCryptRounds {
+			return fmt.Errorf("%w: %s rounds %d (limit %d)", ErrOverLimit, d.CryptMethod, d.Iterations, l.MaxCryptRounds)
 		}
 	case "bcrypt":
-		return bcryptWithin(v.bcrypt.cost, l)
+		return bcryptWithin(d.WorkFactor, l)
 	}
 	return nil
 }
@@ -140,16 +142,16 @@ func (v *cryptValue) verify(password string) (bool, error) {
 	var got string
 	switch v.d.CryptMethod {
 	case "md5crypt":
-		got = md5Crypt(pw, v.stored)
+		got = unixcrypt.MD5(pw, v.stored)
 	case "sha256crypt", "sha512crypt":
-		got = shaCrypt(pw, v.sha)
+		got = unixcrypt.SHA(pw, v.sha)
 	case "bcrypt":
 		if len(pw) > bcryptMaxKey {
 			pw = pw[:bcryptMaxKey]
 		}
 		got = bcryptString(&v.bcrypt, pw)
 	default:
-		got, _ = desCrypt(pw, v.stored)
+		got, _ = unixcrypt.DES(pw, v.stored)
 	}
 	return equal(v.stored, got), nil
 }
@@ -160,7 +162,7 @@ func (v *cryptValue) harden(*Policy, string)  {}
 // cryptEncode is CryptPasswordHasher.encode: DES crypt with a 2-character
 // salt, stored after an empty salt field.
 func cryptEncode(password, salt string) (string, error) {
-	if len(salt) != 2 || cryptIndex(salt[0]) < 0 || cryptIndex(salt[1]) < 0 {
+	if len(salt) != 2 || unixcrypt.Index(salt[0]) < 0 || unixcrypt.Index(salt[1]) < 0 {
 		return "", fmt.Errorf("%w: crypt takes 2 characters of [./0-9A-Za-z]", ErrInvalidSalt)
 	}
 	if strings.IndexByte(password, 0) >= 0 {
@@ -169,6 +171,6 @@ func cryptEncode(password, salt string) (string, error) {
 	if len(password) > 8 {
 		return "", fmt.Errorf("%w: DES crypt reads 8 bytes", ErrPasswordTooLong)
 	}
-	h, _ := desCrypt([]byte(password), salt)
+	h, _ := unixcrypt.DES([]byte(password), salt)
 	return "crypt$$" + h, nil
 }

@@ -18,7 +18,9 @@ type Decoded struct {
 	// 22 salt characters. Empty for the unsalted hashers.
 	Salt string
 	// Hash is the checksum as stored: base64 or hex text, the 31 bcrypt
-	// characters, or the whole crypt(3) string for crypt.
+	// characters, or the whole crypt(3) string for crypt. For unsalted_md5
+	// it is the whole stored value, "md5$$" prefix included, as Django's
+	// decode reports it.
 	Hash string
 
 	Iterations  int    // pbkdf2_*: PBKDF2 iterations; crypt sha*crypt: rounds
@@ -57,8 +59,6 @@ func Decode(encoded string) (Decoded, error) {
 // value is a parsed encoded password of one hasher.
 type value interface {
 	decoded() Decoded
-	// within returns ErrParameters when the costs exceed l.
-	within(l *Limits) error
 	// verify is the hasher's verify(password, encoded): recompute with the
 	// stored parameters and compare in constant time.
 	verify(password string) (bool, error)

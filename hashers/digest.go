@@ -61,8 +61,7 @@ func parseDigest(a Algorithm, encoded string) (value, error) {
 	return &digestValue{Decoded{Algorithm: a, Salt: parts[1], Hash: parts[2]}}, nil
 }
 
-func (v *digestValue) decoded() Decoded     { return v.d }
-func (v *digestValue) within(*Limits) error { return nil }
+func (v *digestValue) decoded() Decoded { return v.d }
 func (v *digestValue) verify(password string) (bool, error) {
 	return equal(v.d.Hash, digestHex(v.d.Algorithm, v.d.Salt, password)), nil
 }
@@ -76,7 +75,10 @@ func digestEncode(a Algorithm, password, salt string) (string, error) {
 	return string(a) + "$" + salt + "$" + digestHex(a, salt, password), nil
 }
 
-type unsaltedValue struct{ d Decoded }
+type unsaltedValue struct {
+	d   Decoded
+	hex string // the digest, without a "md5$$" or "sha1$$" prefix
+}
 
 func parseUnsalted(a Algorithm, encoded string) (value, error) {
 	var h string
@@ -94,13 +96,18 @@ func parseUnsalted(a Algorithm, encoded string) (value, error) {
 	if !isLowerHex(h, size) {
 		return nil, fmt.Errorf("%w: %s hash is not %d hex digits", ErrMalformed, a, 2*size)
 	}
-	return &unsaltedValue{Decoded{Algorithm: a, Hash: h}}, nil
+	// Django's decode reports the hex after "sha1$$" for unsalted_sha1, and
+	// the whole value, "md5$$" included, for unsalted_md5.
+	d := Decoded{Algorithm: a, Hash: h}
+	if a == UnsaltedMD5 {
+		d.Hash = encoded
+	}
+	return &unsaltedValue{d: d, hex: h}, nil
 }
 
-func (v *unsaltedValue) decoded() Decoded     { return v.d }
-func (v *unsaltedValue) within(*Limits) error { return nil }
+func (v *unsaltedValue) decoded() Decoded { return v.d }
 func (v *unsaltedValue) verify(password string) (bool, error) {
-	return equal(v.d.Hash, digestHex(v.d.Algorithm, "", password)), nil
+	return equal(v.hex, digestHex(v.d.Algorithm, "", password)), nil
 }
 func (v *unsaltedValue) mustUpdate(*Policy) bool { return false }
 func (v *unsaltedValue) harden(*Policy, string)  {}

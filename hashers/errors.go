@@ -19,12 +19,18 @@ var (
 	// ValueError for these).
 	ErrMalformed = errors.New("hashers: malformed encoded password")
 
-	// ErrParameters is returned when an encoded password's cost parameters
-	// (PBKDF2 iterations, bcrypt cost, scrypt N, r and p, argon2 memory,
-	// time and parallelism, crypt rounds) are outside the policy's Limits.
-	// Nothing is computed for such a value, so a hostile row cannot exhaust
-	// the process. New returns it for policy parameters outside the limits.
+	// ErrParameters is returned for cost parameters that cannot be used:
+	// a stored value's costs over the Limits (ErrOverLimit, which matches
+	// ErrParameters too), or a policy's own parameters that Django would
+	// refuse or that exceed the limits (from New).
 	ErrParameters = errors.New("hashers: cost parameters out of bounds")
+
+	// ErrOverLimit is returned when an encoded password's cost parameters
+	// (PBKDF2 iterations, bcrypt cost, scrypt N, r and p, argon2 memory,
+	// time and parallelism, crypt rounds) exceed the policy's Limits.
+	// Nothing is computed for such a value, so a hostile row cannot exhaust
+	// the process. It also matches ErrParameters.
+	ErrOverLimit error = overLimitError{}
 
 	// ErrUnusablePassword is returned by Check for a password field made by
 	// MakeUnusable (Django's set_unusable_password: "!" and 40 random
@@ -65,3 +71,8 @@ func (tooLongError) Error() string {
 	return "hashers: password too long for this hasher (it would be truncated)"
 }
 func (tooLongError) Is(target error) bool { return target == ErrInvalidPassword }
+
+type overLimitError struct{}
+
+func (overLimitError) Error() string        { return "hashers: cost over the limits" }
+func (overLimitError) Is(target error) bool { return target == ErrParameters }

@@ -109,3 +109,32 @@ func ExamplePolicy_SessionAuthHash() {
 	// 546c47c8a8f24b80c4faf9921821ea6c25d41d5e96d50fd1f98d970bb7f78c31
 	// true true
 }
+
+// Limits bound what a stored value may cost before anything is computed;
+// Check and Limits.Check agree on it.
+func ExampleLimits_Check() {
+	// An argon2 hash at t=16 and 256 MiB: seconds and hundreds of MB per
+	// check, eight times Django's time cost.
+	stored := "argon2$argon2id$v=19$m=262144,t=16,p=8$c2Vhc2FsdDEyMzQ1Njc4OTBhYmNkZQ$" +
+		"H2AEF66bIvvFta2IMHl6AbvGw7ln7HHuHWoobtC7GFo"
+	d, err := hashers.Decode(stored)
+	if err != nil {
+		log.Fatal(err)
+	}
+	fmt.Println(hashers.DefaultLimits().Check(d))
+
+	policy, err := hashers.New(nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	_, err = policy.Check("password", stored)
+	fmt.Println(errors.Is(err, hashers.ErrOverLimit))
+
+	// A site whose hasher subclass uses t=16 raises the limits.
+	raised := hashers.Limits{MaxArgon2TimeCost: 16, MaxArgon2MemoryCost: 256 * 1024}
+	fmt.Println(raised.Check(d))
+	// Output:
+	// hashers: cost over the limits: argon2 time cost 16 (limit 4)
+	// true
+	// <nil>
+}

@@ -2,16 +2,12 @@ package hashers
 
 import (
 	"bytes"
-	"crypto/des"
-	"encoding/binary"
 	"errors"
 	"io"
 	"math/rand/v2"
 	"slices"
 	"strings"
 	"testing"
-
-	xargon2 "golang.org/x/crypto/argon2"
 )
 
 // seqReader is a deterministic randomness source for tests.
@@ -510,64 +506,84 @@ func TestSessionAuthPerRelease(t *testing.T) {
 	}
 }
 
-// TestArgon2Portable checks the portable Argon2 against x/crypto for what
-// both compute.
-func TestArgon2Portable(t *testing.T) {
-	r := rand.New(rand.NewPCG(1, 2))
-	for i := 0; i < 40; i++ {
-		lanes := uint32(1 + r.IntN(5))
-		m := 8*lanes + uint32(r.IntN(200))
-		tc := uint32(1 + r.IntN(3))
-		keyLen := uint32(4 + r.IntN(100))
-		pw := make([]byte, r.IntN(20))
-		salt := make([]byte, 8+r.IntN(20))
-		for j := range pw {
-			pw[j] = byte(r.Uint32())
+// TestDecodeUnsaltedMD5 is Django's UnsaltedMD5PasswordHasher.decode
+// (3.2 to 5.0): the hash is the whole stored value, "md5$$" included, as
+// Django 3.2.25 and 4.2.28 report it (testdata/hashers.json); the value
+// still checks.
+func TestDecodeUnsaltedMD5(t *testing.T) {
+	p := mustNew(t, &Options{Release: "4.2", PasswordHashers: []Algorithm{UnsaltedMD5}})
+	for _, enc := range []string{"md5$$5f4dcc3b5aa765d61d8327deb882cf99", "5f4dcc3b5aa765d61d8327deb882cf99"} {
+		d, err := Decode(enc)
+		if err != nil || d.Algorithm != UnsaltedMD5 || d.Hash != enc || d.Salt != "" {
+			t.Errorf("Decode(%q) = %+v, %v; want hash %q", enc, d, err, enc)
 		}
-		for j := range salt {
-			salt[j] = byte(r.Uint32())
+		if ok, err := p.Check("password", enc); !ok || err != nil {
+			t.Errorf("Check(%q) = %v, %v", enc, ok, err)
 		}
-		want := xargon2.IDKey(pw, salt, tc, m, uint8(lanes), keyLen)
-		if got := argon2Ref(argon2TypeID, argon2Version13, pw, salt, tc, m, lanes, keyLen); !bytes.Equal(got, want) {
-			t.Fatalf("argon2id t=%d m=%d p=%d len=%d differs from x/crypto", tc, m, lanes, keyLen)
-		}
-		want = xargon2.Key(pw, salt, tc, m, uint8(lanes), keyLen)
-		if got := argon2Ref(argon2TypeI, argon2Version13, pw, salt, tc, m, lanes, keyLen); !bytes.Equal(got, want) {
-			t.Fatalf("argon2i t=%d m=%d p=%d len=%d differs from x/crypto", tc, m, lanes, keyLen)
+		if ok, err := p.Check("passwore", enc); ok || err != nil {
+			t.Errorf("Check(wrong, %q) = %v, %v", enc, ok, err)
 		}
 	}
 }
 
-// TestDESTables checks the DES of crypt against crypto/des (salt 0).
-func TestDESTables(t *testing.T) {
-	r := rand.New(rand.NewPCG(3, 4))
-	for i := 0; i < 200; i++ {
-		key, block := r.Uint64(), r.Uint64()
-		var kb, bb, want [8]byte
-		binary.BigEndian.PutUint64(kb[:], key)
-		binary.BigEndian.PutUint64(bb[:], block)
-		c, _ := des.NewCipher(kb[:])
-		c.Encrypt(want[:], bb[:])
-		ks := desSubkeys(key)
-		if got := desEncrypt(block, &ks, 0); got != binary.BigEndian.Uint64(want[:]) {
-			t.Fatalf("DES(%x, %x) = %x, crypto/des: %x", key, block, got, want)
+// TestDefaultLimitsFromDjango: the default limits are twice what Django's
+// newest release writes (its PBKDF2 iterations, bcrypt work, argon2 time,
+// memory and lanes, scrypt p), so every hash a Django release makes with
+// its defaults checks, and a hash just over a limit is refused before any
+// work, whatever Check's policy.
+func TestDefaultLimitsFromDjango(t *testing.T) {
+	newest, _ := lookupRelease(DefaultRelease)
+	l := DefaultLimits()
+	if l.MaxPBKDF2Iterations != 2*newest.pbkdf2 || l.MaxBCryptRounds != newest.bcrypt+1 ||
+		l.MaxArgon2TimeCost != 2*newest.argon2.TimeCost || l.MaxArgon2MemoryCost != 2*newest.argon2.MemoryCost ||
+		l.MaxArgon2Parallelism != 2*newest.argon2.Parallelism || l.MaxScryptParallelism != 2*newest.scrypt.Parallelism {
+		t.Errorf("DefaultLimits() = %+v, want twice Django %s's defaults", l, newest.name)
+	}
+	for _, r := range releases {
+		o, _ := Defaults(r.name)
+		if _, err := New(&o); err != nil {
+			t.Errorf("Django %s's defaults are over the limits: %v", r.name, err)
 		}
 	}
-}
-
-// TestDESCrypt25 checks the table-driven 25-fold DES of crypt against the
-// plain one.
-func TestDESCrypt25(t *testing.T) {
-	r := rand.New(rand.NewPCG(5, 6))
-	for i := 0; i < 100; i++ {
-		ks := desSubkeys(r.Uint64())
-		mask, _ := desSaltMask(cryptAlphabet[r.IntN(64)], cryptAlphabet[r.IntN(64)])
-		var want uint64
-		for j := 0; j < 25; j++ {
-			want = desEncrypt(want, &ks, mask)
+	p := mustNew(t, cheapOptions(""))
+	over := []string{
+		"pbkdf2_sha256$3000001$salt$" + strings.Repeat("A", 43) + "=",
+		"pbkdf2_sha1$3000001$salt$" + strings.Repeat("A", 27) + "=",
+		"argon2$argon2id$v=19$m=204801,t=1,p=1$c2FsdHNhbHQ$" + strings.Repeat("A", 22),
+		"argon2$argon2id$v=19$m=65536,t=5,p=1$c2FsdHNhbHQ$" + strings.Repeat("A", 22),
+		"argon2$argon2id$v=19$m=65536,t=1,p=17$c2FsdHNhbHQ$" + strings.Repeat("A", 22),
+		"bcrypt_sha256$$2b$14$abcdefghijklmnopqrstuu" + strings.Repeat("A", 30) + "e",
+		"bcrypt$$2b$14$abcdefghijklmnopqrstuu" + strings.Repeat("A", 30) + "e",
+		"scrypt$16384$salt$8$11$" + strings.Repeat("A", 86) + "==",
+		"crypt$$$6$rounds=1000001$salt$" + strings.Repeat("A", 86),
+	}
+	crypt := mustNew(t, &Options{Release: "4.2", PasswordHashers: []Algorithm{Crypt}})
+	for _, enc := range over {
+		p := p
+		if strings.HasPrefix(enc, "crypt$") {
+			p = crypt
 		}
-		if got := desCrypt25(&ks, mask); got != want {
-			t.Fatalf("desCrypt25 = %x, want %x", got, want)
+		if ok, err := p.Check("pw", enc); ok || !errors.Is(err, ErrOverLimit) || !errors.Is(err, ErrParameters) {
+			t.Errorf("Check(%.50s…) = %v, %v; want ErrOverLimit", enc, ok, err)
+		}
+		d, err := Decode(enc)
+		if err != nil {
+			t.Fatalf("Decode(%.50s…): %v", enc, err)
+		}
+		if err := (Limits{}).Check(d); !errors.Is(err, ErrOverLimit) {
+			t.Errorf("Limits.Check(%.50s…) = %v; want ErrOverLimit", enc, err)
+		}
+		// One step lower is within the limits (checked without computing).
+		d.Iterations, d.TimeCost, d.MemoryCost = min(d.Iterations, 3000000), min(d.TimeCost, 4), min(d.MemoryCost, 204800)
+		d.Parallelism, d.WorkFactor = min(d.Parallelism, 16), min(d.WorkFactor, 13)
+		if d.Algorithm == Scrypt {
+			d.WorkFactor, d.Parallelism = 16384, 10
+		}
+		if d.CryptMethod == "sha512crypt" {
+			d.Iterations = 300000
+		}
+		if err := (Limits{}).Check(d); err != nil {
+			t.Errorf("Limits.Check(%+v) = %v; want nil at the limits", d, err)
 		}
 	}
 }

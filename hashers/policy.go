@@ -31,33 +31,56 @@ type ScryptParams struct {
 	Parallelism int // p (parallelism)
 }
 
-// Limits bound the cost parameters read from a stored hash, checked before
-// anything is computed: a value beyond them is rejected with ErrParameters.
-// Zero fields take the defaults shown, which leave room above Django's own
-// defaults (a check at a limit takes seconds, not minutes).
+// Limits bound the cost parameters read from a stored hash. They are
+// checked before anything is computed: a value beyond them is refused with
+// an error matching ErrOverLimit (and ErrParameters), by Check,
+// CheckUpgrade and Limits.Check alike. Zero fields take DefaultLimits.
+//
+// The defaults are twice what Django's newest release (DefaultRelease)
+// writes, parameter by parameter, so every hash any Django release makes
+// with its defaults is accepted, and a hostile or mistaken row costs at
+// most a few times a normal login (see the package documentation for the
+// figures). Raise a field for a site whose hasher subclass uses higher
+// costs.
 type Limits struct {
-	MaxPBKDF2Iterations  int // default 10,000,000 (Django 6.1 uses 1,500,000)
-	MaxBCryptRounds      int // bcrypt cost, log2 of the rounds; default 16 (Django: 12)
-	MaxArgon2MemoryCost  int // KiB; default 262144 = 256 MiB (Django: 102400)
-	MaxArgon2TimeCost    int // default 16 (Django: 2)
-	MaxArgon2Parallelism int // default 64 (Django: 8)
-	// MaxScryptParallelism bounds scrypt's p (default 32; Django: 5). N and r
-	// are bounded by the rule Django itself is subject to: OpenSSL, with
-	// Django's maxmem=0, refuses more than 32 MiB (128·r·(N+2+p) bytes).
+	// MaxPBKDF2Iterations bounds pbkdf2_sha256 and pbkdf2_sha1 iterations.
+	// Default 3,000,000 (Django 6.1 writes 1,500,000).
+	MaxPBKDF2Iterations int
+	// MaxBCryptRounds bounds the bcrypt cost (log2 of the rounds) of
+	// bcrypt, bcrypt_sha256 and crypt's "$2b$". Default 13, twice the work
+	// of Django's 12; at most 31.
+	MaxBCryptRounds int
+	// MaxArgon2MemoryCost bounds argon2's memory in KiB. Default 204800
+	// (200 MiB; Django writes 102400).
+	MaxArgon2MemoryCost int
+	// MaxArgon2TimeCost bounds argon2's passes. Default 4 (Django: 2).
+	MaxArgon2TimeCost int
+	// MaxArgon2Parallelism bounds argon2's lanes. Default 16 (Django: 8).
+	MaxArgon2Parallelism int
+	// MaxScryptParallelism bounds scrypt's p. Default 10 (Django 5.1+
+	// writes 5, 4.0-5.0 wrote 1). N and r are bounded by the rule Django
+	// itself is subject to: OpenSSL, with Django's maxmem=0, refuses more
+	// than 32 MiB (128·r·(N+2+p) bytes; Django writes N=16384, r=8: 16 MiB).
 	MaxScryptParallelism int
-	MaxCryptRounds       int // sha256crypt/sha512crypt rounds; default 1,000,000 (crypt(3): 5000)
+	// MaxCryptRounds bounds the rounds of a crypt value's sha256crypt or
+	// sha512crypt string. Django's crypt hasher writes DES, which has none;
+	// libxcrypt's default is 5000. Default 300,000: a sha512crypt check
+	// then costs about what PBKDF2 at its limit does.
+	MaxCryptRounds int
 }
 
-// DefaultLimits returns the limits used for zero fields of Limits.
+// DefaultLimits returns the limits used for zero fields of Limits: twice
+// the costs Django's newest release writes.
 func DefaultLimits() Limits {
+	newest, _ := lookupRelease(DefaultRelease)
 	return Limits{
-		MaxPBKDF2Iterations:  10_000_000,
-		MaxBCryptRounds:      16,
-		MaxArgon2MemoryCost:  256 * 1024,
-		MaxArgon2TimeCost:    16,
-		MaxArgon2Parallelism: 64,
-		MaxScryptParallelism: 32,
-		MaxCryptRounds:       1_000_000,
+		MaxPBKDF2Iterations:  2 * newest.pbkdf2,
+		MaxBCryptRounds:      newest.bcrypt + 1,
+		MaxArgon2MemoryCost:  2 * newest.argon2.MemoryCost,
+		MaxArgon2TimeCost:    2 * newest.argon2.TimeCost,
+		MaxArgon2Parallelism: 2 * newest.argon2.Parallelism,
+		MaxScryptParallelism: 2 * newest.scrypt.Parallelism,
+		MaxCryptRounds:       300_000,
 	}
 }
 
@@ -79,6 +102,26 @@ func (l Limits) withDefaults() Limits {
 		l.MaxBCryptRounds = 31
 	}
 	return l
+}
+
+// Check returns an error matching ErrOverLimit when the costs of d (from
+// Decode) exceed l, zero fields of l taking DefaultLimits: what Check and
+// CheckUpgrade refuse before computing anything. It computes nothing.
+func (l Limits) Check(d Decoded) error {
+	l = l.withDefaults()
+	switch d.Algorithm {
+	case PBKDF2SHA256, PBKDF2SHA1:
+		return pbkdf2Within(d.Iterations, &l)
+	case BCrypt, BCryptSHA256:
+		return bcryptWithin(d.WorkFactor, &l)
+	case Argon2:
+		return argon2Within(uint64(d.TimeCost), uint64(d.MemoryCost), uint64(d.Parallelism), &l)
+	case Scrypt:
+		return scryptWithin(uint64(d.WorkFactor), uint64(d.BlockSize), uint64(d.Parallelism), &l)
+	case Crypt:
+		return cryptWithin(d, &l)
+	}
+	return nil
 }
 
 // Options configure a Policy. The zero value (or a nil *Options) means the
@@ -304,7 +347,7 @@ func (p *Policy) parse(encoded string) (value, error) {
 	if err != nil {
 		return nil, err
 	}
-	if err := v.within(&p.limits); err != nil {
+	if err := p.limits.Check(v.decoded()); err != nil {
 		return nil, err
 	}
 	return v, nil

@@ -5,6 +5,8 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+
+	"golang.org/x/crypto/scrypt"
 )
 
 // scrypt$<N>$<salt>$<r>$<p>$<base64 of 64 bytes>   (Django 4.0+)
@@ -69,19 +71,15 @@ func scryptWithin(n, r, p uint64, l *Limits) error {
 		return fmt.Errorf("%w: %w", ErrParameters, err)
 	}
 	if n > scryptMaxMem || r > scryptMaxMem || 128*r*(n+2) > scryptMaxMem || 128*r*(n+2)+128*r*p > scryptMaxMem {
-		return fmt.Errorf("%w: scrypt N=%d r=%d p=%d needs more than 32 MiB, which Django's OpenSSL refuses", ErrParameters, n, r, p)
+		return fmt.Errorf("%w: scrypt N=%d r=%d p=%d needs more than 32 MiB, which Django's OpenSSL refuses", ErrOverLimit, n, r, p)
 	}
 	if p > uint64(l.MaxScryptParallelism) {
-		return fmt.Errorf("%w: scrypt p=%d (limit %d)", ErrParameters, p, l.MaxScryptParallelism)
+		return fmt.Errorf("%w: scrypt p=%d (limit %d)", ErrOverLimit, p, l.MaxScryptParallelism)
 	}
 	return nil
 }
 
 func (v *scryptValue) decoded() Decoded { return v.d }
-
-func (v *scryptValue) within(l *Limits) error {
-	return scryptWithin(uint64(v.d.WorkFactor), uint64(v.d.BlockSize), uint64(v.d.Parallelism), l)
-}
 
 func (v *scryptValue) verify(password string) (bool, error) {
 	dk, err := scryptKey([]byte(password), []byte(v.d.Salt), v.d.WorkFactor, v.d.BlockSize, v.d.Parallelism)
@@ -97,6 +95,13 @@ func (v *scryptValue) mustUpdate(p *Policy) bool {
 }
 
 func (v *scryptValue) harden(*Policy, string) {}
+
+// scryptKey is hashlib.scrypt with a 64-byte key, as Django computes it:
+// x/crypto/scrypt. The parameters must have been bounded first (scrypt
+// allocates 128·r·(N+p) bytes).
+func scryptKey(password, salt []byte, n, r, p int) ([]byte, error) {
+	return scrypt.Key(password, salt, n, r, p, scryptKeyLen)
+}
 
 func scryptEncode(password, salt string, s ScryptParams) (string, error) {
 	if !validSalt(salt) {

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
 	"slices"
 	"strings"
@@ -97,19 +98,81 @@ func releaseHas(release string, h hashers.Algorithm) bool {
 	return err == nil
 }
 
+// Bounds on what the password commands read: a password (Django sets no
+// length limit; this is far above any real one) and a stored value (Django's
+// password column is 128 characters).
+const (
+	maxPasswordLine = 1 << 20
+	maxHashLine     = 64 << 10
+)
+
+// readFirstLine returns the first line of r without its "\n" or "\r\n",
+// reading at most max bytes of it; what names the source in errors.
+func readFirstLine(r io.Reader, max int, what string) (string, error) {
+	line, err := bufio.NewReader(io.LimitReader(r, int64(max)+1)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("reading %s: %w", what, err)
+	}
+	if err != nil && line == "" {
+		return "", usagef("%s is empty", what)
+	}
+	if len(line) > max {
+		return "", usagef("%s: the first line is longer than %d bytes", what, max)
+	}
+	line = strings.TrimSuffix(line, "\n")
+	return strings.TrimSuffix(line, "\r"), nil
+}
+
+// readFileLine is readFirstLine of the file at path. Errors name the flag,
+// not the path.
+func readFileLine(path string, max int, flag string) (string, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		var pe *fs.PathError
+		if errors.As(err, &pe) {
+			err = pe.Err
+		}
+		return "", &usageError{fmt.Errorf("%s: %w", flag, err)}
+	}
+	defer f.Close()
+	return readFirstLine(f, max, flag)
+}
+
+// passwordSource says where a command reads the password from: the first
+// line of standard input (--stdin), the first line of a file
+// (--password-file), or else a no-echo prompt on the terminal.
+type passwordSource struct {
+	stdin bool
+	file  string
+}
+
+func (s *passwordSource) register(cmd *cobra.Command) {
+	cmd.Flags().BoolVar(&s.stdin, "stdin", false, "read the password from the first line of standard input")
+	cmd.Flags().StringVar(&s.file, "password-file", "", "read the password from the first line of this file")
+}
+
+// read returns the password; stdinTaken means standard input already holds
+// something else (the stored value), so neither --stdin nor the prompt can
+// be used.
+func (s *passwordSource) read(a *app, confirm, stdinTaken bool) (string, error) {
+	switch {
+	case s.stdin && s.file != "":
+		return "", usagef("give the password once: --stdin or --password-file")
+	case s.file != "":
+		return readFileLine(s.file, maxPasswordLine, "--password-file")
+	case stdinTaken && s.stdin:
+		return "", usagef("--hash-file - and --stdin both read standard input: give the password with --password-file")
+	case stdinTaken:
+		return "", usagef("standard input holds the stored value: give the password with --password-file")
+	}
+	return a.readPassword(s.stdin, confirm)
+}
+
 // readPassword reads the password from the first line of stdin (--stdin)
 // or a no-echo prompt on the terminal; confirm asks twice.
 func (a *app) readPassword(fromStdin, confirm bool) (string, error) {
 	if fromStdin {
-		line, err := bufio.NewReader(a.in).ReadString('\n')
-		if err != nil && !errors.Is(err, io.EOF) {
-			return "", fmt.Errorf("reading the password: %w", err)
-		}
-		if err != nil && line == "" {
-			return "", usagef("--stdin: standard input is empty")
-		}
-		line = strings.TrimSuffix(line, "\n")
-		return strings.TrimSuffix(line, "\r"), nil
+		return readFirstLine(a.in, maxPasswordLine, "--stdin: standard input")
 	}
 	f, ok := a.in.(*os.File)
 	if !ok || !term.IsTerminal(int(f.Fd())) {
@@ -138,10 +201,41 @@ func (a *app) readPassword(fromStdin, confirm bool) (string, error) {
 	return pw, nil
 }
 
+// hashSource says where a command reads the stored value
+// (auth_user.password) from: --hash-file PATH, or standard input with
+// --hash-file -. The value may also be the command's argument, which puts
+// it in the process list (where any local user can read it and attack it
+// offline), so that form warns on stderr and the help does not show it; it
+// is kept so that existing scripts keep working.
+type hashSource struct{ file string }
+
+func (h *hashSource) register(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&h.file, "hash-file", "", "read the stored value (auth_user.password) from the first line of this file, or of standard input with -")
+}
+
+// fromStdin reports whether the stored value is read from standard input.
+func (h *hashSource) fromStdin() bool { return h.file == "-" }
+
+func (h *hashSource) read(a *app, args []string) (string, error) {
+	switch {
+	case h.file != "" && len(args) > 0:
+		return "", usagef("give the stored value once: --hash-file or an argument")
+	case len(args) == 1:
+		fmt.Fprintln(a.errOut, "djsession: warning: a stored value on the command line is visible in the process list; use --hash-file FILE, or --hash-file - for standard input")
+		return args[0], nil
+	case h.file == "":
+		return "", usagef("no stored value: use --hash-file FILE, or --hash-file - to read it from standard input")
+	case h.fromStdin():
+		return readFirstLine(a.in, maxHashLine, "--hash-file -: standard input")
+	}
+	return readFileLine(h.file, maxHashLine, "--hash-file")
+}
+
 func newPasswordHashCmd(a *app) *cobra.Command {
 	var pf policyFlags
 	var algorithm, salt string
-	var fromStdin, unusable bool
+	var pw passwordSource
+	var unusable bool
 	cmd := &cobra.Command{
 		Use:   "hash",
 		Short: "Hash a password as make_password does",
@@ -164,11 +258,11 @@ password (set_unusable_password) and reads nothing.`,
 				fmt.Fprintln(a.out, s)
 				return nil
 			}
-			pw, err := a.readPassword(fromStdin, true)
+			password, err := pw.read(a, true, false)
 			if err != nil {
 				return err
 			}
-			enc, err := p.MakeWith(p.Hashers()[0], pw, salt)
+			enc, err := p.MakeWith(p.Hashers()[0], password, salt)
 			if err != nil {
 				return err
 			}
@@ -179,38 +273,58 @@ password (set_unusable_password) and reads nothing.`,
 	pf.register(cmd, true)
 	cmd.Flags().StringVar(&algorithm, "algorithm", "", "hasher: "+joinAlgs(hashers.Algorithms()))
 	cmd.Flags().StringVar(&salt, "salt", "", "salt as the hasher takes it (default: random); for bcrypt a setting like $2b$12$ and 22 characters")
-	cmd.Flags().BoolVar(&fromStdin, "stdin", false, "read the password from the first line of standard input")
+	pw.register(cmd)
 	cmd.Flags().BoolVar(&unusable, "unusable", false, "print an unusable password instead")
 	return cmd
 }
 
 func newPasswordCheckCmd(a *app) *cobra.Command {
 	var pf policyFlags
-	var fromStdin, upgrade bool
+	var pw passwordSource
+	var hs hashSource
+	var upgrade bool
 	cmd := &cobra.Command{
-		Use:   "check ENCODED",
+		Use:   "check --hash-file FILE|-",
 		Short: "Check a password against a stored hash as check_password does",
-		Long: `Check a password against ENCODED (the auth_user.password value) as Django's
-check_password does. Exit status 0: the password matches; 1: it does not
-(or the value is an unusable password); 2: the value cannot be checked
-(unknown hasher, malformed, costs beyond the limits) or another error.
+		Long: `Check a password against a stored value (auth_user.password) as Django's
+check_password does. The stored value is read from the first line of
+--hash-file FILE, or of standard input with --hash-file -; the password then
+comes from --password-file, or from --stdin or the terminal prompt when the
+stored value is in a file.
+
+Exit status 0: the password matches; 1: it does not (or the value is an
+unusable password); 2: the value cannot be checked (unknown hasher,
+malformed, costs over the limits) or another error.
+
+Costs over the limits (see "go doc github.com/djsession/djsession/hashers
+Limits": twice what Django's newest release writes) are refused before any
+work, as "password identify" refuses them.
 
 Every hasher the release ships is accepted unless --hasher lists some (the
 first listed is then the preferred one). With --upgrade, when the password
 matches and the stored value should be re-hashed (must_update: another
 hasher, other costs, a short salt), the new value is printed on standard
-output, as Django's check_password setter would store it.`,
-		Args: cobra.ExactArgs(1),
+output, as Django's check_password setter would store it.
+
+Examples:
+  djsession password check --hash-file stored.txt
+  psql -Atc "select password from auth_user where id = 1" |
+    djsession password check --hash-file - --password-file pw.txt`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			p, err := pf.policy("")
 			if err != nil {
 				return err
 			}
-			pw, err := a.readPassword(fromStdin, false)
+			encoded, err := hs.read(a, args)
 			if err != nil {
 				return err
 			}
-			ok, rehashed, err := p.CheckUpgrade(pw, args[0])
+			password, err := pw.read(a, false, hs.fromStdin())
+			if err != nil {
+				return err
+			}
+			ok, rehashed, err := p.CheckUpgrade(password, encoded)
 			switch {
 			case errors.Is(err, hashers.ErrUnusablePassword):
 				return noMatch(errors.New("unusable password: no password matches it"))
@@ -227,23 +341,33 @@ output, as Django's check_password setter would store it.`,
 	}
 	pf.register(cmd, true)
 	cmd.Flags().StringSliceVar(&pf.hashers, "hasher", nil, "accepted hashers, preferred first (default: every hasher of the release)")
-	cmd.Flags().BoolVar(&fromStdin, "stdin", false, "read the password from the first line of standard input")
+	pw.register(cmd)
+	hs.register(cmd)
 	cmd.Flags().BoolVar(&upgrade, "upgrade", false, "print the re-hashed value when the stored one should be updated")
 	return cmd
 }
 
 func newPasswordIdentifyCmd(a *app) *cobra.Command {
 	var pf policyFlags
+	var hs hashSource
 	cmd := &cobra.Command{
-		Use:   "identify ENCODED",
+		Use:   "identify --hash-file FILE|-",
 		Short: "Tell which hasher made a stored value, and its parameters",
-		Long: `Print the hasher of ENCODED (identify_hasher) and its parameters, with the
-salt and hash masked as Django's admin shows them (safe_summary), and whether
-the release's default policy would re-hash it (must_update). Exit status 1
-when no Django hasher made it, 2 when it is malformed.`,
-		Args: cobra.ExactArgs(1),
+		Long: `Print the hasher of a stored value (identify_hasher) and its parameters, with
+the salt and hash masked as Django's admin shows them (safe_summary), and
+whether the release's default policy would re-hash it (must_update). The
+value is read from the first line of --hash-file FILE, or of standard input
+with --hash-file -.
+
+Exit status 1 when no Django hasher made it; 2 when it is malformed or its
+costs are over the limits (as "password check" refuses it).`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
-			d, err := hashers.Decode(args[0])
+			encoded, err := hs.read(a, args)
+			if err != nil {
+				return err
+			}
+			d, err := hashers.Decode(encoded)
 			switch {
 			case errors.Is(err, hashers.ErrUnknownAlgorithm), errors.Is(err, hashers.ErrUnusablePassword):
 				return noMatch(err)
@@ -253,6 +377,9 @@ when no Django hasher made it, 2 when it is malformed.`,
 			p, err := hashers.New(&hashers.Options{Release: pf.release})
 			if err != nil {
 				return &usageError{err}
+			}
+			if err := p.Limits().Check(d); err != nil {
+				return err
 			}
 			w := a.out
 			fmt.Fprintf(w, "algorithm: %s\n", d.Algorithm)
@@ -272,7 +399,7 @@ when no Django hasher made it, 2 when it is malformed.`,
 			field("crypt method", d.CryptMethod, d.CryptMethod != "")
 			field("salt", maskHash(d.Salt, 6), d.Salt != "")
 			field("hash", maskHash(d.Hash, 6), true)
-			mu, err := p.MustUpdate(args[0])
+			mu, err := p.MustUpdate(encoded)
 			if errors.Is(err, hashers.ErrUnknownAlgorithm) {
 				fmt.Fprintf(w, "must update: not checked by Django %s's default PASSWORD_HASHERS\n", p.Release())
 			} else if err == nil {
@@ -282,6 +409,7 @@ when no Django hasher made it, 2 when it is malformed.`,
 		},
 	}
 	pf.register(cmd, false)
+	hs.register(cmd)
 	return cmd
 }
 
@@ -296,18 +424,24 @@ func maskHash(s string, show int) string {
 
 func newPasswordSessionHashCmd(a *app) *cobra.Command {
 	var sf secretFlags
+	var hs hashSource
 	var release string
 	cmd := &cobra.Command{
-		Use:   "session-hash ENCODED",
+		Use:   "session-hash --hash-file FILE|-",
 		Short: "Print get_session_auth_hash() for a stored password value",
 		Long: `Print the session auth hash Django stores as "_auth_user_hash" when the user
-whose password field is ENCODED logs in (get_session_auth_hash), under the
-secret key. With fallback keys, also print one line per fallback key
-("fallback: <hash>"), the hashes get_user still accepts after a key
-rotation (Django 4.1.8+).`,
-		Args: cobra.ExactArgs(1),
+whose password field holds the stored value logs in (get_session_auth_hash),
+under the secret key. The value is read from the first line of --hash-file
+FILE, or of standard input with --hash-file -. With fallback keys, also
+print one line per fallback key ("fallback: <hash>"), the hashes get_user
+still accepts after a key rotation (Django 4.1.8+).`,
+		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			key, fallbacks, err := sf.resolve(a)
+			if err != nil {
+				return err
+			}
+			encoded, err := hs.read(a, args)
 			if err != nil {
 				return err
 			}
@@ -315,14 +449,15 @@ rotation (Django 4.1.8+).`,
 			if err != nil {
 				return &usageError{err}
 			}
-			fmt.Fprintln(a.out, p.SessionAuthHash(key, args[0]))
+			fmt.Fprintln(a.out, p.SessionAuthHash(key, encoded))
 			for _, k := range fallbacks {
-				fmt.Fprintf(a.out, "fallback: %s\n", p.SessionAuthHash(k, args[0]))
+				fmt.Fprintf(a.out, "fallback: %s\n", p.SessionAuthHash(k, encoded))
 			}
 			return nil
 		},
 	}
 	sf.register(cmd)
+	hs.register(cmd)
 	cmd.Flags().StringVar(&release, "release", hashers.DefaultRelease, "Django release")
 	return cmd
 }

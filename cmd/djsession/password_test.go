@@ -3,6 +3,8 @@ package main
 import (
 	"bytes"
 	"context"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -48,7 +50,7 @@ func TestPasswordHash(t *testing.T) {
 	}{
 		{"pw\n", []string{"--algorithm", "sha1"}, "no \"sha1\" hasher"}, // removed in 5.1
 		{"pw\n", []string{"--release", "1.11"}, "unknown Django release"},
-		{"pw\n", []string{"--algorithm", "bcrypt", "--rounds", "40"}, "out of bounds"},
+		{"pw\n", []string{"--algorithm", "bcrypt", "--rounds", "40"}, "over the limits"},
 		{strings.Repeat("p", 73) + "\n", []string{"--algorithm", "bcrypt", "--rounds", "4"}, "too long"},
 		{"", nil, "standard input is empty"},
 	} {
@@ -98,7 +100,7 @@ func TestPasswordCheck(t *testing.T) {
 		{"unusable", "x\n", "!abcdef", nil, 1, "", "unusable"},
 		{"malformed", "x\n", "pbkdf2_sha256$1$salt", nil, 2, "", "malformed"},
 		{"unknown", "x\n", "foo$bar", nil, 2, "", "unknown password hashing algorithm"},
-		{"hostile cost", "x\n", "pbkdf2_sha256$2000000000$s$" + strings.Repeat("A", 43) + "=", nil, 2, "", "out of bounds"},
+		{"hostile cost", "x\n", "pbkdf2_sha256$2000000000$s$" + strings.Repeat("A", 43) + "=", nil, 2, "", "over the limits"},
 		{"upgrade not needed", "password\n", pbkdf2Vector, []string{"--upgrade", "--iterations", "1000"}, 0, "", ""},
 	} {
 		t.Run(c.name, func(t *testing.T) {
@@ -147,5 +149,95 @@ func TestPasswordSessionHash(t *testing.T) {
 	}
 	if code, _, _ := runPassword(t, "", nil, "password", "session-hash", pbkdf2Vector); code != 2 {
 		t.Fatalf("session-hash without a key = %d", code)
+	}
+}
+
+// TestPasswordOverLimit: check and identify agree on what is over the
+// cost limits (the library's Limits): both exit 2 with the same one-line
+// reason and print nothing on standard output. The argon2 value is the
+// review's: t=16, m=256 MiB, 3.4 s and 267 MB per check under the old
+// limits.
+func TestPasswordOverLimit(t *testing.T) {
+	dir := t.TempDir()
+	for _, enc := range []string{
+		"argon2$argon2id$v=19$m=262144,t=16,p=8$c2Vhc2FsdDEyMzQ1Njc4OTBhYmNkZQ$" + strings.Repeat("A", 43),
+		"pbkdf2_sha256$3000001$seasalt1234567890abcde$" + strings.Repeat("A", 43) + "=",
+		"bcrypt_sha256$$2b$14$abcdefghijklmnopqrstuu" + strings.Repeat("A", 30) + "e",
+		"scrypt$16384$seasalt1234567890abcde$8$11$" + strings.Repeat("A", 86) + "==",
+	} {
+		file := filepath.Join(dir, "hash")
+		if err := os.WriteFile(file, []byte(enc+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		code, out, checkErr := runPassword(t, "pw\n", nil, "password", "check", "--stdin", "--hash-file", file)
+		if code != 2 || out != "" || !strings.Contains(checkErr, "over the limits") || strings.Count(checkErr, "\n") != 1 {
+			t.Errorf("check %.30s… = %d, %q, %q; want 2 and one line on the limits", enc, code, out, checkErr)
+		}
+		code, out, idErr := runPassword(t, "", nil, "password", "identify", "--hash-file", file)
+		if code != 2 || out != "" || idErr != checkErr {
+			t.Errorf("identify %.30s… = %d, %q, %q; want 2 and %q", enc, code, out, idErr, checkErr)
+		}
+	}
+}
+
+// TestPasswordHashFile: the stored value comes from a file or standard
+// input, the password then from --password-file; the argv form still
+// works but warns; the help shows only the safe forms.
+func TestPasswordHashFile(t *testing.T) {
+	dir := t.TempDir()
+	hashFile, pwFile := filepath.Join(dir, "hash"), filepath.Join(dir, "pw")
+	if err := os.WriteFile(hashFile, []byte(md5Vector+"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(pwFile, []byte("correct horse\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []struct {
+		name, stdin string
+		args        []string
+		code        int
+		errOut      string
+	}{
+		{"file and stdin password", "correct horse\n", []string{"--hash-file", hashFile, "--stdin"}, 0, ""},
+		{"file and password file", "", []string{"--hash-file", hashFile, "--password-file", pwFile}, 0, ""},
+		{"stdin hash and password file", md5Vector + "\n", []string{"--hash-file", "-", "--password-file", pwFile}, 0, ""},
+		{"wrong password", "wrong\n", []string{"--hash-file", hashFile, "--stdin"}, 1, "does not match"},
+		{"both from stdin", md5Vector + "\ncorrect horse\n", []string{"--hash-file", "-", "--stdin"}, 2, "standard input"},
+		{"stdin hash, no password source", md5Vector + "\n", []string{"--hash-file", "-"}, 2, "--password-file"},
+		{"file and argument", "correct horse\n", []string{"--hash-file", hashFile, "--stdin", md5Vector}, 2, "once"},
+		{"no hash", "correct horse\n", []string{"--stdin"}, 2, "--hash-file"},
+		{"missing file", "correct horse\n", []string{"--stdin", "--hash-file", filepath.Join(dir, "nope")}, 2, "no such file"},
+		{"argv warns", "correct horse\n", []string{"--stdin", md5Vector}, 0, "warning: "},
+	} {
+		t.Run(c.name, func(t *testing.T) {
+			code, out, errOut := runPassword(t, c.stdin, nil, append([]string{"password", "check"}, c.args...)...)
+			if code != c.code || out != "" || !strings.Contains(errOut, c.errOut) || c.errOut == "" && errOut != "" {
+				t.Fatalf("check %v = %d, %q, %q; want %d, %q", c.args, code, out, errOut, c.code, c.errOut)
+			}
+			if strings.Contains(errOut, "correct horse") || strings.Contains(errOut, dir) {
+				t.Fatalf("stderr shows the password or a path: %q", errOut)
+			}
+		})
+	}
+	// identify takes the same forms.
+	code, out, errOut := runPassword(t, md5Vector+"\n", nil, "password", "identify", "--hash-file", "-")
+	if code != 0 || !strings.HasPrefix(out, "algorithm: md5\n") || errOut != "" {
+		t.Fatalf("identify --hash-file - = %d, %q, %q", code, out, errOut)
+	}
+	if code, _, errOut := runPassword(t, "", nil, "password", "identify", md5Vector); code != 0 || !strings.Contains(errOut, "warning: ") {
+		t.Fatalf("identify with an argument = %d, %q; want 0 and a warning", code, errOut)
+	}
+	// session-hash too.
+	env := map[string]string{envSecretKey: "django-insecure-hashers-vectors"}
+	code, out, errOut = runPassword(t, pbkdf2Vector+"\n", env, "password", "session-hash", "--hash-file", "-")
+	if code != 0 || !strings.HasPrefix(out, "546c47c8a8f24b80c4faf9921821ea6c25d41d5e96d50fd1f98d970bb7f78c31\n") || errOut != "" {
+		t.Fatalf("session-hash --hash-file - = %d, %q, %q", code, out, errOut)
+	}
+	// The help shows the file forms, not the argument.
+	for _, sub := range []string{"check", "identify", "session-hash"} {
+		_, out, _ := runPassword(t, "", nil, "password", sub, "--help")
+		if !strings.Contains(out, "--hash-file") || strings.Contains(out, "ENCODED") {
+			t.Errorf("password %s --help shows the argv form or lacks --hash-file:\n%s", sub, out)
+		}
 	}
 }

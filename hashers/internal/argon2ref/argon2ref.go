@@ -1,4 +1,15 @@
-package hashers
+// Package argon2ref is a portable Argon2 (RFC 9106) for what
+// golang.org/x/crypto/argon2 does not offer and Django still reads:
+// argon2d, version 16 (0x10, Argon2 1.0, which overwrites blocks instead of
+// XOR-ing them in later passes, written by argon2-cffi for a hash without
+// "v="), any other version number libargon2 accepts (computed as 19), and
+// more than 255 lanes. It follows libargon2's reference implementation.
+// Use x/crypto/argon2 for argon2i and argon2id version 19: package hashers
+// sends only the rest here.
+//
+// It is checked against x/crypto/argon2 where both compute, and against
+// hashes made by argon2-cffi (Django's argon2 library).
+package argon2ref
 
 import (
 	"encoding/binary"
@@ -7,11 +18,18 @@ import (
 	"golang.org/x/crypto/blake2b"
 )
 
-// A portable Argon2 (RFC 9106) for what golang.org/x/crypto/argon2 does not
-// offer: argon2d, version 16 (0x10, Argon2 1.0, which overwrites blocks
-// instead of XOR-ing them in later passes) and any other version number
-// libargon2 accepts. It follows libargon2's reference implementation and is
-// checked against hashes made by argon2-cffi and against x/crypto.
+// Argon2 types (the "variety" of the PHC string), as libargon2 numbers them.
+const (
+	TypeD  = 0 // argon2d
+	TypeI  = 1 // argon2i
+	TypeID = 2 // argon2id
+)
+
+// Versions of Argon2.
+const (
+	Version10 = 0x10 // Argon2 1.0 (16)
+	Version13 = 0x13 // Argon2 1.3 (19), RFC 9106
+)
 
 const (
 	argon2SyncPoints = 4
@@ -21,7 +39,14 @@ const (
 
 type argon2Block [argon2BlockWords]uint64
 
-func argon2Ref(typ, version uint32, password, salt []byte, t, m, lanes, keyLen uint32) []byte {
+// Key derives a keyLen-byte key from password and salt with Argon2 of type
+// typ (TypeD, TypeI or TypeID) and version (Version10 means Argon2 1.0,
+// any other value is mixed into the hash and computed as 1.3), t passes
+// over m KiB of memory in lanes lanes, without secret or associated data.
+// The caller must have checked the parameters as libargon2 does: t ≥ 1,
+// 1 ≤ lanes ≤ 2^24−1, m ≥ 8·lanes, keyLen ≥ 4; and bounded them, since
+// Key allocates m KiB.
+func Key(typ, version uint32, password, salt []byte, t, m, lanes, keyLen uint32) []byte {
 	h0 := argon2H0(typ, version, password, salt, t, m, lanes, keyLen)
 
 	memory := m
@@ -131,7 +156,7 @@ type argon2Instance struct {
 }
 
 func (a *argon2Instance) fillSegment(pass, slice, lane uint32) {
-	independent := a.typ == argon2TypeI || (a.typ == argon2TypeID && pass == 0 && slice < argon2SyncPoints/2)
+	independent := a.typ == TypeI || (a.typ == TypeID && pass == 0 && slice < argon2SyncPoints/2)
 	var addr, input, zero argon2Block
 	if independent {
 		input[0] = uint64(pass)
@@ -176,7 +201,7 @@ func (a *argon2Instance) fillSegment(pass, slice, lane uint32) {
 			refLane = lane
 		}
 		ref := refLane*a.laneLen + a.indexAlpha(pass, slice, i, uint32(rnd), refLane == lane)
-		xor := pass != 0 && a.version != argon2Version10
+		xor := pass != 0 && a.version != Version10
 		argon2Fill(&a.B[cur], &a.B[prev], &a.B[ref], xor)
 	}
 }

@@ -1,4 +1,4 @@
-package hashers
+package unixcrypt
 
 import (
 	"crypto/md5"
@@ -15,15 +15,15 @@ import (
 // cryptB64 appends n characters of w, least significant 6 bits first.
 func cryptB64(dst []byte, w uint32, n int) []byte {
 	for ; n > 0; n-- {
-		dst = append(dst, cryptAlphabet[w&0x3f])
+		dst = append(dst, Alphabet[w&0x3f])
 		w >>= 6
 	}
 	return dst
 }
 
-// cryptSalt returns the salt of a setting after its prefix: up to the next
-// "$", at most max characters.
-func cryptSalt(rest string, max int) string {
+// Salt returns the salt of a setting after its method prefix: up to the
+// next "$", at most max characters (8 for md5crypt, 16 for SHA-crypt).
+func Salt(rest string, max int) string {
 	if i := strings.IndexByte(rest, '$'); i >= 0 {
 		rest = rest[:i]
 	}
@@ -33,8 +33,10 @@ func cryptSalt(rest string, max int) string {
 	return rest
 }
 
-func md5Crypt(pw []byte, setting string) string {
-	salt := []byte(cryptSalt(strings.TrimPrefix(setting, "$1$"), 8))
+// MD5 is crypt(password, setting) for an md5crypt setting ("$1$", a salt
+// of up to 8 characters).
+func MD5(pw []byte, setting string) string {
+	salt := []byte(Salt(strings.TrimPrefix(setting, "$1$"), 8))
 	alt := md5.New()
 	alt.Write(pw)
 	alt.Write(salt)
@@ -85,12 +87,13 @@ func md5Crypt(pw []byte, setting string) string {
 	return string(out)
 }
 
-// shaCryptSetting is a parsed "$5$[rounds=N$]salt" or "$6$…".
-type shaCryptSetting struct {
-	is512  bool
-	rounds int
-	custom bool // "rounds=" given: written back into the output
-	salt   string
+// SHASetting is a parsed SHA-crypt setting, "$5$[rounds=N$]salt" or
+// "$6$…".
+type SHASetting struct {
+	Is512  bool   // "$6$", SHA-512; else "$5$", SHA-256
+	Rounds int    // 5000 unless given
+	Custom bool   // "rounds=" given: written back into the output
+	Salt   string // up to 16 characters
 }
 
 const (
@@ -99,39 +102,41 @@ const (
 	shaCryptMaxRounds     = 999_999_999
 )
 
-// parseSHACryptSetting parses the setting as libxcrypt does; false where
-// libxcrypt fails (a "rounds=" value that is not a canonical decimal in
-// [1000, 999999999]).
-func parseSHACryptSetting(setting string) (shaCryptSetting, bool) {
-	var s shaCryptSetting
+// ParseSHASetting parses a SHA-crypt setting as libxcrypt does; false
+// where libxcrypt fails (a "rounds=" value that is not a canonical decimal
+// in [1000, 999999999]).
+func ParseSHASetting(setting string) (SHASetting, bool) {
+	var s SHASetting
 	var rest string
 	switch {
 	case strings.HasPrefix(setting, "$5$"):
 		rest = setting[3:]
 	case strings.HasPrefix(setting, "$6$"):
-		s.is512, rest = true, setting[3:]
+		s.Is512, rest = true, setting[3:]
 	default:
 		return s, false
 	}
-	s.rounds = shaCryptDefaultRounds
+	s.Rounds = shaCryptDefaultRounds
 	if after, ok := strings.CutPrefix(rest, "rounds="); ok {
 		num, tail, ok := strings.Cut(after, "$")
-		n, okN := parseDecimal(num)
-		if !ok || !okN || n < shaCryptMinRounds || n > shaCryptMaxRounds {
+		n, err := strconv.Atoi(num)
+		if !ok || err != nil || strconv.Itoa(n) != num || n < shaCryptMinRounds || n > shaCryptMaxRounds {
 			return s, false
 		}
-		s.rounds, s.custom, rest = n, true, tail
+		s.Rounds, s.Custom, rest = n, true, tail
 	}
-	s.salt = cryptSalt(rest, 16)
+	s.Salt = Salt(rest, 16)
 	return s, true
 }
 
-func shaCrypt(pw []byte, s shaCryptSetting) string {
+// SHA is crypt(password, setting) for a parsed SHA-crypt setting. It
+// costs s.Rounds hashes: bound them before calling.
+func SHA(pw []byte, s SHASetting) string {
 	newHash, size := sha256.New, sha256.Size
-	if s.is512 {
+	if s.Is512 {
 		newHash, size = sha512.New, sha512.Size
 	}
-	salt := []byte(s.salt)
+	salt := []byte(s.Salt)
 	h := newHash()
 	h.Write(pw)
 	h.Write(salt)
@@ -168,7 +173,7 @@ func shaCrypt(pw []byte, s shaCryptSetting) string {
 	ss := repeatTo(h.Sum(nil), len(salt))
 
 	c := a
-	for i := 0; i < s.rounds; i++ {
+	for i := 0; i < s.Rounds; i++ {
 		h.Reset()
 		if i&1 != 0 {
 			h.Write(p)
@@ -190,15 +195,15 @@ func shaCrypt(pw []byte, s shaCryptSetting) string {
 	}
 
 	out := []byte("$5$")
-	if s.is512 {
+	if s.Is512 {
 		out = []byte("$6$")
 	}
-	if s.custom {
-		out = append(out, "rounds="+strconv.Itoa(s.rounds)+"$"...)
+	if s.Custom {
+		out = append(out, "rounds="+strconv.Itoa(s.Rounds)+"$"...)
 	}
 	out = append(out, salt...)
 	out = append(out, '$')
-	return string(shaCryptEncode(out, c, s.is512))
+	return string(shaCryptEncode(out, c, s.Is512))
 }
 
 func repeatTo(sum []byte, n int) []byte {

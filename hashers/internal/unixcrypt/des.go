@@ -1,4 +1,14 @@
-package hashers
+// Package unixcrypt computes the crypt(3) methods that Django's
+// CryptPasswordHasher (Django 4.2 and earlier; removed in 5.0) may find in
+// a stored value, without cgo, as libxcrypt computes them for Python's
+// crypt module: traditional DES ("descrypt") and bigcrypt, md5crypt
+// ("$1$") and SHA-crypt ("$5$", "$6$"). bcrypt ("$2b$") is not here: it is
+// x/crypto's Blowfish, as package hashers computes it for its bcrypt
+// hashers.
+//
+// Package hashers parses and bounds a stored value (rounds, lengths)
+// before it calls this package.
+package unixcrypt
 
 import (
 	"math/bits"
@@ -12,10 +22,11 @@ import (
 // FIPS 46-3 ones, written MSB-first, 1-indexed; the test checks this DES
 // against crypto/des.
 
-const cryptAlphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
+// Alphabet is crypt(3)'s base64 alphabet, in order of value.
+const Alphabet = "./0123456789ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz"
 
-// cryptIndex returns the value of a crypt(3) base64 character, or -1.
-func cryptIndex(c byte) int {
+// Index returns the value of a crypt(3) base64 character, or -1.
+func Index(c byte) int {
 	switch {
 	case c == '.':
 		return 0
@@ -187,7 +198,7 @@ func desCrypt25(ks *[16]uint64, saltMask uint64) uint64 {
 // desSaltMask turns the two salt characters into the swap mask: salt bit i
 // (the first character holds bits 0–5) swaps E bits i+1 and i+25.
 func desSaltMask(c0, c1 byte) (uint64, bool) {
-	a, b := cryptIndex(c0), cryptIndex(c1)
+	a, b := Index(c0), Index(c1)
 	if a < 0 || b < 0 {
 		return 0, false
 	}
@@ -216,18 +227,19 @@ func desCryptBlock(pw []byte, mask uint64) string {
 	// 64 bits and two zero bits, 6 at a time from the top.
 	out := make([]byte, 11)
 	for i := 0; i < 10; i++ {
-		out[i] = cryptAlphabet[(b>>(58-6*i))&0x3f]
+		out[i] = Alphabet[(b>>(58-6*i))&0x3f]
 	}
-	out[10] = cryptAlphabet[(b&0xf)<<2]
+	out[10] = Alphabet[(b&0xf)<<2]
 	return string(out)
 }
 
-// desCrypt is crypt(password, setting) for a DES setting (2 salt
-// characters first). With a setting of 13 characters or fewer it is
-// descrypt; longer, libxcrypt's bigcrypt: one 11-character block per 8
-// bytes of password (at most 16 blocks), each salted with the first two
-// characters of the block before.
-func desCrypt(pw []byte, setting string) (string, bool) {
+// DES is crypt(password, setting) for a DES setting (2 salt characters
+// first). With a setting of 13 characters or fewer it is descrypt, which
+// reads the first 8 bytes of the password, 7 bits of each; longer,
+// libxcrypt's bigcrypt: one 11-character block per 8 bytes of password (at
+// most 16 blocks), each salted with the first two characters of the block
+// before. It returns false for a salt outside the alphabet.
+func DES(pw []byte, setting string) (string, bool) {
 	if len(setting) < 2 {
 		return "", false
 	}

@@ -6,6 +6,7 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
+	"github.com/djsession/djsession/djangosession/memstore"
 )
 
 // BenchmarkUser measures get_user's session check: one password hash
@@ -27,7 +28,7 @@ func BenchmarkUser(b *testing.B) {
 				b.Fatal(err)
 			}
 			h, _ := auth.SessionAuthHash(c.hashKey, pw1)
-			e := djangosession.NewEngine(newMemStore(), nil)
+			e := djangosession.NewEngine(memstore.New(nil), nil)
 			b.ReportAllocs()
 			for b.Loop() {
 				b.StopTimer()

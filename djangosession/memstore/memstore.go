@@ -66,17 +66,29 @@ func New(o *Options) *Store {
 // Load returns a copy of the session stored under key, or
 // djangosession.ErrNotFound when there is none or it has expired.
 func (s *Store) Load(ctx context.Context, key string) (*pyjson.Object, error) {
-	if err := ctx.Err(); err != nil {
+	data, ok, err := s.live(ctx, key)
+	switch {
+	case err != nil:
 		return nil, err
+	case !ok:
+		return nil, djangosession.ErrNotFound
+	}
+	return data.Clone(), nil
+}
+
+// live returns the live session stored under key.
+func (s *Store) live(ctx context.Context, key string) (*pyjson.Object, bool, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, false, err
 	}
 	now := s.now()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	e, ok := s.data[key]
 	if !ok || e.expired(now) {
-		return nil, djangosession.ErrNotFound
+		return nil, false, nil
 	}
-	return e.data.Clone(), nil
+	return e.data, true, nil
 }
 
 // Save stores a copy of data under key until exp. With mustCreate, a live
@@ -109,14 +121,8 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 
 // Exists reports whether a live session is stored under key.
 func (s *Store) Exists(ctx context.Context, key string) (bool, error) {
-	if err := ctx.Err(); err != nil {
-		return false, err
-	}
-	now := s.now()
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	e, ok := s.data[key]
-	return ok && !e.expired(now), nil
+	_, ok, err := s.live(ctx, key)
+	return ok, err
 }
 
 // Delete removes the session stored under key; a missing key is not an

@@ -52,8 +52,8 @@
 // Deliberate differences: a compressed payload may not inflate beyond
 // Options.MaxDecompressedSize (Django has no bound); nesting deeper than
 // pyjson.MaxDepth is refused (Python's limit depends on its stack, about
-// 990 levels); ages are compared in exact nanoseconds, not in floats; and
-// Go's zlib writes other bytes than CPython's, so on small payloads Dumps
-// with Compress may keep the uncompressed form where Django compresses, or
-// the reverse (both forms are read by both).
+// 990 levels); and ages are compared in exact nanoseconds, not in floats.
+// Compressed payloads are written with a port of zlib 1.2.13's deflate, the
+// zlib CPython links on Debian bookworm, so Dumps with Compress gives
+// Django's bytes, and the same choice of whether to compress.
 package signing

@@ -1,12 +1,8 @@
 package signing
 
 import (
-	"bytes"
-	"compress/zlib"
 	"errors"
 	"fmt"
-	"io"
-	"sync"
 	"time"
 
 	"github.com/djsession/djsession/internal/zlibx"
@@ -122,35 +118,17 @@ func (s *Signer) decodePayload(p string) (any, error) {
 	return v, nil
 }
 
-// zlibReaders pools decompressors (about 40 KB of state each).
-var zlibReaders sync.Pool
-
-// inflate decompresses a zlib stream, reading at most limit bytes of output.
-// Like Python's zlib.decompress, it requires the zlib header and checksum
-// and ignores whatever follows the end of the stream.
+// inflate decompresses a zlib stream of at most limit bytes, as Python's
+// zlib.decompress (header and checksum required, trailing bytes ignored).
 func inflate(data []byte, limit int64) ([]byte, error) {
-	src := bytes.NewReader(data)
-	var r io.ReadCloser
-	var err error
-	if z, ok := zlibReaders.Get().(io.ReadCloser); ok {
-		r, err = z, z.(zlib.Resetter).Reset(src, nil)
-	} else {
-		r, err = zlib.NewReader(src)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: zlib: %v", ErrMalformed, err)
-	}
-	out := bytes.NewBuffer(make([]byte, 0, min(int64(len(data))*4+64, limit+1)))
-	n, err := out.ReadFrom(io.LimitReader(r, limit+1))
-	r.Close()
-	zlibReaders.Put(r)
-	if err != nil {
-		return nil, fmt.Errorf("%w: zlib: %v", ErrMalformed, err)
-	}
-	if n > limit {
+	out, err := zlibx.Inflate(data, limit)
+	switch {
+	case errors.Is(err, zlibx.ErrTooLarge):
 		return nil, ErrTooLarge
+	case err != nil:
+		return nil, fmt.Errorf("%w: zlib stream: %v", ErrMalformed, err)
 	}
-	return out.Bytes(), nil
+	return out, nil
 }
 
 // Dumps returns a signed, timestamped string for v, as Django's

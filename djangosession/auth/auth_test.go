@@ -9,6 +9,7 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
+	"github.com/djsession/djsession/djangosession/memstore"
 	"github.com/djsession/djsession/python/pyjson"
 )
 
@@ -88,7 +89,7 @@ const (
 	pw1      = "pbkdf2_sha256$600000$seasalt1234567890abcde$sioo7S4dfdlMRol+Xnzyr1Is/EpfQDbiNSA+TaxBOUM="
 )
 
-func setup(t *testing.T, rel djangosession.Release) (*auth.Auth, *djangosession.Engine, *memStore) {
+func setup(t *testing.T, rel djangosession.Release) (*auth.Auth, *djangosession.Engine, *memstore.Store) {
 	t.Helper()
 	a, err := auth.New(users{"1": pw1, "2": "argon2$other"}, &auth.Config{
 		SecretKey: secret, SecretKeyFallbacks: []string{fallback}, Release: rel,
@@ -96,7 +97,7 @@ func setup(t *testing.T, rel djangosession.Release) (*auth.Auth, *djangosession.
 	if err != nil {
 		t.Fatal(err)
 	}
-	st := newMemStore()
+	st := memstore.New(nil)
 	return a, djangosession.NewEngine(st, &djangosession.Config{Release: rel}), st
 }
 
@@ -171,7 +172,7 @@ func TestUser(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			_, stillStored := st.get(key)
+			stillStored, _ := st.Exists(t.Context(), key)
 			switch c.want {
 			case ok:
 				if !got || u.ID != c.id || u.Backend != c.backend || s.Key() != key || s.Modified() {
@@ -215,7 +216,7 @@ func TestLogin(t *testing.T) {
 	if s.Key() == anonKey || s.Key() == "" {
 		t.Error("key not cycled")
 	}
-	if _, ok := st.get(anonKey); ok {
+	if ok, _ := st.Exists(ctx, anonKey); ok {
 		t.Error("old session not deleted")
 	}
 	if cart, _ := s.Get("cart"); cart != "anon data" {

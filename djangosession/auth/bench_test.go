@@ -6,6 +6,7 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
+	"github.com/djsession/djsession/djangosession/memstore"
 )
 
 // BenchmarkUser measures get_user's session check: one password hash
@@ -26,8 +27,13 @@ func BenchmarkUser(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
+<<<<<<< HEAD
 			h := sessionAuthHash(b, c.hashKey, pw1)
 			e := djangosession.NewEngine(newMemStore(), nil)
+=======
+			h, _ := auth.SessionAuthHash(c.hashKey, pw1)
+			e := djangosession.NewEngine(memstore.New(nil), nil)
+>>>>>>> libdedupe
 			b.ReportAllocs()
 			for b.Loop() {
 				b.StopTimer()

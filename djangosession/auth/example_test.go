@@ -6,6 +6,7 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
+	"github.com/djsession/djsession/djangosession/memstore"
 )
 
 func ExampleAuth_SessionAuthHash() {
@@ -26,7 +27,7 @@ func ExampleAuth_User() {
 	if err != nil {
 		panic(err)
 	}
-	s := djangosession.NewEngine(newMemStore(), nil).New()
+	s := djangosession.NewEngine(memstore.New(nil), nil).New()
 	if err := a.Login(ctx, s, "1", ""); err != nil {
 		panic(err)
 	}

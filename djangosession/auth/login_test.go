@@ -12,6 +12,7 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
+	"github.com/djsession/djsession/djangosession/memstore"
 	"github.com/djsession/djsession/djangosession/middleware"
 )
 
@@ -40,7 +41,7 @@ func TestGoldenLoginRedirect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mw, err := middleware.New(djangosession.NewEngine(newMemStore(), nil), nil)
+	mw, err := middleware.New(djangosession.NewEngine(memstore.New(nil), nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +88,7 @@ func TestHandlerCachesUser(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := newMemStore()
+	store := memstore.New(nil)
 	mw, _ := middleware.New(djangosession.NewEngine(store, nil), nil)
 	var seen []string
 	h := mw.Handler(a.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

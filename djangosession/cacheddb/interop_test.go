@@ -1,15 +1,11 @@
 package cacheddb_test
 
 import (
-	"bytes"
 	"context"
 	"database/sql"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math/big"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
@@ -17,11 +13,12 @@ import (
 	"github.com/djsession/djsession/djangosession/cacheddb"
 	"github.com/djsession/djsession/djangosession/cachestore"
 	"github.com/djsession/djsession/djangosession/dbstore"
+	"github.com/djsession/djsession/internal/livecache"
 	"github.com/djsession/djsession/internal/testenv"
-	"github.com/djsession/djsession/python/pickle"
 	"github.com/djsession/djsession/python/pyjson"
 )
 
+<<<<<<< HEAD
 const peerScript = "../../testdata/cache_interop.py"
 
 type peerSession struct {
@@ -91,16 +88,14 @@ func checkTTL(t *testing.T, start time.Time, what, server, key string, age int64
 	}
 }
 
+=======
+>>>>>>> libdedupe
 // TestDjangoInterop: Django's cached_db engine over a SQLite file and each
 // cache backend it can use, against Store over the same file and cache.
 func TestDjangoInterop(t *testing.T) {
 	ctx := context.Background()
-	type backend struct {
-		peer    string
-		backend cachestore.Backend
-		server  string
-	}
 	for _, d := range testenv.Djangos(t) {
+<<<<<<< HEAD
 		for _, b := range []backend{
 			{"redis", cachestore.RedisCache, "redis"},
 			{"django-redis", cachestore.DjangoRedis, "redis"},
@@ -111,24 +106,23 @@ func TestDjangoInterop(t *testing.T) {
 				start := time.Now()
 				if b.backend == cachestore.RedisCache && d.Version == "3.2" {
 					t.Skip("RedisCache arrived in Django 4.0")
+=======
+		for _, b := range livecache.Backends {
+			t.Run(d.Version+"/"+b.Peer, func(t *testing.T) {
+				prefix := "djtest-" + randHex(6)
+				file := filepath.Join(t.TempDir(), "db.sqlite3")
+				p := livecache.NewPeer(t, d, "cached_db", b, prefix, map[string]string{"db": file, "secret": secret})
+				if !p.Usable(t) {
+					t.Skipf("Django %s has no %s", d.Version, b.Backend)
+>>>>>>> libdedupe
 				}
 				var client cachestore.Client
 				for _, c := range caches() {
-					if c.name == b.server {
+					if c.name == b.Server {
 						client = c.client(t)
 					}
 				}
-				prefix := "djtest-" + randHex(6)
-				file := filepath.Join(t.TempDir(), "db.sqlite3")
-				cfg := map[string]string{"engine": "cached_db", "backend": b.peer, "prefix": prefix, "db": file, "secret": secret}
-				if b.server == "redis" {
-					cfg["location"] = "redis://" + testenv.RedisAddr(t) + "/0"
-				} else {
-					cfg["location"] = testenv.MemcachedAddr(t)
-				}
-				js, _ := json.Marshal(cfg)
-				p := &peer{d: d, cfg: string(js)}
-				written := p.do(t, "write") // also creates django_session
+				written := p.Do(t, "write") // also creates django_session
 
 				sdb, err := sql.Open("sqlite", file+"?_pragma=busy_timeout(10000)")
 				if err != nil {
@@ -144,7 +138,7 @@ func TestDjangoInterop(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer db.Close()
-				s, err := cacheddb.New(db, client, &cacheddb.Options{Cache: cachestore.Options{Backend: b.backend, KeyPrefix: prefix}})
+				s, err := cacheddb.New(db, client, &cacheddb.Options{Cache: cachestore.Options{Backend: b.Backend, KeyPrefix: prefix}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -158,13 +152,18 @@ func TestDjangoInterop(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%s: %v", what, err)
 					}
-					samePickle(t, what+" (cache)", data, ps.Pickle)
+					livecache.SamePickle(t, what+" (cache)", data, ps.Pickle)
 					fromDB, err := db.Load(ctx, ps.Key)
 					if err != nil {
 						t.Fatalf("%s: database: %v", what, err)
 					}
+<<<<<<< HEAD
 					samePickle(t, what+" (database)", fromDB, ps.Pickle)
 					checkTTL(t, start, what, b.server, ck(ps.Key), ps.Age)
+=======
+					livecache.SamePickle(t, what+" (database)", fromDB, ps.Pickle)
+					livecache.CheckTTL(t, what, b.Server, ck(ps.Key), ps.Age)
+>>>>>>> libdedupe
 					// A fill from the database takes the time left on
 					// expire_date, which is Django's age too.
 					if err := s.Cache().Delete(ctx, ps.Key); err != nil {
@@ -173,7 +172,11 @@ func TestDjangoInterop(t *testing.T) {
 					if _, err := s.Load(ctx, ps.Key); err != nil {
 						t.Fatal(err)
 					}
+<<<<<<< HEAD
 					checkTTL(t, start, what+" refilled", b.server, ck(ps.Key), ps.Age)
+=======
+					livecache.CheckTTL(t, what+" refilled", b.Server, ck(ps.Key), ps.Age)
+>>>>>>> libdedupe
 
 					sess, err := engine.Open(ctx, ps.Key)
 					if err != nil {
@@ -185,7 +188,7 @@ func TestDjangoInterop(t *testing.T) {
 					}
 					keys = append(keys, ps.Key)
 				}
-				check := func(label string, got []peerSession) {
+				check := func(label string, got []livecache.Session) {
 					t.Helper()
 					for i, ps := range got {
 						what := fmt.Sprintf("%s %d %s", label, i, written[min(i, len(written)-1)].Case)
@@ -197,15 +200,20 @@ func TestDjangoInterop(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
+<<<<<<< HEAD
 						samePickle(t, what, data, ps.Pickle)
 						checkTTL(t, start, what, b.server, ck(ps.Key), ps.Age)
+=======
+						livecache.SamePickle(t, what, data, ps.Pickle)
+						livecache.CheckTTL(t, what, b.Server, ck(ps.Key), ps.Age)
+>>>>>>> libdedupe
 					}
 				}
-				check("updated by Go, Django reads the cache", p.do(t, "read", keys...))
+				check("updated by Go, Django reads the cache", p.Do(t, "read", keys...))
 				for _, k := range keys {
 					s.Cache().Delete(ctx, k)
 				}
-				check("updated by Go, Django reads the database", p.do(t, "read", keys...))
+				check("updated by Go, Django reads the database", p.Do(t, "read", keys...))
 
 				// Go -> Django.
 				keys = keys[:0]
@@ -230,7 +238,7 @@ func TestDjangoInterop(t *testing.T) {
 					}
 					keys = append(keys, sess.Key())
 				}
-				for n, ps := range p.do(t, "update", keys...) {
+				for n, ps := range p.Do(t, "update", keys...) {
 					what := fmt.Sprintf("go %d updated by Django", n)
 					if !ps.Found {
 						t.Errorf("%s: Django does not find it", what)
@@ -244,9 +252,13 @@ func TestDjangoInterop(t *testing.T) {
 						if v, _ := data.Get("django"); v != int64(1) {
 							t.Errorf("%s: django = %v", what, v)
 						}
-						samePickle(t, what, data, ps.Pickle)
+						livecache.SamePickle(t, what, data, ps.Pickle)
 					}
+<<<<<<< HEAD
 					checkTTL(t, start, what, b.server, ck(ps.Key), ps.Age)
+=======
+					livecache.CheckTTL(t, what, b.Server, ck(ps.Key), ps.Age)
+>>>>>>> libdedupe
 				}
 			})
 		}

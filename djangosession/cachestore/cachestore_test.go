@@ -22,6 +22,7 @@ import (
 	"github.com/djsession/djsession/djangosession/cachestore/gomemcache"
 	"github.com/djsession/djsession/djangosession/cachestore/goredis"
 	"github.com/djsession/djsession/djangosession/storetest"
+	"github.com/djsession/djsession/internal/livecache"
 	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pyjson"
 )
@@ -66,11 +67,7 @@ func servers() []server {
 			backends: []cachestore.Backend{cachestore.RedisCache, cachestore.DjangoRedis},
 			client:   func(t testing.TB) cachestore.Client { return goredis.New(redisClient(t)) },
 			ttl: func(t testing.TB, key string) (time.Duration, bool) {
-				d, err := redisClient(t).PTTL(context.Background(), key).Result()
-				if err != nil {
-					t.Fatal(err)
-				}
-				return d, d != -2*time.Nanosecond && d >= 0
+				return livecache.TTL(t, "redis", key)
 			},
 		},
 		{
@@ -78,11 +75,7 @@ func servers() []server {
 			backends: []cachestore.Backend{cachestore.PyMemcache, cachestore.PyLibMC},
 			client:   func(t testing.TB) cachestore.Client { return gomemcache.New(memcacheClient(t)) },
 			ttl: func(t testing.TB, key string) (time.Duration, bool) {
-				exp, ok := memcachedExp(t, testenv.MemcachedAddr(t), key)
-				if !ok {
-					return 0, false
-				}
-				return time.Until(time.Unix(exp, 0)), true
+				return livecache.TTL(t, "memcached", key)
 			},
 		},
 	}
@@ -216,10 +209,11 @@ func TestMemcachedLongTimeout(t *testing.T) {
 		if err := s.Save(ctx, k, sample(), djangosession.Expiry{Age: tc.age}, true); err != nil {
 			t.Fatal(err)
 		}
-		exp, ok := memcachedExp(t, addr, s.CacheKey(k))
+		ttl, ok := livecache.MemcachedTTL(t, addr, s.CacheKey(k))
 		if !ok {
 			t.Fatalf("age %d: not stored", tc.age)
 		}
+		exp := time.Now().Unix() + int64(ttl/time.Second)
 		if tc.wantExp == 0 {
 			want := time.Now().Unix() + tc.age
 			if exp < want-3 || exp > want+1 {

@@ -2,14 +2,13 @@ package cachestore
 
 import (
 	"bytes"
-	"compress/zlib"
 	"errors"
 	"fmt"
-	"io"
 	"math/big"
 	"strconv"
 	"unicode/utf8"
 
+	"github.com/djsession/djsession/internal/zlibx"
 	"github.com/djsession/djsession/python/pickle"
 )
 
@@ -151,16 +150,12 @@ func (b Backend) decode(value []byte, flags uint32, limit int) (any, error) {
 
 // inflate decompresses a zlib stream of at most limit bytes.
 func inflate(p []byte, limit int) ([]byte, error) {
-	zr, err := zlib.NewReader(bytes.NewReader(p))
-	if err != nil {
-		return nil, fmt.Errorf("%w: zlib: %v", ErrValue, err)
-	}
-	out, err := io.ReadAll(io.LimitReader(zr, int64(limit)+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: zlib: %v", ErrValue, err)
-	}
-	if len(out) > limit {
+	out, err := zlibx.Inflate(p, int64(limit))
+	switch {
+	case errors.Is(err, zlibx.ErrTooLarge):
 		return nil, fmt.Errorf("%w: decompressed value over %d bytes", ErrValue, limit)
+	case err != nil:
+		return nil, fmt.Errorf("%w: zlib stream: %v", ErrValue, err)
 	}
 	return out, nil
 }

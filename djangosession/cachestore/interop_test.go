@@ -3,21 +3,20 @@ package cachestore_test
 import (
 	"bytes"
 	"context"
-	"encoding/hex"
-	"encoding/json"
 	"fmt"
 	"math/big"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cachestore"
+	"github.com/djsession/djsession/internal/livecache"
 	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pickle"
 	"github.com/djsession/djsession/python/pyjson"
 )
 
+<<<<<<< HEAD
 const peerScript = "../../testdata/cache_interop.py"
 
 // peerSession is one line of testdata/cache_interop.py's output.
@@ -142,6 +141,8 @@ func checkTTL(t *testing.T, start time.Time, what, server, key string, age int64
 	}
 }
 
+=======
+>>>>>>> libdedupe
 // goValues are values a Go service stores, with expiry variants.
 func goValues(n int, rel djangosession.Release) func(s *djangosession.Session) {
 	return func(s *djangosession.Session) {
@@ -175,17 +176,23 @@ func goValues(n int, rel djangosession.Release) func(s *djangosession.Session) {
 func TestDjangoInterop(t *testing.T) {
 	ctx := context.Background()
 	for _, d := range testenv.Djangos(t) {
+<<<<<<< HEAD
 		for _, b := range interopBackends {
 			t.Run(d.Version+"/"+b.peer, func(t *testing.T) {
 				start := time.Now()
 				srv := serverOf(b.server)
+=======
+		for _, b := range livecache.Backends {
+			t.Run(d.Version+"/"+b.Peer, func(t *testing.T) {
+				srv := serverOf(b.Server)
+>>>>>>> libdedupe
 				prefix := uniquePrefix(t)
-				p := newPeer(t, d, "cache", b, prefix, nil)
-				if !p.Usable(t, b) {
-					t.Skipf("Django %s has no %s", d.Version, b.backend)
+				p := livecache.NewPeer(t, d, "cache", b, prefix, nil)
+				if !p.Usable(t) {
+					t.Skipf("Django %s has no %s", d.Version, b.Backend)
 				}
 				client := srv.client(t)
-				store := newStore(t, client, cachestore.Options{Backend: b.backend, KeyPrefix: prefix})
+				store := newStore(t, client, cachestore.Options{Backend: b.Backend, KeyPrefix: prefix})
 				engine := djangosession.NewEngine(store, &djangosession.Config{Release: djangosession.Release(d.Version)})
 
 				// Django -> Go.
@@ -197,20 +204,24 @@ func TestDjangoInterop(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%s: Load: %v", what, err)
 					}
-					samePickle(t, what, data, ps.Pickle)
+					livecache.SamePickle(t, what, data, ps.Pickle)
 					// The stored bytes are what Go writes for the same value.
 					raw, flags, _, err := client.Get(ctx, store.CacheKey(ps.Key))
 					if err != nil {
 						t.Fatal(err)
 					}
-					enc, encFlags, err := b.backend.Encode(data)
+					enc, encFlags, err := b.Backend.Encode(data)
 					if err != nil {
 						t.Fatal(err)
 					}
 					if !bytes.Equal(raw, enc) || flags != encFlags {
 						t.Errorf("%s: Django stored %d bytes (flags %d), Go writes %d (flags %d) for the value read", what, len(raw), flags, len(enc), encFlags)
 					}
+<<<<<<< HEAD
 					checkTTL(t, start, what, b.server, store.CacheKey(ps.Key), ps.Age)
+=======
+					livecache.CheckTTL(t, what, b.Server, store.CacheKey(ps.Key), ps.Age)
+>>>>>>> libdedupe
 
 					s, err := engine.Open(ctx, ps.Key)
 					if err != nil {
@@ -233,7 +244,7 @@ func TestDjangoInterop(t *testing.T) {
 					if err != nil {
 						t.Fatal(err)
 					}
-					samePickle(t, what, data, ps.Pickle)
+					livecache.SamePickle(t, what, data, ps.Pickle)
 					if d.Version == "3.2" && (written[i].Case == "delta" || written[i].Case == "at") {
 						// KNOWN ISSUE (djangosession.Session, not this
 						// package): Django 3.2 keeps set_expiry(datetime or
@@ -241,12 +252,16 @@ func TestDjangoInterop(t *testing.T) {
 						// from a pickle it is a pickle.DateTime, which
 						// Session's expiry arithmetic does not take yet, so
 						// Go's save uses SESSION_COOKIE_AGE as the timeout.
-						if got, _ := serverTTL(t, b.server, store.CacheKey(ps.Key)); (got - djangosession.DefaultCookieAge).Abs() > 3*time.Second {
+						if got, _ := livecache.TTL(t, b.Server, store.CacheKey(ps.Key)); (got - djangosession.DefaultCookieAge).Abs() > 3*time.Second {
 							t.Errorf("%s: the known 3.2 datetime-expiry issue changed: TTL %v (check and drop this case)", what, got)
 						}
 						continue
 					}
+<<<<<<< HEAD
 					checkTTL(t, start, what, b.server, store.CacheKey(ps.Key), ps.Age)
+=======
+					livecache.CheckTTL(t, what, b.Server, store.CacheKey(ps.Key), ps.Age)
+>>>>>>> libdedupe
 				}
 
 				// Go -> Django.
@@ -272,8 +287,13 @@ func TestDjangoInterop(t *testing.T) {
 					if v, _ := data.Get("django"); v != int64(1) {
 						t.Errorf("%s: django = %v", what, v)
 					}
+<<<<<<< HEAD
 					samePickle(t, what, data, ps.Pickle)
 					checkTTL(t, start, what, b.server, store.CacheKey(ps.Key), ps.Age)
+=======
+					livecache.SamePickle(t, what, data, ps.Pickle)
+					livecache.CheckTTL(t, what, b.Server, store.CacheKey(ps.Key), ps.Age)
+>>>>>>> libdedupe
 				}
 			})
 		}

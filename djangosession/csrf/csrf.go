@@ -31,6 +31,7 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/middleware"
+	"github.com/djsession/djsession/internal/commitwriter"
 )
 
 // Names Django uses.
@@ -232,6 +233,33 @@ type state struct {
 	needsUpdate bool
 }
 
+// Commit sets the CSRF cookie (or session value) just before the status
+// line goes out, as process_response does.
+func (st *state) Commit(w *commitwriter.Writer, _ int) error {
+	if !st.needsUpdate {
+		return nil
+	}
+	st.needsUpdate = false
+	p := st.p
+	if p.cfg.UseSessions {
+		if s, err := middleware.Session(st.r); err == nil {
+			if v, _ := s.Get(SessionKey); v != st.cookieValue {
+				s.Set(SessionKey, st.cookieValue)
+			}
+		}
+		return nil
+	}
+	age := int64(p.cfg.CookieAge / time.Second)
+	middleware.SetCookie(w.Header(), middleware.Cookie{
+		Name: p.name, Value: st.cookieValue, MaxAge: age, HasMaxAge: true,
+		Expires: middleware.HTTPDate(p.now().Add(time.Duration(age) * time.Second)),
+		Domain:  p.cfg.CookieDomain, Path: p.path, Secure: p.cfg.CookieSecure,
+		HTTPOnly: p.cfg.CookieHTTPOnly, SameSite: p.sameSite,
+	})
+	middleware.PatchVary(w.Header(), "Cookie")
+	return nil
+}
+
 func (st *state) newSecret() error {
 	s, err := NewSecret(st.p.rand)
 	if err != nil {
@@ -357,14 +385,14 @@ func (p *Protector) Handler(next http.Handler) http.Handler {
 				}
 			}
 		}
-		rw := &responseWriter{ResponseWriter: w, st: st}
+		rw := &commitwriter.Writer{ResponseWriter: w, Committer: st}
 		if err := p.check(r, st, got.reason); err != nil {
 			p.fail(rw, r, err)
-			rw.finish()
+			rw.Finish()
 			return
 		}
 		next.ServeHTTP(rw, r)
-		rw.finish()
+		rw.Finish()
 	})
 }
 

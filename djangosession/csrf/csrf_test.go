@@ -10,11 +10,12 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/csrf"
+	"github.com/djsession/djsession/djangosession/memstore"
 	"github.com/djsession/djsession/djangosession/middleware"
 )
 
 func TestUseSessions(t *testing.T) {
-	store := newMemStore()
+	store := memstore.New(nil)
 	sm, err := middleware.New(djangosession.NewEngine(store, nil), nil)
 	if err != nil {
 		t.Fatal(err)
@@ -38,9 +39,9 @@ func TestUseSessions(t *testing.T) {
 		t.Fatalf("Set-Cookie %q", sc)
 	}
 	key, _ := middleware.CookieValue(http.Header{"Cookie": sc}, "sessionid")
-	data, ok := store.get(key)
-	if !ok {
-		t.Fatal("session not saved")
+	data, err := store.Load(t.Context(), key)
+	if err != nil {
+		t.Fatalf("session not saved: %v", err)
 	}
 	secret, _ := data.Get(csrf.SessionKey)
 	if s, _ := secret.(string); len(s) != csrf.SecretLength || !csrf.Match(token, s) {

@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/memstore"
 	"github.com/djsession/djsession/djangosession/middleware"
 )
 
@@ -28,7 +29,7 @@ type benchStore struct {
 }
 
 func benchStoreList(b *testing.B) []benchStore {
-	ms := newMemStore()
+	ms := memstore.New(nil)
 	seed(&testing.T{}, ms, existingKey)
 	list := []benchStore{{"mem", ms, existingKey}}
 	return append(list, cookieBenchStores(b)...)

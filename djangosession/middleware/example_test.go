@@ -7,15 +7,15 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/memstore"
 	"github.com/djsession/djsession/djangosession/middleware"
 )
 
 func Example() {
-	// Any djangosession.Store: dbstore, cachestore, filestore, cookiestore.
-	store := newMemStore()
-	engine := djangosession.NewEngine(store, &djangosession.Config{
-		Now: func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) },
-	})
+	// Any djangosession.Store: dbstore, cachestore, filestore, cookiestore, memstore.
+	now := func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
+	store := memstore.New(&memstore.Options{Now: now})
+	engine := djangosession.NewEngine(store, &djangosession.Config{Now: now})
 	mw, err := middleware.New(engine, nil) // nil: Django's SESSION_* defaults
 	if err != nil {
 		panic(err)

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/memstore"
 	"github.com/djsession/djsession/djangosession/middleware"
 	"github.com/djsession/djsession/python/pyjson"
 )
@@ -105,7 +106,7 @@ func TestGoldenSessionMiddleware(t *testing.T) {
 				ec, mc := configFor(t, c.Settings)
 				ec.Release = djangosession.Release(rel)
 				ec.Now = func() time.Time { return fixed }
-				store := newMemStore()
+				store := memstore.New(&memstore.Options{Now: ec.Now})
 				existing := pyjson.NewObject()
 				existing.Set("a", int64(1))
 				if err := store.Save(t.Context(), existingKey, existing, djangosession.Expiry{}, true); err != nil {
@@ -182,7 +183,7 @@ func TestGoldenSessionMiddleware(t *testing.T) {
 				}
 				var stored map[string]any
 				if k := sess.Key(); k != "" {
-					if d, ok := store.get(k); ok {
+					if d, err := store.Load(t.Context(), k); err == nil {
 						b, err := pyjson.Marshal(d)
 						if err != nil {
 							t.Fatal(err)

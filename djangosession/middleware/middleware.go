@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/internal/commitwriter"
 )
 
 var (
@@ -131,7 +132,7 @@ type ctxKey struct{}
 
 // sessionContext is the request's context carrying its session state, as
 // context.WithValue(parent, ctxKey{}, st) would, without an allocation of
-// its own: it lives in the responseWriter. Cancellation, deadlines and
+// its own: it lives in the request. Cancellation, deadlines and
 // other values are the parent's.
 type sessionContext struct {
 	context.Context
@@ -214,22 +215,46 @@ func FromRequest(r *http.Request) (*Middleware, bool) {
 func (m *Middleware) Handler(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		// One allocation holds the writer and the request's session state.
-		rw := &responseWriter{ResponseWriter: w}
+		q := &request{}
+		q.w.ResponseWriter, q.w.Committer = w, q
 		if len(w.Header()) > 0 {
 			// Headers set by outer handlers survive an error response.
-			rw.outer = w.Header().Clone()
+			q.outer = w.Header().Clone()
 		}
-		st := &rw.state
+		st := &q.state
 		st.m = m
 		st.cookie, st.hasCookie = CookieValue(r.Header, m.name)
-		rw.ctx = sessionContext{Context: r.Context(), st: st}
-		r = r.WithContext(&rw.ctx)
-		rw.st, rw.r = st, r
-		next.ServeHTTP(rw, r)
-		if !rw.committed && !rw.hijacked {
-			rw.WriteHeader(http.StatusOK)
-		}
+		q.ctx = sessionContext{Context: r.Context(), st: st}
+		q.r = r.WithContext(&q.ctx)
+		next.ServeHTTP(&q.w, q.r)
+		q.w.Finish()
 	})
+}
+
+// request is one request's response writer and session state.
+type request struct {
+	w     commitwriter.Writer
+	state state
+	ctx   sessionContext // the request's context: parent + &state
+	outer http.Header    // headers present before the middleware ran
+	r     *http.Request
+}
+
+// Commit commits the session just before the status line goes out. A
+// commit that fails replaces the response with the error handler's.
+func (q *request) Commit(w *commitwriter.Writer, status int) error {
+	err := q.state.commit(q.r.Context(), w.Header(), status)
+	if err == nil {
+		return nil
+	}
+	// Django replaces the response: drop what the handler set.
+	h := w.Header()
+	clear(h)
+	for k, v := range q.outer {
+		h[k] = v
+	}
+	q.state.m.errh(w.ResponseWriter, q.r, err)
+	return err
 }
 
 // commit does what SessionMiddleware.process_response does for a response

@@ -15,19 +15,20 @@ import (
 	"unicode/utf8"
 
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/memstore"
 	"github.com/djsession/djsession/djangosession/middleware"
 	"github.com/djsession/djsession/python/pyjson"
 )
 
 // countingStore counts loads, to prove the session is loaded lazily.
 type countingStore struct {
-	*memStore
+	*memstore.Store
 	loads int
 }
 
 func (c *countingStore) Load(ctx context.Context, key string) (*pyjson.Object, error) {
 	c.loads++
-	return c.memStore.Load(ctx, key)
+	return c.Store.Load(ctx, key)
 }
 
 func newMW(t *testing.T, store djangosession.Store, cfg *middleware.Config) *middleware.Middleware {
@@ -49,7 +50,7 @@ func seed(t *testing.T, s djangosession.Store, key string) {
 }
 
 func TestLazyLoad(t *testing.T) {
-	cs := &countingStore{memStore: newMemStore()}
+	cs := &countingStore{Store: memstore.New(nil)}
 	seed(t, cs, existingKey)
 	mw := newMW(t, cs, nil)
 	h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -80,7 +81,7 @@ func TestSessionWithoutMiddleware(t *testing.T) {
 // TestVanished: a session deleted by a concurrent request (a logout) while
 // this one modified it is answered with 400, as Django's SessionInterrupted.
 func TestVanished(t *testing.T) {
-	store := newMemStore()
+	store := memstore.New(nil)
 	seed(t, store, existingKey)
 	mw := newMW(t, store, nil)
 	h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -116,7 +117,7 @@ func TestVanished(t *testing.T) {
 	}
 }
 
-type failingStore struct{ *memStore }
+type failingStore struct{ *memstore.Store }
 
 var errDown = errors.New("store down")
 
@@ -126,7 +127,7 @@ func (failingStore) Save(context.Context, string, *pyjson.Object, djangosession.
 
 func TestSaveErrorHandler(t *testing.T) {
 	var got error
-	mw := newMW(t, failingStore{newMemStore()}, &middleware.Config{
+	mw := newMW(t, failingStore{memstore.New(nil)}, &middleware.Config{
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			got = err
 			http.Error(w, "custom", http.StatusServiceUnavailable)
@@ -163,7 +164,7 @@ func (f *flushRecorder) Hijack() (net.Conn, *bufio.ReadWriter, error) {
 }
 
 func TestWriterPassThrough(t *testing.T) {
-	mw := newMW(t, newMemStore(), nil)
+	mw := newMW(t, memstore.New(nil), nil)
 	var unwrapped http.ResponseWriter
 	h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := middleware.Session(r)
@@ -191,7 +192,7 @@ func TestWriterPassThrough(t *testing.T) {
 }
 
 func TestHijackSkipsCommit(t *testing.T) {
-	mw := newMW(t, newMemStore(), nil)
+	mw := newMW(t, memstore.New(nil), nil)
 	h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		s, _ := middleware.Session(r)
 		s.Set("k", "v")
@@ -207,7 +208,7 @@ func TestHijackSkipsCommit(t *testing.T) {
 }
 
 func TestReplacesHandlerCookieAndPatchesVary(t *testing.T) {
-	mw := newMW(t, newMemStore(), nil)
+	mw := newMW(t, memstore.New(nil), nil)
 	h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		w.Header().Add("Set-Cookie", "sessionid=fromhandler; Path=/")
 		w.Header().Add("Set-Cookie", "other=1")
@@ -229,7 +230,7 @@ func TestReplacesHandlerCookieAndPatchesVary(t *testing.T) {
 }
 
 func TestNewRejects(t *testing.T) {
-	e := djangosession.NewEngine(newMemStore(), nil)
+	e := djangosession.NewEngine(memstore.New(nil), nil)
 	for _, c := range []middleware.Config{
 		{CookieName: "bad name"},
 		{CookieName: "a;b"},
@@ -333,7 +334,7 @@ func FuzzMiddleware(f *testing.F) {
 	f.Add(`sessionid="\065xisting"`, uint8(2))
 	f.Add("sessionid=", uint8(3))
 	f.Fuzz(func(t *testing.T, cookie string, op uint8) {
-		store := newMemStore()
+		store := memstore.New(nil)
 		seed(t, store, existingKey)
 		mw := newMW(t, store, &middleware.Config{SaveEveryRequest: op&8 != 0})
 		var key string
@@ -374,7 +375,7 @@ func FuzzMiddleware(f *testing.F) {
 // it) and carries the session.
 func TestRequestContext(t *testing.T) {
 	type key struct{}
-	mw := newMW(t, newMemStore(), nil)
+	mw := newMW(t, memstore.New(nil), nil)
 	parent, cancel := context.WithCancelCause(context.WithValue(context.Background(), key{}, "outer"))
 	stop := errors.New("client went away")
 	h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
@@ -408,7 +409,7 @@ func TestRequestContext(t *testing.T) {
 // the same text Cookie.String writes for that date.
 func TestSetCookieExpires(t *testing.T) {
 	now := time.Date(2030, 5, 6, 7, 8, 9, 987654321, time.UTC)
-	e := djangosession.NewEngine(newMemStore(), &djangosession.Config{Now: func() time.Time { return now }})
+	e := djangosession.NewEngine(memstore.New(nil), &djangosession.Config{Now: func() time.Time { return now }})
 	mw, err := middleware.New(e, &middleware.Config{CookieDomain: "example.com"})
 	if err != nil {
 		t.Fatal(err)

@@ -21,7 +21,7 @@ const (
 	maxMatch     = 258
 	minLookahead = maxMatch + minMatch + 1 // input kept ahead of strstart when there is more
 	maxDist      = wSize - minLookahead    // farthest match zlib looks at
-	tooFar       = 4096                    // lazy levels drop 3-byte matches farther than this
+	tooFar       = 4096                    // the lazy matcher drops 3-byte matches farther than this
 	winInit      = maxMatch                // bytes zeroed past the data (zlib's high water mark)
 
 	litBufSize = 1 << (8 + 6) // memLevel + 6: the symbol buffer
@@ -34,9 +34,6 @@ type deflater struct {
 	src []byte // the whole input
 	in  []byte // input not yet read into the window
 	out []byte // output so far
-
-	level int
-	config
 
 	// The window. The slack past windowSize is never read by zlib's
 	// algorithm; it only spares bounds checks their worst case.
@@ -69,17 +66,13 @@ type deflater struct {
 
 	trees
 
-	pendBuf []byte // level 0's pending buffer, kept for reuse
-
 	bitBuf uint64
 	bitCnt uint
 }
 
-// reset is deflateInit2 and deflateReset: an empty window and hash, the
-// level's parameters, fresh trees.
-func (d *deflater) reset(level int) {
-	d.level = level
-	d.config = configs[level]
+// reset is deflateInit2 and deflateReset: an empty window and hash,
+// fresh trees.
+func (d *deflater) reset() {
 	clear(d.head[:])
 	d.highWater = 0
 	d.insH = 0
@@ -191,20 +184,20 @@ func (d *deflater) fillWindow() {
 // longestMatch follows the hash chain from cur and returns the length of
 // the longest match for the string at strstart (at least prevLength),
 // setting matchStart, with zlib's limits: at most chain candidates (a
-// quarter once prevLength reaches good), distance at most maxDist, stop at
-// nice, never longer than the lookahead. Like zlib it takes the third byte
+// quarter once prevLength reaches goodLength), distance at most maxDist, stop at
+// niceLength, never longer than the lookahead. Like zlib it takes the third byte
 // of a candidate on trust from the hash and only checks the first two.
 func (d *deflater) longestMatch(cur int) int {
-	chain := d.chain
+	chain := maxChain
 	best := d.prevLength
-	nice := d.nice
+	nice := niceLength
 	limit := 0
 	if d.strstart > maxDist {
 		limit = d.strstart - maxDist
 	}
 	w := d.window[:]
 	scan := d.strstart
-	if d.prevLength >= d.good {
+	if d.prevLength >= goodLength {
 		chain >>= 2
 	}
 	if nice > d.lookahead {
@@ -264,61 +257,9 @@ func (d *deflater) flushBlock(last bool) {
 	d.blockStart = d.strstart
 }
 
-// deflateFast is zlib's deflate_fast (levels 1-3): take the longest match at
-// each position, no lazy evaluation; only short matches have their inner
-// strings hashed.
-func (d *deflater) deflateFast() {
-	for {
-		if d.lookahead < minLookahead {
-			d.fillWindow()
-			if d.lookahead == 0 {
-				break
-			}
-		}
-		head := 0
-		if d.lookahead >= minMatch {
-			head = d.insertString(d.strstart)
-		}
-		if head != 0 && d.strstart-head <= maxDist {
-			d.matchLength = d.longestMatch(head)
-		}
-		var flush bool
-		if d.matchLength >= minMatch {
-			flush = d.tallyMatch(d.strstart-d.matchStart, d.matchLength-minMatch)
-			d.lookahead -= d.matchLength
-			if d.matchLength <= d.lazy && d.lookahead >= minMatch {
-				d.matchLength--
-				for {
-					d.strstart++
-					d.insertString(d.strstart)
-					d.matchLength--
-					if d.matchLength == 0 {
-						break
-					}
-				}
-				d.strstart++
-			} else {
-				d.strstart += d.matchLength
-				d.matchLength = 0
-				d.insH = uint32(d.window[d.strstart])
-				d.insH = updateHash(d.insH, d.window[d.strstart+1])
-			}
-		} else {
-			flush = d.tallyLit(d.window[d.strstart])
-			d.lookahead--
-			d.strstart++
-		}
-		if flush {
-			d.flushBlock(false)
-		}
-	}
-	d.insert = min(d.strstart, minMatch-1)
-	d.flushBlock(true)
-}
-
-// deflateSlow is zlib's deflate_slow (levels 4-9): a match is emitted only
-// when the match found one byte later is not longer; 3-byte matches farther
-// than tooFar count as none.
+// deflateSlow is zlib's deflate_slow (the lazy matcher of levels 4-9, so
+// of level 6): a match is emitted only when the match found one byte later
+// is not longer; 3-byte matches farther than tooFar count as none.
 func (d *deflater) deflateSlow() {
 	for {
 		if d.lookahead < minLookahead {
@@ -334,7 +275,7 @@ func (d *deflater) deflateSlow() {
 		d.prevLength, d.prevMatch = d.matchLength, d.matchStart
 		d.matchLength = minMatch - 1
 
-		if head != 0 && d.prevLength < d.lazy && d.strstart-head <= maxDist {
+		if head != 0 && d.prevLength < maxLazy && d.strstart-head <= maxDist {
 			d.matchLength = d.longestMatch(head)
 			if d.matchLength == minMatch && d.strstart-d.matchStart > tooFar {
 				d.matchLength = minMatch - 1

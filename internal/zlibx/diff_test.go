@@ -13,9 +13,8 @@ import (
 
 // diffCase is one input for the differential test.
 type diffCase struct {
-	name  string
-	level int
-	data  []byte
+	name string
+	data []byte
 }
 
 // sessionJSON makes a JSON object like the sessions Django signs: auth
@@ -72,35 +71,31 @@ func randomBytes(r *rand.Rand, n int) []byte {
 func diffCases() []diffCase {
 	r := rand.New(rand.NewPCG(1, 2))
 	var cs []diffCase
-	add := func(name string, data []byte, levels ...int) {
-		for _, l := range levels {
-			cs = append(cs, diffCase{fmt.Sprintf("%s/len%d/level%d", name, len(data), l), l, data})
-		}
+	add := func(name string, data []byte) {
+		cs = append(cs, diffCase{fmt.Sprintf("%s/len%d", name, len(data)), data})
 	}
-	all := []int{-1, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9}
-	some := func() []int { return []int{6, 1 + r.IntN(9), r.IntN(10)} }
 
 	for n := range 300 {
-		add("tiny", randomBytes(r, n%40), all...)
-		add("smallsession", sessionJSON(r, n*3), some()...)
+		add("tiny", randomBytes(r, n%40))
+		add("smallsession", sessionJSON(r, n*3))
 	}
 	for range 600 {
-		add("session", sessionJSON(r, r.IntN(4000)), some()...)
+		add("session", sessionJSON(r, r.IntN(4000)))
 	}
 	for range 150 {
-		add("bigsession", sessionJSON(r, r.IntN(200_000)), some()...)
+		add("bigsession", sessionJSON(r, r.IntN(200_000)))
 	}
 	for range 100 {
-		add("random", randomBytes(r, r.IntN(100_000)), some()...)
+		add("random", randomBytes(r, r.IntN(100_000)))
 	}
 	for _, n := range []int{16381, 16382, 16383, 16384, 16385, 32766, 32767, 32768, 32769, 49149} {
-		add("symbuf", randomBytes(r, n), all...)
-		add("symbuftext", sessionJSON(r, n*3), all...)
+		add("symbuf", randomBytes(r, n))
+		add("symbuftext", sessionJSON(r, n*3))
 	}
 	for _, n := range []int{32506, 32767, 32768, 32769, 65273, 65274, 65275, 65535, 65536, 65537, 65536 + 258, 65536 + 262, 98304, 131072, 131072 + 300} {
-		add("window", sessionJSON(r, n)[:n], all...)
-		add("windowrand", randomBytes(r, n), 1, 6, 9)
-		add("windowrun", bytes.Repeat([]byte{byte(r.IntN(256))}, n), 1, 6, 9)
+		add("window", sessionJSON(r, n)[:n])
+		add("windowrand", randomBytes(r, n))
+		add("windowrun", bytes.Repeat([]byte{byte(r.IntN(256))}, n))
 	}
 	for range 80 {
 		// long runs with rare changes
@@ -113,7 +108,7 @@ func diffCases() []diffCase {
 			}
 			b[i] = c
 		}
-		add("runs", b, some()...)
+		add("runs", b)
 	}
 	for range 120 {
 		// periodic data with mutations
@@ -127,7 +122,7 @@ func diffCases() []diffCase {
 				b[i] = byte(r.IntN(256))
 			}
 		}
-		add("cycle", b, some()...)
+		add("cycle", b)
 	}
 	for range 60 {
 		// skewed frequencies (Fibonacci-like weights over up to 30 symbols)
@@ -140,24 +135,14 @@ func diffCases() []diffCase {
 			}
 			b[i] = byte(k * (1 + r.IntN(2)))
 		}
-		add("skew", b, some()...)
-	}
-	// Level 0 cuts its blocks by the output space CPython hands zlib
-	// (blocks of 32 KiB, 64 KiB, 256 KiB, 1 MiB, 4 MiB...): sizes around
-	// where those fill up, and a few large inputs.
-	for _, n := range []int{32755, 32760, 32761, 32762, 32763, 32764, 32768, 65531, 65535, 65536, 98290, 98300, 98304, 98310,
-		131072, 360400, 360448, 360460, 1 << 20, 1409000, 1409024, 1409050, 3 << 20, 5600000, 5603328, 5610000} {
-		add("stored", randomBytes(r, n), 0)
-	}
-	for range 40 {
-		add("storedrand", randomBytes(r, r.IntN(400_000)), 0)
+		add("skew", b)
 	}
 	allBytes := make([]byte, 256)
 	for i := range allBytes {
 		allBytes[i] = byte(i)
 	}
-	add("allbytes", allBytes, all...)
-	add("allbytes4k", bytes.Repeat(allBytes, 16), all...)
+	add("allbytes", allBytes)
+	add("allbytes4k", bytes.Repeat(allBytes, 16))
 	perm := r.Perm(256)
 	pb := make([]byte, 0, 256*300)
 	for range 300 {
@@ -165,7 +150,7 @@ func diffCases() []diffCase {
 			pb = append(pb, byte(p))
 		}
 	}
-	add("allbytesperm", pb, all...)
+	add("allbytesperm", pb)
 	return cs
 }
 
@@ -179,7 +164,7 @@ func TestDifferential(t *testing.T) {
 	cs := diffCases()
 	if raceEnabled {
 		// The race detector slows compression about tenfold: keep the
-		// inputs up to 64 KiB (still thousands, every kind and level).
+		// inputs up to 64 KiB (still a thousand, every kind).
 		small := cs[:0]
 		for _, c := range cs {
 			if len(c.data) <= 64<<10 {
@@ -191,14 +176,12 @@ func TestDifferential(t *testing.T) {
 	var in bytes.Buffer
 	total := 0
 	for _, c := range cs {
-		in.WriteByte(byte(int8(c.level)))
 		in.Write(binary.BigEndian.AppendUint32(nil, uint32(len(c.data))))
 		in.Write(c.data)
 		total += len(c.data)
 	}
 	out := dj.Run(t, "../../testdata/zlib_peer.py", in.Bytes(), "serve")
 	same, diff := 0, 0
-	diffLevels := map[int]int{}
 	for _, c := range cs {
 		if len(out) < 4 {
 			t.Fatal("peer output short")
@@ -206,16 +189,12 @@ func TestDifferential(t *testing.T) {
 		n := binary.BigEndian.Uint32(out)
 		want := out[4 : 4+n]
 		out = out[4+n:]
-		got, err := CompressLevel(c.data, c.level)
-		if err != nil {
-			t.Fatalf("%s: %v", c.name, err)
-		}
+		got := Compress(c.data)
 		if bytes.Equal(got, want) {
 			same++
 			continue
 		}
 		diff++
-		diffLevels[c.level]++
 		if diff <= 20 {
 			i := 0
 			for i < len(got) && i < len(want) && got[i] == want[i] {
@@ -224,5 +203,5 @@ func TestDifferential(t *testing.T) {
 			t.Errorf("%s: %d bytes, zlib %d; first difference at byte %d", c.name, len(got), len(want), i)
 		}
 	}
-	t.Logf("%d inputs (%d MB): %d identical, %d differ (by level: %v)", len(cs), total>>20, same, diff, diffLevels)
+	t.Logf("%d inputs (%d MB): %d identical, %d differ", len(cs), total>>20, same, diff)
 }

@@ -482,19 +482,13 @@ func (d *deflater) flushTrees(buf []byte, storedLen int, last bool) {
 	if last {
 		lastBit = 1
 	}
-	var optLenB, staticLenB, maxIndex int
-	if d.level > 0 {
-		d.lMax = d.buildTree(d.dynL[:], &lDesc)
-		d.dMax = d.buildTree(d.dynD[:], &dDesc)
-		maxIndex = d.buildBLTree()
-		optLenB = (d.optLen + 3 + 7) >> 3
-		staticLenB = (d.staticLen + 3 + 7) >> 3
-		if staticLenB <= optLenB {
-			optLenB = staticLenB
-		}
-	} else {
-		optLenB = storedLen + 5
-		staticLenB = optLenB
+	d.lMax = d.buildTree(d.dynL[:], &lDesc)
+	d.dMax = d.buildTree(d.dynD[:], &dDesc)
+	maxIndex := d.buildBLTree()
+	optLenB := (d.optLen + 3 + 7) >> 3
+	staticLenB := (d.staticLen + 3 + 7) >> 3
+	if staticLenB <= optLenB {
+		optLenB = staticLenB
 	}
 
 	switch {

@@ -27,13 +27,8 @@ func BenchmarkUser(b *testing.B) {
 			if err != nil {
 				b.Fatal(err)
 			}
-<<<<<<< HEAD
 			h := sessionAuthHash(b, c.hashKey, pw1)
-			e := djangosession.NewEngine(newMemStore(), nil)
-=======
-			h, _ := auth.SessionAuthHash(c.hashKey, pw1)
 			e := djangosession.NewEngine(memstore.New(nil), nil)
->>>>>>> libdedupe
 			b.ReportAllocs()
 			for b.Loop() {
 				b.StopTimer()

@@ -5,6 +5,7 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
+	"github.com/djsession/djsession/djangosession/memstore"
 )
 
 // TestLoginSHA1Mode is the regression test for issue 13 item 12: with
@@ -34,7 +35,7 @@ func TestLoginSHA1Mode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := djangosession.NewEngine(newMemStore(), &djangosession.Config{Release: djangosession.Django32})
+			e := djangosession.NewEngine(memstore.New(nil), &djangosession.Config{Release: djangosession.Django32})
 			s := e.New()
 			if err := a.Login(t.Context(), s, "1", ""); err != nil {
 				t.Fatal(err)

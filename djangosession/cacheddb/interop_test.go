@@ -18,103 +18,19 @@ import (
 	"github.com/djsession/djsession/python/pyjson"
 )
 
-<<<<<<< HEAD
-const peerScript = "../../testdata/cache_interop.py"
-
-type peerSession struct {
-	Key    string `json:"key"`
-	Case   string `json:"case"`
-	Found  bool   `json:"found"`
-	Pickle string `json:"pickle"`
-	Age    int64  `json:"age"`
-}
-
-type peer struct {
-	d   testenv.Django
-	cfg string
-}
-
-func (p *peer) do(t *testing.T, mode string, keys ...string) []peerSession {
-	t.Helper()
-	out := p.d.Run(t, peerScript, []byte(strings.Join(keys, "\n")+"\n"), p.cfg, mode)
-	var ss []peerSession
-	for _, line := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
-		var s peerSession
-		if err := json.Unmarshal(line, &s); err != nil {
-			t.Fatalf("peer line %q: %v", line, err)
-		}
-		ss = append(ss, s)
-	}
-	if mode != "write" && len(ss) != len(keys) {
-		t.Fatalf("peer %s: %d lines for %d keys", mode, len(ss), len(keys))
-	}
-	return ss
-}
-
-func samePickle(t *testing.T, what string, data *pyjson.Object, pyHex string) {
-	t.Helper()
-	p, err := pickle.Marshal(data)
-	if err != nil {
-		t.Fatalf("%s: %v", what, err)
-	}
-	if got := hex.EncodeToString(p); got != pyHex {
-		t.Errorf("%s: Go's value pickles differently from Django's\n go %s\npy  %s", what, got, pyHex)
-	}
-}
-
-// cacheTTL reads the remaining lifetime of a cache key from the server.
-func cacheTTL(t *testing.T, server, key string) (time.Duration, bool) {
-	t.Helper()
-	if server == "redis" {
-		d := redisCl.PTTL(context.Background(), key).Val() // redisCl: made by caches()
-		return d, d >= 0
-	}
-	return memcachedTTL(t, testenv.MemcachedAddr(t), key)
-}
-
-// checkTTL compares the TTL the server holds with Django's age for it.
-// The server's TTL has run down since the write that set it, which came
-// after start: the bound below is the time since start (the machine may be
-// loaded, so that time is measured, not assumed).
-func checkTTL(t *testing.T, start time.Time, what, server, key string, age int64) {
-	t.Helper()
-	got, ok := cacheTTL(t, server, key)
-	if !ok {
-		t.Errorf("%s: key not in the cache", what)
-		return
-	}
-	if d := got - time.Duration(age)*time.Second; d < -(3*time.Second+time.Since(start)) || d > 2*time.Second {
-		t.Errorf("%s: cache TTL %v, Django's get_expiry_age %ds", what, got.Round(time.Second), age)
-	}
-}
-
-=======
->>>>>>> libdedupe
 // TestDjangoInterop: Django's cached_db engine over a SQLite file and each
 // cache backend it can use, against Store over the same file and cache.
 func TestDjangoInterop(t *testing.T) {
 	ctx := context.Background()
 	for _, d := range testenv.Djangos(t) {
-<<<<<<< HEAD
-		for _, b := range []backend{
-			{"redis", cachestore.RedisCache, "redis"},
-			{"django-redis", cachestore.DjangoRedis, "redis"},
-			{"pymemcache", cachestore.PyMemcache, "memcached"},
-			{"pylibmc", cachestore.PyLibMC, "memcached"},
-		} {
-			t.Run(d.Version+"/"+b.peer, func(t *testing.T) {
-				start := time.Now()
-				if b.backend == cachestore.RedisCache && d.Version == "3.2" {
-					t.Skip("RedisCache arrived in Django 4.0")
-=======
 		for _, b := range livecache.Backends {
 			t.Run(d.Version+"/"+b.Peer, func(t *testing.T) {
+				start := time.Now()
 				prefix := "djtest-" + randHex(6)
 				file := filepath.Join(t.TempDir(), "db.sqlite3")
 				p := livecache.NewPeer(t, d, "cached_db", b, prefix, map[string]string{"db": file, "secret": secret})
 				if !p.Usable(t) {
 					t.Skipf("Django %s has no %s", d.Version, b.Backend)
->>>>>>> libdedupe
 				}
 				var client cachestore.Client
 				for _, c := range caches() {
@@ -157,13 +73,8 @@ func TestDjangoInterop(t *testing.T) {
 					if err != nil {
 						t.Fatalf("%s: database: %v", what, err)
 					}
-<<<<<<< HEAD
-					samePickle(t, what+" (database)", fromDB, ps.Pickle)
-					checkTTL(t, start, what, b.server, ck(ps.Key), ps.Age)
-=======
 					livecache.SamePickle(t, what+" (database)", fromDB, ps.Pickle)
-					livecache.CheckTTL(t, what, b.Server, ck(ps.Key), ps.Age)
->>>>>>> libdedupe
+					livecache.CheckTTL(t, start, what, b.Server, ck(ps.Key), ps.Age)
 					// A fill from the database takes the time left on
 					// expire_date, which is Django's age too.
 					if err := s.Cache().Delete(ctx, ps.Key); err != nil {
@@ -172,11 +83,7 @@ func TestDjangoInterop(t *testing.T) {
 					if _, err := s.Load(ctx, ps.Key); err != nil {
 						t.Fatal(err)
 					}
-<<<<<<< HEAD
-					checkTTL(t, start, what+" refilled", b.server, ck(ps.Key), ps.Age)
-=======
-					livecache.CheckTTL(t, what+" refilled", b.Server, ck(ps.Key), ps.Age)
->>>>>>> libdedupe
+					livecache.CheckTTL(t, start, what+" refilled", b.Server, ck(ps.Key), ps.Age)
 
 					sess, err := engine.Open(ctx, ps.Key)
 					if err != nil {
@@ -200,13 +107,8 @@ func TestDjangoInterop(t *testing.T) {
 						if err != nil {
 							t.Fatal(err)
 						}
-<<<<<<< HEAD
-						samePickle(t, what, data, ps.Pickle)
-						checkTTL(t, start, what, b.server, ck(ps.Key), ps.Age)
-=======
 						livecache.SamePickle(t, what, data, ps.Pickle)
-						livecache.CheckTTL(t, what, b.Server, ck(ps.Key), ps.Age)
->>>>>>> libdedupe
+						livecache.CheckTTL(t, start, what, b.Server, ck(ps.Key), ps.Age)
 					}
 				}
 				check("updated by Go, Django reads the cache", p.Do(t, "read", keys...))
@@ -254,11 +156,7 @@ func TestDjangoInterop(t *testing.T) {
 						}
 						livecache.SamePickle(t, what, data, ps.Pickle)
 					}
-<<<<<<< HEAD
-					checkTTL(t, start, what, b.server, ck(ps.Key), ps.Age)
-=======
-					livecache.CheckTTL(t, what, b.Server, ck(ps.Key), ps.Age)
->>>>>>> libdedupe
+					livecache.CheckTTL(t, start, what, b.Server, ck(ps.Key), ps.Age)
 				}
 			})
 		}

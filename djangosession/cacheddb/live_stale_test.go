@@ -3,7 +3,6 @@ package cacheddb_test
 import (
 	"context"
 	"database/sql"
-	"encoding/json"
 	"path/filepath"
 	"testing"
 
@@ -11,6 +10,7 @@ import (
 	"github.com/djsession/djsession/djangosession/cacheddb"
 	"github.com/djsession/djsession/djangosession/cachestore"
 	"github.com/djsession/djsession/djangosession/dbstore"
+	"github.com/djsession/djsession/internal/livecache"
 	"github.com/djsession/djsession/internal/testenv"
 )
 
@@ -23,10 +23,11 @@ func TestLiveNoStaleCopy(t *testing.T) {
 	ctx := context.Background()
 	for _, d := range testenv.Djangos(t) {
 		t.Run(d.Version, func(t *testing.T) {
-			peerBackend, backend := "redis", cachestore.RedisCache
-			if d.Version == "3.2" { // RedisCache arrived in Django 4.0
-				peerBackend, backend = "django-redis", cachestore.DjangoRedis
+			lb := livecache.Backends[0] // RedisCache
+			if d.Version == "3.2" {     // RedisCache arrived in Django 4.0
+				lb = livecache.Backends[1] // django-redis
 			}
+			backend := lb.Backend
 			var client cachestore.Client
 			for _, c := range caches() {
 				if c.name == "redis" {
@@ -35,10 +36,8 @@ func TestLiveNoStaleCopy(t *testing.T) {
 			}
 			prefix := "djtest-" + randHex(6)
 			file := filepath.Join(t.TempDir(), "db.sqlite3")
-			js, _ := json.Marshal(map[string]string{"engine": "cached_db", "backend": peerBackend, "prefix": prefix,
-				"db": file, "secret": secret, "location": "redis://" + testenv.RedisAddr(t) + "/0"})
-			p := &peer{d: d, cfg: string(js)}
-			p.do(t, "write") // creates django_session
+			p := livecache.NewPeer(t, d, "cached_db", lb, prefix, map[string]string{"db": file, "secret": secret})
+			p.Do(t, "write") // creates django_session
 
 			sdb, err := sql.Open("sqlite", file+"?_pragma=busy_timeout(10000)")
 			if err != nil {
@@ -71,11 +70,11 @@ func TestLiveNoStaleCopy(t *testing.T) {
 			}
 			key := sess.Key()
 			defer s.Delete(ctx, key)
-			got := p.do(t, "read", key)[0]
+			got := p.Do(t, "read", key)[0]
 			if !got.Found {
 				t.Fatal("Django does not see Go's session")
 			}
-			samePickle(t, "first save", sess.Data(), got.Pickle)
+			livecache.SamePickle(t, "first save", sess.Data(), got.Pickle)
 
 			// Django reads it through the cache; now Go's cache write fails.
 			flaky.failSet.Store(true)
@@ -86,11 +85,11 @@ func TestLiveNoStaleCopy(t *testing.T) {
 				t.Fatalf("tolerated save: %v", err)
 			}
 			flaky.failSet.Store(false)
-			got = p.do(t, "read", key)[0]
+			got = p.Do(t, "read", key)[0]
 			if !got.Found {
 				t.Fatal("Django lost the session")
 			}
-			samePickle(t, "Django after Go's save with a failed cache write (a stale copy?)", sess.Data(), got.Pickle)
+			livecache.SamePickle(t, "Django after Go's save with a failed cache write (a stale copy?)", sess.Data(), got.Pickle)
 		})
 	}
 }

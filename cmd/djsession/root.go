@@ -91,12 +91,14 @@ func (a *app) run(ctx context.Context, args []string) int {
 	return exitCode(err)
 }
 
+// oneLine puts a message on one line, keeping all of it: the lines of
+// joined errors (errors.Join) are separated by ": ".
 func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
 	}
-	return s
+	return strings.Join(lines, ": ")
 }
 
 func (a *app) newRootCmd() *cobra.Command {

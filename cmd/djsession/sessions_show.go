@@ -5,7 +5,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
@@ -98,11 +97,10 @@ warning goes to stderr.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			value := args[0]
 			if value == "-" {
-				b, err := io.ReadAll(io.LimitReader(e.a.in, 64<<20))
-				if err != nil {
-					return fmt.Errorf("reading standard input: %w", err)
+				var err error
+				if value, err = readInput(e.a.in, "standard input"); err != nil {
+					return err
 				}
-				value = string(b)
 			}
 			value = strings.TrimSpace(value)
 			key, fallbacks, err := e.secret.resolve(e.a)

@@ -92,17 +92,37 @@ func parseMaxAge(s string) (time.Duration, bool, error) {
 	return d, true, nil
 }
 
+// maxInput bounds what is read from standard input: a session cookie or
+// token is kilobytes; 64 MiB leaves room for any session_data.
+const maxInput = 64 << 20
+
+// errInputTooLarge is returned for standard input over maxInput bytes.
+var errInputTooLarge = fmt.Errorf("standard input is too large (over %d MiB)", maxInput>>20)
+
+// readInput reads all of r, refusing more than maxInput bytes: a value cut
+// at the limit would verify as a bad signature, which it is not.
+func readInput(r io.Reader, what string) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", what, err)
+	}
+	if len(b) > maxInput {
+		return "", fmt.Errorf("reading %s: %w", what, errInputTooLarge)
+	}
+	return string(b), nil
+}
+
 // input returns the argument, or standard input when it is "-" or absent,
 // with one trailing newline removed (as "echo" adds it).
 func input(a *app, args []string, what string) (string, error) {
 	if len(args) == 1 && args[0] != "-" {
 		return args[0], nil
 	}
-	b, err := io.ReadAll(io.LimitReader(a.in, 64<<20))
+	s, err := readInput(a.in, what)
 	if err != nil {
-		return "", fmt.Errorf("reading %s: %w", what, err)
+		return "", err
 	}
-	s := strings.TrimSuffix(string(b), "\n")
+	s = strings.TrimSuffix(s, "\n")
 	return strings.TrimSuffix(s, "\r"), nil
 }
 

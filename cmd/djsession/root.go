@@ -85,7 +85,7 @@ func (a *app) run(ctx context.Context, args []string) int {
 	err := root.ExecuteContext(ctx)
 	if err != nil {
 		if msg := oneLine(err.Error()); msg != "" {
-			fmt.Fprintf(a.errOut, "djsession: %s\n", msg)
+			fmt.Fprintf(a.errOut, "djsession: %s\n", escapeText(msg))
 		}
 	}
 	return exitCode(err)

@@ -9,6 +9,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/big"
 	"strings"
 	"time"
 
@@ -64,12 +65,15 @@ func (v *verdict) userID() string {
 	if !ok || u == nil {
 		return ""
 	}
-	if s, ok := u.(string); ok {
-		return s
+	switch u := u.(type) {
+	case string:
+		return u
+	case *big.Int:
+		return boundedInt(u) // before pyjson would convert all of it
 	}
 	b, err := pyjson.Marshal(u)
 	if err != nil {
-		return fmt.Sprint(u)
+		return fmt.Sprintf("unprintable %T", u)
 	}
 	return string(b)
 }

@@ -111,7 +111,7 @@ rekey afterwards otherwise).`,
 			p.finish()
 			if cw, ok := dst.(*cacheWriter); ok {
 				for _, s := range cw.skipped {
-					fmt.Fprintf(e.a.out, "not copied %s\n", s)
+					fmt.Fprintf(e.a.out, "not copied %s\n", escapeText(s))
 				}
 			}
 			fmt.Fprintf(e.a.out, "copied %d of %d sessions (%d already there or not copied)\n", written, read, read-written)

@@ -208,7 +208,7 @@ starts after it.`,
 				verb = "would rekey"
 			}
 			for _, u := range res.untouched {
-				fmt.Fprintf(e.a.out, "untouched %s\n", u)
+				fmt.Fprintf(e.a.out, "untouched %s\n", escapeText(u))
 			}
 			fmt.Fprintf(e.a.out, "%s %d sessions; %d already under the new key; %d left untouched; %d changed meanwhile\n",
 				verb, res.rekeyed, res.already, len(res.untouched), res.changed)

@@ -4,6 +4,7 @@ import (
 	"database/sql"
 	"encoding/csv"
 	"math/big"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -130,7 +131,7 @@ func TestTerminalEscapes(t *testing.T) {
 	d.Set("_auth_user_id", hostile)
 	d.Set("\x1b[31mkey", int64(1))
 	url := hostileDB(t, map[string]string{
-		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa": signPickle(t, key, d),
+		"aaaaaaaaaaaaaaaaaaaaaaaaaaaaaaaa":  signPickle(t, key, d),
 		"b\x1b[2Jbbbbbbbbbbbbbbbbbbbbbbbbb": signPickle(t, key, d),
 	})
 	env := map[string]string{envSecretKey: key}
@@ -210,4 +211,45 @@ func FuzzEscapeText(f *testing.F) {
 			t.Fatalf("escapeText changed plain %q to %q", s, out)
 		}
 	})
+}
+
+// Issue 13 item 4: every secret has a file form; the argv forms still work
+// but warn on stderr (without echoing the secret), and the help shows
+// only the safe forms.
+func TestSecretsOffArgv(t *testing.T) {
+	s, _ := signing.NewSigner(&signing.Options{Key: "old-secret"})
+	tok := s.Sign("hello")
+	dir := t.TempDir()
+	fb := filepath.Join(dir, "fallbacks")
+	if err := os.WriteFile(fb, []byte("unrelated\nold-secret\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	env := map[string]string{envSecretKey: "new-secret"}
+	res := runCLI(t, nil, env, "", "unsign", "--fallback-key-file", fb, tok)
+	if res.code != 0 || res.out != "hello\n" || res.err != "" {
+		t.Errorf("--fallback-key-file: exit %d out %q err %q", res.code, res.out, res.err)
+	}
+	for _, args := range [][]string{
+		{"unsign", "--fallback-key", "old-secret", tok},
+		{"unsign", "--secret-key", "old-secret", tok},
+	} {
+		res := runCLI(t, nil, env, "", args...)
+		if res.code != 0 || res.out != "hello\n" {
+			t.Errorf("%v: exit %d out %q err %q", args[:2], res.code, res.out, res.err)
+		}
+		if !strings.Contains(res.err, "process list") || strings.Contains(res.err, "old-secret") {
+			t.Errorf("%v: stderr %q; want a warning that does not repeat the secret", args[:2], res.err)
+		}
+	}
+	for _, args := range [][]string{
+		{"--help"}, {"sign", "--help"}, {"unsign", "--help"}, {"loads", "--help"},
+		{"sessions", "--help"}, {"sessions", "ls", "--help"}, {"sessions", "rekey", "--help"},
+	} {
+		res := runCLI(t, nil, nil, "", args...)
+		for _, unsafe := range []string{"--fallback-key ", "--secret-key ", "--fallback-key\n", "--secret-key\n"} {
+			if strings.Contains(res.out, unsafe) {
+				t.Errorf("%v shows %q:\n%s", args, unsafe, res.out)
+			}
+		}
+	}
 }

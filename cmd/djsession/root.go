@@ -111,9 +111,10 @@ sessions byte for byte as Django does.
 Exit codes: 0 success; 1 nothing found or no match (bad signature, wrong
 password); 2 usage error or failure.
 
-The secret key is read from --secret-key-file, then the DJANGO_SECRET_KEY
-environment variable; --secret-key exists for tests but puts the secret in
-the process list, so avoid it on shared machines.`,
+SECRET_KEY is read from --secret-key-file, else the DJANGO_SECRET_KEY
+environment variable; SECRET_KEY_FALLBACKS from --fallback-key-file and
+DJANGO_SECRET_KEY_FALLBACKS (one key per line). Secrets are never taken
+from the command line's visible arguments without a warning.`,
 		Version:       version,
 		SilenceUsage:  true,
 		SilenceErrors: true,
@@ -137,23 +138,41 @@ var commandSet []func(*app) *cobra.Command
 
 // secretFlags are the flags that say where SECRET_KEY and its fallbacks come
 // from. Commands that sign or verify embed it.
+//
+// Secrets come from files or the environment. The argv forms --secret-key
+// and --fallback-key are kept so existing scripts still run, but they are
+// hidden from the help and warn on every use: any user of the machine can
+// read a command line (ps, /proc), so a key given there is disclosed.
+// Removing them would break those scripts with no gain the warning does
+// not already give.
 type secretFlags struct {
-	keyFile   string
-	key       string
-	fallbacks []string
+	keyFile       string
+	key           string
+	fallbackFiles []string
+	fallbacks     []string
+	warned        bool
 }
 
 func (f *secretFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.keyFile, "secret-key-file", "", "read SECRET_KEY from this file (trailing newline removed)")
-	cmd.Flags().StringVar(&f.key, "secret-key", "", "SECRET_KEY itself (visible in the process list: prefer the file or "+envSecretKey+")")
-	cmd.Flags().StringArrayVar(&f.fallbacks, "fallback-key", nil, "an entry of SECRET_KEY_FALLBACKS (repeatable; also "+envSecretKeyFallbacks+", one per line)")
+	fl := cmd.Flags()
+	fl.StringVar(&f.keyFile, "secret-key-file", "", "read SECRET_KEY from this file (trailing newline removed; /dev/stdin works)")
+	fl.StringArrayVar(&f.fallbackFiles, "fallback-key-file", nil, "read SECRET_KEY_FALLBACKS from this file, one key per line (repeatable; also $"+envSecretKeyFallbacks+")")
+	fl.StringVar(&f.key, "secret-key", "", "SECRET_KEY on the command line: visible to every user, use --secret-key-file")
+	fl.StringArrayVar(&f.fallbacks, "fallback-key", nil, "SECRET_KEY_FALLBACKS on the command line: visible to every user, use --fallback-key-file")
+	_ = fl.MarkHidden("secret-key")
+	_ = fl.MarkHidden("fallback-key")
 }
+
+// argvSecretWarning is printed when a secret was given on the command line.
+const argvSecretWarning = "djsession: WARNING: a secret key given on the command line is visible in the process list to every user; use --secret-key-file, --fallback-key-file or the environment\n"
 
 // errNoSecret is returned when no secret key source is given.
 var errNoSecret = errors.New("no secret key: use --secret-key-file or set " + envSecretKey)
 
-// resolve returns the secret key and fallback keys. Order: --secret-key-file,
-// --secret-key, $DJANGO_SECRET_KEY.
+// resolve returns the secret key and fallback keys. SECRET_KEY from
+// --secret-key-file, --secret-key, $DJANGO_SECRET_KEY in that order; the
+// fallbacks from --fallback-key, --fallback-key-file and
+// $DJANGO_SECRET_KEY_FALLBACKS together.
 func (f *secretFlags) resolve(a *app) (key string, fallbacks []string, err error) {
 	switch {
 	case f.keyFile != "":
@@ -170,13 +189,29 @@ func (f *secretFlags) resolve(a *app) (key string, fallbacks []string, err error
 	if key == "" {
 		return "", nil, &usageError{errNoSecret}
 	}
+	if (f.key != "" || len(f.fallbacks) > 0) && !f.warned {
+		f.warned = true // resolve may run twice in one command
+		fmt.Fprint(a.errOut, argvSecretWarning)
+	}
 	fallbacks = append(fallbacks, f.fallbacks...)
-	if env := a.getenv(envSecretKeyFallbacks); env != "" {
-		for _, line := range strings.Split(env, "\n") {
-			if line = strings.TrimRight(line, "\r"); line != "" {
-				fallbacks = append(fallbacks, line)
-			}
+	for _, path := range f.fallbackFiles {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", nil, fmt.Errorf("reading fallback key file: %w", err)
+		}
+		fallbacks = append(fallbacks, keyLines(string(b))...)
+	}
+	fallbacks = append(fallbacks, keyLines(a.getenv(envSecretKeyFallbacks))...)
+	return key, fallbacks, nil
+}
+
+// keyLines splits a list of keys, one per line; empty lines are skipped.
+func keyLines(s string) []string {
+	var keys []string
+	for _, line := range strings.Split(s, "\n") {
+		if line = strings.TrimRight(line, "\r"); line != "" {
+			keys = append(keys, line)
 		}
 	}
-	return key, fallbacks, nil
+	return keys
 }

@@ -77,7 +77,7 @@ dj-database-url reads it:
   memcached://host:11211                (the cache engines on memcached 1.6+: the same)
 
 SECRET_KEY comes from --secret-key-file or $DJANGO_SECRET_KEY, and
-SECRET_KEY_FALLBACKS from --fallback-key or $DJANGO_SECRET_KEY_FALLBACKS
+SECRET_KEY_FALLBACKS from --fallback-key-file or $DJANGO_SECRET_KEY_FALLBACKS
 (one key per line).`,
 		Example: `  export DATABASE_URL=sqlite:///testdata/sessions_db.sqlite3
   djsession sessions ls --secret-key-file testdata/sessions_db_secret_key.txt

@@ -195,7 +195,7 @@ func newUnsignCmd(a *app) *cobra.Command {
 		Short: "Check a signature made by Django's Signer or TimestampSigner and print the value",
 		Long: `Print the value a Signer (or, with --timestamp, a TimestampSigner) signed.
 A bad signature, or one older than --max-age, exits 1 with the reason; other
-bad input exits 2. SECRET_KEY_FALLBACKS from --fallback-key are accepted.`,
+bad input exits 2. SECRET_KEY_FALLBACKS from --fallback-key-file are accepted.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := f.options(cmd, a)

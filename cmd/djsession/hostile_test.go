@@ -13,6 +13,7 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/dbstore"
+	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pickle"
 	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
@@ -251,5 +252,27 @@ func TestSecretsOffArgv(t *testing.T) {
 				t.Errorf("%v shows %q:\n%s", args, unsafe, res.out)
 			}
 		}
+	}
+}
+
+// Issue 13 item 12: sessions decode reads a signed_cookies session that
+// Django 3.2 wrote with DEFAULT_HASHING_ALGORITHM = 'sha1', given the
+// setting, and refuses it without.
+func TestDecodeSHA1SignedCookie(t *testing.T) {
+	dj := testenv.Django32(t)
+	const key = "sha1-mode-secret"
+	cookie := strings.TrimSpace(string(dj.Run(t, "testdata/signed_cookie_sha1.py", []byte(key), `{"_auth_user_id": "7", "n": 1}`)))
+	env := map[string]string{envSecretKey: key}
+	res := runCLI(t, nil, env, "", "sessions", "decode", "--default-hashing-algorithm", "sha1", cookie)
+	if res.code != 0 || !strings.Contains(res.out, `"kind": "signed_cookie"`) || !strings.Contains(res.out, `"_auth_user_id": "7"`) {
+		t.Errorf("decode --default-hashing-algorithm sha1: exit %d\n%s%s", res.code, res.out, res.err)
+	}
+	res = runCLI(t, nil, env, "", "sessions", "decode", cookie)
+	if res.code != exitNoMatch || strings.Contains(res.out, `"verified": true`) {
+		t.Errorf("decode of a sha1 cookie without the setting: exit %d\n%s", res.code, res.out)
+	}
+	res = runCLI(t, nil, env, "", "sessions", "decode", "--default-hashing-algorithm", "md5", cookie)
+	if res.code != exitError {
+		t.Errorf("--default-hashing-algorithm md5: exit %d, want a usage error", res.code)
 	}
 }

@@ -87,13 +87,20 @@ type classifier struct {
 }
 
 func newClassifier(key string, fallbacks []string, className string, cookies bool) (*classifier, error) {
+	return newClassifierAlg(key, fallbacks, className, cookies, false)
+}
+
+// newClassifierAlg is newClassifier that, with sha1, also accepts
+// current-format values signed with HMAC-SHA1, as Django 3.1-3.2 did with
+// DEFAULT_HASHING_ALGORITHM = 'sha1' (signed_cookies sessions among them).
+func newClassifierAlg(key string, fallbacks []string, className string, cookies, sha1 bool) (*classifier, error) {
 	if className == "" {
 		className = djangosession.DefaultClassName
 	}
 	c := &classifier{}
 	name := className[strings.LastIndexByte(className, '.')+1:]
 	for _, k := range append([]string{key}, fallbacks...) {
-		s, err := signing.NewTimestampSigner(&signing.Options{Key: k, Salt: djangosession.KeySalt(className)})
+		s, err := signing.NewTimestampSigner(&signing.Options{Key: k, Salt: djangosession.KeySalt(className), LegacySHA1: sha1})
 		if err != nil {
 			return nil, err
 		}
@@ -105,7 +112,7 @@ func newClassifier(key string, fallbacks []string, className string, cookies boo
 		c.legacy = append(c.legacy, lk)
 	}
 	if cookies {
-		s, err := signing.NewTimestampSigner(&signing.Options{Key: key, FallbackKeys: fallbacks, Salt: cookieSalt})
+		s, err := signing.NewTimestampSigner(&signing.Options{Key: key, FallbackKeys: fallbacks, Salt: cookieSalt, LegacySHA1: sha1})
 		if err != nil {
 			return nil, err
 		}

@@ -22,9 +22,6 @@ const (
 	envSecretKeyFallbacks = "DJANGO_SECRET_KEY_FALLBACKS"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "devel"
-
 // app carries the process's streams and environment into every command, so
 // commands can be run in tests without touching the real process state.
 type app struct {
@@ -115,7 +112,7 @@ SECRET_KEY is read from --secret-key-file, else the DJANGO_SECRET_KEY
 environment variable; SECRET_KEY_FALLBACKS from --fallback-key-file and
 DJANGO_SECRET_KEY_FALLBACKS (one key per line). Secrets are never taken
 from the command line's visible arguments without a warning.`,
-		Version:       version,
+		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}

@@ -627,7 +627,7 @@ func TestSessionsHelpVersionCompletion(t *testing.T) {
 		}
 	}
 	res := runCLI(t, nil, nil, "", "--version")
-	if res.code != 0 || !strings.Contains(res.out, version) {
+	if res.code != 0 || !strings.Contains(res.out, buildVersion()) {
 		t.Errorf("--version: %d %q", res.code, res.out)
 	}
 	res = runCLI(t, nil, nil, "", "completion", "bash")

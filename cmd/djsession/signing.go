@@ -256,7 +256,8 @@ func newDumpsCmd(a *app) *cobra.Command {
 and print the token django.core.signing.dumps makes for it. Object keys keep
 their order, integers of any size stay integers and 1.0 stays a float.
 With --compress the payload is zlib-compressed when that makes it shorter,
-as Django decides (Go's zlib bytes differ from CPython's; Django reads them).`,
+as Django decides; the compressed bytes are CPython's zlib output, so the
+token is the one Django prints for the same value and time.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := f.options(cmd, a)

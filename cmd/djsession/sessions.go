@@ -15,6 +15,7 @@ import (
 	_ "time/tzdata" // --db-time-zone without a system zoneinfo
 
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/cachestore"
 	_ "github.com/go-sql-driver/mysql" // mysql://
 	_ "github.com/lib/pq"              // postgres://
 	"github.com/spf13/cobra"
@@ -143,7 +144,7 @@ var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9
 // isCacheStore reports whether s is a cache engine's (read-only here).
 func isCacheStore(s sessionStore) bool {
 	switch s.(type) {
-	case *redisStore, *memcachedStore:
+	case *cacheSessions:
 		return true
 	}
 	return false
@@ -179,10 +180,8 @@ func (e *sessionsEnv) open(ctx context.Context) (sessionStore, error) {
 	switch t.kind {
 	case kindFile:
 		return e.openFileDir(t.path)
-	case kindRedis:
-		return e.openRedis(ctx, t.url)
-	case kindMemcached:
-		return e.openMemcached(ctx, t.url)
+	case kindRedis, kindMemcached:
+		return e.openCache(ctx, t)
 	}
 	return e.openDB(ctx, t)
 }
@@ -216,8 +215,11 @@ func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, erro
 			return nil, fmt.Errorf("sqlite database %s: %w", t.path, errors.Unwrap(err))
 		}
 	}
-	db, err := sql.Open(t.driver, t.dsn)
-	if err != nil {
+	var db *sql.DB
+	var err error
+	if t.connector != nil {
+		db = sql.OpenDB(t.connector)
+	} else if db, err = sql.Open(t.driver, t.dsn); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", t.display, err)
 	}
 	if t.kind == kindSQLite {
@@ -323,8 +325,11 @@ type sessionRow struct {
 	data   string
 	expire time.Time
 	mtime  time.Time // file engine only
-	raw    []byte    // cache engines: the pickled dict
-	cache  bool      // from a cache engine: raw holds an unsigned pickle
+	raw    []byte    // cache engines: the cache value
+	// cache is the cache engine's store the row comes from (nil for the
+	// db and file engines), rec the record it listed
+	cache *cachestore.Store
+	rec   djangosession.Record
 }
 
 // size is the stored size of the session in bytes.
@@ -338,6 +343,16 @@ type rowFilter struct {
 	after           string // session_key > after
 	limit           int    // 0: no limit
 	key             string // exactly this key
+}
+
+// match reports whether f selects r: the one filter every store's listing
+// applies (the SQL of sessionDB applies it in the database too).
+func (f rowFilter) match(r sessionRow) bool {
+	if f.key != "" && r.key != f.key || f.after != "" && r.key <= f.after || !strings.HasPrefix(r.key, f.keyPrefix) {
+		return false
+	}
+	live := r.expire.After(f.now)
+	return !(f.active && !live || f.expired && live)
 }
 
 // query builds the SELECT for f.
@@ -397,7 +412,7 @@ func (s *sessionDB) each(ctx context.Context, f rowFilter, fn func(sessionRow) e
 		if r.expire, err = parseExpire(exp, s.location(), s.kind != kindPostgres); err != nil {
 			return fmt.Errorf("session %s: %w", r.key, err)
 		}
-		if f.keyPrefix != "" && !strings.HasPrefix(r.key, f.keyPrefix) {
+		if !f.match(r) {
 			continue // LIKE is case-insensitive on SQLite and MySQL
 		}
 		if err := fn(r); err != nil {

@@ -124,13 +124,18 @@ func newClassifierAlg(key string, fallbacks []string, className string, cookies,
 // classifyRow is classify for a stored row; a cache engine's row is an
 // unsigned pickle, read as such (nothing to verify).
 func (c *classifier) classifyRow(r sessionRow) verdict {
-	if !r.cache {
+	if r.cache == nil {
 		return c.classify(r.data)
 	}
-	v := verdict{format: formatCache, verified: true, payload: r.raw}
-	c.decodePayload(&v)
-	if v.serializer != serPickle && v.status == statusOK {
-		v.serializer = serJSON
+	v := verdict{format: formatCache, verified: true, serializer: serPickle}
+	obj, err := decodeCacheRow(r)
+	switch {
+	case errors.Is(err, pickle.ErrUnsupported):
+		v.status, v.err = statusUndecoded, err
+	case err != nil:
+		v.status, v.err = statusCorrupt, err
+	default:
+		v.status, v.data = statusOK, obj
 	}
 	return v
 }

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/spf13/cobra"
 )
@@ -146,16 +145,11 @@ func (e *sessionsEnv) openTarget(ctx context.Context, raw, table string) (sessio
 		if err != nil {
 			return nil, err
 		}
-		w := &cacheWriter{kind: t.kind, u: t.url, cl: cl, now: e.now,
-			prefix: e.cacheKeyPrefix + ":" + strconv.Itoa(e.cacheVersion) + ":"}
-		if t.kind == kindRedis {
-			c, err := dialRedis(ctx, t.url)
-			if err != nil {
-				return nil, fmt.Errorf("connecting to %s: %w", t.display, err)
-			}
-			c.Close()
+		cs, err := e.openCache(ctx, t)
+		if err != nil {
+			return nil, err
 		}
-		return w, nil
+		return &cacheWriter{cacheSessions: cs, cl: cl}, nil
 	}
 	if t.kind == kindFile {
 		if st, err := os.Stat(t.path); err != nil || !st.IsDir() {

@@ -17,7 +17,7 @@ import (
 // never expires: empty placeholder files, and sessions whose
 // _session_expiry is a positive number of seconds (the file engine compares
 // that number with zero, not with the file's age).
-var neverExpires = time.Date(9999, 12, 31, 23, 59, 59, 0, time.UTC)
+var neverExpires = djangosession.NoExpiry
 
 // maxSessionFile bounds what is read of one session file.
 const maxSessionFile = 16 << 20
@@ -152,7 +152,7 @@ func (d *fileDir) each(ctx context.Context, f rowFilter, fn func(sessionRow) err
 			return err
 		}
 		if f.key != "" && k != f.key || f.after != "" && k <= f.after || !strings.HasPrefix(k, f.keyPrefix) {
-			continue
+			continue // before reading the file
 		}
 		r, err := d.read(k)
 		if errors.Is(err, os.ErrNotExist) {
@@ -161,8 +161,7 @@ func (d *fileDir) each(ctx context.Context, f rowFilter, fn func(sessionRow) err
 		if err != nil {
 			return fmt.Errorf("reading session file: %w", err)
 		}
-		live := r.expire.After(f.now)
-		if f.active && !live || f.expired && live {
+		if !f.match(r) {
 			continue
 		}
 		if err := fn(r); err != nil {

@@ -63,7 +63,7 @@ then shown anyway, marked "verified": false).`,
 				{"expired", !found.expire.After(now)},
 				{"size", found.size()},
 			}
-			if found.cache {
+			if found.cache != nil {
 				// a cache engine's value: a pickle with no signature
 				extra = append(extra, field{"signed", false})
 			}

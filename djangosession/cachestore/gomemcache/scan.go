@@ -9,6 +9,7 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/bradfitz/gomemcache/memcache"
@@ -21,10 +22,15 @@ import (
 // memcached has no key listing command, so it asks each server's LRU
 // crawler ("lru_crawler metadump", memcached 1.4.31+; the hash table walk
 // of 1.6 where the server has it, which sees every item).
+//
+// A listed key is read from the server that listed it, whatever server
+// the pool's own selection would pick: a pool written by Django
+// (pymemcache's or libmemcached's hashing) is listed whole.
 type Lister struct {
 	*Client
 	servers []string
-	timeout time.Duration
+	nodes   map[string]*Client // one per server, when there are several
+	where   sync.Map           // listed key -> server
 }
 
 var _ cachestore.KeyLister = (*Lister)(nil)
@@ -32,7 +38,24 @@ var _ cachestore.KeyLister = (*Lister)(nil)
 // NewLister returns a Lister over c whose listing visits every one of
 // servers (host:port), the servers c was made with.
 func NewLister(c *memcache.Client, servers ...string) *Lister {
-	return &Lister{Client: New(c), servers: servers, timeout: c.Timeout}
+	l := &Lister{Client: New(c), servers: servers}
+	if len(servers) > 1 {
+		l.nodes = map[string]*Client{}
+		for _, s := range servers {
+			n := memcache.New(s)
+			n.Timeout, n.MaxIdleConns = c.Timeout, c.MaxIdleConns
+			l.nodes[s] = New(n)
+		}
+	}
+	return l
+}
+
+// Get reads key from the server that listed it, or through the pool.
+func (l *Lister) Get(ctx context.Context, key string) ([]byte, uint32, bool, error) {
+	if addr, ok := l.where.Load(key); ok {
+		return l.nodes[addr.(string)].Get(ctx, key)
+	}
+	return l.Client.Get(ctx, key)
 }
 
 // maxListedKeys bounds the keys one server's dump may hold.
@@ -59,10 +82,10 @@ func (l *Lister) dump(ctx context.Context, addr, prefix string, fn func([]caches
 	stop := context.AfterFunc(ctx, func() { c.SetDeadline(time.Now()) })
 	defer stop()
 	r := bufio.NewReader(c)
-	err = l.metadump(c, r, "hash", prefix, fn)
+	err = l.metadump(c, r, addr, "hash", prefix, fn)
 	var ce clientError
 	if errors.As(err, &ce) {
-		err = l.metadump(c, r, "all", prefix, fn) // before memcached 1.6
+		err = l.metadump(c, r, addr, "all", prefix, fn) // before memcached 1.6
 	}
 	if ctx.Err() != nil {
 		return ctx.Err()
@@ -74,7 +97,7 @@ type clientError string
 
 func (e clientError) Error() string { return string(e) }
 
-func (l *Lister) metadump(c net.Conn, r *bufio.Reader, what, prefix string, fn func([]cachestore.KeyInfo) error) error {
+func (l *Lister) metadump(c net.Conn, r *bufio.Reader, addr, what, prefix string, fn func([]cachestore.KeyInfo) error) error {
 	if _, err := fmt.Fprintf(c, "lru_crawler metadump %s\r\n", what); err != nil {
 		return err
 	}
@@ -110,6 +133,9 @@ func (l *Lister) metadump(c net.Conn, r *bufio.Reader, what, prefix string, fn f
 		}
 		if n++; n > maxListedKeys {
 			return errors.New("metadump: too many keys")
+		}
+		if l.nodes != nil {
+			l.where.Store(key, addr)
 		}
 		ki := cachestore.KeyInfo{Key: key, Expire: djangosession.NoExpiry}
 		if exp > 0 {

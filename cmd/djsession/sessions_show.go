@@ -10,7 +10,6 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/python/pyjson"
-	"github.com/djsession/djsession/signing"
 	"github.com/spf13/cobra"
 )
 
@@ -123,7 +122,7 @@ warning goes to stderr.`,
 			head := []field{{"kind", "session_data"}}
 			v := cl.classify(value)
 			if !v.verified && looksCurrent(value) {
-				if cv := cl.current(value, []*signing.TimestampSigner{cl.cookie}); cv.verified {
+				if cv := cl.classifyCookie(value); cv.verified {
 					v, head[0].value = cv, "signed_cookie"
 					// the signed_cookies engine loads with
 					// max_age=SESSION_COOKIE_AGE: an older cookie is a

@@ -15,7 +15,9 @@ func TestLister(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			db := b.open(t)
 			storetest.RunLister(t, storetest.Options{
-				New:           func(t *testing.T) djangosession.Store { return newStore(t, db, b.dialect, dbstore.Options{BatchSize: 4}) },
+				New: func(t *testing.T) djangosession.Store {
+					return newStore(t, db, b.dialect, dbstore.Options{BatchSize: 4})
+				},
 				ExpiresByDate: true,
 			})
 		})

@@ -16,6 +16,8 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cachestore"
+	"github.com/djsession/djsession/djangosession/dbstore"
+	"github.com/djsession/djsession/djangosession/filestore"
 	_ "github.com/go-sql-driver/mysql" // mysql://
 	_ "github.com/lib/pq"              // postgres://
 	"github.com/spf13/cobra"
@@ -43,7 +45,9 @@ type sessionsEnv struct {
 	// cache engines: CACHES KEY_PREFIX and VERSION
 	cacheKeyPrefix string
 	cacheVersion   int
-	now            func() time.Time
+	// batch is --batch-size of clear-expired (the library's default when 0)
+	batch int
+	now   func() time.Time
 }
 
 // afterRowKey is the context key of a func(n int) that batch commands call
@@ -137,6 +141,8 @@ type sessionDB struct {
 	kind  dbKind
 	table string         // quoted
 	loc   *time.Location // of naive expire_date values; nil: UTC
+	// store reads the table (List) and clears it (ClearExpired)
+	store *dbstore.Store
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$`)
@@ -195,15 +201,18 @@ func (e *sessionsEnv) openFileDir(dir string) (*fileDir, error) {
 	}
 	// The file engine's expiry is in the session data: reading it needs
 	// SECRET_KEY, as Django's clearsessions does.
-	key, fallbacks, err := e.secret.resolve(e.a)
-	if err != nil {
+	if _, _, err := e.secret.resolve(e.a); err != nil {
 		return nil, fmt.Errorf("the file engine keeps expiry in the session data: %w", err)
 	}
-	cl, err := newClassifier(key, fallbacks, e.className, false)
+	codec, err := e.codecOrPlaceholder()
 	if err != nil {
 		return nil, err
 	}
-	return &fileDir{dir: dir, prefix: e.cookieName, age: e.cookieAge, cl: cl}, nil
+	store, err := filestore.New(&filestore.Options{Dir: dir, CookieName: e.cookieName, CookieAge: e.cookieAge, Codec: codec, Now: e.now})
+	if err != nil {
+		return nil, fmt.Errorf("session directory: %w", errors.Unwrap(err))
+	}
+	return &fileDir{dir: dir, prefix: e.cookieName, age: e.cookieAge, store: store}, nil
 }
 
 func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, error) {
@@ -234,7 +243,19 @@ func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, erro
 		db.Close()
 		return nil, usagef("--db-time-zone %q: %v", e.dbTimeZone, err)
 	}
-	s := &sessionDB{db: db, kind: t.kind, loc: loc}
+	codec, err := e.codecOrPlaceholder()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	dialect := map[dbKind]dbstore.Dialect{kindPostgres: dbstore.Postgres, kindMySQL: dbstore.MySQL, kindSQLite: dbstore.SQLite}[t.kind]
+	store, err := dbstore.New(db, &dbstore.Options{Dialect: dialect, Codec: codec, Table: e.table, Location: loc,
+		BatchSize: e.batch, Now: e.now, NoPrepare: true})
+	if err != nil {
+		db.Close()
+		return nil, usagef("%v", err)
+	}
+	s := &sessionDB{db: db, kind: t.kind, loc: loc, store: store}
 	var parts []string
 	for _, p := range strings.Split(e.table, ".") {
 		parts = append(parts, s.quote(p))
@@ -244,6 +265,20 @@ func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, erro
 }
 
 func (s *sessionDB) Close() error { return s.db.Close() }
+
+// codecOrPlaceholder returns a codec under SECRET_KEY, or, without a key,
+// one under a key nothing is signed with: clear-expired on the db engine
+// reads no session data, as Django's clearsessions does not.
+func (e *sessionsEnv) codecOrPlaceholder() (*djangosession.Codec, error) {
+	key, fallbacks, err := e.secret.resolve(e.a)
+	if errors.Is(err, errNoSecret) {
+		key, fallbacks, err = "\x00no key given", nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: key, FallbackKeys: fallbacks, ClassName: e.className, Serializer: sessionSerializer{}})
+}
 
 func (s *sessionDB) quote(ident string) string {
 	if s.kind == kindMySQL {
@@ -269,62 +304,20 @@ func (s *sessionDB) timeArg(t time.Time) any {
 	if s.kind == kindPostgres {
 		return t.UTC()
 	}
-	return pyDatetimeString(t.In(s.location()))
+	loc := s.loc
+	if loc == nil {
+		loc = time.UTC
+	}
+	return dbstore.PyDatetime(t.In(loc))
 }
 
-func (s *sessionDB) location() *time.Location {
-	if s.loc == nil {
-		return time.UTC
-	}
-	return s.loc
-}
 
-// pyDatetimeString is str(datetime) of a naive datetime: microseconds only
-// when non-zero.
-func pyDatetimeString(t time.Time) string {
-	b := t.AppendFormat(nil, "2006-01-02 15:04:05")
-	if us := t.Nanosecond() / 1000; us != 0 {
-		b = fmt.Appendf(b, ".%06d", us)
-	}
-	return string(b)
-}
-
-// parseExpire reads an expire_date column value: a time from drivers that
-// parse it, or the text Django wrote. naive values (SQLite, MySQL) are wall
-// clock times in loc.
-func parseExpire(v any, loc *time.Location, naive bool) (time.Time, error) {
-	switch v := v.(type) {
-	case time.Time:
-		if naive {
-			// the driver read naive text as UTC: keep the wall clock
-			v = time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), v.Nanosecond(), loc)
-		}
-		return v.UTC(), nil
-	case []byte:
-		return parseExpireText(string(v), loc)
-	case string:
-		return parseExpireText(v, loc)
-	case nil:
-		return time.Time{}, errors.New("expire_date is NULL")
-	}
-	return time.Time{}, fmt.Errorf("expire_date of unexpected type %T", v)
-}
-
-func parseExpireText(s string, loc *time.Location) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("expire_date %q is not a datetime", s)
-}
 
 // sessionRow is one row of the session table.
 type sessionRow struct {
 	key    string
 	data   string
 	expire time.Time
-	mtime  time.Time // file engine only
 	raw    []byte    // cache engines: the cache value
 	// cache is the cache engine's store the row comes from (nil for the
 	// db and file engines), rec the record it listed
@@ -355,86 +348,59 @@ func (f rowFilter) match(r sessionRow) bool {
 	return !(f.active && !live || f.expired && live)
 }
 
-// query builds the SELECT for f.
-func (s *sessionDB) query(f rowFilter, cols string) (string, []any) {
-	var where []string
-	var args []any
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		where = append(where, strings.ReplaceAll(cond, "?", s.ph(len(args))))
-	}
-	if f.active {
-		add("expire_date > ?", s.timeArg(f.now))
-	}
-	if f.expired {
-		add("expire_date <= ?", s.timeArg(f.now))
-	}
-	if f.keyPrefix != "" {
-		add("session_key LIKE ? ESCAPE '!'", likeEscape(f.keyPrefix)+"%")
-	}
-	if f.after != "" {
-		add("session_key > ?", f.after)
-	}
+// listEach streams the records of l that f selects to fn as rows, in key
+// order: the one filter and limit loop of every store the commands read.
+func listEach(ctx context.Context, l djangosession.Lister, f rowFilter, row func(djangosession.Record) sessionRow, fn func(sessionRow) error) error {
+	prefix := f.keyPrefix
 	if f.key != "" {
-		add("session_key = ?", f.key)
+		prefix = f.key
 	}
-	q := "SELECT " + cols + " FROM " + s.table
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY session_key"
-	if f.limit > 0 {
-		q += " LIMIT " + strconv.Itoa(f.limit)
-	}
-	return q, args
-}
-
-func likeEscape(s string) string {
-	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
-	return r.Replace(s)
-}
-
-// each streams the rows f selects to fn, one at a time (constant memory at
-// any table size). It stops at fn's first error.
-func (s *sessionDB) each(ctx context.Context, f rowFilter, fn func(sessionRow) error) error {
-	q, args := s.query(f, "session_key, session_data, expire_date")
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("reading sessions: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r sessionRow
-		var exp any
-		if err := rows.Scan(&r.key, &r.data, &exp); err != nil {
+	n := 0
+	for r, err := range l.List(ctx, &djangosession.ListOptions{After: f.after, Prefix: prefix}) {
+		if err != nil {
 			return fmt.Errorf("reading sessions: %w", err)
 		}
-		if r.expire, err = parseExpire(exp, s.location(), s.kind != kindPostgres); err != nil {
-			return fmt.Errorf("session %s: %w", r.key, err)
+		sr := row(r)
+		if !f.match(sr) {
+			continue
 		}
-		if !f.match(r) {
-			continue // LIKE is case-insensitive on SQLite and MySQL
-		}
-		if err := fn(r); err != nil {
+		if err := fn(sr); err != nil {
 			return err
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("reading sessions: %w", err)
+		if n++; f.limit > 0 && n >= f.limit {
+			return nil
+		}
 	}
 	return nil
 }
 
-// count returns how many rows f selects (its limit and order ignored).
-func (s *sessionDB) count(ctx context.Context, f rowFilter) (int64, error) {
-	f.limit = 0
-	q, args := s.query(f, "COUNT(*)")
-	q = q[:strings.LastIndex(q, " ORDER BY")]
+// countEach counts what each(f) streams, its limit ignored.
+func countEach(ctx context.Context, s sessionStore, f rowFilter) (int64, error) {
 	var n int64
-	if err := s.db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("counting sessions: %w", err)
-	}
-	return n, nil
+	f.limit = 0
+	err := s.each(ctx, f, func(sessionRow) error { n++; return nil })
+	return n, err
+}
+
+func (s *sessionDB) each(ctx context.Context, f rowFilter, fn func(sessionRow) error) error {
+	return listEach(ctx, s.store, f, func(r djangosession.Record) sessionRow {
+		return sessionRow{key: r.Key, data: string(r.Data), expire: r.Expire}
+	}, fn)
+}
+
+func (s *sessionDB) count(ctx context.Context, f rowFilter) (int64, error) { return countEach(ctx, s, f) }
+
+// countExpired counts what clearExpired would delete.
+func (s *sessionDB) countExpired(ctx context.Context, now time.Time) (int64, error) {
+	return countEach(ctx, s, rowFilter{expired: true, now: now})
+}
+
+// clearExpired deletes the expired rows with the library's ClearExpired
+// (Django's clear_expired, in statements of --batch-size rows).
+func (s *sessionDB) clearExpired(ctx context.Context, _ time.Time, _ int, progress func(int64)) (int64, error) {
+	n, err := s.store.ClearExpired(ctx)
+	progress(n)
+	return n, err
 }
 
 // isTerminal reports whether w is a terminal (for progress bars).

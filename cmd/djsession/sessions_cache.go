@@ -101,35 +101,12 @@ func redisError(err error) error {
 }
 
 func (c *cacheSessions) each(ctx context.Context, f rowFilter, fn func(sessionRow) error) error {
-	prefix := f.keyPrefix
-	if f.key != "" {
-		prefix = f.key
-	}
-	n := 0
-	for r, err := range c.store.List(ctx, &djangosession.ListOptions{After: f.after, Prefix: prefix}) {
-		if err != nil {
-			return err
-		}
-		row := sessionRow{key: r.Key, raw: r.Data, expire: r.Expire, cache: c.store, rec: r}
-		if !f.match(row) {
-			continue
-		}
-		if err := fn(row); err != nil {
-			return err
-		}
-		if n++; f.limit > 0 && n >= f.limit {
-			return nil
-		}
-	}
-	return nil
+	return listEach(ctx, c.store, f, func(r djangosession.Record) sessionRow {
+		return sessionRow{key: r.Key, raw: r.Data, expire: r.Expire, cache: c.store, rec: r}
+	}, fn)
 }
 
-func (c *cacheSessions) count(ctx context.Context, f rowFilter) (int64, error) {
-	var n int64
-	f.limit = 0
-	err := c.each(ctx, f, func(sessionRow) error { n++; return nil })
-	return n, err
-}
+func (c *cacheSessions) count(ctx context.Context, f rowFilter) (int64, error) { return countEach(ctx, c, f) }
 
 func (c *cacheSessions) countExpired(context.Context, time.Time) (int64, error) { return 0, nil }
 

@@ -311,14 +311,12 @@ func (s *sessionDB) timeArg(t time.Time) any {
 	return dbstore.PyDatetime(t.In(loc))
 }
 
-
-
 // sessionRow is one row of the session table.
 type sessionRow struct {
 	key    string
 	data   string
 	expire time.Time
-	raw    []byte    // cache engines: the cache value
+	raw    []byte // cache engines: the cache value
 	// cache is the cache engine's store the row comes from (nil for the
 	// db and file engines), rec the record it listed
 	cache *cachestore.Store
@@ -388,7 +386,9 @@ func (s *sessionDB) each(ctx context.Context, f rowFilter, fn func(sessionRow) e
 	}, fn)
 }
 
-func (s *sessionDB) count(ctx context.Context, f rowFilter) (int64, error) { return countEach(ctx, s, f) }
+func (s *sessionDB) count(ctx context.Context, f rowFilter) (int64, error) {
+	return countEach(ctx, s, f)
+}
 
 // countExpired counts what clearExpired would delete.
 func (s *sessionDB) countExpired(ctx context.Context, now time.Time) (int64, error) {

@@ -106,7 +106,9 @@ func (c *cacheSessions) each(ctx context.Context, f rowFilter, fn func(sessionRo
 	}, fn)
 }
 
-func (c *cacheSessions) count(ctx context.Context, f rowFilter) (int64, error) { return countEach(ctx, c, f) }
+func (c *cacheSessions) count(ctx context.Context, f rowFilter) (int64, error) {
+	return countEach(ctx, c, f)
+}
 
 func (c *cacheSessions) countExpired(context.Context, time.Time) (int64, error) { return 0, nil }
 

@@ -60,4 +60,3 @@ nothing is deleted: the command counts what it would delete.`,
 	cmd.Flags().IntVar(&batch, "batch-size", 1000, "rows deleted per transaction")
 	return cmd
 }
-

@@ -71,15 +71,26 @@ db and cached_db engines) on PostgreSQL, MySQL/MariaDB or SQLite.
 The database comes from --database-url or $DATABASE_URL, written as
 dj-database-url reads it:
 
-  postgres://user:pass@host:5432/name   (postgresql:// too)
-  mysql://user:pass@host:3306/name      (datetimes read as UTC, Django's USE_TZ=True)
+  postgres://user:pass@host:5432/name   (postgresql:// too; sslmode, sslrootcert, sslcert,
+                                        sslkey as libpq takes them)
+  mysql://user:pass@host:3306/name      (datetimes read as UTC, Django's USE_TZ=True; TLS
+                                        from ssl=true, ssl-mode=REQUIRED|VERIFY_CA|
+                                        VERIFY_IDENTITY, ssl-ca, ssl-cert, ssl-key or tls=)
   sqlite:///relative/path.sqlite3       (three slashes: relative to the current directory)
   sqlite:////absolute/path.sqlite3      (four slashes: absolute)
   file:///var/lib/app/sessions          (the file engine's SESSION_FILE_PATH; a bare
                                         directory path works too)
   redis://[:password@]host:6379/0       (the cache engines on Redis: ls, show, stats,
-                                        and copy --to)
-  memcached://host:11211                (the cache engines on memcached 1.6+: the same)
+                                        and copy --to; ?backend=django-redis for its format)
+  rediss://host:6380/0                  (Redis over TLS, with redis-py's ssl_cert_reqs,
+                                        ssl_ca_certs, ssl_certfile, ssl_keyfile and
+                                        ssl_check_hostname)
+  memcached://host:11211[,host2:11211]  (the cache engines on memcached 1.6+, servers in
+                                        LOCATION order, listed on every node;
+                                        ?backend=pymemcache|pylibmc)
+
+A query parameter not listed here is refused: one dropped silently (a TLS
+setting) would change what was asked for.
 
 SECRET_KEY comes from --secret-key-file or $DJANGO_SECRET_KEY, and
 SECRET_KEY_FALLBACKS from --fallback-key-file or $DJANGO_SECRET_KEY_FALLBACKS

@@ -60,13 +60,27 @@ func TestParseDatabaseURL(t *testing.T) {
 }
 
 func FuzzParseDatabaseURL(f *testing.F) {
-	for _, s := range []string{"sqlite:///db", "sqlite:////abs", "postgres://u:p@h:1/d?x=y", "mysql://u:p@h/d", "mysql://u@/d?unix_socket=/s", "::", "sqlite://%zz"} {
+	for _, s := range []string{"sqlite:///db", "sqlite:////abs", "postgres://u:p@h:1/d?x=y", "mysql://u:p@h/d", "mysql://u@/d?unix_socket=/s", "::", "sqlite://%zz", "redis://a:1,b/2?db=3", "rediss://h?ssl_cert_reqs=none", "memcached://h1,h2:1?backend=pylibmc"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := parseDatabaseURL(s)
-		if err == nil && (got.driver == "" || got.dsn == "") {
-			t.Fatalf("%q: empty target %+v", s, got)
+		if err != nil {
+			return
+		}
+		switch got.kind {
+		case kindRedis, kindMemcached:
+			if len(got.addrs) == 0 {
+				t.Fatalf("%q: no servers %+v", s, got)
+			}
+		case kindFile:
+			if got.path == "" {
+				t.Fatalf("%q: no directory", s)
+			}
+		default:
+			if got.driver == "" || got.dsn == "" {
+				t.Fatalf("%q: empty target %+v", s, got)
+			}
 		}
 	})
 }

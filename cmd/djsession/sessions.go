@@ -136,10 +136,8 @@ type sessionStore interface {
 	each(ctx context.Context, f rowFilter, fn func(sessionRow) error) error
 	// count returns how many sessions f selects.
 	count(ctx context.Context, f rowFilter) (int64, error)
-	// countExpired counts what clearExpired would delete.
-	countExpired(ctx context.Context, now time.Time) (int64, error)
 	// clearExpired deletes expired sessions as Django's clear_expired.
-	clearExpired(ctx context.Context, now time.Time, batch int, progress func(int64)) (int64, error)
+	clearExpired(ctx context.Context) (int64, error)
 	// replaceData rewrites session data that has not changed meanwhile.
 	replaceData(ctx context.Context, changes []dataChange, done int) (changed, skipped int64, err error)
 	Close() error
@@ -401,18 +399,9 @@ func (s *sessionDB) count(ctx context.Context, f rowFilter) (int64, error) {
 	return countEach(ctx, s, f)
 }
 
-// countExpired counts what clearExpired would delete.
-func (s *sessionDB) countExpired(ctx context.Context, now time.Time) (int64, error) {
-	return countEach(ctx, s, rowFilter{expired: true, now: now})
-}
-
 // clearExpired deletes the expired rows with the library's ClearExpired
 // (Django's clear_expired, in statements of --batch-size rows).
-func (s *sessionDB) clearExpired(ctx context.Context, _ time.Time, _ int, progress func(int64)) (int64, error) {
-	n, err := s.store.ClearExpired(ctx)
-	progress(n)
-	return n, err
-}
+func (s *sessionDB) clearExpired(ctx context.Context) (int64, error) { return s.store.ClearExpired(ctx) }
 
 // isTerminal reports whether w is a terminal (for progress bars).
 func isTerminal(w io.Writer) bool {

@@ -110,11 +110,9 @@ func (c *cacheSessions) count(ctx context.Context, f rowFilter) (int64, error) {
 	return countEach(ctx, c, f)
 }
 
-func (c *cacheSessions) countExpired(context.Context, time.Time) (int64, error) { return 0, nil }
-
-func (c *cacheSessions) clearExpired(context.Context, time.Time, int, func(int64)) (int64, error) {
-	return 0, nil // a cache expires its entries itself, as Django's clear_expired assumes
-}
+// clearExpired does nothing: a cache expires its entries itself, as
+// Django's clear_expired for the cache engine assumes.
+func (c *cacheSessions) clearExpired(context.Context) (int64, error) { return 0, nil }
 
 func (c *cacheSessions) replaceData(context.Context, []dataChange, int) (int64, int64, error) {
 	return 0, 0, errCacheReadOnly

@@ -18,8 +18,8 @@ now), but in batches of --batch-size rows, each its own short transaction, so
 a big table is never locked for long. A session refreshed meanwhile (its
 expire_date moved to the future) is not deleted.
 
-A progress bar is drawn on stderr when stderr is a terminal. With --dry-run
-nothing is deleted: the command counts what it would delete.`,
+With --dry-run nothing is deleted: the command counts what it would delete
+(reading the whole table or directory).`,
 		Example: `  djsession sessions clear-expired --database-url postgres://app@db/app
   djsession sessions clear-expired --dry-run --database-url sqlite:///db.sqlite3
   djsession sessions clear-expired --batch-size 5000`,
@@ -35,21 +35,15 @@ nothing is deleted: the command counts what it would delete.`,
 				return err
 			}
 			defer db.Close()
-			now := e.now()
-			total, err := db.countExpired(ctx, now)
-			if err != nil {
-				return err
-			}
 			if dryRun {
+				total, err := countEach(ctx, db, rowFilter{expired: true, now: e.now()})
+				if err != nil {
+					return err
+				}
 				fmt.Fprintf(e.a.out, "would delete %d expired sessions (dry run)\n", total)
 				return nil
 			}
-			p := newProgress(e.a.errOut, "clear-expired", total)
-			n, err := db.clearExpired(ctx, now, batch, func(done int64) {
-				p.update(done)
-				afterRow(ctx, int(done))
-			})
-			p.finish()
+			n, err := db.clearExpired(ctx)
 			fmt.Fprintf(e.a.out, "deleted %d expired sessions\n", n)
 			return err
 		},

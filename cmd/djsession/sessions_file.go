@@ -49,17 +49,9 @@ func (d *fileDir) each(ctx context.Context, f rowFilter, fn func(sessionRow) err
 
 func (d *fileDir) count(ctx context.Context, f rowFilter) (int64, error) { return countEach(ctx, d, f) }
 
-func (d *fileDir) countExpired(ctx context.Context, now time.Time) (int64, error) {
-	return countEach(ctx, d, rowFilter{expired: true, now: now})
-}
-
 // clearExpired removes expired session files with the library's
 // ClearExpired, as Django's clear_expired for the file engine.
-func (d *fileDir) clearExpired(ctx context.Context, _ time.Time, _ int, progress func(int64)) (int64, error) {
-	n, err := d.store.ClearExpired(ctx)
-	progress(n)
-	return n, err
-}
+func (d *fileDir) clearExpired(ctx context.Context) (int64, error) { return d.store.ClearExpired(ctx) }
 
 // replaceData rewrites session files as Django does (a temporary file in
 // the same directory renamed over the session), keeping each file's mtime

@@ -401,7 +401,9 @@ func (s *sessionDB) count(ctx context.Context, f rowFilter) (int64, error) {
 
 // clearExpired deletes the expired rows with the library's ClearExpired
 // (Django's clear_expired, in statements of --batch-size rows).
-func (s *sessionDB) clearExpired(ctx context.Context) (int64, error) { return s.store.ClearExpired(ctx) }
+func (s *sessionDB) clearExpired(ctx context.Context) (int64, error) {
+	return s.store.ClearExpired(ctx)
+}
 
 // isTerminal reports whether w is a terminal (for progress bars).
 func isTerminal(w io.Writer) bool {

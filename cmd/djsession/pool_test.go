@@ -3,15 +3,18 @@ package main
 import (
 	"context"
 	"crypto/rand"
+	"encoding/hex"
 	"strconv"
 	"strings"
 	"testing"
 
 	"github.com/bradfitz/gomemcache/memcache"
+	"github.com/redis/go-redis/v9"
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cachestore"
 	"github.com/djsession/djsession/djangosession/cachestore/gomemcache"
+	"github.com/djsession/djsession/djangosession/cachestore/goredis"
 	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pyjson"
 )
@@ -68,5 +71,32 @@ func TestSessionsMemcachedPool(t *testing.T) {
 	src, _ := copyFixtureDB(t)
 	if res := runCLI(t, nil, nil, "", "sessions", "copy", "--database-url", src, "--secret-key-file", fixtureKeyFile, "--to", url); res.code != exitError || !strings.Contains(res.err, "pool") {
 		t.Errorf("copy to a pool: exit %d %q", res.code, res.err)
+	}
+}
+
+// --cached-db lists the cached_db engine's cache entries, which the cache
+// engine's listing leaves out.
+func TestSessionsCachedDBEntries(t *testing.T) {
+	addr := testenv.RedisAddr(t)
+	var b [6]byte
+	rand.Read(b[:])
+	prefix := "djstest" + hex.EncodeToString(b[:])
+	ctx := context.Background()
+	s, err := cachestore.New(goredis.New(redis.NewClient(&redis.Options{Addr: addr})), &cachestore.Options{KeyPrefix: prefix, EnginePrefix: cachestore.CachedDBPrefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, _ := djangosession.NewKey(rand.Reader)
+	if err := s.Set(ctx, k, &pyjson.Object{}, 60); err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { s.Delete(context.Background(), k) })
+	url := "redis://" + addr + "/0"
+	args := []string{"sessions", "ls", "--database-url", url, "--cache-key-prefix", prefix, "--columns", "key"}
+	if res := runCLI(t, nil, nil, "", args...); res.code != exitNoMatch {
+		t.Errorf("cache engine listing shows the cached_db entry: exit %d %s", res.code, res.out)
+	}
+	if res := runCLI(t, nil, nil, "", append(args, "--cached-db")...); res.code != 0 || !strings.Contains(res.out, k) {
+		t.Errorf("--cached-db: exit %d %q %q", res.code, res.out, res.err)
 	}
 }

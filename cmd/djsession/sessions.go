@@ -45,6 +45,7 @@ type sessionsEnv struct {
 	// cache engines: CACHES KEY_PREFIX and VERSION
 	cacheKeyPrefix string
 	cacheVersion   int
+	cachedDB       bool // the cached_db engine's cache entries, not the cache engine's
 	// batch is --batch-size of clear-expired (the library's default when 0)
 	batch int
 	now   func() time.Time
@@ -122,6 +123,7 @@ func (e *sessionsEnv) dbFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&e.dbTimeZone, "db-time-zone", "UTC", "zone of the naive expire_date values on SQLite and MySQL: UTC with USE_TZ=True, settings.TIME_ZONE with USE_TZ=False")
 	cmd.Flags().StringVar(&e.cacheKeyPrefix, "cache-key-prefix", "", "the cache's KEY_PREFIX (cache engines)")
 	cmd.Flags().IntVar(&e.cacheVersion, "cache-version", 1, "the cache's VERSION (cache engines)")
+	cmd.Flags().BoolVar(&e.cachedDB, "cached-db", false, "on a cache URL, the cached_db engine's copies (key prefix django.contrib.sessions.cached_db) instead of the cache engine's sessions")
 	e.classFlag(cmd)
 }
 

@@ -73,7 +73,11 @@ func (e *sessionsEnv) openCache(ctx context.Context, t *dbTarget) (*cacheSession
 		}
 		client, closeFn = gomemcache.NewLister(mc, t.addrs...), mc.Close
 	}
-	s, err := cachestore.New(client, &cachestore.Options{Backend: backend, KeyPrefix: e.cacheKeyPrefix, Version: e.cacheVersion, Now: e.now})
+	o := &cachestore.Options{Backend: backend, KeyPrefix: e.cacheKeyPrefix, Version: e.cacheVersion, Now: e.now}
+	if e.cachedDB {
+		o.EnginePrefix = cachestore.CachedDBPrefix
+	}
+	s, err := cachestore.New(client, o)
 	if err != nil {
 		closeFn()
 		return nil, usagef("%v", err)

@@ -59,6 +59,9 @@ type Codec struct {
 	legacyKeys  []*signing.SaltedKey // SHA-1, SecretKey then fallbacks
 	writeLegacy bool
 	readLegacy  bool
+
+	opts    CodecOptions // for Inspect's per-key verifiers, built on first use
+	inspect inspectors
 }
 
 // NewCodec returns a Codec. Keys are derived here, once.
@@ -86,7 +89,8 @@ func NewCodec(o *CodecOptions) (*Codec, error) {
 	if err != nil {
 		return nil, err
 	}
-	c := &Codec{signer: t, ser: ser, writeLegacy: o.WriteLegacy, readLegacy: !o.RejectLegacy}
+	c := &Codec{signer: t, ser: ser, writeLegacy: o.WriteLegacy, readLegacy: !o.RejectLegacy, opts: *o}
+	c.opts.ClassName = class
 	name := class[strings.LastIndexByte(class, '.')+1:]
 	for _, k := range append([]string{o.SecretKey}, o.FallbackKeys...) {
 		lk, err := signing.NewSaltedKey(signing.SHA1, "django.contrib.sessions"+name, k)
@@ -136,6 +140,30 @@ func (c *Codec) Decode(sessionData string) (*pyjson.Object, error) {
 	return obj, nil
 }
 
+// verifyLegacy checks base64(hexhmac ":" serialized) under each key and
+// returns the serialized bytes and the index of the key that verified.
+// The first colon ends the MAC, as Django's split(b":", 1) takes it.
+func (c *Codec) verifyLegacy(s string) (ser []byte, key int, err error) {
+	raw, err := base64.StdEncoding.DecodeString(s)
+	if err != nil {
+		return nil, 0, errors.Join(signing.ErrMalformed, err)
+	}
+	i := strings.IndexByte(string(raw), ':')
+	if i < 0 {
+		return nil, 0, signing.ErrMalformed
+	}
+	got, ser := raw[:i], raw[i+1:]
+	var want [2 * 20]byte
+	for n, k := range c.legacyKeys {
+		var mac [20]byte
+		hex.Encode(want[:], k.Sum(mac[:0], ser))
+		if subtle.ConstantTimeCompare(want[:], got) == 1 {
+			return ser, n, nil
+		}
+	}
+	return nil, 0, signing.ErrBadSignature
+}
+
 // encodeLegacy writes base64(hexhmac ":" serialized), standard alphabet with
 // padding, where hexhmac is salted_hmac("django.contrib.sessions" + class
 // name, serialized) with SHA-1.
@@ -153,27 +181,9 @@ func (c *Codec) encodeLegacy(data *pyjson.Object) (string, error) {
 }
 
 func (c *Codec) decodeLegacy(s string) (any, error) {
-	raw, err := base64.StdEncoding.DecodeString(s)
+	ser, _, err := c.verifyLegacy(s)
 	if err != nil {
-		return nil, errors.Join(signing.ErrMalformed, err)
-	}
-	i := strings.IndexByte(string(raw), ':')
-	if i < 0 {
-		return nil, signing.ErrMalformed
-	}
-	got, ser := raw[:i], raw[i+1:]
-	var want [2 * 20]byte
-	ok := false
-	for _, k := range c.legacyKeys {
-		var mac [20]byte
-		hex.Encode(want[:], k.Sum(mac[:0], ser))
-		if subtle.ConstantTimeCompare(want[:], got) == 1 {
-			ok = true
-			break
-		}
-	}
-	if !ok {
-		return nil, signing.ErrBadSignature
+		return nil, err
 	}
 	v, err := c.ser.Unmarshal(ser)
 	if err != nil {

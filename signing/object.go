@@ -98,18 +98,9 @@ func (s *Signer) payload(v any, compress bool) (string, error) {
 func deflate(data []byte) []byte { return zlibx.Compress(data) }
 
 func (s *Signer) decodePayload(p string) (any, error) {
-	compressed := len(p) > 0 && p[0] == '.'
-	if compressed {
-		p = p[1:]
-	}
-	data, err := B64Decode(p)
+	data, err := DecodePayload(p, s.maxInflat)
 	if err != nil {
 		return nil, err
-	}
-	if compressed {
-		if data, err = inflate(data, s.maxInflat); err != nil {
-			return nil, err
-		}
 	}
 	v, err := s.ser.Unmarshal(data)
 	if err != nil {

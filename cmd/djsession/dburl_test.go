@@ -4,6 +4,9 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/djsession/djsession/internal/testenv"
+	"github.com/go-sql-driver/mysql"
 )
 
 func TestParseDatabaseURL(t *testing.T) {
@@ -18,7 +21,7 @@ func TestParseDatabaseURL(t *testing.T) {
 		{"sqlite:////var/lib/app/db.sqlite3", kindSQLite, "file:/var/lib/app/db.sqlite3?_pragma=busy_timeout(5000)", ""},
 		{"sqlite:///dir%20with%20space/db", kindSQLite, "file:dir with space/db?_pragma=busy_timeout(5000)", ""},
 		{"sqlite://:memory:", kindSQLite, ":memory:", ""},
-		{"sqlite:////tmp/Bench#1/a?b%25.db", kindSQLite, "file:/tmp/Bench%231/a%3fb%25.db?_pragma=busy_timeout(5000)", ""},
+		{"sqlite:////tmp/Bench#1/a%3Fb%25.db", kindSQLite, "file:/tmp/Bench%231/a%3fb%25.db?_pragma=busy_timeout(5000)", ""},
 		{"sqlite://", kindSQLite, ":memory:", ""},
 		{"postgres://app:s3cret@db.internal:5433/shop?sslmode=require", kindPostgres, "postgres://app:s3cret@db.internal:5433/shop?sslmode=require", "s3cret"},
 		{"postgresql://app@db/shop", kindPostgres, "postgres://app@db/shop", ""},
@@ -57,13 +60,108 @@ func TestParseDatabaseURL(t *testing.T) {
 }
 
 func FuzzParseDatabaseURL(f *testing.F) {
-	for _, s := range []string{"sqlite:///db", "sqlite:////abs", "postgres://u:p@h:1/d?x=y", "mysql://u:p@h/d", "mysql://u@/d?unix_socket=/s", "::", "sqlite://%zz"} {
+	for _, s := range []string{"sqlite:///db", "sqlite:////abs", "postgres://u:p@h:1/d?x=y", "mysql://u:p@h/d", "mysql://u@/d?unix_socket=/s", "::", "sqlite://%zz", "redis://a:1,b/2?db=3", "rediss://h?ssl_cert_reqs=none", "memcached://h1,h2:1?backend=pylibmc"} {
 		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := parseDatabaseURL(s)
-		if err == nil && (got.driver == "" || got.dsn == "") {
-			t.Fatalf("%q: empty target %+v", s, got)
+		if err != nil {
+			return
+		}
+		switch got.kind {
+		case kindRedis, kindMemcached:
+			if len(got.addrs) == 0 {
+				t.Fatalf("%q: no servers %+v", s, got)
+			}
+		case kindFile:
+			if got.path == "" {
+				t.Fatalf("%q: no directory", s)
+			}
+		default:
+			if got.driver == "" || got.dsn == "" {
+				t.Fatalf("%q: empty target %+v", s, got)
+			}
 		}
 	})
+}
+
+// Issue 13 item 3: a query parameter the CLI does not understand is
+// refused, for every scheme, with one line naming it; TLS parameters are
+// understood and mapped to the driver.
+func TestDatabaseURLParameters(t *testing.T) {
+	for _, u := range []string{
+		"postgres://app@db/shop?sslmode=require&frobnicate=1",
+		"postgres://app@db/shop?ssl=true",
+		"postgres://app@db/shop?sslmode=sometimes",
+		"mysql://root@db/shop?frobnicate=1",
+		"mysql://root@db/shop?ssl-mode=SOMETIMES",
+		"mysql://root@db/shop?tls=maybe",
+		"mysql://root@db/shop?ssl-mode=DISABLED&tls=true",
+		"sqlite:///db.sqlite3?frobnicate=1",
+		"file:///var/lib/sessions?frobnicate=1",
+		"redis://127.0.0.1:6379/0?frobnicate=1",
+		"rediss://127.0.0.1:6379/0?ssl_cert_reqs=sometimes",
+		"memcached://127.0.0.1:11211?frobnicate=1",
+		"memcached://127.0.0.1:11211?backend=memcachedb",
+	} {
+		_, err := parseDatabaseURL(u)
+		var ue *usageError
+		if err == nil || !errors.As(err, &ue) || strings.Contains(err.Error(), "\n") {
+			t.Errorf("%s: %v, want a one-line usage error", u, err)
+			continue
+		}
+		name := u[strings.LastIndexByte(u, '?')+1:]
+		name = name[strings.LastIndexByte(name, '&')+1:]
+		name, _, _ = strings.Cut(name, "=")
+		if !strings.Contains(err.Error(), name) {
+			t.Errorf("%s: %v does not name %q", u, err, name)
+		}
+	}
+	ca, _, _ := testCA(t, "db")
+	for _, tc := range []struct {
+		url  string
+		want tlsLevel
+	}{
+		{"mysql://root@db/shop", tlsUnset},
+		{"mysql://root@db/shop?ssl-mode=DISABLED", tlsDisabled},
+		{"mysql://root@db/shop?ssl_mode=PREFERRED", tlsPreferred},
+		{"mysql://root@db/shop?ssl=true", tlsRequired},
+		{"mysql://root@db/shop?ssl-mode=REQUIRED", tlsRequired},
+		{"mysql://root@db/shop?ssl-mode=VERIFY_CA&ssl-ca=" + ca, tlsVerifyCA},
+		{"mysql://root@db/shop?ssl-mode=REQUIRED&ssl-ca=" + ca, tlsVerifyCA},
+		{"mysql://root@db/shop?ssl=true&ssl-mode=REQUIRED&tls=true", tlsVerifyIdentity},
+		{"mysql://root@db/shop?tls=skip-verify", tlsRequired},
+		{"mysql://root@db/shop?ssl-mode=VERIFY_IDENTITY", tlsVerifyIdentity},
+	} {
+		got, err := parseDatabaseURL(tc.url)
+		if err != nil {
+			t.Errorf("%s: %v", tc.url, err)
+			continue
+		}
+		if got.tls != tc.want {
+			t.Errorf("%s: TLS %v, want %v", tc.url, got.tls, tc.want)
+		}
+	}
+}
+
+// Issue 13 item 3: the local MariaDB has no SSL; a URL that requires TLS
+// must fail to connect instead of silently connecting in plaintext.
+func TestMySQLRequiredTLSRefusesPlaintext(t *testing.T) {
+	dsn := testenv.MySQLDSN(t)
+	cfg, err := mysql.ParseDSN(dsn)
+	if err != nil {
+		t.Fatal(err)
+	}
+	base := "mysql://" + cfg.User + "@" + cfg.Addr + "/" + cfg.DBName
+	for _, q := range []string{"?ssl=true&ssl-mode=REQUIRED&tls=true", "?ssl-mode=REQUIRED", "?ssl=true"} {
+		res := runCLI(t, nil, map[string]string{envSecretKey: "k"}, "", "sessions", "ls", "--database-url", base+q, "--table", "no_such_table_tls")
+		if res.code != exitError || !strings.Contains(res.err, "TLS") || strings.Contains(res.err, "no_such_table_tls") {
+			t.Errorf("%s: exit %d %q; want a TLS connection failure", q, res.code, res.err)
+		}
+	}
+	// without TLS parameters it connects (and finds no table)
+	res := runCLI(t, nil, map[string]string{envSecretKey: "k"}, "", "sessions", "ls", "--database-url", base, "--table", "no_such_table_tls")
+	if !strings.Contains(res.err, "no_such_table_tls") {
+		t.Errorf("plain: %q", res.err)
+	}
 }

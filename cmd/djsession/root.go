@@ -22,9 +22,6 @@ const (
 	envSecretKeyFallbacks = "DJANGO_SECRET_KEY_FALLBACKS"
 )
 
-// version is set at build time with -ldflags "-X main.version=...".
-var version = "devel"
-
 // app carries the process's streams and environment into every command, so
 // commands can be run in tests without touching the real process state.
 type app struct {
@@ -85,18 +82,20 @@ func (a *app) run(ctx context.Context, args []string) int {
 	err := root.ExecuteContext(ctx)
 	if err != nil {
 		if msg := oneLine(err.Error()); msg != "" {
-			fmt.Fprintf(a.errOut, "djsession: %s\n", msg)
+			fmt.Fprintf(a.errOut, "djsession: %s\n", escapeText(msg))
 		}
 	}
 	return exitCode(err)
 }
 
+// oneLine puts a message on one line, keeping all of it: the lines of
+// joined errors (errors.Join) are separated by ": ".
 func oneLine(s string) string {
-	s = strings.TrimSpace(s)
-	if i := strings.IndexByte(s, '\n'); i >= 0 {
-		s = s[:i]
+	lines := strings.Split(strings.TrimSpace(s), "\n")
+	for i, l := range lines {
+		lines[i] = strings.TrimSpace(l)
 	}
-	return s
+	return strings.Join(lines, ": ")
 }
 
 func (a *app) newRootCmd() *cobra.Command {
@@ -109,10 +108,11 @@ sessions byte for byte as Django does.
 Exit codes: 0 success; 1 nothing found or no match (bad signature, wrong
 password); 2 usage error or failure.
 
-The secret key is read from --secret-key-file, then the DJANGO_SECRET_KEY
-environment variable; --secret-key exists for tests but puts the secret in
-the process list, so avoid it on shared machines.`,
-		Version:       version,
+SECRET_KEY is read from --secret-key-file, else the DJANGO_SECRET_KEY
+environment variable; SECRET_KEY_FALLBACKS from --fallback-key-file and
+DJANGO_SECRET_KEY_FALLBACKS (one key per line). Secrets are never taken
+from the command line's visible arguments without a warning.`,
+		Version:       buildVersion(),
 		SilenceUsage:  true,
 		SilenceErrors: true,
 	}
@@ -135,23 +135,41 @@ var commandSet []func(*app) *cobra.Command
 
 // secretFlags are the flags that say where SECRET_KEY and its fallbacks come
 // from. Commands that sign or verify embed it.
+//
+// Secrets come from files or the environment. The argv forms --secret-key
+// and --fallback-key are kept so existing scripts still run, but they are
+// hidden from the help and warn on every use: any user of the machine can
+// read a command line (ps, /proc), so a key given there is disclosed.
+// Removing them would break those scripts with no gain the warning does
+// not already give.
 type secretFlags struct {
-	keyFile   string
-	key       string
-	fallbacks []string
+	keyFile       string
+	key           string
+	fallbackFiles []string
+	fallbacks     []string
+	warned        bool
 }
 
 func (f *secretFlags) register(cmd *cobra.Command) {
-	cmd.Flags().StringVar(&f.keyFile, "secret-key-file", "", "read SECRET_KEY from this file (trailing newline removed)")
-	cmd.Flags().StringVar(&f.key, "secret-key", "", "SECRET_KEY itself (visible in the process list: prefer the file or "+envSecretKey+")")
-	cmd.Flags().StringArrayVar(&f.fallbacks, "fallback-key", nil, "an entry of SECRET_KEY_FALLBACKS (repeatable; also "+envSecretKeyFallbacks+", one per line)")
+	fl := cmd.Flags()
+	fl.StringVar(&f.keyFile, "secret-key-file", "", "read SECRET_KEY from this file (trailing newline removed; /dev/stdin works)")
+	fl.StringArrayVar(&f.fallbackFiles, "fallback-key-file", nil, "read SECRET_KEY_FALLBACKS from this file, one key per line (repeatable; also $"+envSecretKeyFallbacks+")")
+	fl.StringVar(&f.key, "secret-key", "", "SECRET_KEY on the command line: visible to every user, use --secret-key-file")
+	fl.StringArrayVar(&f.fallbacks, "fallback-key", nil, "SECRET_KEY_FALLBACKS on the command line: visible to every user, use --fallback-key-file")
+	_ = fl.MarkHidden("secret-key")
+	_ = fl.MarkHidden("fallback-key")
 }
+
+// argvSecretWarning is printed when a secret was given on the command line.
+const argvSecretWarning = "djsession: WARNING: a secret key given on the command line is visible in the process list to every user; use --secret-key-file, --fallback-key-file or the environment\n"
 
 // errNoSecret is returned when no secret key source is given.
 var errNoSecret = errors.New("no secret key: use --secret-key-file or set " + envSecretKey)
 
-// resolve returns the secret key and fallback keys. Order: --secret-key-file,
-// --secret-key, $DJANGO_SECRET_KEY.
+// resolve returns the secret key and fallback keys. SECRET_KEY from
+// --secret-key-file, --secret-key, $DJANGO_SECRET_KEY in that order; the
+// fallbacks from --fallback-key, --fallback-key-file and
+// $DJANGO_SECRET_KEY_FALLBACKS together.
 func (f *secretFlags) resolve(a *app) (key string, fallbacks []string, err error) {
 	switch {
 	case f.keyFile != "":
@@ -168,13 +186,29 @@ func (f *secretFlags) resolve(a *app) (key string, fallbacks []string, err error
 	if key == "" {
 		return "", nil, &usageError{errNoSecret}
 	}
+	if (f.key != "" || len(f.fallbacks) > 0) && !f.warned {
+		f.warned = true // resolve may run twice in one command
+		fmt.Fprint(a.errOut, argvSecretWarning)
+	}
 	fallbacks = append(fallbacks, f.fallbacks...)
-	if env := a.getenv(envSecretKeyFallbacks); env != "" {
-		for _, line := range strings.Split(env, "\n") {
-			if line = strings.TrimRight(line, "\r"); line != "" {
-				fallbacks = append(fallbacks, line)
-			}
+	for _, path := range f.fallbackFiles {
+		b, err := os.ReadFile(path)
+		if err != nil {
+			return "", nil, fmt.Errorf("reading fallback key file: %w", err)
+		}
+		fallbacks = append(fallbacks, keyLines(string(b))...)
+	}
+	fallbacks = append(fallbacks, keyLines(a.getenv(envSecretKeyFallbacks))...)
+	return key, fallbacks, nil
+}
+
+// keyLines splits a list of keys, one per line; empty lines are skipped.
+func keyLines(s string) []string {
+	var keys []string
+	for _, line := range strings.Split(s, "\n") {
+		if line = strings.TrimRight(line, "\r"); line != "" {
+			keys = append(keys, line)
 		}
 	}
-	return key, fallbacks, nil
+	return keys
 }

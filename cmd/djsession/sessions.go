@@ -15,6 +15,9 @@ import (
 	_ "time/tzdata" // --db-time-zone without a system zoneinfo
 
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/cachestore"
+	"github.com/djsession/djsession/djangosession/dbstore"
+	"github.com/djsession/djsession/djangosession/filestore"
 	_ "github.com/go-sql-driver/mysql" // mysql://
 	_ "github.com/lib/pq"              // postgres://
 	"github.com/spf13/cobra"
@@ -42,7 +45,10 @@ type sessionsEnv struct {
 	// cache engines: CACHES KEY_PREFIX and VERSION
 	cacheKeyPrefix string
 	cacheVersion   int
-	now            func() time.Time
+	cachedDB       bool // the cached_db engine's cache entries, not the cache engine's
+	// batch is --batch-size of clear-expired (the library's default when 0)
+	batch int
+	now   func() time.Time
 }
 
 // afterRowKey is the context key of a func(n int) that batch commands call
@@ -66,18 +72,29 @@ db and cached_db engines) on PostgreSQL, MySQL/MariaDB or SQLite.
 The database comes from --database-url or $DATABASE_URL, written as
 dj-database-url reads it:
 
-  postgres://user:pass@host:5432/name   (postgresql:// too)
-  mysql://user:pass@host:3306/name      (datetimes read as UTC, Django's USE_TZ=True)
+  postgres://user:pass@host:5432/name   (postgresql:// too; sslmode, sslrootcert, sslcert,
+                                        sslkey as libpq takes them)
+  mysql://user:pass@host:3306/name      (datetimes read as UTC, Django's USE_TZ=True; TLS
+                                        from ssl=true, ssl-mode=REQUIRED|VERIFY_CA|
+                                        VERIFY_IDENTITY, ssl-ca, ssl-cert, ssl-key or tls=)
   sqlite:///relative/path.sqlite3       (three slashes: relative to the current directory)
   sqlite:////absolute/path.sqlite3      (four slashes: absolute)
   file:///var/lib/app/sessions          (the file engine's SESSION_FILE_PATH; a bare
                                         directory path works too)
   redis://[:password@]host:6379/0       (the cache engines on Redis: ls, show, stats,
-                                        and copy --to)
-  memcached://host:11211                (the cache engines on memcached 1.6+: the same)
+                                        and copy --to; ?backend=django-redis for its format)
+  rediss://host:6380/0                  (Redis over TLS, with redis-py's ssl_cert_reqs,
+                                        ssl_ca_certs, ssl_certfile, ssl_keyfile and
+                                        ssl_check_hostname)
+  memcached://host:11211[,host2:11211]  (the cache engines on memcached 1.6+, servers in
+                                        LOCATION order, listed on every node;
+                                        ?backend=pymemcache|pylibmc)
+
+A query parameter not listed here is refused: one dropped silently (a TLS
+setting) would change what was asked for.
 
 SECRET_KEY comes from --secret-key-file or $DJANGO_SECRET_KEY, and
-SECRET_KEY_FALLBACKS from --fallback-key or $DJANGO_SECRET_KEY_FALLBACKS
+SECRET_KEY_FALLBACKS from --fallback-key-file or $DJANGO_SECRET_KEY_FALLBACKS
 (one key per line).`,
 		Example: `  export DATABASE_URL=sqlite:///testdata/sessions_db.sqlite3
   djsession sessions ls --secret-key-file testdata/sessions_db_secret_key.txt
@@ -106,6 +123,7 @@ func (e *sessionsEnv) dbFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&e.dbTimeZone, "db-time-zone", "UTC", "zone of the naive expire_date values on SQLite and MySQL: UTC with USE_TZ=True, settings.TIME_ZONE with USE_TZ=False")
 	cmd.Flags().StringVar(&e.cacheKeyPrefix, "cache-key-prefix", "", "the cache's KEY_PREFIX (cache engines)")
 	cmd.Flags().IntVar(&e.cacheVersion, "cache-version", 1, "the cache's VERSION (cache engines)")
+	cmd.Flags().BoolVar(&e.cachedDB, "cached-db", false, "on a cache URL, the cached_db engine's copies (key prefix django.contrib.sessions.cached_db) instead of the cache engine's sessions")
 	e.classFlag(cmd)
 }
 
@@ -120,10 +138,8 @@ type sessionStore interface {
 	each(ctx context.Context, f rowFilter, fn func(sessionRow) error) error
 	// count returns how many sessions f selects.
 	count(ctx context.Context, f rowFilter) (int64, error)
-	// countExpired counts what clearExpired would delete.
-	countExpired(ctx context.Context, now time.Time) (int64, error)
 	// clearExpired deletes expired sessions as Django's clear_expired.
-	clearExpired(ctx context.Context, now time.Time, batch int, progress func(int64)) (int64, error)
+	clearExpired(ctx context.Context) (int64, error)
 	// replaceData rewrites session data that has not changed meanwhile.
 	replaceData(ctx context.Context, changes []dataChange, done int) (changed, skipped int64, err error)
 	Close() error
@@ -136,6 +152,8 @@ type sessionDB struct {
 	kind  dbKind
 	table string         // quoted
 	loc   *time.Location // of naive expire_date values; nil: UTC
+	// store reads the table (List) and clears it (ClearExpired)
+	store *dbstore.Store
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$`)
@@ -143,7 +161,7 @@ var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9
 // isCacheStore reports whether s is a cache engine's (read-only here).
 func isCacheStore(s sessionStore) bool {
 	switch s.(type) {
-	case *redisStore, *memcachedStore:
+	case *cacheSessions:
 		return true
 	}
 	return false
@@ -179,10 +197,8 @@ func (e *sessionsEnv) open(ctx context.Context) (sessionStore, error) {
 	switch t.kind {
 	case kindFile:
 		return e.openFileDir(t.path)
-	case kindRedis:
-		return e.openRedis(ctx, t.url)
-	case kindMemcached:
-		return e.openMemcached(ctx, t.url)
+	case kindRedis, kindMemcached:
+		return e.openCache(ctx, t)
 	}
 	return e.openDB(ctx, t)
 }
@@ -196,15 +212,18 @@ func (e *sessionsEnv) openFileDir(dir string) (*fileDir, error) {
 	}
 	// The file engine's expiry is in the session data: reading it needs
 	// SECRET_KEY, as Django's clearsessions does.
-	key, fallbacks, err := e.secret.resolve(e.a)
-	if err != nil {
+	if _, _, err := e.secret.resolve(e.a); err != nil {
 		return nil, fmt.Errorf("the file engine keeps expiry in the session data: %w", err)
 	}
-	cl, err := newClassifier(key, fallbacks, e.className, false)
+	codec, err := e.codecOrPlaceholder()
 	if err != nil {
 		return nil, err
 	}
-	return &fileDir{dir: dir, prefix: e.cookieName, age: e.cookieAge, cl: cl}, nil
+	store, err := filestore.New(&filestore.Options{Dir: dir, CookieName: e.cookieName, CookieAge: e.cookieAge, Codec: codec, Now: e.now})
+	if err != nil {
+		return nil, fmt.Errorf("session directory: %w", errors.Unwrap(err))
+	}
+	return &fileDir{dir: dir, prefix: e.cookieName, age: e.cookieAge, store: store}, nil
 }
 
 func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, error) {
@@ -216,8 +235,11 @@ func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, erro
 			return nil, fmt.Errorf("sqlite database %s: %w", t.path, errors.Unwrap(err))
 		}
 	}
-	db, err := sql.Open(t.driver, t.dsn)
-	if err != nil {
+	var db *sql.DB
+	var err error
+	if t.connector != nil {
+		db = sql.OpenDB(t.connector)
+	} else if db, err = sql.Open(t.driver, t.dsn); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", t.display, err)
 	}
 	if t.kind == kindSQLite {
@@ -232,7 +254,19 @@ func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, erro
 		db.Close()
 		return nil, usagef("--db-time-zone %q: %v", e.dbTimeZone, err)
 	}
-	s := &sessionDB{db: db, kind: t.kind, loc: loc}
+	codec, err := e.codecOrPlaceholder()
+	if err != nil {
+		db.Close()
+		return nil, err
+	}
+	dialect := map[dbKind]dbstore.Dialect{kindPostgres: dbstore.Postgres, kindMySQL: dbstore.MySQL, kindSQLite: dbstore.SQLite}[t.kind]
+	store, err := dbstore.New(db, &dbstore.Options{Dialect: dialect, Codec: codec, Table: e.table, Location: loc,
+		BatchSize: e.batch, Now: e.now, NoPrepare: true})
+	if err != nil {
+		db.Close()
+		return nil, usagef("%v", err)
+	}
+	s := &sessionDB{db: db, kind: t.kind, loc: loc, store: store}
 	var parts []string
 	for _, p := range strings.Split(e.table, ".") {
 		parts = append(parts, s.quote(p))
@@ -242,6 +276,20 @@ func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, erro
 }
 
 func (s *sessionDB) Close() error { return s.db.Close() }
+
+// codecOrPlaceholder returns a codec under SECRET_KEY, or, without a key,
+// one under a key nothing is signed with: clear-expired on the db engine
+// reads no session data, as Django's clearsessions does not.
+func (e *sessionsEnv) codecOrPlaceholder() (*djangosession.Codec, error) {
+	key, fallbacks, err := e.secret.resolve(e.a)
+	if errors.Is(err, errNoSecret) {
+		key, fallbacks, err = "\x00no key given", nil, nil
+	}
+	if err != nil {
+		return nil, err
+	}
+	return djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: key, FallbackKeys: fallbacks, ClassName: e.className, Serializer: sessionSerializer{}})
+}
 
 func (s *sessionDB) quote(ident string) string {
 	if s.kind == kindMySQL {
@@ -267,54 +315,11 @@ func (s *sessionDB) timeArg(t time.Time) any {
 	if s.kind == kindPostgres {
 		return t.UTC()
 	}
-	return pyDatetimeString(t.In(s.location()))
-}
-
-func (s *sessionDB) location() *time.Location {
-	if s.loc == nil {
-		return time.UTC
+	loc := s.loc
+	if loc == nil {
+		loc = time.UTC
 	}
-	return s.loc
-}
-
-// pyDatetimeString is str(datetime) of a naive datetime: microseconds only
-// when non-zero.
-func pyDatetimeString(t time.Time) string {
-	b := t.AppendFormat(nil, "2006-01-02 15:04:05")
-	if us := t.Nanosecond() / 1000; us != 0 {
-		b = fmt.Appendf(b, ".%06d", us)
-	}
-	return string(b)
-}
-
-// parseExpire reads an expire_date column value: a time from drivers that
-// parse it, or the text Django wrote. naive values (SQLite, MySQL) are wall
-// clock times in loc.
-func parseExpire(v any, loc *time.Location, naive bool) (time.Time, error) {
-	switch v := v.(type) {
-	case time.Time:
-		if naive {
-			// the driver read naive text as UTC: keep the wall clock
-			v = time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), v.Nanosecond(), loc)
-		}
-		return v.UTC(), nil
-	case []byte:
-		return parseExpireText(string(v), loc)
-	case string:
-		return parseExpireText(v, loc)
-	case nil:
-		return time.Time{}, errors.New("expire_date is NULL")
-	}
-	return time.Time{}, fmt.Errorf("expire_date of unexpected type %T", v)
-}
-
-func parseExpireText(s string, loc *time.Location) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", time.RFC3339Nano, "2006-01-02 15:04:05.999999999-07:00"} {
-		if t, err := time.ParseInLocation(layout, s, loc); err == nil {
-			return t.UTC(), nil
-		}
-	}
-	return time.Time{}, fmt.Errorf("expire_date %q is not a datetime", s)
+	return dbstore.PyDatetime(t.In(loc))
 }
 
 // sessionRow is one row of the session table.
@@ -322,9 +327,11 @@ type sessionRow struct {
 	key    string
 	data   string
 	expire time.Time
-	mtime  time.Time // file engine only
-	raw    []byte    // cache engines: the pickled dict
-	cache  bool      // from a cache engine: raw holds an unsigned pickle
+	raw    []byte // cache engines: the cache value
+	// cache is the cache engine's store the row comes from (nil for the
+	// db and file engines), rec the record it listed
+	cache *cachestore.Store
+	rec   djangosession.Record
 }
 
 // size is the stored size of the session in bytes.
@@ -340,86 +347,64 @@ type rowFilter struct {
 	key             string // exactly this key
 }
 
-// query builds the SELECT for f.
-func (s *sessionDB) query(f rowFilter, cols string) (string, []any) {
-	var where []string
-	var args []any
-	add := func(cond string, arg any) {
-		args = append(args, arg)
-		where = append(where, strings.ReplaceAll(cond, "?", s.ph(len(args))))
+// match reports whether f selects r: the one filter every store's listing
+// applies (the SQL of sessionDB applies it in the database too).
+func (f rowFilter) match(r sessionRow) bool {
+	if f.key != "" && r.key != f.key || f.after != "" && r.key <= f.after || !strings.HasPrefix(r.key, f.keyPrefix) {
+		return false
 	}
-	if f.active {
-		add("expire_date > ?", s.timeArg(f.now))
-	}
-	if f.expired {
-		add("expire_date <= ?", s.timeArg(f.now))
-	}
-	if f.keyPrefix != "" {
-		add("session_key LIKE ? ESCAPE '!'", likeEscape(f.keyPrefix)+"%")
-	}
-	if f.after != "" {
-		add("session_key > ?", f.after)
-	}
+	live := r.expire.After(f.now)
+	return !(f.active && !live || f.expired && live)
+}
+
+// listEach streams the records of l that f selects to fn as rows, in key
+// order: the one filter and limit loop of every store the commands read.
+func listEach(ctx context.Context, l djangosession.Lister, f rowFilter, row func(djangosession.Record) sessionRow, fn func(sessionRow) error) error {
+	prefix := f.keyPrefix
 	if f.key != "" {
-		add("session_key = ?", f.key)
+		prefix = f.key
 	}
-	q := "SELECT " + cols + " FROM " + s.table
-	if len(where) > 0 {
-		q += " WHERE " + strings.Join(where, " AND ")
-	}
-	q += " ORDER BY session_key"
-	if f.limit > 0 {
-		q += " LIMIT " + strconv.Itoa(f.limit)
-	}
-	return q, args
-}
-
-func likeEscape(s string) string {
-	r := strings.NewReplacer("!", "!!", "%", "!%", "_", "!_")
-	return r.Replace(s)
-}
-
-// each streams the rows f selects to fn, one at a time (constant memory at
-// any table size). It stops at fn's first error.
-func (s *sessionDB) each(ctx context.Context, f rowFilter, fn func(sessionRow) error) error {
-	q, args := s.query(f, "session_key, session_data, expire_date")
-	rows, err := s.db.QueryContext(ctx, q, args...)
-	if err != nil {
-		return fmt.Errorf("reading sessions: %w", err)
-	}
-	defer rows.Close()
-	for rows.Next() {
-		var r sessionRow
-		var exp any
-		if err := rows.Scan(&r.key, &r.data, &exp); err != nil {
+	n := 0
+	for r, err := range l.List(ctx, &djangosession.ListOptions{After: f.after, Prefix: prefix}) {
+		if err != nil {
 			return fmt.Errorf("reading sessions: %w", err)
 		}
-		if r.expire, err = parseExpire(exp, s.location(), s.kind != kindPostgres); err != nil {
-			return fmt.Errorf("session %s: %w", r.key, err)
+		sr := row(r)
+		if !f.match(sr) {
+			continue
 		}
-		if f.keyPrefix != "" && !strings.HasPrefix(r.key, f.keyPrefix) {
-			continue // LIKE is case-insensitive on SQLite and MySQL
-		}
-		if err := fn(r); err != nil {
+		if err := fn(sr); err != nil {
 			return err
 		}
-	}
-	if err := rows.Err(); err != nil {
-		return fmt.Errorf("reading sessions: %w", err)
+		if n++; f.limit > 0 && n >= f.limit {
+			return nil
+		}
 	}
 	return nil
 }
 
-// count returns how many rows f selects (its limit and order ignored).
-func (s *sessionDB) count(ctx context.Context, f rowFilter) (int64, error) {
-	f.limit = 0
-	q, args := s.query(f, "COUNT(*)")
-	q = q[:strings.LastIndex(q, " ORDER BY")]
+// countEach counts what each(f) streams, its limit ignored.
+func countEach(ctx context.Context, s sessionStore, f rowFilter) (int64, error) {
 	var n int64
-	if err := s.db.QueryRowContext(ctx, q, args...).Scan(&n); err != nil {
-		return 0, fmt.Errorf("counting sessions: %w", err)
-	}
-	return n, nil
+	f.limit = 0
+	err := s.each(ctx, f, func(sessionRow) error { n++; return nil })
+	return n, err
+}
+
+func (s *sessionDB) each(ctx context.Context, f rowFilter, fn func(sessionRow) error) error {
+	return listEach(ctx, s.store, f, func(r djangosession.Record) sessionRow {
+		return sessionRow{key: r.Key, data: string(r.Data), expire: r.Expire}
+	}, fn)
+}
+
+func (s *sessionDB) count(ctx context.Context, f rowFilter) (int64, error) {
+	return countEach(ctx, s, f)
+}
+
+// clearExpired deletes the expired rows with the library's ClearExpired
+// (Django's clear_expired, in statements of --batch-size rows).
+func (s *sessionDB) clearExpired(ctx context.Context) (int64, error) {
+	return s.store.ClearExpired(ctx)
 }
 
 // isTerminal reports whether w is a terminal (for progress bars).

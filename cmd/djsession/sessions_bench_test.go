@@ -13,6 +13,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/python/pyjson"
 )
 
@@ -89,7 +90,7 @@ func benchSQLite(b *testing.B) benchDB {
 			b.Fatal(err)
 		}
 	}
-	return benchDB{name: "sqlite", url: "sqlite:///" + path, table: defaultTable, s: &sessionDB{db: db, kind: kindSQLite, table: `"django_session"`}}
+	return benchDB{name: "sqlite", url: "sqlite:///" + path, table: defaultTable, s: &sessionDB{db: db, kind: kindSQLite, table: `"django_session"`, store: benchStore(b, db, dbstore.SQLite, defaultTable)}}
 }
 
 func benchPostgres(b *testing.B) benchDB {
@@ -111,7 +112,20 @@ func benchPostgres(b *testing.B) benchDB {
 		}
 	}
 	b.Cleanup(func() { db.Exec(`DROP TABLE "` + table + `"`); db.Close() })
-	return benchDB{name: "postgres", url: dsn, table: table, s: &sessionDB{db: db, kind: kindPostgres, table: `"` + table + `"`}, pgDSN: dsn}
+	return benchDB{name: "postgres", url: dsn, table: table, s: &sessionDB{db: db, kind: kindPostgres, table: `"` + table + `"`, store: benchStore(b, db, dbstore.Postgres, table)}, pgDSN: dsn}
+}
+
+// benchStore is the library store the sql-scan floor reads through.
+func benchStore(b *testing.B, db *sql.DB, d dbstore.Dialect, table string) *dbstore.Store {
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: benchKey})
+	if err != nil {
+		b.Fatal(err)
+	}
+	s, err := dbstore.New(db, &dbstore.Options{Dialect: d, Codec: codec, Table: table})
+	if err != nil {
+		b.Fatal(err)
+	}
+	return s
 }
 
 func benchRun(b *testing.B, args ...string) {

@@ -2,13 +2,10 @@ package main
 
 import (
 	"bytes"
-	"compress/zlib"
-	"crypto/subtle"
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
 	"fmt"
-	"io"
+	"math/big"
 	"strings"
 	"time"
 
@@ -64,44 +61,43 @@ func (v *verdict) userID() string {
 	if !ok || u == nil {
 		return ""
 	}
-	if s, ok := u.(string); ok {
-		return s
+	switch u := u.(type) {
+	case string:
+		return u
+	case *big.Int:
+		return boundedInt(u) // before pyjson would convert all of it
 	}
 	b, err := pyjson.Marshal(u)
 	if err != nil {
-		return fmt.Sprint(u)
+		return fmt.Sprintf("unprintable %T", u)
 	}
 	return string(b)
 }
 
-// classifier decodes session_data under one set of keys.
+// classifier decodes session_data under one set of keys, through the
+// library's Codec (which tells which key verified and in what format).
 type classifier struct {
-	inf     inflater
-	signers []*signing.TimestampSigner // one per key: which key verified matters for rekey
-	legacy  []*signing.SaltedKey
-	cookie  *signing.TimestampSigner // nil unless decoding cookies
+	codec  *djangosession.Codec
+	cookie *signing.TimestampSigner // nil unless decoding cookies
 }
 
 func newClassifier(key string, fallbacks []string, className string, cookies bool) (*classifier, error) {
-	if className == "" {
-		className = djangosession.DefaultClassName
+	return newClassifierAlg(key, fallbacks, className, cookies, false)
+}
+
+// newClassifierAlg is newClassifier that, with sha1, also accepts
+// signed_cookies values signed with HMAC-SHA1, as Django 3.1-3.2 made
+// them with DEFAULT_HASHING_ALGORITHM = 'sha1' (session_data in that form
+// the Codec always reads).
+func newClassifierAlg(key string, fallbacks []string, className string, cookies, sha1 bool) (*classifier, error) {
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: key, FallbackKeys: fallbacks,
+		ClassName: className, Serializer: sessionSerializer{}, MaxDecompressedSize: maxSessionInflate})
+	if err != nil {
+		return nil, err
 	}
-	c := &classifier{}
-	name := className[strings.LastIndexByte(className, '.')+1:]
-	for _, k := range append([]string{key}, fallbacks...) {
-		s, err := signing.NewTimestampSigner(&signing.Options{Key: k, Salt: djangosession.KeySalt(className)})
-		if err != nil {
-			return nil, err
-		}
-		c.signers = append(c.signers, s)
-		lk, err := signing.NewSaltedKey(signing.SHA1, "django.contrib.sessions"+name, k)
-		if err != nil {
-			return nil, err
-		}
-		c.legacy = append(c.legacy, lk)
-	}
+	c := &classifier{codec: codec}
 	if cookies {
-		s, err := signing.NewTimestampSigner(&signing.Options{Key: key, FallbackKeys: fallbacks, Salt: cookieSalt})
+		s, err := signing.NewTimestampSigner(&signing.Options{Key: key, FallbackKeys: fallbacks, Salt: cookieSalt, LegacySHA1: sha1})
 		if err != nil {
 			return nil, err
 		}
@@ -110,18 +106,48 @@ func newClassifier(key string, fallbacks []string, className string, cookies boo
 	return c, nil
 }
 
+// sessionSerializer reads a session dict in either of Django's
+// serializers, telling them apart by the pickle PROTO opcode; a pickled
+// value JSON has no form for (datetime, bytes ...) is pickle.ErrUnsupported.
+type sessionSerializer struct{}
+
+func (sessionSerializer) Marshal(v any) ([]byte, error) { return pyjson.Marshal(v) }
+
+func (sessionSerializer) Unmarshal(p []byte) (any, error) {
+	if !isPickle(p) {
+		return pyjson.Unmarshal(p)
+	}
+	obj, err := pickle.UnmarshalDict(p)
+	if err != nil {
+		return nil, err
+	}
+	return pickle.JSONCompatible(obj)
+}
+
+func isPickle(p []byte) bool { return len(p) > 0 && p[0] == 0x80 }
+
 // classifyRow is classify for a stored row; a cache engine's row is an
 // unsigned pickle, read as such (nothing to verify).
 func (c *classifier) classifyRow(r sessionRow) verdict {
-	if !r.cache {
+	if r.cache == nil {
 		return c.classify(r.data)
 	}
-	v := verdict{format: formatCache, verified: true, payload: r.raw}
-	c.decodePayload(&v)
-	if v.serializer != serPickle && v.status == statusOK {
-		v.serializer = serJSON
-	}
+	v := verdict{format: formatCache, verified: true, serializer: serPickle}
+	obj, err := decodeCacheRow(r)
+	v.status, v.err = statusOf(err)
+	v.data = obj
 	return v
+}
+
+// statusOf is the status of verified data that decoded with err.
+func statusOf(err error) (string, error) {
+	switch {
+	case err == nil:
+		return statusOK, nil
+	case errors.Is(err, pickle.ErrUnsupported):
+		return statusUndecoded, err
+	}
+	return statusCorrupt, err
 }
 
 // looksCurrent reports whether s has the shape payload:ts:sig.
@@ -129,119 +155,77 @@ func looksCurrent(s string) bool { return strings.Count(s, ":") >= 2 }
 
 // classify verifies and decodes session_data.
 func (c *classifier) classify(s string) verdict {
-	if looksCurrent(s) {
-		return c.current(s, c.signers)
-	}
-	return c.legacyDecode(s)
-}
-
-func (c *classifier) current(s string, signers []*signing.TimestampSigner) verdict {
-	v := verdict{format: formatCurrent}
-	var lastErr error
-	for i, sg := range signers {
-		p, ts, err := sg.UnsignTime(s)
-		if err == nil {
-			v.verified, v.keyIndex, v.signedAt = true, i, ts
-			if v.payload, err = c.inf.payloadBytes(p); err != nil {
-				v.status, v.err = statusCorrupt, err
-				return v
-			}
-			c.decodePayload(&v)
-			return v
+	obj, in, err := c.codec.Inspect(s)
+	v := verdict{verified: in.Verified, keyIndex: in.Key, signedAt: in.SignedAt, payload: in.Serialized}
+	if !in.Verified {
+		v.status, v.err = statusCorrupt, err
+		if f := wellFormed(s); f != "" {
+			v.format, v.status = f, statusBadSig
 		}
-		lastErr = err
-		if !errors.Is(err, signing.ErrBadSignature) {
-			// a good signature over a bad timestamp
-			v.verified, v.keyIndex, v.status, v.err = true, i, statusCorrupt, err
-			return v
-		}
-	}
-	v.status, v.err = statusBadSig, lastErr
-	if !c.wellFormedCurrent(s) {
-		v.status = statusCorrupt
-	}
-	return v
-}
-
-// wellFormedCurrent reports whether s could be a signing.dumps value: a
-// decodable payload, a base62 timestamp and a base64 HMAC-SHA256 (43
-// characters).
-func (c *classifier) wellFormedCurrent(s string) bool {
-	i := strings.LastIndexByte(s, ':')
-	j := strings.LastIndexByte(s[:max(i, 0)], ':')
-	if i < 0 || j < 0 || len(s)-i-1 != 43 {
-		return false
-	}
-	if _, err := signing.B64Decode(s[i+1:]); err != nil {
-		return false
-	}
-	if _, err := signing.B62Decode(s[j+1 : i]); err != nil {
-		return false
-	}
-	_, err := c.inf.payloadBytes(s[:j])
-	return err == nil
-}
-
-func (c *classifier) legacyDecode(s string) verdict {
-	v := verdict{format: formatLegacy}
-	mac, ser, err := splitLegacy(s)
-	if err != nil {
-		v.format, v.status, v.err = "", statusCorrupt, err
 		return v
 	}
-	for i, k := range c.legacy {
-		var sum [20]byte
-		want := hex.EncodeToString(k.Sum(sum[:0], ser))
-		if subtle.ConstantTimeCompare([]byte(want), mac) == 1 {
-			v.verified, v.keyIndex, v.payload = true, i, ser
-			c.decodePayload(&v)
-			return v
-		}
+	v.format = in.Format.String()
+	v.serializer = map[bool]string{true: serPickle, false: serJSON}[isPickle(in.Serialized)]
+	v.status, v.err = statusOf(err)
+	if err == nil {
+		v.data = obj
 	}
-	v.status, v.err = statusBadSig, signing.ErrBadSignature
 	return v
 }
 
-// splitLegacy decodes base64(hexmac ":" serialized).
-func splitLegacy(s string) (mac, ser []byte, err error) {
-	raw, err := base64.StdEncoding.DecodeString(s)
+// wellFormed returns the format s has the shape of (a decodable payload,
+// a base62 timestamp and a 43-character HMAC-SHA256; or base64 of a MAC,
+// a colon and the serialized data), or "" for data in neither.
+func wellFormed(s string) string {
+	if !looksCurrent(s) {
+		raw, err := base64.StdEncoding.DecodeString(s)
+		if err == nil && bytes.IndexByte(raw, ':') >= 0 {
+			return formatLegacy
+		}
+		return ""
+	}
+	i := strings.LastIndexByte(s, ':')
+	j := strings.LastIndexByte(s[:i], ':')
+	if len(s)-i-1 != 43 {
+		return ""
+	}
+	if _, err := signing.B64Decode(s[i+1:]); err != nil {
+		return ""
+	}
+	if _, err := signing.B62Decode(s[j+1 : i]); err != nil {
+		return ""
+	}
+	if _, err := signing.DecodePayload(s[:j], maxSessionInflate); err != nil {
+		return ""
+	}
+	return formatCurrent
+}
+
+// classifyCookie verifies s as a signed_cookies session; the verdict is
+// not verified when the cookie signature does not match.
+func (c *classifier) classifyCookie(s string) verdict {
+	p, at, err := c.cookie.UnsignTime(s)
+	if errors.Is(err, signing.ErrBadSignature) {
+		return verdict{status: statusBadSig, err: err}
+	}
+	v := verdict{verified: true, format: formatCurrent, signedAt: at}
+	if err == nil {
+		v.payload, err = signing.DecodePayload(p, maxSessionInflate)
+	}
 	if err != nil {
-		return nil, nil, fmt.Errorf("%w: neither current nor legacy session data", signing.ErrMalformed)
+		v.status, v.err = statusCorrupt, err
+		return v
 	}
-	i := bytes.IndexByte(raw, ':')
-	if i != 40 {
-		return nil, nil, fmt.Errorf("%w: neither current nor legacy session data", signing.ErrMalformed)
-	}
-	return raw[:i], raw[i+1:], nil
+	c.decodePayload(&v)
+	return v
 }
 
 // decodePayload reads v.payload as JSON or pickle.
 func (c *classifier) decodePayload(v *verdict) {
-	p := v.payload
-	if len(p) > 0 && p[0] == 0x80 { // pickle PROTO opcode
-		v.serializer = serPickle
-		obj, err := pickle.UnmarshalDict(p)
-		if err == nil {
-			// values JSON lacks (datetime, bytes ...) stay undecoded here
-			var j any
-			if j, err = pickle.JSONCompatible(obj); err == nil {
-				obj = j.(*pyjson.Object)
-			}
-		}
-		switch {
-		case errors.Is(err, pickle.ErrUnsupported):
-			v.status, v.err = statusUndecoded, err
-		case err != nil:
-			v.status, v.err = statusCorrupt, err
-		default:
-			v.status, v.data = statusOK, obj
-		}
-		return
-	}
-	v.serializer = serJSON
-	val, err := pyjson.Unmarshal(p)
+	v.serializer = map[bool]string{true: serPickle, false: serJSON}[isPickle(v.payload)]
+	val, err := sessionSerializer{}.Unmarshal(v.payload)
 	if err != nil {
-		v.status, v.err = statusCorrupt, errors.Join(signing.ErrMalformed, err)
+		v.status, v.err = statusOf(errors.Join(signing.ErrMalformed, err))
 		return
 	}
 	obj, ok := val.(*pyjson.Object)
@@ -252,84 +236,25 @@ func (c *classifier) decodePayload(v *verdict) {
 	v.status, v.data = statusOK, obj
 }
 
-// unverifiedCurrent extracts the payload of payload:ts:sig without checking
-// the signature.
-func (inf *inflater) unverifiedCurrent(s string) ([]byte, error) {
-	i := strings.LastIndexByte(s, ':')
-	if i < 0 {
-		return nil, signing.ErrMalformed
-	}
-	j := strings.LastIndexByte(s[:i], ':')
-	if j < 0 {
-		return nil, signing.ErrMalformed
-	}
-	return inf.payloadBytes(s[:j])
-}
-
-// inflater undoes the base64 and zlib layers of signed payloads, reusing
-// its zlib state and buffers from one row to the next (a zlib reader costs
-// some 40 KB). Not safe for concurrent use.
-type inflater struct {
-	zr  io.ReadCloser
-	src bytes.Reader
-	raw []byte
-	out bytes.Buffer
-}
-
-// payloadBytes undoes the base64 and, for a leading '.', the zlib layer of
-// a signing.dumps payload, bounding the inflated size. The result is valid
-// until the next call.
-func (inf *inflater) payloadBytes(p string) ([]byte, error) {
-	compressed := strings.HasPrefix(p, ".")
-	p = strings.TrimPrefix(p, ".")
-	n := base64.RawURLEncoding.DecodedLen(len(p))
-	if cap(inf.raw) < n {
-		inf.raw = make([]byte, n)
-	}
-	m, err := base64.RawURLEncoding.Decode(inf.raw[:n], []byte(p))
-	if err != nil {
-		// Django's b64_decode pads and decodes URL-safe base64; let the
-		// signing package judge odd inputs the same way.
-		b, err := signing.B64Decode(p)
-		if err != nil {
-			return nil, fmt.Errorf("%w: base64: %v", signing.ErrMalformed, err)
-		}
-		inf.raw, m = b, len(b)
-	}
-	b := inf.raw[:m]
-	if !compressed {
-		return b, nil
-	}
-	inf.src.Reset(b)
-	if inf.zr == nil {
-		inf.zr, err = zlib.NewReader(&inf.src)
-	} else {
-		err = inf.zr.(zlib.Resetter).Reset(&inf.src, nil)
-	}
-	if err != nil {
-		return nil, fmt.Errorf("%w: zlib: %v", signing.ErrMalformed, err)
-	}
-	inf.out.Reset()
-	k, err := inf.out.ReadFrom(io.LimitReader(inf.zr, maxSessionInflate+1))
-	if err != nil {
-		return nil, fmt.Errorf("%w: zlib: %v", signing.ErrMalformed, err)
-	}
-	if k > maxSessionInflate {
-		return nil, signing.ErrTooLarge
-	}
-	return inf.out.Bytes(), nil
-}
-
 // unverified decodes s without checking any signature, for decode
 // --no-verify. The verdict is never marked verified.
 func (c *classifier) unverified(s string) verdict {
 	v := verdict{format: formatCurrent}
 	var err error
 	if looksCurrent(s) {
-		v.payload, err = c.inf.unverifiedCurrent(s)
+		p := s[:strings.LastIndexByte(s, ':')]
+		v.payload, err = signing.DecodePayload(p[:strings.LastIndexByte(p, ':')], maxSessionInflate)
 	} else {
+		// base64(mac ":" serialized); the first colon ends the MAC
 		v.format = formatLegacy
-		_, v.payload, err = splitLegacy(s)
+		var raw []byte
+		if raw, err = base64.StdEncoding.DecodeString(s); err == nil {
+			if i := bytes.IndexByte(raw, ':'); i >= 0 {
+				v.payload = raw[i+1:]
+			} else {
+				err = signing.ErrMalformed
+			}
+		}
 	}
 	if err != nil {
 		return verdict{status: statusCorrupt, err: err}

@@ -73,7 +73,7 @@ Exit status 1 when some pickled session could not be converted.`,
 			res, err := e.convert(ctx, db, cl, codec, includeLegacy, batch, dryRun, p)
 			p.finish()
 			for _, u := range res.untouched {
-				fmt.Fprintf(e.a.out, "not converted %s\n", u)
+				fmt.Fprintf(e.a.out, "not converted %s\n", escapeText(u))
 			}
 			verb := "converted"
 			if dryRun {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"strconv"
 
 	"github.com/spf13/cobra"
 )
@@ -111,7 +110,7 @@ rekey afterwards otherwise).`,
 			p.finish()
 			if cw, ok := dst.(*cacheWriter); ok {
 				for _, s := range cw.skipped {
-					fmt.Fprintf(e.a.out, "not copied %s\n", s)
+					fmt.Fprintf(e.a.out, "not copied %s\n", escapeText(s))
 				}
 			}
 			fmt.Fprintf(e.a.out, "copied %d of %d sessions (%d already there or not copied)\n", written, read, read-written)
@@ -146,16 +145,18 @@ func (e *sessionsEnv) openTarget(ctx context.Context, raw, table string) (sessio
 		if err != nil {
 			return nil, err
 		}
-		w := &cacheWriter{kind: t.kind, u: t.url, cl: cl, now: e.now,
-			prefix: e.cacheKeyPrefix + ":" + strconv.Itoa(e.cacheVersion) + ":"}
-		if t.kind == kindRedis {
-			c, err := dialRedis(ctx, t.url)
-			if err != nil {
-				return nil, fmt.Errorf("connecting to %s: %w", t.display, err)
-			}
-			c.Close()
+		if len(t.addrs) > 1 {
+			// Django picks the node of each key by its backend's hashing
+			// (pymemcache's rendezvous, libmemcached's modula or ketama),
+			// which the single-server clients here do not: a copy would
+			// land where Django never reads.
+			return nil, usagef("copying to a pool of %d servers is not supported yet: name one server", len(t.addrs))
 		}
-		return w, nil
+		cs, err := e.openCache(ctx, t)
+		if err != nil {
+			return nil, err
+		}
+		return &cacheWriter{cacheSessions: cs, cl: cl}, nil
 	}
 	if t.kind == kindFile {
 		if st, err := os.Stat(t.path); err != nil || !st.IsDir() {

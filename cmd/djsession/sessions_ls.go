@@ -121,7 +121,7 @@ func textValue(v any) string {
 		if v == "" {
 			return "-"
 		}
-		return v
+		return escapeText(v)
 	case int:
 		return strconv.Itoa(v)
 	case bool:
@@ -130,9 +130,9 @@ func textValue(v any) string {
 		if len(v) == 0 {
 			return "-"
 		}
-		return strings.Join(v, ",")
+		return escapeText(strings.Join(v, ","))
 	}
-	return fmt.Sprint(v)
+	return escapeText(fmt.Sprint(v))
 }
 
 // column widths for the streamed table (fixed, so no row is held back).
@@ -274,7 +274,7 @@ func (c csvFormat) appendRow(b []byte, r *lsRow) []byte {
 		case nil:
 			rec[i] = ""
 		case []string:
-			rec[i] = strings.Join(v, " ")
+			rec[i] = escapeText(strings.Join(v, " "))
 		default:
 			rec[i] = textValue(v)
 			if rec[i] == "-" {

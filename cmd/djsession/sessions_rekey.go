@@ -2,7 +2,6 @@ package main
 
 import (
 	"context"
-	"crypto/subtle"
 	"encoding/base64"
 	"encoding/hex"
 	"encoding/json"
@@ -24,38 +23,31 @@ const envNewSecretKey = "DJANGO_NEW_SECRET_KEY"
 // resigner moves session_data from one set of keys to a new key at the
 // signature level: the payload bytes (JSON or pickle, compressed or not)
 // and the signing timestamp are kept exactly; only the signature changes.
+// Verification is the library Codec's (Inspect tells the format).
 type resigner struct {
+	old, new  *djangosession.Codec
 	newCur    *signing.Signer
-	oldCur    []*signing.Signer
 	newLegacy *signing.SaltedKey
-	oldLegacy []*signing.SaltedKey
 }
 
 func newResigner(oldKeys []string, newKey, className string) (*resigner, error) {
 	if className == "" {
 		className = djangosession.DefaultClassName
 	}
-	salt := djangosession.KeySalt(className)
-	legacySalt := "django.contrib.sessions" + className[strings.LastIndexByte(className, '.')+1:]
 	r := &resigner{}
 	var err error
-	if r.newCur, err = signing.NewSigner(&signing.Options{Key: newKey, Salt: salt}); err != nil {
+	if r.old, err = djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: oldKeys[0], FallbackKeys: oldKeys[1:], ClassName: className, Serializer: sessionSerializer{}}); err != nil {
 		return nil, err
 	}
+	if r.new, err = djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: newKey, ClassName: className, Serializer: sessionSerializer{}}); err != nil {
+		return nil, err
+	}
+	if r.newCur, err = signing.NewSigner(&signing.Options{Key: newKey, Salt: djangosession.KeySalt(className)}); err != nil {
+		return nil, err
+	}
+	legacySalt := "django.contrib.sessions" + className[strings.LastIndexByte(className, '.')+1:]
 	if r.newLegacy, err = signing.NewSaltedKey(signing.SHA1, legacySalt, newKey); err != nil {
 		return nil, err
-	}
-	for _, k := range oldKeys {
-		s, err := signing.NewSigner(&signing.Options{Key: k, Salt: salt})
-		if err != nil {
-			return nil, err
-		}
-		r.oldCur = append(r.oldCur, s)
-		lk, err := signing.NewSaltedKey(signing.SHA1, legacySalt, k)
-		if err != nil {
-			return nil, err
-		}
-		r.oldLegacy = append(r.oldLegacy, lk)
 	}
 	return r, nil
 }
@@ -70,36 +62,22 @@ const (
 // resignAlready when it already verifies under the new key; an error
 // (statusBadSig or statusCorrupt) when no old key verifies it.
 func (r *resigner) resign(data string) (out, outcome string, err error) {
-	if looksCurrent(data) {
-		if _, err := r.newCur.Unsign(data); err == nil {
-			return data, resignAlready, nil
-		}
-		for _, s := range r.oldCur {
-			if value, err := s.Unsign(data); err == nil {
-				return r.newCur.Sign(value), resignDone, nil
-			}
-		}
-		return "", "", errors.New(statusBadSig)
-	}
-	mac, ser, err := splitLegacy(data)
-	if err != nil {
-		return "", "", errors.New(statusCorrupt)
-	}
-	sum := func(k *signing.SaltedKey) []byte {
-		var b [20]byte
-		return hex.AppendEncode(nil, k.Sum(b[:0], ser))
-	}
-	if subtle.ConstantTimeCompare(sum(r.newLegacy), mac) == 1 {
+	if _, in, _ := r.new.Inspect(data); in.Verified && in.Format != djangosession.FormatLegacySHA1 {
 		return data, resignAlready, nil
 	}
-	for _, k := range r.oldLegacy {
-		if subtle.ConstantTimeCompare(sum(k), mac) == 1 {
-			raw := append(sum(r.newLegacy), ':')
-			raw = append(raw, ser...)
-			return base64.StdEncoding.EncodeToString(raw), resignDone, nil
-		}
+	_, in, _ := r.old.Inspect(data)
+	switch {
+	case !in.Verified && wellFormed(data) != "":
+		return "", "", errors.New(statusBadSig)
+	case !in.Verified:
+		return "", "", errors.New(statusCorrupt)
+	case in.Format == djangosession.FormatLegacy:
+		raw := hex.AppendEncode(nil, r.newLegacy.Sum(nil, in.Serialized))
+		raw = append(append(raw, ':'), in.Serialized...)
+		return base64.StdEncoding.EncodeToString(raw), resignDone, nil
 	}
-	return "", "", errors.New(statusBadSig)
+	// payload:timestamp signed anew (a SHA-1 signature becomes SHA-256)
+	return r.newCur.Sign(data[:strings.LastIndexByte(data, ':')]), resignDone, nil
 }
 
 // rekeyState is what --state-file records after each committed batch.
@@ -208,7 +186,7 @@ starts after it.`,
 				verb = "would rekey"
 			}
 			for _, u := range res.untouched {
-				fmt.Fprintf(e.a.out, "untouched %s\n", u)
+				fmt.Fprintf(e.a.out, "untouched %s\n", escapeText(u))
 			}
 			fmt.Fprintf(e.a.out, "%s %d sessions; %d already under the new key; %d left untouched; %d changed meanwhile\n",
 				verb, res.rekeyed, res.already, len(res.untouched), res.changed)

@@ -13,6 +13,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/internal/testenv"
 	"github.com/go-sql-driver/mysql"
 )
@@ -34,7 +36,15 @@ func fixtureRows(t *testing.T) []sessionRow {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	s := &sessionDB{db: db, kind: kindSQLite, table: `"django_session"`}
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: "only listing"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := dbstore.New(db, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := &sessionDB{db: db, kind: kindSQLite, store: store}
 	var rows []sessionRow
 	if err := s.each(context.Background(), rowFilter{}, func(r sessionRow) error { rows = append(rows, r); return nil }); err != nil {
 		t.Fatal(err)

@@ -5,13 +5,11 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"strings"
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/python/pyjson"
-	"github.com/djsession/djsession/signing"
 	"github.com/spf13/cobra"
 )
 
@@ -64,7 +62,7 @@ then shown anyway, marked "verified": false).`,
 				{"expired", !found.expire.After(now)},
 				{"size", found.size()},
 			}
-			if found.cache {
+			if found.cache != nil {
 				// a cache engine's value: a pickle with no signature
 				extra = append(extra, field{"signed", false})
 			}
@@ -79,6 +77,7 @@ then shown anyway, marked "verified": false).`,
 
 func (e *sessionsEnv) newDecodeCmd() *cobra.Command {
 	var noVerify bool
+	var hashing string
 	cmd := &cobra.Command{
 		Use:   "decode VALUE|-",
 		Short: "Decode a session_data value or a signed_cookies session cookie",
@@ -89,6 +88,8 @@ value of a sessionid cookie of the signed_cookies engine.
 The output is JSON with "verified": true when the signature checked out
 under SECRET_KEY or one of its fallbacks. A signed_cookies value older than
 --cookie-age (SESSION_COOKIE_AGE) is reported expired, as Django rejects it.
+A project on Django 3.1-3.2 with DEFAULT_HASHING_ALGORITHM = 'sha1' signed
+its values with HMAC-SHA1: pass --default-hashing-algorithm sha1.
 Exit status 1 when it did not verify or has expired; with
 --no-verify the payload is still shown, marked "verified": false, and a
 warning goes to stderr.`,
@@ -98,11 +99,10 @@ warning goes to stderr.`,
 		RunE: func(cmd *cobra.Command, args []string) error {
 			value := args[0]
 			if value == "-" {
-				b, err := io.ReadAll(io.LimitReader(e.a.in, 64<<20))
-				if err != nil {
-					return fmt.Errorf("reading standard input: %w", err)
+				var err error
+				if value, err = readInput(e.a.in, "standard input"); err != nil {
+					return err
 				}
-				value = string(b)
 			}
 			value = strings.TrimSpace(value)
 			key, fallbacks, err := e.secret.resolve(e.a)
@@ -112,14 +112,17 @@ warning goes to stderr.`,
 				}
 				key = "\x00unverified" // nothing will verify
 			}
-			cl, err := newClassifier(key, fallbacks, e.className, true)
+			if hashing != "sha256" && hashing != "sha1" {
+				return usagef("--default-hashing-algorithm %q: sha256 or sha1", hashing)
+			}
+			cl, err := newClassifierAlg(key, fallbacks, e.className, true, hashing == "sha1")
 			if err != nil {
 				return err
 			}
 			head := []field{{"kind", "session_data"}}
 			v := cl.classify(value)
 			if !v.verified && looksCurrent(value) {
-				if cv := cl.current(value, []*signing.TimestampSigner{cl.cookie}); cv.verified {
+				if cv := cl.classifyCookie(value); cv.verified {
 					v, head[0].value = cv, "signed_cookie"
 					// the signed_cookies engine loads with
 					// max_age=SESSION_COOKIE_AGE: an older cookie is a
@@ -138,6 +141,8 @@ warning goes to stderr.`,
 	e.secret.register(cmd)
 	cmd.Flags().BoolVar(&noVerify, "no-verify", false, "show the payload of data that does not verify, marked unverified")
 	cmd.Flags().DurationVar(&e.cookieAge, "cookie-age", djangosession.DefaultCookieAge, "SESSION_COOKIE_AGE: a signed_cookies session older than this is expired")
+	cmd.Flags().StringVar(&hashing, "default-hashing-algorithm", "sha256", "DEFAULT_HASHING_ALGORITHM of Django 3.1-3.2: sha1 also accepts values signed with HMAC-SHA1")
+	_ = cmd.RegisterFlagCompletionFunc("default-hashing-algorithm", cobra.FixedCompletions([]string{"sha256", "sha1"}, cobra.ShellCompDirectiveNoFileComp))
 	return cmd
 }
 

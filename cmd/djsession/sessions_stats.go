@@ -246,7 +246,7 @@ func (s *sessionStats) writeText(w0 interface{ Write([]byte) (int, error) }) {
 	if len(s.Users.Top) > 0 {
 		fmt.Fprintf(w, "top users   ")
 		for _, u := range s.Users.Top {
-			fmt.Fprintf(w, " %s:%d", u.User, u.Sessions)
+			fmt.Fprintf(w, " %s:%d", escapeText(u.User), u.Sessions)
 		}
 		fmt.Fprintln(w)
 	}

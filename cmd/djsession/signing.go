@@ -92,17 +92,37 @@ func parseMaxAge(s string) (time.Duration, bool, error) {
 	return d, true, nil
 }
 
+// maxInput bounds what is read from standard input: a session cookie or
+// token is kilobytes; 64 MiB leaves room for any session_data.
+const maxInput = 64 << 20
+
+// errInputTooLarge is returned for standard input over maxInput bytes.
+var errInputTooLarge = fmt.Errorf("standard input is too large (over %d MiB)", maxInput>>20)
+
+// readInput reads all of r, refusing more than maxInput bytes: a value cut
+// at the limit would verify as a bad signature, which it is not.
+func readInput(r io.Reader, what string) (string, error) {
+	b, err := io.ReadAll(io.LimitReader(r, maxInput+1))
+	if err != nil {
+		return "", fmt.Errorf("reading %s: %w", what, err)
+	}
+	if len(b) > maxInput {
+		return "", fmt.Errorf("reading %s: %w", what, errInputTooLarge)
+	}
+	return string(b), nil
+}
+
 // input returns the argument, or standard input when it is "-" or absent,
 // with one trailing newline removed (as "echo" adds it).
 func input(a *app, args []string, what string) (string, error) {
 	if len(args) == 1 && args[0] != "-" {
 		return args[0], nil
 	}
-	b, err := io.ReadAll(io.LimitReader(a.in, 64<<20))
+	s, err := readInput(a.in, what)
 	if err != nil {
-		return "", fmt.Errorf("reading %s: %w", what, err)
+		return "", err
 	}
-	s := strings.TrimSuffix(string(b), "\n")
+	s = strings.TrimSuffix(s, "\n")
 	return strings.TrimSuffix(s, "\r"), nil
 }
 
@@ -175,7 +195,7 @@ func newUnsignCmd(a *app) *cobra.Command {
 		Short: "Check a signature made by Django's Signer or TimestampSigner and print the value",
 		Long: `Print the value a Signer (or, with --timestamp, a TimestampSigner) signed.
 A bad signature, or one older than --max-age, exits 1 with the reason; other
-bad input exits 2. SECRET_KEY_FALLBACKS from --fallback-key are accepted.`,
+bad input exits 2. SECRET_KEY_FALLBACKS from --fallback-key-file are accepted.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := f.options(cmd, a)
@@ -236,7 +256,8 @@ func newDumpsCmd(a *app) *cobra.Command {
 and print the token django.core.signing.dumps makes for it. Object keys keep
 their order, integers of any size stay integers and 1.0 stays a float.
 With --compress the payload is zlib-compressed when that makes it shorter,
-as Django decides (Go's zlib bytes differ from CPython's; Django reads them).`,
+as Django decides; the compressed bytes are CPython's zlib output, so the
+token is the one Django prints for the same value and time.`,
 		Args: cobra.MaximumNArgs(1),
 		RunE: func(cmd *cobra.Command, args []string) error {
 			o, err := f.options(cmd, a)

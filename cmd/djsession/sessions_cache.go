@@ -1,0 +1,180 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"sync"
+	"time"
+
+	"github.com/bradfitz/gomemcache/memcache"
+	"github.com/redis/go-redis/v9"
+
+	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/cachestore"
+	"github.com/djsession/djsession/djangosession/cachestore/gomemcache"
+	"github.com/djsession/djsession/djangosession/cachestore/goredis"
+	"github.com/djsession/djsession/python/pickle"
+	"github.com/djsession/djsession/python/pyjson"
+)
+
+// Sessions of Django's cache engine, on Redis (RedisCache, django-redis)
+// or memcached (PyMemcacheCache, PyLibMCCache), read and written through
+// the library's cachestore: keys KEY_PREFIX:VERSION:
+// django.contrib.sessions.cache<key>, values the session dict pickled
+// (unsigned), the expiry the entry's time to live. Listing uses the
+// store's Lister (SCAN on Redis, lru_crawler metadump on every memcached
+// server).
+
+// errCacheReadOnly is returned by the commands that would rewrite sessions
+// in a cache.
+var errCacheReadOnly = errors.New("the cache engines are read-only here: a cache expires its sessions itself (Django's clear_expired does nothing for them), and their values are unsigned pickles")
+
+// cacheSessions is a cache engine's sessions as the sessions commands see
+// them.
+type cacheSessions struct {
+	store *cachestore.Store
+	close func() error
+	now   func() time.Time
+}
+
+func (c *cacheSessions) Close() error { return c.close() }
+
+// openStore builds the library store a cache URL names: the one place a
+// URL becomes a client. The servers are in LOCATION order; a pool of
+// several is listed on every node.
+func (e *sessionsEnv) openCache(ctx context.Context, t *dbTarget) (*cacheSessions, error) {
+	var client cachestore.Client
+	var backend cachestore.Backend
+	var closeFn func() error
+	switch t.kind {
+	case kindRedis:
+		quietRedis.Do(func() { redis.SetLogger(discardLogger{}) })
+		backend = map[string]cachestore.Backend{"redis": cachestore.RedisCache, "django-redis": cachestore.DjangoRedis}[t.backend]
+		// Django's RedisCache writes to the first LOCATION and django-redis
+		// to its master, the first: listing and writing go there.
+		rc := redis.NewClient(&redis.Options{
+			Addr: t.addrs[0], Username: t.user, Password: t.password, DB: t.db,
+			TLSConfig: t.tlsConfig, ReadTimeout: t.timeout, WriteTimeout: t.timeout,
+			DialTimeout: t.dialTimeout, PoolSize: t.poolSize,
+			MaxRetries: -1, // a refused connection is an answer, not a reason to wait
+		})
+		if err := rc.Ping(ctx).Err(); err != nil {
+			rc.Close()
+			return nil, fmt.Errorf("connecting to %s: %w", t.display, redisError(err))
+		}
+		client, closeFn = goredis.New(rc), rc.Close
+	case kindMemcached:
+		backend = map[string]cachestore.Backend{"pymemcache": cachestore.PyMemcache, "pylibmc": cachestore.PyLibMC}[t.backend]
+		mc := memcache.New(t.addrs...)
+		mc.Timeout = time.Minute
+		if err := mc.Ping(); err != nil {
+			return nil, fmt.Errorf("connecting to %s: %w", t.display, err)
+		}
+		client, closeFn = gomemcache.NewLister(mc, t.addrs...), mc.Close
+	}
+	o := &cachestore.Options{Backend: backend, KeyPrefix: e.cacheKeyPrefix, Version: e.cacheVersion, Now: e.now}
+	if e.cachedDB {
+		o.EnginePrefix = cachestore.CachedDBPrefix
+	}
+	s, err := cachestore.New(client, o)
+	if err != nil {
+		closeFn()
+		return nil, usagef("%v", err)
+	}
+	return &cacheSessions{store: s, close: closeFn, now: e.now}, nil
+}
+
+// quietRedis silences go-redis's own logging (its process-wide logger
+// writes dial failures to stderr): the command reports errors itself, on
+// one line.
+var quietRedis sync.Once
+
+type discardLogger struct{}
+
+func (discardLogger) Printf(context.Context, string, ...any) {}
+
+// redisError keeps go-redis's error but says plainly when the password
+// was refused (its text never holds the password).
+func redisError(err error) error {
+	var re redis.Error
+	if errors.As(err, &re) && (re.Error() == "WRONGPASS invalid username-password pair or user is disabled." || re.Error() == "NOAUTH Authentication required.") {
+		return errors.New("redis AUTH failed")
+	}
+	return err
+}
+
+func (c *cacheSessions) each(ctx context.Context, f rowFilter, fn func(sessionRow) error) error {
+	return listEach(ctx, c.store, f, func(r djangosession.Record) sessionRow {
+		return sessionRow{key: r.Key, raw: r.Data, expire: r.Expire, cache: c.store, rec: r}
+	}, fn)
+}
+
+func (c *cacheSessions) count(ctx context.Context, f rowFilter) (int64, error) {
+	return countEach(ctx, c, f)
+}
+
+// clearExpired does nothing: a cache expires its entries itself, as
+// Django's clear_expired for the cache engine assumes.
+func (c *cacheSessions) clearExpired(context.Context) (int64, error) { return 0, nil }
+
+func (c *cacheSessions) replaceData(context.Context, []dataChange, int) (int64, int64, error) {
+	return 0, 0, errCacheReadOnly
+}
+
+// decodeCacheRow reads a listed cache value as the store's Load does; a
+// pickled value JSON has no form for (datetime, bytes ...) is undecoded.
+func decodeCacheRow(r sessionRow) (*pyjson.Object, error) {
+	obj, err := r.cache.DecodeRecord(r.rec)
+	if err != nil {
+		return nil, err
+	}
+	j, err := pickle.JSONCompatible(obj)
+	if err != nil {
+		return nil, err
+	}
+	return j.(*pyjson.Object), nil
+}
+
+// cacheWriter writes sessions into a cache as Django's cache session engine
+// does (copy --to): the dict pickled under the engine's key, the timeout
+// the seconds left until the row's expiry.
+type cacheWriter struct {
+	*cacheSessions
+	cl *classifier
+	// skipped lists the rows that could not be written, with the reason
+	skipped []string
+}
+
+func (w *cacheWriter) put(ctx context.Context, rows []sessionRow, replace bool) (int64, error) {
+	var n int64
+	now := w.now()
+	for _, r := range rows {
+		v := w.cl.classifyRow(r)
+		if v.status != statusOK {
+			w.skipped = append(w.skipped, r.key+" "+v.status)
+			continue
+		}
+		age := int64(r.expire.Sub(now) / time.Second)
+		if age <= 0 {
+			continue // Django's cache timeout 0 deletes
+		}
+		var err error
+		if replace {
+			err = w.store.Set(ctx, r.key, v.data, age)
+		} else {
+			err = w.store.Save(ctx, r.key, v.data, djangosession.Expiry{Date: r.expire, Age: age}, true)
+		}
+		switch {
+		case errors.Is(err, djangosession.ErrExists):
+			continue
+		case errors.Is(err, pickle.ErrUnsupported), errors.Is(err, djangosession.ErrInvalidKey):
+			w.skipped = append(w.skipped, r.key+" "+err.Error())
+			continue
+		case err != nil:
+			return n, err
+		}
+		n++
+	}
+	return n, nil
+}

@@ -73,7 +73,7 @@ func TestDjangoInterop(t *testing.T) {
 						t.Fatalf("%s: database: %v", what, err)
 					}
 					livecache.SamePickle(t, what+" (database)", fromDB, ps.Pickle)
-					livecache.CheckTTL(t, what, b.Server, ck(ps.Key), ps.Age)
+					p.CheckTTL(t, what, ck(ps.Key), ps.Age)
 					// A fill from the database takes the time left on
 					// expire_date, which is Django's age too.
 					if err := s.Cache().Delete(ctx, ps.Key); err != nil {
@@ -82,7 +82,7 @@ func TestDjangoInterop(t *testing.T) {
 					if _, err := s.Load(ctx, ps.Key); err != nil {
 						t.Fatal(err)
 					}
-					livecache.CheckTTL(t, what+" refilled", b.Server, ck(ps.Key), ps.Age)
+					p.CheckTTL(t, what+" refilled", ck(ps.Key), ps.Age)
 
 					sess, err := engine.Open(ctx, ps.Key)
 					if err != nil {
@@ -107,7 +107,7 @@ func TestDjangoInterop(t *testing.T) {
 							t.Fatal(err)
 						}
 						livecache.SamePickle(t, what, data, ps.Pickle)
-						livecache.CheckTTL(t, what, b.Server, ck(ps.Key), ps.Age)
+						p.CheckTTL(t, what, ck(ps.Key), ps.Age)
 					}
 				}
 				check("updated by Go, Django reads the cache", p.Do(t, "read", keys...))
@@ -155,7 +155,7 @@ func TestDjangoInterop(t *testing.T) {
 						}
 						livecache.SamePickle(t, what, data, ps.Pickle)
 					}
-					livecache.CheckTTL(t, what, b.Server, ck(ps.Key), ps.Age)
+					p.CheckTTL(t, what, ck(ps.Key), ps.Age)
 				}
 			})
 		}

@@ -83,7 +83,7 @@ func TestDjangoInterop(t *testing.T) {
 					if !bytes.Equal(raw, enc) || flags != encFlags {
 						t.Errorf("%s: Django stored %d bytes (flags %d), Go writes %d (flags %d) for the value read", what, len(raw), flags, len(enc), encFlags)
 					}
-					livecache.CheckTTL(t, what, b.Server, store.CacheKey(ps.Key), ps.Age)
+					p.CheckTTL(t, what, store.CacheKey(ps.Key), ps.Age)
 
 					s, err := engine.Open(ctx, ps.Key)
 					if err != nil {
@@ -119,7 +119,7 @@ func TestDjangoInterop(t *testing.T) {
 						}
 						continue
 					}
-					livecache.CheckTTL(t, what, b.Server, store.CacheKey(ps.Key), ps.Age)
+					p.CheckTTL(t, what, store.CacheKey(ps.Key), ps.Age)
 				}
 
 				// Go -> Django.
@@ -146,7 +146,7 @@ func TestDjangoInterop(t *testing.T) {
 						t.Errorf("%s: django = %v", what, v)
 					}
 					livecache.SamePickle(t, what, data, ps.Pickle)
-					livecache.CheckTTL(t, what, b.Server, store.CacheKey(ps.Key), ps.Age)
+					p.CheckTTL(t, what, store.CacheKey(ps.Key), ps.Age)
 				}
 			})
 		}

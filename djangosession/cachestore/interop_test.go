@@ -51,9 +51,9 @@ func TestDjangoInterop(t *testing.T) {
 	for _, d := range testenv.Djangos(t) {
 		for _, b := range livecache.Backends {
 			t.Run(d.Version+"/"+b.Peer, func(t *testing.T) {
-				start := time.Now()
 				srv := serverOf(b.Server)
 				prefix := uniquePrefix(t)
+				start := time.Now()
 				p := livecache.NewPeer(t, d, "cache", b, prefix, nil)
 				if !p.Usable(t) {
 					t.Skipf("Django %s has no %s", d.Version, b.Backend)
@@ -84,7 +84,7 @@ func TestDjangoInterop(t *testing.T) {
 					if !bytes.Equal(raw, enc) || flags != encFlags {
 						t.Errorf("%s: Django stored %d bytes (flags %d), Go writes %d (flags %d) for the value read", what, len(raw), flags, len(enc), encFlags)
 					}
-					livecache.CheckTTL(t, start, what, b.Server, store.CacheKey(ps.Key), ps.Age)
+					p.CheckTTL(t, what, store.CacheKey(ps.Key), ps.Age)
 
 					s, err := engine.Open(ctx, ps.Key)
 					if err != nil {
@@ -120,7 +120,7 @@ func TestDjangoInterop(t *testing.T) {
 						}
 						continue
 					}
-					livecache.CheckTTL(t, start, what, b.Server, store.CacheKey(ps.Key), ps.Age)
+					p.CheckTTL(t, what, store.CacheKey(ps.Key), ps.Age)
 				}
 
 				// Go -> Django.
@@ -147,7 +147,7 @@ func TestDjangoInterop(t *testing.T) {
 						t.Errorf("%s: django = %v", what, v)
 					}
 					livecache.SamePickle(t, what, data, ps.Pickle)
-					livecache.CheckTTL(t, start, what, b.Server, store.CacheKey(ps.Key), ps.Age)
+					p.CheckTTL(t, what, store.CacheKey(ps.Key), ps.Age)
 				}
 			})
 		}

@@ -54,9 +54,10 @@ type Session struct {
 
 // Peer runs testdata/cache_interop.py under one Django for one cache.
 type Peer struct {
-	d   testenv.Django
-	cfg string
-	b   Backend
+	d     testenv.Django
+	cfg   string
+	b     Backend
+	start time.Time // before any key of this peer's test was written
 }
 
 // script is testdata/cache_interop.py, found from this file.
@@ -80,7 +81,7 @@ func NewPeer(t testing.TB, d testenv.Django, engine string, b Backend, prefix st
 		cfg[k] = v
 	}
 	js, _ := json.Marshal(cfg)
-	return &Peer{d: d, cfg: string(js), b: b}
+	return &Peer{d: d, cfg: string(js), b: b, start: time.Now()}
 }
 
 // Usable reports whether this Django can use the backend: RedisCache
@@ -133,19 +134,21 @@ func SamePickle(t testing.TB, what string, data *pyjson.Object, pyHex string) {
 	}
 }
 
-// CheckTTL checks that key's lifetime on server is Django's
-// get_expiry_age, within the servers' whole-second clocks. The server's TTL
-// has run down since the write that set it, which came after start: the
-// lower bound allows the time since start (the machine may be loaded, so
-// that time is measured, not assumed).
-func CheckTTL(t testing.TB, start time.Time, what, server, key string, age int64) {
+// CheckTTL checks that key's lifetime on the peer's server is Django's
+// get_expiry_age. A server's TTL counts down from the write that set it,
+// while Django reports the age when it reads, maybe seconds later on a
+// loaded machine: the TTL may fall short of the age by the time since the
+// peer was made (plus 3 s for whole-second clocks), never exceed it by
+// more than 2 s.
+func (p *Peer) CheckTTL(t testing.TB, what, key string, age int64) {
 	t.Helper()
-	got, ok := TTL(t, server, key)
+	got, ok := TTL(t, p.b.Server, key)
 	if !ok {
 		t.Errorf("%s: key not on the server", what)
 		return
 	}
-	if d := got - time.Duration(age)*time.Second; d < -(3*time.Second+time.Since(start)) || d > 2*time.Second {
+	slack := time.Since(p.start) + 3*time.Second
+	if d := got - time.Duration(age)*time.Second; d < -slack || d > 2*time.Second {
 		t.Errorf("%s: server TTL %v, Django's get_expiry_age %ds", what, got.Round(time.Second), age)
 	}
 }

@@ -376,6 +376,13 @@ func (s *Store) Load(ctx context.Context, key string) (*pyjson.Object, error) {
 	if !found {
 		return nil, djangosession.ErrNotFound
 	}
+	return s.decodeSession(val, flags)
+}
+
+// decodeSession decodes a stored value as a session dict: ErrCorrupt for a
+// value over the size limit, undecodable, or not a dict; ErrNotFound for a
+// stored None.
+func (s *Store) decodeSession(val []byte, flags uint32) (*pyjson.Object, error) {
 	if len(val) > s.maxValue {
 		return nil, fmt.Errorf("cachestore: value of %d bytes over the %d limit: %w", len(val), s.maxValue, djangosession.ErrCorrupt)
 	}

@@ -95,20 +95,7 @@ type ListOptions = djangosession.ListOptions
 
 // DecodeRecord decodes a listed value as Load does.
 func (s *Store) DecodeRecord(r djangosession.Record) (*pyjson.Object, error) {
-	if len(r.Data) > s.maxValue {
-		return nil, fmt.Errorf("cachestore: value of %d bytes over the %d limit: %w", len(r.Data), s.maxValue, djangosession.ErrCorrupt)
-	}
-	v, err := s.backend.decode(r.Data, r.Flags, s.maxValue)
-	if err != nil {
-		return nil, fmt.Errorf("cachestore: %w: %w", djangosession.ErrCorrupt, err)
-	}
-	switch v := v.(type) {
-	case nil:
-		return nil, djangosession.ErrNotFound
-	case *pyjson.Object:
-		return v, nil
-	}
-	return nil, fmt.Errorf("cachestore: %w: %w", djangosession.ErrCorrupt, djangosession.ErrNotDict)
+	return s.decodeSession(r.Data, r.Flags)
 }
 
 // validChars reports whether key is non-empty and made only of Django's

@@ -244,7 +244,7 @@ func (st *state) Commit(w *commitwriter.Writer, _ int) error {
 	if p.cfg.UseSessions {
 		if s, err := middleware.Session(st.r); err == nil {
 			if v, _ := s.Get(SessionKey); v != st.cookieValue {
-				s.Set(SessionKey, st.cookieValue)
+				_ = s.Set(SessionKey, st.cookieValue) // an ASCII token: never refused
 			}
 		}
 		return nil

@@ -1,0 +1,190 @@
+package messages
+
+import (
+	"bufio"
+	"context"
+	"io"
+	"net"
+	"net/http"
+
+	"github.com/djsession/djsession/djangosession/middleware"
+)
+
+type ctxKey struct{}
+
+// Handler returns next wrapped in Django's MessageMiddleware. With
+// SessionStorage or FallbackStorage it must run inside the session
+// middleware (middleware.Middleware.Handler), as Django's MessageMiddleware
+// comes after SessionMiddleware.
+//
+// Messages are stored just before the response's status line is written
+// (the first WriteHeader, Write, Flush or ReadFrom, or when next returns
+// having written nothing), before the session middleware saves the
+// session. A storage failure then (the session could not be loaded)
+// replaces the response with middleware.DefaultErrorHandler's 500, as
+// Django would answer.
+func (s *Store) Handler(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		st := &state{s: s, level: s.level}
+		r = r.WithContext(context.WithValue(r.Context(), ctxKey{}, st))
+		st.r = r
+		rw := &responseWriter{ResponseWriter: w, st: st}
+		next.ServeHTTP(rw, r)
+		if !rw.committed {
+			rw.WriteHeader(http.StatusOK)
+		}
+	})
+}
+
+func fromRequest(r *http.Request) (*state, error) {
+	st, ok := r.Context().Value(ctxKey{}).(*state)
+	if !ok {
+		return nil, ErrNoMiddleware
+	}
+	return st, nil
+}
+
+// Add queues a message for the next page, as Django's messages.add_message
+// (extraTags "" as its default). An empty message, or one below the
+// request's level (Options.Level unless SetLevel changed it), is not
+// recorded, as in Django.
+func Add(r *http.Request, level Level, message, extraTags string) error {
+	st, err := fromRequest(r)
+	if err != nil {
+		return err
+	}
+	if message == "" || level < st.level {
+		return nil
+	}
+	st.added = true
+	st.queued = append(st.queued, Message{Level: level, Message: message, ExtraTags: extraTags, tags: st.s.codec.tags})
+	return nil
+}
+
+// AddSafe is Add for a message that is HTML to show unescaped, as Django's
+// add_message with mark_safe(message).
+func AddSafe(r *http.Request, level Level, message, extraTags string) error {
+	st, err := fromRequest(r)
+	if err != nil {
+		return err
+	}
+	if message == "" || level < st.level {
+		return nil
+	}
+	st.added = true
+	st.queued = append(st.queued, Message{Level: level, Message: message, ExtraTags: extraTags, Safe: true, tags: st.s.codec.tags})
+	return nil
+}
+
+// Messages returns the request's messages, the stored ones first and then
+// those added during this request, and marks them shown, as iterating
+// Django's get_messages(request) does: they are not stored again.
+// Messages added after the call are stored for the next request. An error
+// comes from the session (SessionStorage, FallbackStorage) or from stored
+// data that is not Django's (ErrMalformed).
+func Messages(r *http.Request) ([]Message, error) {
+	st, err := fromRequest(r)
+	if err != nil {
+		return nil, err
+	}
+	loaded, err := st.loadedMessages()
+	if err != nil {
+		return nil, err
+	}
+	st.used = true
+	st.loaded = append(loaded, st.queued...)
+	st.queued = nil
+	return append([]Message(nil), st.loaded...), nil
+}
+
+// SetLevel sets the lowest level recorded for the rest of the request, as
+// Django's messages.set_level.
+func SetLevel(r *http.Request, level Level) error {
+	st, err := fromRequest(r)
+	if err != nil {
+		return err
+	}
+	st.level = level
+	return nil
+}
+
+// responseWriter stores the messages just before the status line goes
+// out; it never buffers the body.
+type responseWriter struct {
+	http.ResponseWriter
+	st        *state
+	committed bool
+	err       error
+}
+
+// Unwrap returns the underlying ResponseWriter.
+func (w *responseWriter) Unwrap() http.ResponseWriter { return w.ResponseWriter }
+
+// WriteHeader stores the messages, then writes the status line.
+func (w *responseWriter) WriteHeader(code int) {
+	if w.committed {
+		if w.err == nil {
+			w.ResponseWriter.WriteHeader(code)
+		}
+		return
+	}
+	if code >= 100 && code < 200 && code != http.StatusSwitchingProtocols {
+		w.ResponseWriter.WriteHeader(code)
+		return
+	}
+	w.committed = true
+	if err := w.st.update(w.Header()); err != nil {
+		w.err = err
+		middleware.DefaultErrorHandler(w.ResponseWriter, w.st.r, err)
+		return
+	}
+	w.ResponseWriter.WriteHeader(code)
+}
+
+// Write stores the messages if needed, then writes b.
+func (w *responseWriter) Write(b []byte) (int, error) {
+	if !w.committed {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	return w.ResponseWriter.Write(b)
+}
+
+// ReadFrom stores the messages, then copies from r.
+func (w *responseWriter) ReadFrom(r io.Reader) (int64, error) {
+	if !w.committed {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.err != nil {
+		return 0, w.err
+	}
+	if rf, ok := w.ResponseWriter.(io.ReaderFrom); ok {
+		return rf.ReadFrom(r)
+	}
+	return io.Copy(struct{ io.Writer }{w.ResponseWriter}, r)
+}
+
+// Flush stores the messages, then flushes.
+func (w *responseWriter) Flush() { _ = w.FlushError() }
+
+// FlushError stores the messages, then flushes the underlying writer.
+func (w *responseWriter) FlushError() error {
+	if !w.committed {
+		w.WriteHeader(http.StatusOK)
+	}
+	if w.err != nil {
+		return w.err
+	}
+	return http.NewResponseController(w.ResponseWriter).Flush()
+}
+
+// Hijack hands the connection over without storing the messages.
+func (w *responseWriter) Hijack() (net.Conn, *bufio.ReadWriter, error) {
+	c, rw, err := http.NewResponseController(w.ResponseWriter).Hijack()
+	if err == nil {
+		w.committed = true
+	}
+	return c, rw, err
+}

@@ -8,8 +8,8 @@ import (
 
 	"github.com/go-chi/chi/v5"
 
-	djchi "github.com/djsession/djsession/adapters/chi"
 	"github.com/djsession/djsession/adapters/adaptertest"
+	djchi "github.com/djsession/djsession/adapters/chi"
 )
 
 // TestServer runs a real chi server on the session and logins real Django

@@ -1,0 +1,37 @@
+package djchi_test
+
+import (
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+
+	"github.com/go-chi/chi/v5"
+
+	djchi "github.com/djsession/djsession/adapters/chi"
+	"github.com/djsession/djsession/adapters/rules"
+	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/auth"
+	"github.com/djsession/djsession/djangosession/cookiestore"
+	"github.com/djsession/djsession/djangosession/middleware"
+)
+
+func Example() {
+	secretKey := "django-insecure-example-key"
+	store, _ := cookiestore.New(&cookiestore.Options{SecretKey: secretKey}) // or dbstore, cachestore ...
+	sessions, _ := middleware.New(djangosession.NewEngine(store, nil), nil)
+	users := &auth.SQLUsers{ /* DB: Django's database */ }
+	a, _ := auth.New(users, &auth.Config{SecretKey: secretKey})
+	gate, _ := rules.New(a, &rules.Options{Flags: &rules.SQLFlags{ /* DB: Django's database */ }})
+
+	r := chi.NewRouter()
+	r.Use(djchi.Middlewares(sessions, a)...)
+	r.With(djchi.RequireLogin(gate)).Get("/account", func(w http.ResponseWriter, r *http.Request) {
+		u, _, _ := a.UserFromRequest(r)
+		fmt.Fprintf(w, "user %s", u.ID)
+	})
+
+	rec := httptest.NewRecorder()
+	r.ServeHTTP(rec, httptest.NewRequest("GET", "/account?tab=1", nil)) // no session cookie
+	fmt.Println(rec.Code, rec.Header().Get("Location"))
+	// Output: 302 /accounts/login/?next=/account%3Ftab%3D1
+}

@@ -1,0 +1,164 @@
+package messages
+
+import (
+	"errors"
+	"os"
+	"path/filepath"
+	"runtime"
+	"strings"
+	"testing"
+	"time"
+
+	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/signing"
+)
+
+// hostileDir holds one hostile input per file (testdata/hostile/README.md):
+// value-* files are JSON a key holder could sign (the test signs them, so
+// the checks after the signature are reached) and, as a "_messages"
+// session string, store; cookie-* files are cookies taken as they are;
+// ok-* inputs must be accepted.
+const hostileDir = "../../testdata/hostile/messages"
+
+// Bounds on the bytes allocated per input: the cookie is read once,
+// base64 decoded, inflated to at most signing.DefaultMaxDecompressedSize,
+// and parsed by pyjson (about 48 bytes per byte at worst), then turned
+// into at most one Message (80 bytes) per 13 input bytes.
+const (
+	hostileAllocBase     = 1 << 20
+	hostileAllocPerByte  = 64
+	hostileAllocInflated = 48 * signing.DefaultMaxDecompressedSize
+)
+
+func hostileStore(t testing.TB, rel string) *Store {
+	t.Helper()
+	s, err := New(&Options{SecretKey: "hostile-corpus-key", Release: djangosession.Release(rel),
+		Now: func() time.Time { return time.Unix(1700000000, 0) }})
+	if err != nil {
+		t.Fatal(err)
+	}
+	return s
+}
+
+func hostileInputs(t testing.TB) map[string]string {
+	t.Helper()
+	files, err := os.ReadDir(hostileDir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	in := map[string]string{}
+	for _, f := range files {
+		b, err := os.ReadFile(filepath.Join(hostileDir, f.Name()))
+		if err != nil {
+			t.Fatal(err)
+		}
+		in[f.Name()] = string(b)
+	}
+	// Generated: over 1 MB.
+	in["ok-value-generated: 100,000 messages"] = "[" + strings.Repeat(`["__json_message",0,20,"x"],`, 100_000) + `"__messagesnotfinished__"]`
+	// A cookie inflating past the bound is refused; the session, written
+	// by the server, has no such bound (nor has Django).
+	in["big-value-generated: 5 MB of one string"] = `[["__json_message",0,20,"` + strings.Repeat("a", 5<<20) + `"]]`
+	return in
+}
+
+// TestHostileCorpus runs every hostile input through the cookie decoder
+// of 3.2 (which also tries the legacy forms) and of 6.1, and each value-*
+// through the session decoder: no panic, errors matching the sentinels,
+// ok-* accepted, and the bytes allocated bounded.
+func TestHostileCorpus(t *testing.T) {
+	in := hostileInputs(t)
+	for _, rel := range []string{"3.2", "6.1"} {
+		s := hostileStore(t, rel)
+		for name, v := range in {
+			t.Run(rel+"/"+name, func(t *testing.T) {
+				ok := strings.HasPrefix(name, "ok-")
+				cookie := v
+				if strings.Contains(name, "value-") {
+					var err error
+					if cookie, err = s.codec.signer.SignObject([]byte(v), true); err != nil {
+						t.Fatal(err)
+					}
+				}
+				var msgs []Message
+				var err error
+				alloc := allocated(func() { msgs, _, err = s.DecodeCookie(cookie) })
+				check(t, "cookie", ok, len(msgs), err, alloc, len(cookie))
+				ok = ok || strings.HasPrefix(name, "big-")
+				if strings.Contains(name, "value-") {
+					alloc = allocated(func() { msgs, _, err = decodeList([]byte(v), s.codec.tags) })
+					check(t, "session", ok, len(msgs), err, alloc, len(v))
+				}
+			})
+		}
+	}
+}
+
+func check(t *testing.T, what string, ok bool, n int, err error, alloc uint64, size int) {
+	t.Helper()
+	if ok && err != nil {
+		t.Errorf("%s: refused: %v", what, err)
+	}
+	if !ok && err == nil {
+		t.Errorf("%s: accepted (%d messages)", what, n)
+	}
+	if err != nil && !errors.Is(err, ErrMalformed) && !errors.Is(err, signing.ErrBadSignature) && !errors.Is(err, signing.ErrMalformed) {
+		t.Errorf("%s: error matches no sentinel: %v", what, err)
+	}
+	if max := uint64(hostileAllocBase + hostileAllocPerByte*size + hostileAllocInflated); alloc > max {
+		t.Errorf("%s: allocated %d bytes, bound %d", what, alloc, max)
+	}
+}
+
+func allocated(f func()) uint64 {
+	var before, after runtime.MemStats
+	runtime.GC()
+	runtime.ReadMemStats(&before)
+	f()
+	runtime.ReadMemStats(&after)
+	return after.TotalAlloc - before.TotalAlloc
+}
+
+// FuzzDecodeCookie: any cookie is refused with a sentinel or read, and
+// what is read writes back to a cookie that reads the same.
+func FuzzDecodeCookie(f *testing.F) {
+	s := hostileStore(f, "3.2")
+	for name, v := range hostileInputs(f) {
+		if len(v) > 1<<16 {
+			continue
+		}
+		if strings.Contains(name, "value-") {
+			c, err := s.codec.signer.SignObject([]byte(v), true)
+			if err != nil {
+				f.Fatal(err)
+			}
+			f.Add(c)
+		}
+		f.Add(v)
+	}
+	ok, _ := s.EncodeCookie([]Message{{Level: Info, Message: "Hello"}, {Level: Error, Message: "<b>x</b>", Safe: true, ExtraTags: "t"}}, true)
+	f.Add(ok)
+	f.Fuzz(func(t *testing.T, cookie string) {
+		msgs, all, err := s.DecodeCookie(cookie)
+		if err != nil {
+			if !errors.Is(err, ErrMalformed) && !errors.Is(err, signing.ErrBadSignature) && !errors.Is(err, signing.ErrMalformed) {
+				t.Fatalf("error matches no sentinel: %v", err)
+			}
+			return
+		}
+		again, err := s.EncodeCookie(msgs, !all)
+		if err != nil {
+			return // a lone surrogate pair that is not WTF-8, say
+		}
+		msgs2, all2, err := s.DecodeCookie(again)
+		if err != nil || all2 != all || len(msgs2) != len(msgs) {
+			t.Fatalf("round trip: %v %v %d %d", err, all2, len(msgs2), len(msgs))
+		}
+		for i := range msgs {
+			a, b := msgs[i], msgs2[i]
+			if a.Level != b.Level || a.Message != b.Message || a.ExtraTags != b.ExtraTags || a.Safe != b.Safe || a.noTags != b.noTags {
+				t.Fatalf("round trip: %+v != %+v", msgs[i], msgs2[i])
+			}
+		}
+	})
+}

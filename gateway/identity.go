@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/djangosession/auth"
+	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
 )
 
@@ -102,12 +103,20 @@ func newSigner(key string, now func() time.Time) (*signer, error) {
 }
 
 func (s *signer) sign(u *auth.Identity) (string, error) {
-	groups := u.Groups
-	if groups == nil {
-		groups = []string{}
+	// As Django's JSONSerializer writes it: ASCII only, since Django reads
+	// the payload as latin-1.
+	groups := make([]any, len(u.Groups))
+	for i, g := range u.Groups {
+		groups[i] = g
 	}
-	b, err := json.Marshal(Assertion{ID: u.ID, Username: u.Username, Email: u.Email,
-		IsStaff: u.IsStaff, IsSuperuser: u.IsSuperuser, Groups: groups})
+	o := pyjson.NewObject()
+	o.Set("id", u.ID)
+	o.Set("username", u.Username)
+	o.Set("email", u.Email)
+	o.Set("is_staff", u.IsStaff)
+	o.Set("is_superuser", u.IsSuperuser)
+	o.Set("groups", groups)
+	b, err := pyjson.Marshal(o)
 	if err != nil {
 		return "", fmt.Errorf("gateway: %w", err)
 	}

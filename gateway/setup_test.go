@@ -13,33 +13,11 @@ import (
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/djangosession/middleware"
 	"github.com/djsession/djsession/gateway"
+	"github.com/djsession/djsession/internal/testenv"
 	_ "modernc.org/sqlite"
 )
 
 const testSecret = "gateway-test-secret-key-0123456789abcdef"
-
-// authDDL is the part of Django's auth and contenttypes schema (SQLite
-// migration) the gateway reads.
-var authDDL = []string{
-	`CREATE TABLE django_content_type (id integer PRIMARY KEY, app_label varchar(100), model varchar(100))`,
-	`CREATE TABLE auth_permission (id integer PRIMARY KEY, content_type_id integer, codename varchar(100), name varchar(255))`,
-	`CREATE TABLE auth_group (id integer PRIMARY KEY, name varchar(150) UNIQUE)`,
-	`CREATE TABLE auth_group_permissions (id integer PRIMARY KEY, group_id integer, permission_id integer)`,
-	`CREATE TABLE auth_user (id integer PRIMARY KEY, password varchar(128), last_login datetime NULL, is_superuser bool, username varchar(150), email varchar(254), is_staff bool, is_active bool)`,
-	`CREATE TABLE auth_user_groups (id integer PRIMARY KEY, user_id integer, group_id integer)`,
-	`CREATE TABLE auth_user_user_permissions (id integer PRIMARY KEY, user_id integer, permission_id integer)`,
-	`INSERT INTO django_content_type VALUES (1, 'reports', 'report')`,
-	`INSERT INTO auth_permission VALUES (1, 1, 'view_report', 'Can view'), (2, 1, 'change_report', 'Can change')`,
-	`INSERT INTO auth_group VALUES (1, 'ops, night'), (2, 'readers')`,
-	`INSERT INTO auth_group_permissions VALUES (1, 2, 1)`,
-	`INSERT INTO auth_user VALUES
-		(1, 'md5$a$1', NULL, 0, 'alice', 'alice@example.com', 0, 1),
-		(2, 'md5$a$2', NULL, 0, 'bob', 'bob@example.com', 1, 1),
-		(3, 'md5$a$3', NULL, 1, 'root', '', 1, 1),
-		(4, 'md5$a$4', NULL, 1, 'gone', '', 1, 0),
-		(5, 'md5$a$5', NULL, 0, 'zoë', 'z@example.com', 0, 1)`,
-	`INSERT INTO auth_user_groups VALUES (1, 2, 1), (2, 1, 2)`,
-}
 
 // env is a gateway over a SQLite database holding Django's tables.
 type env struct {
@@ -62,7 +40,7 @@ func newEnv(t *testing.T) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	for _, q := range append(ddl, authDDL...) {
+	for _, q := range append(ddl, testenv.AuthTablesSQLite...) {
 		if _, err := db.Exec(q); err != nil {
 			t.Fatalf("%s: %v", q, err)
 		}

@@ -191,3 +191,13 @@ func (x *SQLIdentities) Identity(ctx context.Context, id string) (Identity, erro
 	}
 	return u, nil
 }
+
+// Ping checks that the user table can be read, for readiness probes.
+func (x *SQLIdentities) Ping(ctx context.Context) error {
+	var n int
+	q := "SELECT COUNT(*) FROM " + x.s.Table + " WHERE 1 = 0"
+	if err := x.db.QueryRowContext(ctx, q).Scan(&n); err != nil {
+		return fmt.Errorf("auth: reading user table: %w", err)
+	}
+	return nil
+}

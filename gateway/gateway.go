@@ -347,7 +347,8 @@ func (g *Gateway) assertion(u *auth.Identity) (string, error) {
 // original method and path, prefixed by path_prefix: mount the handler
 // with http.StripPrefix). Its host is X-Forwarded-Host or Host.
 //
-// Allowed: 200 with the identity headers. Login needed: 302 to
+// Allowed: 200 with the identity headers (present but empty for an
+// anonymous request to an open path). Login needed: 302 to
 // LOGIN_URL?next=... (401 on API rules, or whenever the query has
 // login=401, for nginx, whose auth_request takes only 2xx, 401 and 403;
 // the 401 carries the login URL in Location). Denied: 403. These
@@ -377,6 +378,14 @@ func (g *Gateway) ForwardAuth() http.Handler {
 		w.Header().Set("Cache-Control", "no-store")
 		if u != nil {
 			setIdentity(w.Header(), u, a)
+		} else {
+			// Empty values: a proxy that copies these headers onto the
+			// request (Caddy's copy_headers, nginx's proxy_set_header
+			// from $upstream_http_...) then overwrites or drops the
+			// client's copies.
+			for _, h := range IdentityHeaders {
+				w.Header()[h] = []string{""}
+			}
 		}
 		w.WriteHeader(http.StatusOK)
 	})

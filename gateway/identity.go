@@ -18,7 +18,8 @@ import (
 // Identity headers the gateway sets on allowed requests. Values are
 // percent-encoded UTF-8 (decodeURIComponent, urllib.parse.unquote);
 // booleans are "true" or "false"; groups are comma-separated, each
-// percent-encoded. An anonymous request carries none of them.
+// percent-encoded. In proxy mode an anonymous request carries none of
+// them; ForwardAuth answers an anonymous one with all of them empty.
 const (
 	HeaderPrefix      = "X-Django-"
 	HeaderUserID      = "X-Django-User-Id"

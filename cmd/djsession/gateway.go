@@ -66,6 +66,7 @@ type gatewayConfig struct {
 	ForwardAuthPath      string          `json:"GATEWAY_FORWARD_AUTH_PATH"`
 	ShutdownGracePeriod  string          `json:"GATEWAY_SHUTDOWN_GRACE"`
 	TrustRequestIDHeader bool            `json:"GATEWAY_TRUST_REQUEST_ID"`
+	LogLevel             string          `json:"GATEWAY_LOG_LEVEL"`
 }
 
 // envAssertionKey holds the assertion key when no file is given.
@@ -142,6 +143,7 @@ func loadGatewayConfig(a *app, file string) (*gatewayConfig, error) {
 		"CSRF_COOKIE_NAME": &cfg.CSRFCookieName, "GATEWAY_LISTEN": &cfg.Listen, "GATEWAY_ADMIN_LISTEN": &cfg.AdminListen,
 		"GATEWAY_DJANGO": &cfg.Django, "GATEWAY_CACHE_TTL": &cfg.CacheTTL, "GATEWAY_ASSERTION_KEY_FILE": &cfg.AssertionKeyFile,
 		"GATEWAY_FORWARD_AUTH_PATH": &cfg.ForwardAuthPath, "GATEWAY_SHUTDOWN_GRACE": &cfg.ShutdownGracePeriod,
+		"GATEWAY_LOG_LEVEL": &cfg.LogLevel,
 	} {
 		str(p, name)
 	}
@@ -210,7 +212,14 @@ var reqIDRE = regexp.MustCompile(`^[A-Za-z0-9._-]{1,64}$`)
 type reqIDKey struct{}
 
 func runGateway(ctx context.Context, a *app, cfg *gatewayConfig) error {
-	log := slog.New(slog.NewJSONHandler(a.errOut, nil))
+	var level slog.Level
+	if cfg.LogLevel != "" {
+		if err := level.UnmarshalText([]byte(cfg.LogLevel)); err != nil {
+			return usagef("GATEWAY_LOG_LEVEL: %q is not debug, info, warn or error", cfg.LogLevel)
+		}
+	}
+	// Each judged request is logged at info; warn keeps only failures.
+	log := slog.New(slog.NewJSONHandler(a.errOut, &slog.HandlerOptions{Level: level}))
 	metrics := newGatewayMetrics()
 	parts, err := buildGateway(ctx, a, cfg, func(r *http.Request, v gateway.Verdict) {
 		mode, _ := r.Context().Value(modeKey{}).(string)
@@ -219,6 +228,12 @@ func runGateway(ctx context.Context, a *app, cfg *gatewayConfig) error {
 			"path", r.URL.Path, "status", v.Status, "rule", v.Rule, "user_id", v.UserID}
 		if v.Reason != "" {
 			attrs = append(attrs, "reason", v.Reason)
+		}
+		if v.Err != nil && errors.Is(v.Err, context.Canceled) {
+			// The client (the proxy) hung up: not the gateway's failure.
+			attrs = append(attrs, "error", "client gone")
+			log.Debug("request", attrs...)
+			return
 		}
 		if v.Err != nil {
 			// Errors from the stores carry no secrets or cookie values.

@@ -389,7 +389,16 @@ func (g *Gateway) ForwardAuth() http.Handler {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
-	return g.o.Sessions.Handler(g.o.Auth.Handler(h))
+	return withMemo(g.o.Sessions.Handler(g.o.Auth.Handler(h)))
+}
+
+// withMemo gives each request an auth.WithUserMemo context, so that the
+// user's row is read once per request (with the password check) however
+// many times it is needed.
+func withMemo(h http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h.ServeHTTP(w, r.WithContext(auth.WithUserMemo(r.Context())))
+	})
 }
 
 // originalRequest rebuilds the request the proxy is asking about, sharing
@@ -430,10 +439,10 @@ func originalRequest(r *http.Request) (*http.Request, error) {
 // requests a rule sends to Django are judged with DjangoSessions.
 func (g *Gateway) Proxy() http.Handler {
 	judged := http.HandlerFunc(g.serveProxy)
-	upstream := g.o.Sessions.Handler(g.o.Auth.Handler(judged))
+	upstream := withMemo(g.o.Sessions.Handler(g.o.Auth.Handler(judged)))
 	dj := upstream
 	if g.o.DjangoSessions != nil {
-		dj = g.o.DjangoSessions.Handler(g.o.Auth.Handler(judged))
+		dj = withMemo(g.o.DjangoSessions.Handler(g.o.Auth.Handler(judged)))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		StripIdentity(r.Header)

@@ -29,7 +29,7 @@ type env struct {
 	now      time.Time
 }
 
-func newEnv(t *testing.T) *env {
+func newEnv(t testing.TB) *env {
 	t.Helper()
 	db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "db.sqlite3"))
 	if err != nil {
@@ -67,7 +67,7 @@ func newEnv(t *testing.T) *env {
 	return e
 }
 
-func (e *env) gateway(t *testing.T, o gateway.Options) *gateway.Gateway {
+func (e *env) gateway(t testing.TB, o gateway.Options) *gateway.Gateway {
 	t.Helper()
 	o.Sessions, o.Auth, o.Identities = e.sessions, e.auth, e.ids
 	g, err := gateway.New(&o)
@@ -79,7 +79,7 @@ func (e *env) gateway(t *testing.T, o gateway.Options) *gateway.Gateway {
 
 // login makes a session with user id logged in, as Django's login, and
 // returns its cookie.
-func (e *env) login(t *testing.T, id string) *http.Cookie {
+func (e *env) login(t testing.TB, id string) *http.Cookie {
 	t.Helper()
 	ctx := context.Background()
 	s := e.engine.New()
@@ -92,7 +92,7 @@ func (e *env) login(t *testing.T, id string) *http.Cookie {
 	return &http.Cookie{Name: "sessionid", Value: s.Key()}
 }
 
-func (e *env) exec(t *testing.T, q string, args ...any) {
+func (e *env) exec(t testing.TB, q string, args ...any) {
 	t.Helper()
 	if _, err := e.db.Exec(q, args...); err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"sync"
 )
 
 // Identity is who a user is, as the fields of Django's User model say: what
@@ -93,7 +94,10 @@ type SQLIdentities struct {
 	d  Dialect
 	s  UserSchema
 
-	qUser, qPassword, qGroups, qPerms, qAllPerms string
+	qUser, qPassword, qPerms, qAllPerms string
+
+	mu    sync.Mutex
+	stmts map[string]*sql.Stmt
 }
 
 // NewSQLIdentities returns the identity reader for db in dialect d; a nil
@@ -121,11 +125,13 @@ func NewSQLIdentities(db *sql.DB, d Dialect, schema *UserSchema) (*SQLIdentities
 	}
 	p1 := d.placeholder(1)
 	x := &SQLIdentities{db: db, d: d, s: s}
-	x.qUser = "SELECT u." + s.Username + ", " + col(s.Email, "''") + ", " + col(s.IsStaff, "0") + ", " +
-		col(s.IsSuperuser, "0") + ", u." + s.IsActive + " FROM " + s.Table + " u WHERE u." + s.ID + " = " + p1
+	// One query for the user and its groups (a row per group, the group
+	// NULL when there is none), password included for PasswordHash.
+	x.qUser = "SELECT u." + s.Password + ", u." + s.Username + ", " + col(s.Email, "''") + ", " + col(s.IsStaff, "0") + ", " +
+		col(s.IsSuperuser, "0") + ", u." + s.IsActive + ", g.name FROM " + s.Table + " u LEFT JOIN " + s.GroupsTable +
+		" ug ON ug." + s.GroupsUserColumn + " = u." + s.ID + " LEFT JOIN auth_group g ON g.id = ug.group_id WHERE u." +
+		s.ID + " = " + p1 + " ORDER BY g.name"
 	x.qPassword = "SELECT u." + s.Password + ", u." + s.IsActive + " FROM " + s.Table + " u WHERE u." + s.ID + " = " + p1
-	x.qGroups = "SELECT g.name FROM auth_group g JOIN " + s.GroupsTable + " ug ON ug.group_id = g.id WHERE ug." +
-		s.GroupsUserColumn + " = " + p1 + " ORDER BY g.name"
 	const perm = "SELECT ct.app_label, p.codename FROM auth_permission p JOIN django_content_type ct ON ct.id = p.content_type_id"
 	x.qPerms = perm + " JOIN " + s.PermsTable + " up ON up.permission_id = p.id WHERE up." + s.PermsUserColumn + " = " + p1 +
 		" UNION " + perm + " JOIN auth_group_permissions gp ON gp.permission_id = p.id JOIN " + s.GroupsTable +
@@ -142,11 +148,62 @@ func (x *SQLIdentities) key(id string) string {
 	return id
 }
 
+// stmt returns q prepared once (database/sql prepares it again on each
+// connection that needs it).
+func (x *SQLIdentities) stmt(ctx context.Context, q string) (*sql.Stmt, error) {
+	x.mu.Lock()
+	defer x.mu.Unlock()
+	if st, ok := x.stmts[q]; ok {
+		return st, nil
+	}
+	st, err := x.db.PrepareContext(ctx, q)
+	if err != nil {
+		return nil, err
+	}
+	if x.stmts == nil {
+		x.stmts = map[string]*sql.Stmt{}
+	}
+	x.stmts[q] = st
+	return st, nil
+}
+
+type memoKey struct{}
+
+// userMemo holds the user row read by PasswordHash for Identity.
+type userMemo struct {
+	id    string
+	user  Identity
+	found bool
+}
+
+// WithUserMemo returns a context in which SQLIdentities reads a user's row
+// once: PasswordHash (called by Auth.User) then reads the identity and
+// groups in the same query, and Identity for the same id answers from it.
+// Use one per request, so that no change made in Django is missed.
+func WithUserMemo(ctx context.Context) context.Context {
+	return context.WithValue(ctx, memoKey{}, &userMemo{})
+}
+
 // PasswordHash implements Users: ErrNoUser for a missing or inactive user.
 func (x *SQLIdentities) PasswordHash(ctx context.Context, id string) (string, error) {
+	if m, ok := ctx.Value(memoKey{}).(*userMemo); ok {
+		u, pw, err := x.read(ctx, id)
+		if err != nil && !errors.Is(err, ErrNoUser) {
+			return "", err
+		}
+		*m = userMemo{id: id, user: u, found: err == nil}
+		if err != nil || !u.IsActive {
+			return "", ErrNoUser
+		}
+		return pw, nil
+	}
+	st, err := x.stmt(ctx, x.qPassword)
+	if err != nil {
+		return "", fmt.Errorf("auth: reading user: %w", err)
+	}
 	var pw string
 	var active bool
-	err := x.db.QueryRowContext(ctx, x.qPassword, x.key(id)).Scan(&pw, &active)
+	err = st.QueryRowContext(ctx, x.key(id)).Scan(&pw, &active)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNoUser
 	}
@@ -163,33 +220,49 @@ func (x *SQLIdentities) PasswordHash(ctx context.Context, id string) (string, er
 // and the names of the user's groups; ErrNoUser when there is none. An
 // inactive user is returned with IsActive false.
 func (x *SQLIdentities) Identity(ctx context.Context, id string) (Identity, error) {
-	k := x.key(id)
-	u := Identity{ID: id}
-	var email sql.NullString
-	err := x.db.QueryRowContext(ctx, x.qUser, k).Scan(&u.Username, &email, &u.IsStaff, &u.IsSuperuser, &u.IsActive)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Identity{}, ErrNoUser
+	if m, ok := ctx.Value(memoKey{}).(*userMemo); ok && m.id == id && id != "" {
+		if !m.found {
+			return Identity{}, ErrNoUser
+		}
+		return m.user, nil
 	}
+	u, _, err := x.read(ctx, id)
+	return u, err
+}
+
+// read runs the user query: the identity with its groups, and the
+// password field.
+func (x *SQLIdentities) read(ctx context.Context, id string) (Identity, string, error) {
+	st, err := x.stmt(ctx, x.qUser)
 	if err != nil {
-		return Identity{}, fmt.Errorf("auth: reading user: %w", err)
+		return Identity{}, "", fmt.Errorf("auth: reading user: %w", err)
 	}
-	u.Email = email.String
-	rows, err := x.db.QueryContext(ctx, x.qGroups, k)
+	rows, err := st.QueryContext(ctx, x.key(id))
 	if err != nil {
-		return Identity{}, fmt.Errorf("auth: reading groups: %w", err)
+		return Identity{}, "", fmt.Errorf("auth: reading user: %w", err)
 	}
 	defer rows.Close()
+	u := Identity{ID: id}
+	var pw string
+	n := 0
 	for rows.Next() {
-		var g string
-		if err := rows.Scan(&g); err != nil {
-			return Identity{}, fmt.Errorf("auth: reading groups: %w", err)
+		var email, group sql.NullString
+		if err := rows.Scan(&pw, &u.Username, &email, &u.IsStaff, &u.IsSuperuser, &u.IsActive, &group); err != nil {
+			return Identity{}, "", fmt.Errorf("auth: reading user: %w", err)
 		}
-		u.Groups = append(u.Groups, g)
+		u.Email = email.String
+		if group.Valid {
+			u.Groups = append(u.Groups, group.String)
+		}
+		n++
 	}
 	if err := rows.Err(); err != nil {
-		return Identity{}, fmt.Errorf("auth: reading groups: %w", err)
+		return Identity{}, "", fmt.Errorf("auth: reading user: %w", err)
 	}
-	return u, nil
+	if n == 0 {
+		return Identity{}, "", ErrNoUser
+	}
+	return u, pw, nil
 }
 
 // Ping checks that the user table can be read, for readiness probes.

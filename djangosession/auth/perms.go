@@ -82,7 +82,11 @@ func (x *SQLIdentities) PermissionsOf(ctx context.Context, u Identity) (Permissi
 	if u.IsSuperuser {
 		q, args = x.qAllPerms, nil
 	}
-	rows, err := x.db.QueryContext(ctx, q, args...)
+	st, err := x.stmt(ctx, q)
+	if err != nil {
+		return Permissions{}, fmt.Errorf("auth: reading permissions: %w", err)
+	}
+	rows, err := st.QueryContext(ctx, args...)
 	if err != nil {
 		return Permissions{}, fmt.Errorf("auth: reading permissions: %w", err)
 	}

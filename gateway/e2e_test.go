@@ -13,7 +13,6 @@ import (
 	"os"
 	"os/exec"
 	"path/filepath"
-	"regexp"
 	"strings"
 	"testing"
 	"time"
@@ -47,41 +46,14 @@ type stack struct {
 	ports map[string]string
 }
 
-// startDjango runs testdata/http_django/djapp.py (db engine, SQLite) and
-// returns host:port.
-func startDjango(t *testing.T, d testenv.Django, db string) string {
-	t.Helper()
-	for _, kv := range d.Env {
-		if k, v, ok := strings.Cut(kv, "="); ok && k == "PYTHONPATH" {
-			t.Setenv(k, v)
-		}
-	}
-	t.Setenv("DJ_SECRET", e2eSecret)
-	t.Setenv("DJ_DB", db)
-	t.Setenv("DJ_ENGINE", "db")
-	script, _ := filepath.Abs("../testdata/http_django/djapp.py")
-	p := testenv.Launch(t, "django "+d.Version, d.Python, script, "serve")
-	re := regexp.MustCompile(`PORT (\d+)`)
-	for range 600 {
-		if m := re.FindStringSubmatch(p.Output()); m != nil {
-			return "127.0.0.1:" + m[1]
-		}
-		if p.Exited() {
-			break
-		}
-		time.Sleep(50 * time.Millisecond)
-	}
-	t.Fatalf("django did not start:\n%s", p.Output())
-	return ""
-}
-
 // newStack starts Django, the upstream and the in-process gateway (and a
 // test helper server); front is started by the caller.
 func newStack(t *testing.T, d testenv.Django) *stack {
 	t.Helper()
 	s := &stack{d: d, dir: t.TempDir(), ports: map[string]string{}}
 	s.db = filepath.Join(s.dir, "db.sqlite3")
-	s.ports["DJANGO"] = startDjango(t, d, s.db)
+	s.ports["DJANGO"] = testenv.StartDjangoApp(t, d, "../testdata/http_django/djapp.py",
+		"DJ_SECRET="+e2eSecret, "DJ_DB="+s.db, "DJ_ENGINE=db")
 
 	keyFile := filepath.Join(s.dir, "assertion-key")
 	if err := os.WriteFile(keyFile, []byte(e2eAssertionKey), 0o600); err != nil {

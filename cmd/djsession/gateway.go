@@ -45,6 +45,7 @@ type gatewayConfig struct {
 	SessionEngine        string          `json:"SESSION_ENGINE"`
 	CacheLocation        string          `json:"CACHE_LOCATION"`
 	CacheKeyPrefix       string          `json:"CACHE_KEY_PREFIX"`
+	CacheBackend         string          `json:"CACHE_BACKEND"`
 	SessionCookieName    string          `json:"SESSION_COOKIE_NAME"`
 	SessionCookieAge     int             `json:"SESSION_COOKIE_AGE"`
 	SessionCookieSecure  bool            `json:"SESSION_COOKIE_SECURE"`
@@ -137,7 +138,7 @@ func loadGatewayConfig(a *app, file string) (*gatewayConfig, error) {
 	}
 	for name, p := range map[string]*string{
 		"SECRET_KEY_FILE": &cfg.SecretKeyFile, envDatabaseURL: &cfg.DatabaseURL, "SESSION_ENGINE": &cfg.SessionEngine,
-		"CACHE_LOCATION": &cfg.CacheLocation, "CACHE_KEY_PREFIX": &cfg.CacheKeyPrefix,
+		"CACHE_LOCATION": &cfg.CacheLocation, "CACHE_KEY_PREFIX": &cfg.CacheKeyPrefix, "CACHE_BACKEND": &cfg.CacheBackend,
 		"SESSION_COOKIE_NAME": &cfg.SessionCookieName, "SESSION_COOKIE_DOMAIN": &cfg.SessionCookieDomain,
 		"LOGIN_URL": &cfg.LoginURL, "DJANGO_VERSION": &cfg.DjangoVersion, "AUTH_USER_TABLE": &cfg.UserTable,
 		"CSRF_COOKIE_NAME": &cfg.CSRFCookieName, "GATEWAY_LISTEN": &cfg.Listen, "GATEWAY_ADMIN_LISTEN": &cfg.AdminListen,
@@ -399,7 +400,16 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 		rc := redis.NewClient(opt)
 		closeDB := parts.close
 		parts.close = func() { rc.Close(); closeDB() }
-		s, err := cachestore.New(goredis.New(rc), &cachestore.Options{KeyPrefix: cfg.CacheKeyPrefix, AtomicUpdate: true})
+		var backend cachestore.Backend
+		switch cfg.CacheBackend {
+		case "", "django.core.cache.backends.redis.RedisCache":
+			backend = cachestore.RedisCache
+		case "django_redis.cache.RedisCache":
+			backend = cachestore.DjangoRedis
+		default:
+			return fail(usagef("CACHE_BACKEND %q: django.core.cache.backends.redis.RedisCache or django_redis.cache.RedisCache", cfg.CacheBackend))
+		}
+		s, err := cachestore.New(goredis.New(rc), &cachestore.Options{Backend: backend, KeyPrefix: cfg.CacheKeyPrefix, AtomicUpdate: true})
 		if err != nil {
 			return fail(err)
 		}

@@ -4,8 +4,11 @@ import (
 	"context"
 	"database/sql"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
+	"net/http/cookiejar"
+	"net/url"
 	"os"
 	"path/filepath"
 	"regexp"
@@ -232,5 +235,90 @@ func TestGatewayCLIConfigErrors(t *testing.T) {
 		if strings.Contains(errOut.String(), gwSecret) {
 			t.Errorf("%s: secret in error", c.name)
 		}
+	}
+}
+
+// TestLiveGatewayCLICacheEngine has real Django (3.2 through django-redis,
+// 6.1 through its RedisCache) log a user in with the cache session engine
+// on Redis; the gateway command, configured like that Django, lets the
+// session in, and refuses it once Django has logged it out.
+func TestLiveGatewayCLICacheEngine(t *testing.T) {
+	redisAddr := testenv.RedisAddr(t)
+	for _, d := range testenv.Djangos(t) {
+		if d.Version != "3.2" && d.Version != "6.1" {
+			continue
+		}
+		t.Run(d.Version, func(t *testing.T) {
+			dir := t.TempDir()
+			db := filepath.Join(dir, "db.sqlite3")
+			prefix := fmt.Sprintf("gwcli%d_%s", os.Getpid(), strings.ReplaceAll(d.Version, ".", ""))
+			backend, djBackend := "django.core.cache.backends.redis.RedisCache", "redis"
+			if d.Version == "3.2" {
+				backend, djBackend = "django_redis.cache.RedisCache", "django-redis"
+			}
+			dj := "http://" + testenv.StartDjangoApp(t, d, "../../testdata/http_django/djapp.py",
+				"DJ_SECRET="+gwSecret, "DJ_DB="+db, "DJ_ENGINE=cache", "DJ_CACHE_LOCATION=redis://"+redisAddr+"/0",
+				"DJ_CACHE_PREFIX="+prefix, "DJ_CACHE_BACKEND="+djBackend)
+			jar, _ := cookiejar.New(nil)
+			c := &http.Client{Jar: jar}
+			post := func(path string, form url.Values) {
+				t.Helper()
+				resp, err := c.Get(dj + "/dj/token")
+				if err != nil {
+					t.Fatal(err)
+				}
+				tok, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				req, _ := http.NewRequest("POST", dj+path, strings.NewReader(form.Encode()))
+				req.Header.Set("Content-Type", "application/x-www-form-urlencoded")
+				req.Header.Set("X-CSRFToken", string(tok))
+				req.Header.Set("Origin", dj)
+				resp, err = c.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				if resp.StatusCode != 200 {
+					t.Fatalf("django %s: %d", path, resp.StatusCode)
+				}
+			}
+			post("/dj/login", url.Values{"username": {"alice"}, "password": {"pw1"}})
+			u, _ := url.Parse(dj)
+			var session string
+			for _, ck := range jar.Cookies(u) {
+				if ck.Name == "sessionid" {
+					session = ck.Value
+				}
+			}
+			if session == "" {
+				t.Fatal("no session cookie from Django")
+			}
+			env := map[string]string{
+				"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + db, "GATEWAY_LISTEN": "127.0.0.1:0",
+				"SESSION_ENGINE": "django.contrib.sessions.backends.cache", "CACHE_LOCATION": "redis://" + redisAddr + "/0",
+				"CACHE_KEY_PREFIX": prefix, "CACHE_BACKEND": backend, "DJANGO_VERSION": d.Version,
+				"GATEWAY_ROUTES": `[{"Prefix":"/app/","Login":true}]`,
+			}
+			base, logs, stop := startGatewayCLI(t, env)
+			defer stop()
+			check := func() int {
+				req, _ := http.NewRequest("GET", base+"/_djsession/auth", nil)
+				req.Header.Set("X-Forwarded-Uri", "/app/")
+				req.Header.Set("Cookie", "sessionid="+session)
+				resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				resp.Body.Close()
+				return resp.StatusCode
+			}
+			if code := check(); code != 200 {
+				t.Fatalf("Django's cache session at the gateway: %d\n%s", code, logs.String())
+			}
+			post("/dj/logout", nil)
+			if code := check(); code != 302 {
+				t.Errorf("after logout in Django: %d", code)
+			}
+		})
 	}
 }

@@ -279,7 +279,10 @@ func runGateway(ctx context.Context, a *app, cfg *gatewayConfig) error {
 	admin.Handle("GET /metrics", promhttp.HandlerFor(metrics.reg, promhttp.HandlerOpts{}))
 
 	main := http.NewServeMux()
-	main.Handle(cfg.ForwardAuthPath, wrap("forward", parts.g.ForwardAuth()))
+	fa := wrap("forward", parts.g.ForwardAuth())
+	main.Handle(cfg.ForwardAuthPath, fa)
+	// Envoy's ext_authz (HTTP) asks with path_prefix + the original path.
+	main.Handle(strings.TrimSuffix(cfg.ForwardAuthPath, "/")+"/", http.StripPrefix(strings.TrimSuffix(cfg.ForwardAuthPath, "/"), fa))
 	if cfg.Django != "" {
 		main.Handle("/", wrap("proxy", parts.g.Proxy()))
 	}

@@ -176,6 +176,13 @@ func TestGatewayCLI(t *testing.T) {
 			t.Errorf("request id %q (an untrusted client's id must not be used)", id)
 		}
 	}
+	// Envoy ext_authz: the original path after the endpoint's path.
+	if resp := get("/_djsession/auth/staff/x?y=1", map[string]string{"Cookie": cookie}); resp.StatusCode != 200 {
+		t.Errorf("envoy-style staff check: %d", resp.StatusCode)
+	}
+	if resp := get("/_djsession/auth/root/", map[string]string{"Cookie": cookie}); resp.StatusCode != 403 {
+		t.Errorf("envoy-style superuser check: %d", resp.StatusCode)
+	}
 	for _, p := range []string{"/healthz", "/readyz"} {
 		if resp := get(p, nil); resp.StatusCode != 200 {
 			t.Errorf("%s: %d", p, resp.StatusCode)
@@ -188,7 +195,7 @@ func TestGatewayCLI(t *testing.T) {
 	}
 	m, _ := io.ReadAll(resp.Body)
 	resp.Body.Close()
-	if !strings.Contains(string(m), `djsession_gateway_requests_total{mode="forward",reason="rule",status="403"} 1`) {
+	if !strings.Contains(string(m), `djsession_gateway_requests_total{mode="forward",reason="rule",status="403"} 2`) {
 		t.Errorf("metrics:\n%s", m)
 	}
 	// The user table gone: not ready.

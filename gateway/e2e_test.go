@@ -39,6 +39,7 @@ var e2eRules = []gateway.Rule{
 
 // stack is real Django, a Python upstream, the gateway and a front proxy.
 type stack struct {
+	opts  gateway.Options // the gateway's, for proxy mode
 	d     testenv.Django
 	dir   string
 	db    string
@@ -89,8 +90,9 @@ func newStack(t *testing.T, d testenv.Django) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	g, err := gateway.New(&gateway.Options{Sessions: sessions, Auth: a, Identities: ids, Rules: e2eRules,
-		LoginURL: "/dj/login-page/", AssertionKey: e2eAssertionKey})
+	s.opts = gateway.Options{Sessions: sessions, Auth: a, Identities: ids, Rules: e2eRules,
+		LoginURL: "/dj/login-page/", AssertionKey: e2eAssertionKey}
+	g, err := gateway.New(&s.opts)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -155,6 +157,28 @@ func startNginx(t *testing.T, s *stack) {
 	s.front = "http://" + front
 }
 
+// startProxy makes the gateway itself the front: the same rules, each
+// with the Python upstream, /open/ and /test/ open, the rest to Django.
+func startProxy(t *testing.T, s *stack) {
+	t.Helper()
+	o := s.opts
+	o.Django = "http://" + s.ports["DJANGO"]
+	o.Rules = nil
+	for _, r := range e2eRules {
+		r.Upstream = "http://" + s.ports["UPSTREAM"]
+		o.Rules = append(o.Rules, r)
+	}
+	o.Rules = append(o.Rules, gateway.Rule{Prefix: "/open/", Upstream: "http://" + s.ports["UPSTREAM"]},
+		gateway.Rule{Prefix: "/test/", Upstream: "http://" + s.ports["TEST"]})
+	g, err := gateway.New(&o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	srv := httptest.NewServer(g.Proxy())
+	t.Cleanup(srv.Close)
+	s.front = srv.URL
+}
+
 func startCaddy(t *testing.T, s *stack) {
 	t.Helper()
 	bin := testenv.Binary(t, "caddy", "/usr/bin/caddy")
@@ -167,7 +191,7 @@ func startCaddy(t *testing.T, s *stack) {
 }
 
 // TestLiveGatewayFronts runs nginx auth_request and Caddy forward_auth →
-// the gateway in front of real Django 3.2 and 6.1 and a Python upstream:
+// the gateway, and the gateway as the proxy itself, in front of real Django 3.2 and 6.1 and a Python upstream:
 // the spoofing checks with a Go client, then the browser story in
 // headless Chromium (DJ_TEST_CHROMIUM).
 func TestLiveGatewayFronts(t *testing.T) {
@@ -176,13 +200,16 @@ func TestLiveGatewayFronts(t *testing.T) {
 		if d.Version != "3.2" && d.Version != "6.1" {
 			continue
 		}
-		for _, front := range []string{"nginx", "caddy"} {
+		for _, front := range []string{"nginx", "caddy", "proxy"} {
 			t.Run(d.Version+"/"+front, func(t *testing.T) {
 				s := newStack(t, d)
-				if front == "nginx" {
+				switch front {
+				case "nginx":
 					startNginx(t, s)
-				} else {
+				case "caddy":
 					startCaddy(t, s)
+				default:
+					startProxy(t, s)
 				}
 				spoofing(t, s)
 				browser(t, s)

@@ -13,6 +13,7 @@ import (
 
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/csrf"
+	"github.com/djsession/djsession/djangosession/middleware"
 	"github.com/djsession/djsession/gateway"
 	"github.com/djsession/djsession/signing"
 )
@@ -367,4 +368,44 @@ func flip(s string, i int) string {
 		c = 'B'
 	}
 	return s[:i] + string(c) + s[i+1:]
+}
+
+// TestGatewaySessionRules: an expired session is anonymous; with
+// SESSION_SAVE_EVERY_REQUEST the check touches the session (new expiry
+// in the table, a fresh cookie), without it nothing is written.
+func TestGatewaySessionRules(t *testing.T) {
+	e := newEnv(t)
+	c := e.login(t, "1")
+	soon := time.Now().UTC().Add(time.Minute).Format("2006-01-02 15:04:05")
+	e.exec(t, "UPDATE django_session SET expire_date = ? WHERE session_key = ?", soon, c.Value)
+	expiry := func() string {
+		var s string
+		if err := e.db.QueryRow("SELECT expire_date FROM django_session WHERE session_key = ?", c.Value).Scan(&s); err != nil {
+			t.Fatal(err)
+		}
+		// The driver may give the datetime column back as RFC 3339.
+		return strings.TrimSuffix(strings.Replace(s, "T", " ", 1), "Z")
+	}
+	g := e.gateway(t, gateway.Options{Rules: testRules})
+	w := forward(g, "GET", "/app/", c, nil)
+	if w.Code != 200 || w.Header().Get("Set-Cookie") != "" || !strings.HasPrefix(expiry(), soon[:16]) {
+		t.Errorf("without SaveEveryRequest: %d %q %s", w.Code, w.Header().Get("Set-Cookie"), expiry())
+	}
+	every, err := middleware.New(e.engine, &middleware.Config{SaveEveryRequest: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	e.sessions = every
+	g = e.gateway(t, gateway.Options{Rules: testRules})
+	w = forward(g, "GET", "/app/", c, nil)
+	if w.Code != 200 || !strings.HasPrefix(w.Header().Get("Set-Cookie"), "sessionid="+c.Value) {
+		t.Errorf("SaveEveryRequest: %d %q", w.Code, w.Header().Get("Set-Cookie"))
+	}
+	if got := expiry(); got <= time.Now().UTC().Add(13*24*time.Hour).Format("2006-01-02 15:04:05") {
+		t.Errorf("SaveEveryRequest did not extend the expiry: %s", got)
+	}
+	e.exec(t, "UPDATE django_session SET expire_date = '2000-01-01 00:00:00' WHERE session_key = ?", c.Value)
+	if w := forward(g, "GET", "/app/", c, nil); w.Code != 302 {
+		t.Errorf("expired session: %d", w.Code)
+	}
 }

@@ -5,11 +5,19 @@ session auth hash checked: AuthenticationMiddleware's request.user), 401
 otherwise. Served by gunicorn:
 
     BENCH_SECRET=... BENCH_DB=/path/db.sqlite3 gunicorn --chdir bench/gateway djcheck:application
+
+or, with BENCH_PG_NAME=<database>, on PostgreSQL at 127.0.0.1:5432 as user postgres.
 """
 import os
 
 import django
 from django.conf import settings
+
+if os.environ.get("BENCH_PG_NAME"):
+    DATABASE = {"ENGINE": "django.db.backends.postgresql", "NAME": os.environ["BENCH_PG_NAME"],
+                "HOST": "127.0.0.1", "PORT": "5432", "USER": "postgres", "CONN_MAX_AGE": 600}
+else:
+    DATABASE = {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["BENCH_DB"], "CONN_MAX_AGE": 600}
 
 settings.configure(
     DEBUG=False,
@@ -22,8 +30,7 @@ settings.configure(
         "django.contrib.sessions.middleware.SessionMiddleware",
         "django.contrib.auth.middleware.AuthenticationMiddleware",
     ],
-    DATABASES={"default": {"ENGINE": "django.db.backends.sqlite3", "NAME": os.environ["BENCH_DB"],
-                           "CONN_MAX_AGE": 600}},
+    DATABASES={"default": DATABASE},
     SESSION_ENGINE="django.contrib.sessions.backends.db",
     DEFAULT_AUTO_FIELD="django.db.models.AutoField",
     LOGGING_CONFIG=None,

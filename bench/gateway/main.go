@@ -17,6 +17,7 @@
 //
 //	go run ./bench/gateway
 //	go run ./bench/gateway -duration 5s -runs 5
+//	go run ./bench/gateway -pg      # PostgreSQL instead of SQLite
 //
 // Before timing, real Django (testdata/gateway/perms_django.py) migrates a
 // fresh SQLite database and creates its users; Go logs user "gperm" (two
@@ -48,6 +49,7 @@ import (
 	"strings"
 	"time"
 
+	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
 	"github.com/djsession/djsession/djangosession"
@@ -65,6 +67,7 @@ type options struct {
 	conns, threads   int
 	workers          int
 	keep             bool
+	pg               bool
 }
 
 func main() {
@@ -77,6 +80,7 @@ func main() {
 	flag.IntVar(&o.threads, "threads", runtime.NumCPU(), "wrk threads")
 	flag.IntVar(&o.workers, "workers", runtime.NumCPU(), "gunicorn workers")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
+	flag.BoolVar(&o.pg, "pg", false, "PostgreSQL at 127.0.0.1:5432 (user postgres, a fresh database) instead of SQLite")
 	flag.Parse()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -119,6 +123,25 @@ func run(ctx context.Context, o options) (int, error) {
 	// Django's schema and users.
 	mk := exec.CommandContext(ctx, "/usr/bin/python3", "testdata/gateway/perms_django.py")
 	mk.Env = append(os.Environ(), "DJ_DB="+dbPath)
+	dbURL, djEnv := "sqlite:///"+dbPath, "BENCH_DB="+dbPath
+	driver, dsn, sdialect, adialect := "sqlite", dbPath+"?_pragma=busy_timeout(5000)", dbstore.SQLite, auth.SQLite
+	if o.pg {
+		name := fmt.Sprintf("gw_bench_%d", os.Getpid())
+		admin, err := sql.Open("pgx", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+		if err != nil {
+			return 0, err
+		}
+		defer admin.Close()
+		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+			return 0, err
+		}
+		// Dropped after every process using it has stopped (stops run last first).
+		stops = append([]func(){func() { _, _ = admin.Exec("DROP DATABASE " + name + " WITH (FORCE)") }}, stops...)
+		mk.Env = append(mk.Env, "DJ_DB_ENGINE=postgresql", "DJ_DB_NAME="+name, "DJ_DB_USER=postgres", "DJ_DB_PORT=5432")
+		dbURL = "postgres://postgres@127.0.0.1:5432/" + name + "?sslmode=disable"
+		djEnv = "BENCH_PG_NAME=" + name
+		driver, dsn, sdialect, adialect = "pgx", dbURL, dbstore.Postgres, auth.PostgreSQL
+	}
 	mk.Stderr = os.Stderr
 	out, err := mk.Output()
 	if err != nil {
@@ -131,7 +154,7 @@ func run(ctx context.Context, o options) (int, error) {
 		return 0, err
 	}
 	userID := users["gperm"].ID
-	keysFile, cookie, err := seed(ctx, dbPath, userID, o.sessions)
+	keysFile, cookie, err := seed(ctx, driver, dsn, sdialect, adialect, dir, userID, o.sessions)
 	if err != nil {
 		return 0, err
 	}
@@ -148,7 +171,7 @@ func run(ctx context.Context, o options) (int, error) {
 	}
 	startGW := func(port int, ttl string) (*exec.Cmd, error) {
 		cmd := exec.Command(bin, "gateway")
-		cmd.Env = append(os.Environ(), "DJANGO_SECRET_KEY="+benchSecret, "DATABASE_URL=sqlite:///"+dbPath,
+		cmd.Env = append(os.Environ(), "DJANGO_SECRET_KEY="+benchSecret, "DATABASE_URL="+dbURL,
 			"GATEWAY_LISTEN=127.0.0.1:"+strconv.Itoa(port), `GATEWAY_ROUTES=[{"Prefix":"/","Login":true}]`,
 			"GATEWAY_ASSERTION_KEY=bench-assertion-key", "GATEWAY_CACHE_TTL="+ttl, "GATEWAY_LOG_LEVEL=warn",
 			"DJANGO_VERSION=3.2")
@@ -169,7 +192,7 @@ func run(ctx context.Context, o options) (int, error) {
 	}
 	gu := exec.Command("gunicorn", "--workers", strconv.Itoa(o.workers), "--bind", "127.0.0.1:"+strconv.Itoa(ports["DJ"]),
 		"--chdir", "bench/gateway", "--log-level", "warning", "djcheck:application")
-	gu.Env = append(os.Environ(), "BENCH_SECRET="+benchSecret, "BENCH_DB="+dbPath)
+	gu.Env = append(os.Environ(), "BENCH_SECRET="+benchSecret, djEnv)
 	gu.Stderr = os.Stderr
 	if err := gu.Start(); err != nil {
 		return 0, err
@@ -295,14 +318,15 @@ http {
 }
 
 // seed logs user id in to n sessions in the db engine's table and writes
-// their keys, one a line; it returns the file and one Cookie header.
-func seed(ctx context.Context, dbPath, id string, n int) (string, string, error) {
-	db, err := sql.Open("sqlite", dbPath+"?_pragma=busy_timeout(5000)")
+// their keys, one a line, into dir; it returns the file and one Cookie
+// header.
+func seed(ctx context.Context, driver, dsn string, sd dbstore.Dialect, ad auth.Dialect, dir, id string, n int) (string, string, error) {
+	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		return "", "", err
 	}
 	defer db.Close()
-	ddl, err := dbstore.DDL(dbstore.SQLite, "")
+	ddl, err := dbstore.DDL(sd, "")
 	if err != nil {
 		return "", "", err
 	}
@@ -315,11 +339,11 @@ func seed(ctx context.Context, dbPath, id string, n int) (string, string, error)
 	if err != nil {
 		return "", "", err
 	}
-	store, err := dbstore.New(db, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
+	store, err := dbstore.New(db, &dbstore.Options{Dialect: sd, Codec: codec})
 	if err != nil {
 		return "", "", err
 	}
-	ids, err := auth.NewSQLIdentities(db, auth.SQLite, nil)
+	ids, err := auth.NewSQLIdentities(db, ad, nil)
 	if err != nil {
 		return "", "", err
 	}
@@ -339,7 +363,7 @@ func seed(ctx context.Context, dbPath, id string, n int) (string, string, error)
 		}
 		keys = append(keys, s.Key())
 	}
-	f := filepath.Join(filepath.Dir(dbPath), "keys.txt")
+	f := filepath.Join(dir, "keys.txt")
 	if err := os.WriteFile(f, []byte(strings.Join(keys, "\n")+"\n"), 0o644); err != nil {
 		return "", "", err
 	}

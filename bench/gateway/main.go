@@ -47,6 +47,7 @@ import (
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 
 	_ "github.com/jackc/pgx/v5/stdlib"
@@ -214,7 +215,8 @@ func run(ctx context.Context, o options) (int, error) {
 	if err := ng.Start(); err != nil {
 		return 0, fmt.Errorf("nginx: %w", err)
 	}
-	stops = append(stops, func() { _ = ng.Process.Kill(); _ = ng.Wait() })
+	// SIGTERM: nginx's master stops its workers too (SIGKILL would orphan them).
+	stops = append(stops, func() { _ = ng.Process.Signal(syscall.SIGTERM); _ = ng.Wait() })
 	for _, n := range []string{"ALONE", "GATEWAY", "GATEWAYTTL", "DJANGO"} {
 		if err := waitTCP(ctx, ports[n]); err != nil {
 			return 0, err

@@ -1,0 +1,542 @@
+// Command gateway measures what `djsession gateway` costs in front of a
+// static upstream, loaded by the same generator (wrk) in the same run,
+// every target behind one nginx:
+//
+//	alone        nginx proxying to a static upstream (nginx itself, on
+//	             another port), no auth
+//	gateway      nginx auth_request → djsession gateway (db store, SQLite,
+//	             GATEWAY_CACHE_TTL 0: session, password and identity read
+//	             on every request), then the static upstream
+//	gateway_ttl  the same with GATEWAY_CACHE_TTL=2s (the identity cached;
+//	             the session and the auth hash still read every request)
+//	django       nginx auth_request → Django's own check (session +
+//	             request.user under gunicorn, one worker per core), then
+//	             the static upstream
+//
+// Usage, from the repository root:
+//
+//	go run ./bench/gateway
+//	go run ./bench/gateway -duration 5s -runs 5
+//	go run ./bench/gateway -pg      # PostgreSQL instead of SQLite
+//
+// Before timing, real Django (testdata/gateway/perms_django.py) migrates a
+// fresh SQLite database and creates its users; Go logs user "gperm" (two
+// groups, three permissions) in to -sessions sessions, checked by both the
+// gateway and Django. Each request sends one of their cookies, in turn.
+// The targets are interleaved -runs times after a warm-up; the median
+// req/s, p50 and p99 of each are printed with the CPU time per request of
+// the deciding process (the gateway, or gunicorn's workers) and of nginx,
+// and the targets: gateway keeps >= 50% of alone's req/s, and adds < 1 ms
+// at p99. The exit status is 1 when a target is missed, 2 on errors.
+package main
+
+import (
+	"context"
+	"database/sql"
+	"encoding/json"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"net/http"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"slices"
+	"strconv"
+	"strings"
+	"syscall"
+	"time"
+
+	_ "github.com/jackc/pgx/v5/stdlib"
+	_ "modernc.org/sqlite"
+
+	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/auth"
+	"github.com/djsession/djsession/djangosession/dbstore"
+)
+
+// benchSecret signs the generated sessions; it guards nothing.
+const benchSecret = "django-insecure-gateway-bench-key-not-secret"
+
+type options struct {
+	sessions         int
+	duration, warmup time.Duration
+	runs             int
+	conns, threads   int
+	workers          int
+	keep             bool
+	pg               bool
+}
+
+func main() {
+	var o options
+	flag.IntVar(&o.sessions, "sessions", 1000, "logged-in sessions to rotate through")
+	flag.DurationVar(&o.duration, "duration", 5*time.Second, "wrk duration per target and run")
+	flag.DurationVar(&o.warmup, "warmup", 2*time.Second, "wrk warm-up per target")
+	flag.IntVar(&o.runs, "runs", 3, "interleaved runs (medians are reported)")
+	flag.IntVar(&o.conns, "connections", 32, "wrk connections")
+	flag.IntVar(&o.threads, "threads", runtime.NumCPU(), "wrk threads")
+	flag.IntVar(&o.workers, "workers", runtime.NumCPU(), "gunicorn workers")
+	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
+	flag.BoolVar(&o.pg, "pg", false, "PostgreSQL at 127.0.0.1:5432 (user postgres, a fresh database) instead of SQLite")
+	flag.Parse()
+	ctx, cancel := context.WithCancel(context.Background())
+	defer cancel()
+	code, err := run(ctx, o)
+	if err != nil {
+		fmt.Fprintln(os.Stderr, "bench/gateway:", err)
+		os.Exit(2)
+	}
+	os.Exit(code)
+}
+
+type target struct {
+	name, base                   string
+	pids                         func() []int // the deciding process(es)
+	rps, p50, p99, cpu, nginxCPU []float64
+}
+
+func run(ctx context.Context, o options) (int, error) {
+	for _, bin := range []string{"wrk", "gunicorn", "nginx"} {
+		if _, err := exec.LookPath(bin); err != nil && bin != "nginx" {
+			return 0, fmt.Errorf("%s not installed (apt-get install %s)", bin, bin)
+		}
+	}
+	nginx := "/usr/sbin/nginx"
+	dir, err := os.MkdirTemp("", "bench-gateway-")
+	if err != nil {
+		return 0, err
+	}
+	if !o.keep {
+		defer os.RemoveAll(dir)
+	}
+	var stops []func()
+	defer func() {
+		for i := len(stops) - 1; i >= 0; i-- {
+			stops[i]()
+		}
+	}()
+	dbPath := filepath.Join(dir, "db.sqlite3")
+
+	// Django's schema and users.
+	mk := exec.CommandContext(ctx, "/usr/bin/python3", "testdata/gateway/perms_django.py")
+	mk.Env = append(os.Environ(), "DJ_DB="+dbPath)
+	dbURL, djEnv := "sqlite:///"+dbPath, "BENCH_DB="+dbPath
+	driver, dsn, sdialect, adialect := "sqlite", dbPath+"?_pragma=busy_timeout(5000)", dbstore.SQLite, auth.SQLite
+	if o.pg {
+		name := fmt.Sprintf("gw_bench_%d", os.Getpid())
+		admin, err := sql.Open("pgx", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
+		if err != nil {
+			return 0, err
+		}
+		defer admin.Close()
+		if _, err := admin.ExecContext(ctx, "CREATE DATABASE "+name); err != nil {
+			return 0, err
+		}
+		// Dropped after every process using it has stopped (stops run last first).
+		stops = append([]func(){func() { _, _ = admin.Exec("DROP DATABASE " + name + " WITH (FORCE)") }}, stops...)
+		mk.Env = append(mk.Env, "DJ_DB_ENGINE=postgresql", "DJ_DB_NAME="+name, "DJ_DB_USER=postgres", "DJ_DB_PORT=5432")
+		dbURL = "postgres://postgres@127.0.0.1:5432/" + name + "?sslmode=disable"
+		djEnv = "BENCH_PG_NAME=" + name
+		driver, dsn, sdialect, adialect = "pgx", dbURL, dbstore.Postgres, auth.PostgreSQL
+	}
+	mk.Stderr = os.Stderr
+	out, err := mk.Output()
+	if err != nil {
+		return 0, fmt.Errorf("perms_django.py (run from the repository root): %w", err)
+	}
+	var users map[string]struct {
+		ID string `json:"id"`
+	}
+	if err := json.Unmarshal(out, &users); err != nil {
+		return 0, err
+	}
+	userID := users["gperm"].ID
+	keysFile, cookie, err := seed(ctx, driver, dsn, sdialect, adialect, dir, userID, o.sessions)
+	if err != nil {
+		return 0, err
+	}
+
+	bin := filepath.Join(dir, "djsession")
+	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/djsession").CombinedOutput(); err != nil {
+		return 0, fmt.Errorf("go build: %v\n%s", err, out)
+	}
+	ports := map[string]int{}
+	for _, n := range []string{"STATIC", "ALONE", "GATEWAY", "GATEWAYTTL", "DJANGO", "GW", "GWTTL", "DJ"} {
+		if ports[n], err = freePort(); err != nil {
+			return 0, err
+		}
+	}
+	startGW := func(port int, ttl string) (*exec.Cmd, error) {
+		cmd := exec.Command(bin, "gateway")
+		cmd.Env = append(os.Environ(), "DJANGO_SECRET_KEY="+benchSecret, "DATABASE_URL="+dbURL,
+			"GATEWAY_LISTEN=127.0.0.1:"+strconv.Itoa(port), `GATEWAY_ROUTES=[{"Prefix":"/","Login":true}]`,
+			"GATEWAY_ASSERTION_KEY=bench-assertion-key", "GATEWAY_CACHE_TTL="+ttl, "GATEWAY_LOG_LEVEL=warn",
+			"DJANGO_VERSION=3.2")
+		cmd.Stderr = os.Stderr
+		if err := cmd.Start(); err != nil {
+			return nil, err
+		}
+		stops = append(stops, func() { _ = cmd.Process.Kill(); _ = cmd.Wait() })
+		return cmd, waitTCP(ctx, port)
+	}
+	gw, err := startGW(ports["GW"], "0")
+	if err != nil {
+		return 0, err
+	}
+	gwTTL, err := startGW(ports["GWTTL"], "2s")
+	if err != nil {
+		return 0, err
+	}
+	gu := exec.Command("gunicorn", "--workers", strconv.Itoa(o.workers), "--bind", "127.0.0.1:"+strconv.Itoa(ports["DJ"]),
+		"--chdir", "bench/gateway", "--log-level", "warning", "djcheck:application")
+	gu.Env = append(os.Environ(), "BENCH_SECRET="+benchSecret, djEnv)
+	gu.Stderr = os.Stderr
+	if err := gu.Start(); err != nil {
+		return 0, err
+	}
+	stops = append(stops, func() { _ = gu.Process.Kill(); _ = gu.Wait() })
+	if err := waitTCP(ctx, ports["DJ"]); err != nil {
+		return 0, err
+	}
+	prefix := filepath.Join(dir, "nginx")
+	if err := os.MkdirAll(filepath.Join(prefix, "tmp"), 0o755); err != nil {
+		return 0, err
+	}
+	conf := filepath.Join(prefix, "nginx.conf")
+	if err := os.WriteFile(conf, []byte(nginxConf(prefix, ports)), 0o644); err != nil {
+		return 0, err
+	}
+	ng := exec.Command(nginx, "-p", prefix, "-e", "stderr", "-c", conf, "-g", "daemon off;")
+	ng.Stderr = os.Stderr
+	if err := ng.Start(); err != nil {
+		return 0, fmt.Errorf("nginx: %w", err)
+	}
+	// SIGTERM: nginx's master stops its workers too (SIGKILL would orphan them).
+	stops = append(stops, func() { _ = ng.Process.Signal(syscall.SIGTERM); _ = ng.Wait() })
+	for _, n := range []string{"ALONE", "GATEWAY", "GATEWAYTTL", "DJANGO"} {
+		if err := waitTCP(ctx, ports[n]); err != nil {
+			return 0, err
+		}
+	}
+	base := func(n string) string { return "http://127.0.0.1:" + strconv.Itoa(ports[n]) }
+	// Every target allows the session and refuses no cookie.
+	for _, n := range []string{"GATEWAY", "GATEWAYTTL", "DJANGO"} {
+		if c := status(base(n)+"/x", cookie); c != 200 {
+			return 0, fmt.Errorf("%s: logged-in request answered %d", n, c)
+		}
+		if c := status(base(n)+"/x", ""); c != 401 {
+			return 0, fmt.Errorf("%s: anonymous request answered %d", n, c)
+		}
+	}
+	one := func(p int) func() []int { return func() []int { return []int{p} } }
+	targets := []*target{
+		{name: "alone", base: base("ALONE"), pids: func() []int { return nil }},
+		{name: "gateway", base: base("GATEWAY"), pids: one(gw.Process.Pid)},
+		{name: "gateway_ttl", base: base("GATEWAYTTL"), pids: one(gwTTL.Process.Pid)},
+		{name: "django", base: base("DJANGO"), pids: func() []int { return append([]int{gu.Process.Pid}, children(gu.Process.Pid)...) }},
+	}
+	nginxPids := func() []int { return append([]int{ng.Process.Pid}, children(ng.Process.Pid)...) }
+	for _, t := range targets {
+		if _, err := load(ctx, o, t, keysFile, o.warmup, nginxPids); err != nil {
+			return 0, err
+		}
+	}
+	for r := 0; r < o.runs; r++ {
+		for _, t := range targets {
+			if _, err := load(ctx, o, t, keysFile, o.duration, nginxPids); err != nil {
+				return 0, err
+			}
+		}
+	}
+	return report(o, targets), nil
+}
+
+func nginxConf(prefix string, p map[string]int) string {
+	auth := func(listen, upstream, path string, gw bool) string {
+		login := ""
+		if gw {
+			login = "?login=401"
+		}
+		set := ""
+		if gw {
+			set = `
+            auth_request_set $dj_id $upstream_http_x_django_user_id;
+            auth_request_set $dj_identity $upstream_http_x_django_identity;
+            proxy_set_header X-Django-User-Id $dj_id;
+            proxy_set_header X-Django-Identity $dj_identity;`
+		}
+		return fmt.Sprintf(`
+    server {
+        listen 127.0.0.1:%d;
+        location = /_auth {
+            internal;
+            proxy_pass http://%s%s%s;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+            proxy_pass_request_body off;
+            proxy_set_header Content-Length "";
+            proxy_set_header X-Original-URI $request_uri;
+            proxy_set_header X-Original-Method $request_method;
+        }
+        location / {
+            auth_request /_auth;%s
+            proxy_pass http://static;
+            proxy_http_version 1.1;
+            proxy_set_header Connection "";
+        }
+    }`, p[listen], upstream, path, login, set)
+	}
+	return fmt.Sprintf(`worker_processes 1;
+pid %[1]s/nginx.pid;
+error_log stderr error;
+events { worker_connections 4096; }
+http {
+    access_log off;
+    client_body_temp_path %[1]s/tmp;
+    proxy_temp_path %[1]s/tmp;
+    fastcgi_temp_path %[1]s/tmp;
+    uwsgi_temp_path %[1]s/tmp;
+    scgi_temp_path %[1]s/tmp;
+    upstream static { server 127.0.0.1:%[2]d; keepalive 64; }
+    upstream gw { server 127.0.0.1:%[3]d; keepalive 64; }
+    upstream gwttl { server 127.0.0.1:%[4]d; keepalive 64; }
+    upstream dj { server 127.0.0.1:%[5]d; }
+    server {
+        listen 127.0.0.1:%[2]d;
+        location / { return 200 "hello from the static upstream\n"; }
+    }
+    server {
+        listen 127.0.0.1:%[6]d;
+        location / { proxy_pass http://static; proxy_http_version 1.1; proxy_set_header Connection ""; }
+    }%[7]s%[8]s%[9]s
+}
+`, prefix, p["STATIC"], p["GW"], p["GWTTL"], p["DJ"], p["ALONE"],
+		auth("GATEWAY", "gw", "/_djsession/auth", true), auth("GATEWAYTTL", "gwttl", "/_djsession/auth", true),
+		auth("DJANGO", "dj", "/check", false))
+}
+
+// seed logs user id in to n sessions in the db engine's table and writes
+// their keys, one a line, into dir; it returns the file and one Cookie
+// header.
+func seed(ctx context.Context, driver, dsn string, sd dbstore.Dialect, ad auth.Dialect, dir, id string, n int) (string, string, error) {
+	db, err := sql.Open(driver, dsn)
+	if err != nil {
+		return "", "", err
+	}
+	defer db.Close()
+	ddl, err := dbstore.DDL(sd, "")
+	if err != nil {
+		return "", "", err
+	}
+	for _, q := range ddl {
+		if _, err := db.ExecContext(ctx, q); err != nil {
+			return "", "", err
+		}
+	}
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: benchSecret})
+	if err != nil {
+		return "", "", err
+	}
+	store, err := dbstore.New(db, &dbstore.Options{Dialect: sd, Codec: codec})
+	if err != nil {
+		return "", "", err
+	}
+	ids, err := auth.NewSQLIdentities(db, ad, nil)
+	if err != nil {
+		return "", "", err
+	}
+	a, err := auth.New(ids, &auth.Config{SecretKey: benchSecret, Release: djangosession.Django32})
+	if err != nil {
+		return "", "", err
+	}
+	engine := djangosession.NewEngine(store, &djangosession.Config{Release: djangosession.Django32})
+	var keys []string
+	for range n {
+		s := engine.New()
+		if err := a.Login(ctx, s, id, ""); err != nil {
+			return "", "", err
+		}
+		if err := s.Save(ctx); err != nil {
+			return "", "", err
+		}
+		keys = append(keys, s.Key())
+	}
+	f := filepath.Join(dir, "keys.txt")
+	if err := os.WriteFile(f, []byte(strings.Join(keys, "\n")+"\n"), 0o644); err != nil {
+		return "", "", err
+	}
+	return f, "sessionid=" + keys[0], nil
+}
+
+func freePort() (int, error) {
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		return 0, err
+	}
+	defer l.Close()
+	return l.Addr().(*net.TCPAddr).Port, nil
+}
+
+func waitTCP(ctx context.Context, port int) error {
+	deadline := time.Now().Add(30 * time.Second)
+	for time.Now().Before(deadline) {
+		c, err := net.DialTimeout("tcp", "127.0.0.1:"+strconv.Itoa(port), time.Second)
+		if err == nil {
+			c.Close()
+			return nil
+		}
+		select {
+		case <-ctx.Done():
+			return ctx.Err()
+		case <-time.After(50 * time.Millisecond):
+		}
+	}
+	return fmt.Errorf("nothing listens on port %d", port)
+}
+
+func status(u, cookie string) int {
+	req, _ := http.NewRequest("GET", u, nil)
+	if cookie != "" {
+		req.Header.Set("Cookie", cookie)
+	}
+	resp, err := (&http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}).Do(req)
+	if err != nil {
+		return 0
+	}
+	_, _ = io.Copy(io.Discard, resp.Body)
+	resp.Body.Close()
+	return resp.StatusCode
+}
+
+var resultRE = regexp.MustCompile(`RESULT requests=(\d+) duration_us=(\d+) errors=(\d+) non2xx=(\d+) p50=(\d+) p99=(\d+)`)
+
+// load runs wrk against t for d and records req/s, latency and CPU per
+// request (skipped for a warm-up shorter than o.duration).
+func load(ctx context.Context, o options, t *target, keys string, d time.Duration, nginxPids func() []int) (bool, error) {
+	secs := max(1, int(d.Round(time.Second)/time.Second))
+	cmd := exec.CommandContext(ctx, "wrk", "-t", strconv.Itoa(o.threads), "-c", strconv.Itoa(o.conns),
+		"-d", strconv.Itoa(secs)+"s", "-s", "bench/gateway/load.lua", t.base, "--", "/page", keys)
+	pids, npids := t.pids(), nginxPids()
+	cpu0, n0 := cpuTime(pids), cpuTime(npids)
+	out, err := cmd.CombinedOutput()
+	cpu, ncpu := cpuTime(pids)-cpu0, cpuTime(npids)-n0
+	if err != nil {
+		return false, fmt.Errorf("wrk %s: %v\n%s", t.name, err, out)
+	}
+	m := resultRE.FindSubmatch(out)
+	if m == nil {
+		return false, fmt.Errorf("wrk %s: no RESULT line\n%s", t.name, out)
+	}
+	f := func(i int) float64 { v, _ := strconv.ParseFloat(string(m[i]), 64); return v }
+	n, us := f(1), f(2)
+	if n == 0 || us == 0 {
+		return false, fmt.Errorf("wrk %s: no requests", t.name)
+	}
+	if bad := f(3) + f(4); bad > 0 {
+		return false, fmt.Errorf("wrk %s: %.0f errors or non-2xx answers", t.name, bad)
+	}
+	if d < o.duration {
+		return false, nil
+	}
+	t.rps = append(t.rps, n/(us/1e6))
+	t.p50 = append(t.p50, f(5))
+	t.p99 = append(t.p99, f(6))
+	t.cpu = append(t.cpu, float64(cpu.Nanoseconds())/1e3/n)
+	t.nginxCPU = append(t.nginxCPU, float64(ncpu.Nanoseconds())/1e3/n)
+	return true, nil
+}
+
+func median(v []float64) float64 {
+	s := slices.Clone(v)
+	slices.Sort(s)
+	if len(s) == 0 {
+		return 0
+	}
+	return s[len(s)/2]
+}
+
+func report(o options, ts []*target) int {
+	fmt.Printf("# %d cores, wrk -t%d -c%d -d%s, %d runs interleaved, gunicorn --workers %d, %d sessions\n",
+		runtime.NumCPU(), o.threads, o.conns, o.duration, o.runs, o.workers, o.sessions)
+	fmt.Printf("%-12s %10s %9s %9s %14s %14s\n", "target", "req/s", "p50 µs", "p99 µs", "decider µs/req", "nginx µs/req")
+	by := map[string]*target{}
+	for _, t := range ts {
+		by[t.name] = t
+		fmt.Printf("%-12s %10.0f %9.0f %9.0f %14.1f %14.1f\n", t.name, median(t.rps), median(t.p50), median(t.p99), median(t.cpu), median(t.nginxCPU))
+	}
+	alone, gw, dj := by["alone"], by["gateway"], by["django"]
+	code := 0
+	ratio := median(gw.rps) / median(alone.rps)
+	added := median(gw.p99) - median(alone.p99)
+	fmt.Printf("gateway/alone req/s: %.0f%% (target >= 50%%)\n", 100*ratio)
+	fmt.Printf("gateway_ttl/alone req/s: %.0f%%\n", 100*median(by["gateway_ttl"].rps)/median(alone.rps))
+	fmt.Printf("p99 added by the gateway: %.0f µs (target < 1000 µs)\n", added)
+	fmt.Printf("CPU per authorised request: gateway %.1f µs, Django %.1f µs (%.1fx)\n", median(gw.cpu), median(dj.cpu), median(dj.cpu)/median(gw.cpu))
+	if ratio < 0.5 {
+		fmt.Println("MISSED: gateway keeps less than 50% of nginx-alone's req/s")
+		code = 1
+	}
+	if added >= 1000 {
+		fmt.Println("MISSED: gateway adds 1 ms or more at p99")
+		code = 1
+	}
+	return code
+}
+
+// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's CPU times.
+func clockTicks() int {
+	out, err := exec.Command("getconf", "CLK_TCK").Output()
+	if n, e := strconv.Atoi(strings.TrimSpace(string(out))); err == nil && e == nil && n > 0 {
+		return n
+	}
+	return 100
+}
+
+var ticks = clockTicks()
+
+// cpuTime is the user + system CPU time of the processes so far
+// (/proc/<pid>/stat utime and stime).
+func cpuTime(pids []int) time.Duration {
+	var total int64
+	for _, pid := range pids {
+		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
+		if err != nil {
+			continue
+		}
+		i := strings.LastIndexByte(string(b), ')')
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) < 13 {
+			continue
+		}
+		u, _ := strconv.ParseInt(f[11], 10, 64)
+		st, _ := strconv.ParseInt(f[12], 10, 64)
+		total += u + st
+	}
+	return time.Duration(total) * time.Second / time.Duration(ticks)
+}
+
+// children returns the processes whose parent is pid (workers).
+func children(pid int) []int {
+	var out []int
+	ents, _ := os.ReadDir("/proc")
+	for _, e := range ents {
+		c, err := strconv.Atoi(e.Name())
+		if err != nil {
+			continue
+		}
+		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
+		if err != nil {
+			continue
+		}
+		i := strings.LastIndexByte(string(b), ')')
+		f := strings.Fields(string(b[i+1:]))
+		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
+			out = append(out, c)
+		}
+	}
+	return out
+}

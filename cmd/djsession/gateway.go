@@ -396,11 +396,12 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 		if err != nil || u.kind != kindRedis {
 			return fail(usagef("CACHE_LOCATION: the cache engine needs a redis:// URL"))
 		}
-		opt, err := redis.ParseURL(u.url.String())
-		if err != nil {
-			return fail(usagef("CACHE_LOCATION: %v", redactErr(err, cfg.CacheLocation)))
-		}
-		rc := redis.NewClient(opt)
+		// Django's RedisCache and django-redis write to the first LOCATION.
+		rc := redis.NewClient(&redis.Options{
+			Addr: u.addrs[0], Username: u.user, Password: u.password, DB: u.db,
+			TLSConfig: u.tlsConfig, ReadTimeout: u.timeout, WriteTimeout: u.timeout,
+			DialTimeout: u.dialTimeout, PoolSize: u.poolSize,
+		})
 		closeDB := parts.close
 		parts.close = func() { rc.Close(); closeDB() }
 		var backend cachestore.Backend

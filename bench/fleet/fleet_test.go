@@ -158,7 +158,7 @@ func (m *machine) start(t *testing.T, s spec, users int) *fleet {
 		"FLEET_SECRET": secret, "FLEET_ENGINE": s.engine, "FLEET_DB_NAME": dbName,
 		"FLEET_DB_HOST": "127.0.0.1", "FLEET_DB_PORT": strconv.Itoa(testenv.Port(dbAddr)),
 		"FLEET_CACHE_BACKEND": s.backend, "FLEET_CACHE_LOCATION": location, "FLEET_CACHE_OPTIONS": options,
-		"FLEET_PGBOUNCER": map[bool]string{true: "1"}[s.pgbouncer],
+		"FLEET_PGBOUNCER":   map[bool]string{true: "1"}[s.pgbouncer],
 		"DJANGO_SECRET_KEY": secret, // the Go nodes read it from their environment
 	}
 	for _, kv := range s.django.Env {
@@ -240,20 +240,24 @@ func startNginx(t testing.TB, goAddrs, djAddrs []string) string {
 // load Django after the master listens.
 func waitReady(t testing.TB, front string) {
 	t.Helper()
-	c := &http.Client{Timeout: 5 * time.Second}
-	testenv.WaitFor(t, "Django behind nginx", func() bool {
-		ok := 0
-		for range 6 { // every worker of both masters, roughly
-			resp, err := c.Get(front + "/dj/token")
-			if err == nil {
-				resp.Body.Close()
-				if resp.StatusCode == http.StatusOK {
-					ok++
-				}
+	c := &http.Client{Timeout: 10 * time.Second}
+	deadline := time.Now().Add(90 * time.Second)
+	for ok := 0; ok < 6; { // every worker of both masters, roughly
+		resp, err := c.Get(front + "/dj/token")
+		if err == nil {
+			resp.Body.Close()
+			if resp.StatusCode == http.StatusOK {
+				ok++
+				continue
 			}
+			err = fmt.Errorf("status %d", resp.StatusCode)
 		}
-		return ok == 6
-	})
+		ok = 0
+		if time.Now().After(deadline) {
+			t.Fatalf("Django behind nginx: %v", err)
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }
 
 // stopNode stops a cache node: memcached node i, or Redis replica i.

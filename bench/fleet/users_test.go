@@ -28,8 +28,14 @@ type user struct {
 	jar   http.CookieJar
 	rng   *rand.Rand
 
-	n int64  // what the session's counter must hold
-	v string // what the session's "v" must hold ("" = unset)
+	n     int64  // what the session's counter must hold
+	v     string // what the session's "v" must hold ("" = unset)
+	prevV string // what it held before
+
+	// lagOK: reads may go to a replica that has not yet applied the
+	// previous request's write (Django's RedisCache with several
+	// LOCATIONs reads a random replica, with no read-your-writes).
+	lagOK bool
 
 	tally *tally
 }
@@ -40,24 +46,31 @@ type tally struct {
 	go5xx     atomic.Int64
 	dj5xx     atomic.Int64
 	lost      atomic.Int64 // a request after login saw no user, or a fresh session
+	lag       atomic.Int64 // lagOK: a replica's old copy read (an older value, or a miss on Django's side)
 	corrupt   atomic.Int64 // a value that is neither what was written nor a fresh session's
 	otherErrs atomic.Int64 // transport errors, unexpected statuses
 
-	mu   sync.Mutex
-	msgs []string
+	mu    sync.Mutex
+	msgs  []string
+	kinds map[string]int
 }
 
+// note keeps the first three messages of each kind (the format).
 func (t *tally) note(format string, args ...any) {
 	t.mu.Lock()
 	defer t.mu.Unlock()
-	if len(t.msgs) < 12 {
+	if t.kinds == nil {
+		t.kinds = map[string]int{}
+	}
+	t.kinds[format]++
+	if t.kinds[format] <= 3 {
 		t.msgs = append(t.msgs, fmt.Sprintf(format, args...))
 	}
 }
 
 func (t *tally) String() string {
-	return fmt.Sprintf("%d requests: %d lost sessions, %d corrupt values, %d Go 5xx, %d Django 5xx, %d other errors",
-		t.requests.Load(), t.lost.Load(), t.corrupt.Load(), t.go5xx.Load(), t.dj5xx.Load(), t.otherErrs.Load())
+	return fmt.Sprintf("%d requests: %d lost sessions, %d corrupt values, %d replica-lag reads, %d Go 5xx, %d Django 5xx, %d other errors",
+		t.requests.Load(), t.lost.Load(), t.corrupt.Load(), t.lag.Load(), t.go5xx.Load(), t.dj5xx.Load(), t.otherErrs.Load())
 }
 
 // clean reports whether nothing went wrong.
@@ -112,14 +125,28 @@ func (u *user) do(ctx context.Context, method, path string, form url.Values) (st
 		default:
 			u.tally.otherErrs.Add(1)
 		}
-		u.tally.note("%s %s %s: %d %.80q", u.name, method, path, resp.StatusCode, b)
+		u.tally.note("%s %s %s: %d %.80q", u.name, method, path[:4], resp.StatusCode, b)
 		return "", fmt.Errorf("%w %d", errStatus, resp.StatusCode)
 	}
 	return string(b), nil
 }
 
+// fresh logs out on Django, whatever the session holds, and logs in again:
+// Django's login keeps the data of a session already logged in to the same
+// user, its logout flushes it.
+func (u *user) fresh(ctx context.Context) error {
+	if _, err := u.do(ctx, "GET", "/dj/token", nil); err != nil {
+		return err
+	}
+	if _, err := u.do(ctx, "POST", "/dj/logout", url.Values{}); err != nil {
+		return err
+	}
+	return u.login(ctx)
+}
+
 // login logs in through Django's login view, then reads its user id from
-// the Go side and from Django.
+// Django and checks the Go side sees the same user. The session must have
+// no data of its own (a new visitor, or just logged out).
 func (u *user) login(ctx context.Context) error {
 	tok, err := u.do(ctx, "GET", "/dj/token", nil)
 	if err != nil {
@@ -128,7 +155,7 @@ func (u *user) login(ctx context.Context) error {
 	if _, err := u.do(ctx, "POST", "/dj/login", url.Values{"username": {u.name}, "password": {"pw"}, "csrfmiddlewaretoken": {tok}}); err != nil {
 		return err
 	}
-	u.n, u.v = 0, ""
+	u.n, u.v, u.prevV = 0, "", ""
 	st, err := u.state(ctx, "/dj/whoami")
 	if err != nil {
 		return err
@@ -157,6 +184,10 @@ func (u *user) logout(ctx context.Context, side string) error {
 		return err
 	}
 	if st.User != nil || len(st.Session) != 0 {
+		if u.lagOK {
+			u.tally.lag.Add(1)
+			return errLag
+		}
 		u.tally.corrupt.Add(1)
 		u.tally.note("%s: %s after logout on %s: user %s session %v", u.name, other, side, show(st.User), st.Session)
 		return errCorrupt
@@ -186,6 +217,7 @@ func (u *user) state(ctx context.Context, path string) (state, error) {
 var (
 	errLost    = errors.New("session lost")
 	errCorrupt = errors.New("corrupt value")
+	errLag     = errors.New("replica lag")
 )
 
 // check reads the session on path and compares it with what the user
@@ -195,6 +227,12 @@ func (u *user) check(ctx context.Context, path string) error {
 	if err != nil {
 		return err
 	}
+	if st.User == nil && u.lagOK && strings.HasPrefix(path, "/dj/") {
+		// Django read a replica that has not got the session yet (a
+		// login a moment ago): it starts an empty session.
+		u.tally.lag.Add(1)
+		return errLag
+	}
 	if st.User == nil || *st.User != u.id {
 		u.tally.lost.Add(1)
 		u.tally.note("%s %s: user %s, want %s", u.name, path, show(st.User), u.id)
@@ -203,6 +241,10 @@ func (u *user) check(ctx context.Context, path string) error {
 	n, _ := st.Session["n"].(float64)
 	v, _ := st.Session["v"].(string)
 	if int64(n) != u.n || v != u.v {
+		if u.lagOK && (int64(n) == u.n || int64(n) == u.n-1) && (v == u.v || v == u.prevV) {
+			u.tally.lag.Add(1)
+			return errLag
+		}
 		u.tally.corrupt.Add(1)
 		u.tally.note("%s %s: n=%v v=%q, want n=%d v=%q", u.name, path, st.Session["n"], v, u.n, u.v)
 		return errCorrupt
@@ -228,6 +270,10 @@ func (u *user) step(ctx context.Context, i int) error {
 		case got == u.n+1:
 			u.n = got
 			return nil
+		case u.lagOK && (got == u.n || got == 1 && side == "/dj/"):
+			// The increment read an older copy from a replica.
+			u.tally.lag.Add(1)
+			return errLag
 		case got == 1:
 			// A fresh, empty session: the user's was lost.
 			u.tally.lost.Add(1)
@@ -244,7 +290,7 @@ func (u *user) step(ctx context.Context, i int) error {
 		if _, err := u.do(ctx, "POST", side+"set", url.Values{"k": {"v"}, "v": {v}}); err != nil {
 			return err
 		}
-		u.v = v
+		u.prevV, u.v = u.v, v
 		return nil
 	case 3: // ... read it on the other
 		return u.check(ctx, "/dj/whoami")
@@ -264,11 +310,11 @@ func (u *user) step(ctx context.Context, i int) error {
 // requests are done or stop is closed.
 func (u *user) run(ctx context.Context, steps, logoutEvery int, strict bool, stop <-chan struct{}) error {
 	resync := func() error {
-		if strict {
-			return u.login(ctx)
+		if strict && !u.lagOK {
+			return u.fresh(ctx)
 		}
 		for try := 0; ; try++ {
-			if err := u.login(ctx); err == nil {
+			if err := u.fresh(ctx); err == nil {
 				return nil
 			} else if try == 50 || ctx.Err() != nil {
 				return err
@@ -296,7 +342,7 @@ func (u *user) run(ctx context.Context, steps, logoutEvery int, strict bool, sto
 		if err == nil {
 			continue
 		}
-		if strict || ctx.Err() != nil {
+		if strict && !errors.Is(err, errLag) || ctx.Err() != nil {
 			return err
 		}
 		// Start over: whatever the session holds now, a new login.

@@ -111,7 +111,7 @@ func (u *user) do(ctx context.Context, method, path string, form url.Values) (st
 	resp, err := u.c.Do(req)
 	if err != nil {
 		u.tally.otherErrs.Add(1)
-		u.tally.note("%s %s %s: %v", u.name, method, path, err)
+		u.tally.note("%s %s %s (transport): %v", u.name, method, path, err)
 		return "", err
 	}
 	defer resp.Body.Close()
@@ -125,7 +125,11 @@ func (u *user) do(ctx context.Context, method, path string, form url.Values) (st
 		default:
 			u.tally.otherErrs.Add(1)
 		}
-		u.tally.note("%s %s %s: %d %.80q", u.name, method, path[:4], resp.StatusCode, b)
+		if strings.HasPrefix(path, "/go/") {
+			u.tally.note("%s %s %s (Go): %d %.80q", u.name, method, path, resp.StatusCode, b)
+		} else {
+			u.tally.note("%s %s %s (Django): %d %.80q", u.name, method, path, resp.StatusCode, b)
+		}
 		return "", fmt.Errorf("%w %d", errStatus, resp.StatusCode)
 	}
 	return string(b), nil

@@ -186,7 +186,9 @@ func (m *machine) start(t *testing.T, s spec, users int) *fleet {
 	for i := range 2 {
 		a := addr(t)
 		f.djNodes = append(f.djNodes, testenv.Start(t, fmt.Sprintf("gunicorn-%d", i), a,
-			gunicorn, "--workers", "3", "--bind", a, "--chdir", filepath.Dir(script),
+			// --preload: the master imports Django once and forks its
+			// workers (connections open on the first request, in each).
+			gunicorn, "--workers", "3", "--preload", "--bind", a, "--chdir", filepath.Dir(script),
 			"--timeout", "60", "--graceful-timeout", "1", "djfleet:application"))
 	}
 	dsn := "postgres://postgres@" + dbAddr + "/" + dbName + "?sslmode=disable"

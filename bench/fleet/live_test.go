@@ -19,7 +19,7 @@ import (
 // them.
 var (
 	fleetUsers = envInt("DJ_FLEET_USERS", 20)
-	fleetSteps = envInt("DJ_FLEET_STEPS", 120)
+	fleetSteps = envInt("DJ_FLEET_STEPS", 80)
 )
 
 const logoutEvery = 40
@@ -226,13 +226,18 @@ func testNodeFail(t *testing.T, f *fleet) {
 	f.stopNode(1)
 	time.Sleep(3 * time.Second)
 	f.restartNode(t, 1)
-	time.Sleep(3 * time.Second) // past dead_timeout (2 s): the node is taken back
+	// Each process (six Django workers, three Go nodes) takes the node
+	// back on its own: pymemcache looks at its dead servers at most once
+	// per dead_timeout (2 s) and takes back those dead for longer than
+	// that. Until every process has, they disagree on where the keys of
+	// node 1 are, and sessions created meanwhile can be lost again.
+	time.Sleep(6 * time.Second)
 	close(stop)
 	wg.Wait()
 	for _, err := range errs {
 		t.Errorf("while node 1 was down: %v", err)
 	}
-	t.Logf("node 1 down 3 s, then back: %v", down)
+	t.Logf("node 1 down 3 s, then back for 6 s: %v", down)
 	for _, m := range down.msgs {
 		t.Log("  ", m)
 	}

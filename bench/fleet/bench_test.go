@@ -1,11 +1,14 @@
 package fleet
 
 import (
+	"bytes"
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"sync/atomic"
@@ -41,12 +44,12 @@ func BenchmarkFleet(b *testing.B) {
 	b.Setenv("DJANGO_SECRET_KEY", secret)
 	users := filepath.Join(b.TempDir(), "db.sqlite3") // not read: /go/incr needs no user
 
-	node := func(name string, args ...string) string {
+	node := func(name string, args ...string) target {
 		a := addr(b)
 		argv := append([]string{bin, "-listen", a, "-django", "http://127.0.0.1:1", "-engine", "cache",
 			"-users-driver", "sqlite", "-users-dsn", users}, args...)
-		testenv.Start(b, name, a, argv...)
-		return "http://" + a
+		p := testenv.Start(b, name, a, argv...)
+		return target{url: "http://" + a, pid: p.Pid()}
 	}
 	memcached := func(n int) string {
 		var addrs []string
@@ -65,7 +68,10 @@ func BenchmarkFleet(b *testing.B) {
 		}
 		return strings.Join(urls, ",")
 	}
-	targets := []struct{ name, url string }{
+	targets := []struct {
+		name string
+		target
+	}{
 		{"memcached/nodes=1", node("go-mc1", "-cache-backend", "pymemcache", "-cache-location", memcached(1))},
 		{"memcached/nodes=3", node("go-mc3", "-cache-backend", "pymemcache", "-cache-location", memcached(3))},
 		{"redis/nodes=1", node("go-redis1", "-cache-backend", "redis", "-cache-location", redis(0))},
@@ -74,9 +80,10 @@ func BenchmarkFleet(b *testing.B) {
 	results := map[string]loadResult{}
 	for _, tg := range targets {
 		b.Run(tg.name, func(b *testing.B) {
-			r := load(b, tg.url, 16, b.N)
+			r := load(b, tg.target, 16, b.N)
 			b.ReportMetric(r.rate, "sessions/s")
 			b.ReportMetric(float64(r.p99.Microseconds())/1000, "p99-ms")
+			b.ReportMetric(float64(r.cpu.Microseconds())/float64(b.N), "go-cpu-us/op")
 			results[tg.name] = r
 		})
 	}
@@ -85,21 +92,44 @@ func BenchmarkFleet(b *testing.B) {
 		if one.rate == 0 || one.p99 == 0 {
 			continue
 		}
-		fmt.Printf("fleet: %s / %s: sessions/s x%.2f, p99 x%.2f\n", pair[0], pair[1], n.rate/one.rate,
-			float64(n.p99)/float64(one.p99))
+		fmt.Printf("fleet: %s / %s: sessions/s x%.2f, p99 x%.2f, Go node CPU per session x%.2f\n", pair[0], pair[1],
+			n.rate/one.rate, float64(n.p99)/float64(one.p99), float64(n.cpu)/float64(n.n)/(float64(one.cpu)/float64(one.n)))
 	}
 }
 
-type loadResult struct {
-	rate float64       // requests per second
-	p99  time.Duration // 99th percentile latency
+// target is a Go node.
+type target struct {
+	url string
+	pid int
 }
 
-// load sends n POST /go/incr requests to url from c clients, each with a
-// session of its own made before the clock starts, and returns the rate
-// and the 99th percentile latency.
-func load(b *testing.B, url string, c, n int) loadResult {
+type loadResult struct {
+	n    int           // requests
+	rate float64       // requests per second
+	p99  time.Duration // 99th percentile latency
+	cpu  time.Duration // the Go node's CPU time (user + system) over the run
+}
+
+// cpuTime is the CPU time (user + system) process pid has used, from
+// /proc/<pid>/stat, in clock ticks of 10 ms.
+func cpuTime(b *testing.B, pid int) time.Duration {
 	b.Helper()
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		b.Fatal(err)
+	}
+	// Fields after the command name, which is in parentheses.
+	f := strings.Fields(string(stat[bytes.LastIndexByte(stat, ')')+1:]))
+	utime, _ := strconv.ParseInt(f[11], 10, 64)
+	stime, _ := strconv.ParseInt(f[12], 10, 64)
+	return time.Duration(utime+stime) * 10 * time.Millisecond
+}
+
+// load sends n POST /go/incr requests to the node from c clients, each
+// with a session of its own made before the clock starts.
+func load(b *testing.B, node target, c, n int) loadResult {
+	b.Helper()
+	url := node.url
 	tr := &http.Transport{MaxIdleConnsPerHost: c}
 	defer tr.CloseIdleConnections()
 	client := &http.Client{Transport: tr, Timeout: 10 * time.Second}
@@ -139,6 +169,7 @@ func load(b *testing.B, url string, c, n int) loadResult {
 	var failed atomic.Pointer[error]
 	var wg sync.WaitGroup
 	b.ResetTimer()
+	cpu0 := cpuTime(b, node.pid)
 	start := time.Now()
 	for i := range c {
 		wg.Add(1)
@@ -156,11 +187,12 @@ func load(b *testing.B, url string, c, n int) loadResult {
 	}
 	wg.Wait()
 	elapsed := time.Since(start)
+	cpu := cpuTime(b, node.pid) - cpu0
 	b.StopTimer()
 	if err := failed.Load(); err != nil {
 		b.Fatal(*err)
 	}
 	all := slices.Concat(lat...)
 	slices.Sort(all)
-	return loadResult{rate: float64(n) / elapsed.Seconds(), p99: all[(len(all)*99)/100]}
+	return loadResult{n: n, rate: float64(n) / elapsed.Seconds(), p99: all[(len(all)*99)/100], cpu: cpu}
 }

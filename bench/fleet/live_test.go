@@ -2,7 +2,6 @@ package fleet
 
 import (
 	"context"
-	"fmt"
 	"net/url"
 	"os"
 	"strconv"
@@ -264,5 +263,3 @@ func testNodeFail(t *testing.T, f *fleet) {
 	}
 	t.Logf("after recovery: %v", after)
 }
-
-var _ = fmt.Sprint

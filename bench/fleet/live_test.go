@@ -87,7 +87,8 @@ func users(f *fleet, n int, tl *tally) []*user {
 // is the one last written on the other, and a logout on either side is
 // seen on the other.
 func testLoad(t *testing.T, f *fleet) {
-	ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
+	// Bounded in time as in count: 60 s, and 10 ms more per request.
+	ctx, cancel := context.WithTimeout(t.Context(), 60*time.Second+time.Duration(fleetUsers*fleetSteps)*10*time.Millisecond)
 	defer cancel()
 	tl := &tally{}
 	start := time.Now()

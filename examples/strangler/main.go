@@ -11,6 +11,18 @@
 //	                  and the session's keys
 //	GET  /go/profile  an HTML page with a form carrying a Django CSRF token
 //	POST /go/profile  stores the posted "color" in the shared session
+//	GET  /go/session  JSON: the user's id (null when anonymous) and the
+//	                  whole session, as Django stored it
+//	POST /go/set      k, v (repeatable, in pairs): stores each v (a
+//	                  string) under its k
+//	POST /go/incr     k: adds one to the integer under k (0 when missing)
+//	                  and answers the new value
+//	POST /go/logout   logs out (flushes the session), as Django's logout
+//
+// The cache and cached_db engines take Django's CACHES entry for the
+// session cache: -cache-backend (pymemcache for PyMemcacheCache, redis for
+// RedisCache), -cache-location (LOCATION, servers separated by ";" or ","),
+// -cache-options (OPTIONS as JSON) and -cache-prefix (KEY_PREFIX).
 package main
 
 import (
@@ -20,6 +32,7 @@ import (
 	"flag"
 	"fmt"
 	"html/template"
+	"io"
 	"log"
 	"net/http"
 	"net/http/httputil"
@@ -38,6 +51,7 @@ import (
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/djangosession/filestore"
 	"github.com/djsession/djsession/djangosession/middleware"
+	"github.com/djsession/djsession/python/pyjson"
 )
 
 // config is what the service needs to share Django's login.
@@ -49,6 +63,15 @@ type config struct {
 	Release     string // the Django release, e.g. "5.2" ("" = newest)
 	UsersDriver string // database/sql driver for auth_user: sqlite, postgres, mysql
 	UsersDSN    string
+
+	// The cache and cached_db engines: the session cache's CACHES entry.
+	CacheBackend  string // "pymemcache" (PyMemcacheCache) or "redis" (RedisCache)
+	CacheLocation string // LOCATION
+	CacheOptions  string // OPTIONS, as a JSON object
+	CachePrefix   string // KEY_PREFIX
+	// Pooler says the users DSN reaches PostgreSQL through PgBouncer in
+	// transaction mode (dbstore.Options.TransactionPooler).
+	Pooler bool
 }
 
 // app is the service: Go routes behind the session, CSRF and auth layers,
@@ -81,20 +104,20 @@ func newHandler(cfg config) (http.Handler, func() error, error) {
 	switch cfg.Engine {
 	case "signed_cookies":
 		store, err = cookiestore.New(&cookiestore.Options{SecretKey: cfg.SecretKey})
-	case "file", "db":
+	case "file", "db", "cache", "cached_db":
 		var codec *djangosession.Codec
 		if codec, err = djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: cfg.SecretKey}); err != nil {
 			break
 		}
-		if cfg.Engine == "file" {
+		switch cfg.Engine {
+		case "file":
 			store, err = filestore.New(&filestore.Options{Dir: cfg.FileDir, Codec: codec})
-		} else {
-			// django_session in Django's database, beside auth_user.
-			store, err = dbstore.New(db, &dbstore.Options{Dialect: dbDialect, Codec: codec})
+		case "db":
+			store, err = sessionDB(cfg, db, dbDialect, codec)
+		default:
+			store, err = cacheStore(cfg, db, dbDialect, codec)
 		}
 	default:
-		// The cache and cached_db engines plug in the same way, with
-		// their stores from the djangosession sub-packages.
 		err = fmt.Errorf("strangler: engine %q not supported by this example", cfg.Engine)
 	}
 	if err != nil {
@@ -126,6 +149,10 @@ func newHandler(cfg config) (http.Handler, func() error, error) {
 	goRoutes.HandleFunc("GET /go/whoami", ap.whoami)
 	goRoutes.Handle("GET /go/profile", a.RequireLogin(auth.DefaultLoginURL, http.HandlerFunc(ap.profile)))
 	goRoutes.HandleFunc("POST /go/profile", ap.saveProfile)
+	goRoutes.HandleFunc("GET /go/session", ap.session)
+	goRoutes.HandleFunc("POST /go/set", ap.set)
+	goRoutes.HandleFunc("POST /go/incr", ap.incr)
+	goRoutes.HandleFunc("POST /go/logout", ap.logout)
 
 	proxy := &httputil.ReverseProxy{
 		Rewrite: func(r *httputil.ProxyRequest) {
@@ -207,11 +234,81 @@ func (ap *app) saveProfile(w http.ResponseWriter, r *http.Request) {
 	http.Redirect(w, r, "/go/profile", http.StatusSeeOther)
 }
 
+func (ap *app) session(w http.ResponseWriter, r *http.Request) {
+	u, ok, err := ap.auth.UserFromRequest(r)
+	if err != nil {
+		http.Error(w, "session unavailable", http.StatusInternalServerError)
+		return
+	}
+	s, _ := middleware.Session(r)
+	data, err := pyjson.Marshal(s.Data())
+	if err != nil {
+		http.Error(w, "session unreadable", http.StatusInternalServerError)
+		return
+	}
+	out := struct {
+		User    *string         `json:"user"`
+		Session json.RawMessage `json:"session"`
+	}{Session: data}
+	if ok {
+		out.User = &u.ID
+	}
+	w.Header().Set("Content-Type", "application/json")
+	_ = json.NewEncoder(w).Encode(out)
+}
+
+// set is Django's request.session[k] = v, for each pair.
+func (ap *app) set(w http.ResponseWriter, r *http.Request) {
+	s, err := middleware.Session(r)
+	if err != nil {
+		http.Error(w, "session unavailable", http.StatusInternalServerError)
+		return
+	}
+	_ = r.ParseForm()
+	ks, vs := r.PostForm["k"], r.PostForm["v"]
+	for i := 0; i < len(ks) && i < len(vs); i++ {
+		s.Set(ks[i], vs[i])
+	}
+	_, _ = io.WriteString(w, "ok")
+}
+
+// incr is request.session[k] = request.session.get(k, 0) + 1.
+func (ap *app) incr(w http.ResponseWriter, r *http.Request) {
+	s, err := middleware.Session(r)
+	if err != nil {
+		http.Error(w, "session unavailable", http.StatusInternalServerError)
+		return
+	}
+	k := r.PostFormValue("k")
+	var n int64
+	if v, ok := s.Get(k); ok {
+		if n, ok = v.(int64); !ok {
+			http.Error(w, "not an integer", http.StatusConflict)
+			return
+		}
+	}
+	s.Set(k, n+1)
+	_, _ = fmt.Fprint(w, n+1)
+}
+
+func (ap *app) logout(w http.ResponseWriter, r *http.Request) {
+	if err := ap.auth.LogoutRequest(r); err != nil {
+		http.Error(w, "session unavailable", http.StatusInternalServerError)
+		return
+	}
+	_, _ = io.WriteString(w, "ok")
+}
+
 func main() {
 	var cfg config
 	listen := flag.String("listen", "127.0.0.1:8080", "address to serve on")
 	flag.StringVar(&cfg.Django, "django", "http://127.0.0.1:8000", "the Django site to proxy to")
-	flag.StringVar(&cfg.Engine, "engine", "signed_cookies", "SESSION_ENGINE: signed_cookies, file or db (django_session in the -users-dsn database)")
+	flag.StringVar(&cfg.Engine, "engine", "signed_cookies", "SESSION_ENGINE: signed_cookies, file, db (django_session in the -users-dsn database), cache or cached_db")
+	flag.StringVar(&cfg.CacheBackend, "cache-backend", "pymemcache", "session cache BACKEND for -engine cache and cached_db: pymemcache (PyMemcacheCache) or redis (RedisCache)")
+	flag.StringVar(&cfg.CacheLocation, "cache-location", "127.0.0.1:11211", `session cache LOCATION: "host:port;host:port" or "redis://primary,redis://replica"`)
+	flag.StringVar(&cfg.CacheOptions, "cache-options", "", `session cache OPTIONS as JSON, e.g. {"dead_timeout": 5}`)
+	flag.StringVar(&cfg.CachePrefix, "cache-prefix", "", "session cache KEY_PREFIX")
+	flag.BoolVar(&cfg.Pooler, "pgbouncer", false, "-users-dsn goes through PgBouncer in transaction mode (add binary_parameters=yes to a lib/pq DSN)")
 	flag.StringVar(&cfg.FileDir, "file-dir", "", "SESSION_FILE_PATH for -engine file")
 	flag.StringVar(&cfg.Release, "django-release", "", "Django release: 3.2, 4.2, 5.2 or 6.1 (default newest)")
 	flag.StringVar(&cfg.UsersDriver, "users-driver", "sqlite", "database/sql driver for auth_user: sqlite, postgres or mysql")

@@ -12,7 +12,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
-	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -24,62 +23,42 @@ import (
 // binary on a free loopback port, with no persistence, stopped when the
 // test ends.
 
-// node is one redis-server the test started.
+// node is one redis-server the test started (internal/testenv starts it).
 type node struct {
+	srv  *testenv.Redis
 	proc *testenv.Proc
-	argv []string
 	addr string
 	rdb  *redis.Client
 }
 
 // URL is the node's LOCATION entry.
-func (n *node) URL() string { return "redis://" + n.addr + "/0" }
+func (n *node) URL() string { return n.srv.URL() }
 
 // Restart starts a stopped node again on its port with its arguments;
 // the new process is stopped when t ends.
 func (n *node) Restart(t testing.TB) {
 	t.Helper()
-	n.proc = testenv.Start(t, n.proc.Name, n.addr, n.argv...)
+	n.srv.Restart(t)
+	n.proc = n.srv.Proc
 }
 
 func startNode(t testing.TB, name string, extra ...string) *node {
 	t.Helper()
-	bin := testenv.Binary(t, "redis-server")
-	port := testenv.FreePort(t)
-	dir := t.TempDir()
-	argv := append([]string{bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
-		"--save", "", "--appendonly", "no", "--dir", dir, "--protected-mode", "no", "--repl-diskless-sync-delay", "0"}, extra...)
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	n := &node{proc: testenv.Start(t, name, addr, argv...), argv: argv, addr: addr}
-	n.rdb = redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialerRetries: 1, DialTimeout: time.Second,
-		ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
-	t.Cleanup(func() { n.rdb.Close() })
-	return n
+	srv := testenv.StartRedis(t, name, extra...)
+	return &node{srv: srv, proc: srv.Proc, addr: srv.Addr, rdb: srv.Client}
 }
 
 // waitFor polls cond every 20 ms for up to 15 s.
 func waitFor(t testing.TB, what string, cond func() bool) {
 	t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for !cond() {
-		if time.Now().After(deadline) {
-			t.Fatalf("timed out waiting for %s", what)
-		}
-		time.Sleep(20 * time.Millisecond)
-	}
+	testenv.WaitFor(t, what, cond)
 }
 
-func info(n *node, section string) string {
-	s, _ := n.rdb.Info(context.Background(), section).Result()
-	return s
-}
+func info(n *node, section string) string { return n.srv.Info(section) }
 
 // replicaUp reports whether a replica's link to its primary is up and
 // its first sync is done.
-func replicaUp(n *node) bool {
-	s := info(n, "replication")
-	return strings.Contains(s, "master_link_status:up") && strings.Contains(s, "master_sync_in_progress:0")
-}
+func replicaUp(n *node) bool { return n.srv.ReplicaUp() }
 
 // replicated is a primary with replicas.
 type replicated struct {

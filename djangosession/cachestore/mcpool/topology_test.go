@@ -2,8 +2,6 @@ package mcpool_test
 
 import (
 	"fmt"
-	"net"
-	"os"
 	"strconv"
 	"testing"
 
@@ -46,12 +44,7 @@ func startClusterOn(t testing.TB, addrs []string) *cluster {
 
 func (c *cluster) start(i int, addr string) *testenv.Proc {
 	c.t.Helper()
-	host, _, _ := net.SplitHostPort(addr)
-	argv := []string{c.bin, "-l", host, "-p", strconv.Itoa(testenv.Port(addr)), "-m", "16", "-t", "1", "-U", "0"}
-	if os.Geteuid() == 0 {
-		argv = append(argv, "-u", "root")
-	}
-	return testenv.Start(c.t, fmt.Sprintf("memcached-%d", i), addr, argv...)
+	return testenv.StartMemcached(c.t, fmt.Sprintf("memcached-%d", i), addr)
 }
 
 // stop stops node i.

@@ -168,3 +168,53 @@ put(S, "token-bad-signature.txt", "eyJhIjoxfQ:1r2s3t:AAAAAAAAAAAAAAAAAAAAAAAAAAA
 put(S, "token-many-separators.txt", ":" * 100000)
 put(S, "token-invalid-utf8.txt", b"\xff\xfe:\xc3\x28:abc")
 put(S, "token-empty.txt", "")
+
+# ---- session (djangosession.Codec.Decode) ---------------------------------
+# "raw-*" files: session_data taken as it is (no valid signature). An
+# "ok-" prefix marks data Django reads (its JSON serializer decodes bytes as
+# latin-1; loads without max_age never judges the timestamp).
+# "signed-*" files: a value + ":" + timestamp that the test signs with the
+# session salt and its own key, so that what follows the signature is
+# reached.
+# "legacy-*" files: a serialization the test wraps in the pre-3.1 format
+# (base64 of hex HMAC-SHA1 ":" serialization) with a valid MAC.
+import base64
+
+D = "session"
+
+
+def b64(b):
+    return base64.urlsafe_b64encode(b).decode().rstrip("=")
+
+
+put(D, "raw-empty.txt", "")
+put(D, "raw-bad-base64.txt", "!!!!not-base64!!!!")
+put(D, "raw-truncated-token.txt", "eyJhIjoxfQ:1r2s3t:")
+put(D, "raw-truncated-signature.txt", "eyJhIjoxfQ:1r31eq:AAAAAAAAAAAAAAAAAAAA")
+put(D, "raw-no-separator.txt", "eyJhIjoxfQ")
+put(D, "raw-many-separators.txt", ":" * 100000)
+put(D, "raw-invalid-utf8.txt", b"\xff\xfe:\xc3\x28:abc")
+put(D, "raw-control-chars.txt", "\x1b[2J\x00\r\n:1r31eq:\x07")
+put(D, "raw-legacy-no-colon.txt", base64.b64encode(b"x" * 1000).decode())
+put(D, "raw-legacy-bad-mac.txt", base64.b64encode(b"0" * 40 + b':{"a":1}').decode())
+put(D, "raw-legacy-bad-padding.txt", base64.b64encode(b"0" * 40 + b':{"a":1}').decode()[:-3])
+put(D, "raw-legacy-huge-bad-mac.txt", base64.b64encode(b"0" * 40 + b":" + b"[" * 600000).decode())
+put(D, "signed-zlib-bomb.txt", "." + b64(zlib.compress(b"[" + b"0," * 5000000 + b"0]", 9)) + NOW)
+put(D, "signed-zlib-bomb-dict.txt", "." + b64(zlib.compress(b'{"a":"' + b"A" * 20000000 + b'"}', 9)) + NOW)
+put(D, "signed-zlib-truncated.txt", "." + b64(zlib.compress(b'{"a":1}' * 100)[:-6]) + NOW)
+put(D, "signed-zlib-not-zlib.txt", "." + b64(b"not zlib at all") + NOW)
+put(D, "signed-bad-base64.txt", "abc!d=====x" + NOW)
+put(D, "signed-empty-payload.txt", NOW)
+put(D, "signed-deep-json.txt", b64(b"[" * 5000 + b"]" * 5000) + NOW)
+put(D, "signed-deep-dict-json.txt", b64(b'{"a":' * 5000 + b"1" + b"}" * 5000) + NOW)
+put(D, "signed-big-int-json.txt", b64(b'{"a":' + b"9" * 5000 + b"}") + NOW)
+put(D, "ok-signed-invalid-utf8-json.txt", b64(b'{"a":"\xff\xfe"}') + NOW)
+put(D, "signed-not-dict.txt", b64(b"[1,2,3]") + NOW)
+put(D, "signed-truncated-json.txt", b64(b'{"a":[1,2') + NOW)
+put(D, "ok-signed-timestamp-2401-digits.txt", b64(b"{}") + ":" + "z" * 2401)
+put(D, "legacy-junk.txt", b"this is not json \x00\xff")
+put(D, "ok-legacy-invalid-utf8.txt", b'{"a":"\xff\xfe"}')
+put(D, "legacy-deep-json.txt", b"[" * 5000 + b"]" * 5000)
+put(D, "legacy-not-dict.txt", b"[1,2,3]")
+put(D, "legacy-empty.txt", b"")
+put(D, "legacy-big-int-json.txt", b'{"a":' + b"9" * 5000 + b"}")

@@ -2,16 +2,14 @@ package djangosession_test
 
 import (
 	"encoding/base64"
-	"encoding/hex"
 	"errors"
-	"os"
-	"path/filepath"
 	"runtime"
 	"sort"
 	"strings"
 	"testing"
 
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/storetest"
 	"github.com/djsession/djsession/python/pickle"
 	"github.com/djsession/djsession/signing"
 )
@@ -23,12 +21,10 @@ import (
 // worst, the pickle decoder 64). A constant, a multiple of the input, and
 // the inflation bound.
 const (
-	codecAllocBase        = 2 << 20
-	codecAllocPerByte     = 64
-	codecMaxDecompress    = 1 << 20
-	codecAllocInflated    = 48 * codecMaxDecompress
-	codecHostileDir       = "../testdata/hostile/session"
-	codecHostilePickleDir = "../testdata/hostile/pickle"
+	codecAllocBase     = 2 << 20
+	codecAllocPerByte  = 64
+	codecMaxDecompress = 1 << 20
+	codecAllocInflated = 48 * codecMaxDecompress
 )
 
 // codecAllocated runs f and returns the bytes it allocated on the heap.
@@ -40,30 +36,9 @@ func codecAllocated(f func()) uint64 {
 	return after.TotalAlloc - before.TotalAlloc
 }
 
-// readHostileDir returns the files of dir by name.
-func readHostileDir(t testing.TB, dir string) map[string][]byte {
-	t.Helper()
-	entries, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]byte{}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(dir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[e.Name()] = b
-	}
-	return out
-}
-
 // hostileSessionData returns testdata/hostile/session as session_data for
-// the store class SessionStore under key: raw-* files as they are,
-// signed-* ones (a value and its timestamp) signed, legacy-* ones (a
-// serialization) wrapped in the pre-3.1 format with a valid MAC. So the
-// checks after the signature are reached. An ok- prefix marks data Django
-// reads.
+// the store class SessionStore under key (storetest.SignedCorpus), with
+// inputs over 1 MB that are not committed.
 func hostileSessionData(t testing.TB, key string) map[string]string {
 	t.Helper()
 	ts, err := signing.NewTimestampSigner(&signing.Options{Key: key, Salt: djangosession.KeySalt(djangosession.DefaultClassName)})
@@ -74,20 +49,7 @@ func hostileSessionData(t testing.TB, key string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	out := map[string]string{}
-	for name, b := range readHostileDir(t, codecHostileDir) {
-		kind := strings.TrimPrefix(name, "ok-")
-		switch {
-		case strings.HasPrefix(kind, "signed-"):
-			out[name] = ts.Signer().Sign(string(b))
-		case strings.HasPrefix(kind, "legacy-"):
-			out[name] = base64.StdEncoding.EncodeToString([]byte(hex.EncodeToString(lk.Sum(nil, b)) + ":" + string(b)))
-		default:
-			out[name] = string(b)
-		}
-	}
-	// Over 1 MB, not committed: a 4 MB token of separators, 2 MB of
-	// base64 that is not a session.
+	out := storetest.SignedCorpus(t, "session", ts, lk)
 	out["raw-generated-4MB-separators"] = strings.Repeat("eyJhIjoxfQ:", 400_000)
 	out["raw-generated-2MB-base64"] = strings.Repeat("QUFB", 1<<19)
 	return out
@@ -104,26 +66,12 @@ func hostilePickleData(t testing.TB, key string) map[string]string {
 	if err != nil {
 		t.Fatal(err)
 	}
-	in := readHostileDir(t, codecHostilePickleDir)
-	in["generated-memo-laugh-1MB-str-x2000"] = memoLaughPickle(1<<20, 2000)
+	in := storetest.PickleCorpus(t)
 	out := map[string]string{}
 	for name, p := range in {
 		out[name] = ts.Signer().Sign(base64.RawURLEncoding.EncodeToString(p) + ":1r31eq")
 	}
 	return out
-}
-
-// memoLaughPickle is {"k": [s] * refs} with s one memoized str of size
-// bytes.
-func memoLaughPickle(size, refs int) []byte {
-	b := []byte("\x80\x04}\x94(\x8c\x01k\x94]\x94(\x8d")
-	b = append(b, byte(size), byte(size>>8), byte(size>>16), byte(size>>24), 0, 0, 0, 0)
-	b = append(b, strings.Repeat("A", size)...)
-	b = append(b, 0x94)
-	for range refs - 1 {
-		b = append(b, "j\x03\x00\x00\x00"...)
-	}
-	return append(b, "eu."...)
 }
 
 // TestHostileCodec runs testdata/hostile/session (bad base64, truncated

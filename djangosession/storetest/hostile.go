@@ -3,7 +3,9 @@ package storetest
 import (
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -15,6 +17,7 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/python/pyjson"
+	"github.com/djsession/djsession/signing"
 )
 
 // HostileOptions configure RunHostile.
@@ -329,4 +332,30 @@ func RunHostile(t *testing.T, o HostileOptions) {
 			})
 		}
 	})
+}
+
+// SignedCorpus returns the files of testdata/hostile/<dir> as stored or
+// sent values (session_data, cookie values), by name: a raw-* file as it
+// is; a signed-* file (a value and its timestamp) signed with ts, so that
+// the checks after the signature are reached; a legacy-* file (a
+// serialization) wrapped in the pre-3.1 session format with a valid MAC
+// from legacy (skipped when legacy is nil). A name may carry an ok- prefix
+// before these: data Django reads.
+func SignedCorpus(t testing.TB, dir string, ts *signing.TimestampSigner, legacy *signing.SaltedKey) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for name, b := range hostileFiles(t, dir) {
+		kind := strings.TrimPrefix(name, "ok-")
+		switch {
+		case strings.HasPrefix(kind, "signed-"):
+			out[name] = ts.Signer().Sign(string(b))
+		case strings.HasPrefix(kind, "legacy-"):
+			if legacy != nil {
+				out[name] = base64.StdEncoding.EncodeToString([]byte(hex.EncodeToString(legacy.Sum(nil, b)) + ":" + string(b)))
+			}
+		default:
+			out[name] = string(b)
+		}
+	}
+	return out
 }

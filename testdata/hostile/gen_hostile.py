@@ -218,3 +218,17 @@ put(D, "legacy-deep-json.txt", b"[" * 5000 + b"]" * 5000)
 put(D, "legacy-not-dict.txt", b"[1,2,3]")
 put(D, "legacy-empty.txt", b"")
 put(D, "legacy-big-int-json.txt", b'{"a":' + b"9" * 5000 + b"}")
+
+# ---- cookies (cookiestore.Store.Load of a sessionid cookie value) --------
+# Same conventions as session/ (the test signs signed-* with the
+# signed_cookies salt); the session/ corpus is run through the cookie store
+# too. These are the shapes only a cookie has: the age check.
+C = "cookies"
+put(C, "signed-expired.txt", b64(b'{"a":1}') + ":1")
+put(C, "signed-timestamp-2401-digits.txt", b64(b'{"a":1}') + ":" + "z" * 2401)
+put(C, "signed-timestamp-negative.txt", b64(b'{"a":1}') + ":-zzzz")
+put(C, "signed-timestamp-empty.txt", b64(b'{"a":1}') + ":")
+put(C, "signed-zlib-bomb-fresh.txt", "." + b64(zlib.compress(b'{"a":"' + b"A" * 20000000 + b'"}', 9)) + NOW)
+put(C, "raw-quoted.txt", '"' + b64(b'{"a":1}') + NOW + ':AAAA"')
+put(C, "raw-percent-encoded.txt", b64(b'{"a":1}') + "%3A1r31eq%3AAAAA")
+put(C, "raw-nul.txt", b"\x00" * 4096)

@@ -232,3 +232,22 @@ put(C, "signed-zlib-bomb-fresh.txt", "." + b64(zlib.compress(b'{"a":"' + b"A" * 
 put(C, "raw-quoted.txt", '"' + b64(b'{"a":1}') + NOW + ':AAAA"')
 put(C, "raw-percent-encoded.txt", b64(b'{"a":1}') + "%3A1r31eq%3AAAAA")
 put(C, "raw-nul.txt", b"\x00" * 4096)
+
+# ---- csrf (csrftoken cookie, X-CSRFToken header, csrfmiddlewaretoken) ----
+# Each file is sent as the cookie, the header and the form field in turn.
+F = "csrf"
+put(F, "empty.txt", "")
+put(F, "len31.txt", "a" * 31)
+put(F, "len33.txt", "a" * 33)
+put(F, "len63.txt", "a" * 63)
+put(F, "len65.txt", "a" * 65)
+put(F, "len64-bad-char.txt", "a" * 63 + "!")
+put(F, "len32-bad-char.txt", "a" * 31 + "-")
+put(F, "len32-multibyte.txt", "é" * 16)
+put(F, "runes32-bytes64.txt", ("é" * 32).encode())
+put(F, "invalid-utf8.txt", b"\xff\xfe" * 16)
+put(F, "nul.txt", b"\x00" * 64)
+put(F, "crlf-injection.txt", "a" * 30 + "\r\nSet-Cookie: x=1")
+put(F, "quoted.txt", '"' + "a" * 62 + '"')
+put(F, "percent.txt", "%41" * 32)
+put(F, "long-1MB.txt", "a" * (1 << 20))

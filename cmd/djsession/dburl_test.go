@@ -62,7 +62,21 @@ func FuzzParseDatabaseURL(f *testing.F) {
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		got, err := parseDatabaseURL(s)
-		if err == nil && (got.driver == "" || got.dsn == "") {
+		if err != nil {
+			return
+		}
+		// The cache and file targets name a server or a directory, not
+		// an SQL driver.
+		var empty bool
+		switch got.kind {
+		case kindRedis, kindMemcached:
+			empty = got.url == nil || got.url.Host == ""
+		case kindFile:
+			empty = got.path == ""
+		default:
+			empty = got.driver == "" || got.dsn == ""
+		}
+		if empty {
 			t.Fatalf("%q: empty target %+v", s, got)
 		}
 	})

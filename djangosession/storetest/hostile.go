@@ -66,12 +66,12 @@ const HostileSaveBytesPerJSONByte = 8
 // this test runs in, by name. It fails the test when the corpus is absent.
 func Corpus(t testing.TB, dir string) map[string][]byte {
 	t.Helper()
-	return hostileFiles(t, "stores", dir)
+	return HostileFiles(t, "stores", dir)
 }
 
 // hostileFiles returns the files of testdata/hostile/<dir...> of the module
 // this test runs in, by name.
-func hostileFiles(t testing.TB, dir ...string) map[string][]byte {
+func HostileFiles(t testing.TB, dir ...string) map[string][]byte {
 	t.Helper()
 	root, err := os.Getwd()
 	if err != nil {
@@ -118,7 +118,7 @@ func hostileFiles(t testing.TB, dir ...string) map[string][]byte {
 // plant these under a session key.
 func PickleCorpus(t testing.TB) map[string][]byte {
 	t.Helper()
-	out := hostileFiles(t, "pickle")
+	out := HostileFiles(t, "pickle")
 	out["generated-memo-laugh-1MB-str-x2000"] = MemoLaugh(1<<20, 2000)
 	long4 := binary.LittleEndian.AppendUint32([]byte("\x80\x04\x8b"), 4<<20)
 	long4 = append(long4, bytes.Repeat([]byte{0x5a}, 4<<20)...)
@@ -344,7 +344,7 @@ func RunHostile(t *testing.T, o HostileOptions) {
 func SignedCorpus(t testing.TB, dir string, ts *signing.TimestampSigner, legacy *signing.SaltedKey) map[string]string {
 	t.Helper()
 	out := map[string]string{}
-	for name, b := range hostileFiles(t, dir) {
+	for name, b := range HostileFiles(t, dir) {
 		kind := strings.TrimPrefix(name, "ok-")
 		switch {
 		case strings.HasPrefix(kind, "signed-"):

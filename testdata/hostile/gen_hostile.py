@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Writes the committed hostile inputs of testdata/hostile/{pickle,json,signing}.
+"""Writes the committed hostile inputs of testdata/hostile/{pickle,json,signing,
+session,cookies,csrf,hashers}.
 
 Run from the repository root: /usr/bin/python3 testdata/hostile/gen_hostile.py
 Each file is one input. Inputs over 1 MB are not committed: the Go tests

@@ -28,9 +28,21 @@ func seedGolden(f *testing.F, add func(g goldenVector)) {
 	}
 }
 
-// FuzzIdentify: Identify and Decode never panic and agree with each other.
+// seedHostile adds every encoded hash of testdata/hostile/hashers of at
+// most hashersHostileMaxSeeded bytes.
+func seedHostile(f *testing.F, add func(encoded string)) {
+	for _, enc := range hostileHashes(f) {
+		if len(enc) <= hashersHostileMaxSeeded {
+			add(enc)
+		}
+	}
+}
+
+// FuzzIdentify, seeded with the golden vectors and testdata/hostile/hashers:
+// Identify and Decode never panic and agree with each other.
 func FuzzIdentify(f *testing.F) {
 	seedGolden(f, func(v goldenVector) { f.Add(v.Encoded) })
+	seedHostile(f, func(enc string) { f.Add(enc) })
 	f.Fuzz(func(t *testing.T, encoded string) {
 		a, err := Identify(encoded)
 		d, derr := Decode(encoded)
@@ -58,10 +70,11 @@ func FuzzIdentify(f *testing.F) {
 	})
 }
 
-// FuzzCheck: Check never panics, returns true only without an error, and
+// FuzzCheck, seeded as FuzzIdentify: Check never panics, returns true only without an error, and
 // fails exactly where Decode (or the limits) refuse the value.
 func FuzzCheck(f *testing.F) {
 	seedGolden(f, func(v goldenVector) { f.Add(v.Password, v.Encoded) })
+	seedHostile(f, func(enc string) { f.Add("password", enc) })
 	p := fuzzPolicy(f)
 	f.Fuzz(func(t *testing.T, password, encoded string) {
 		ok, err := p.Check(password, encoded)

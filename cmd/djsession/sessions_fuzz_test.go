@@ -7,8 +7,11 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/storetest"
 	"github.com/djsession/djsession/python/pickle"
 	"github.com/djsession/djsession/python/pyjson"
+	"github.com/djsession/djsession/signing"
 )
 
 // FuzzClassify feeds arbitrary session_data to the decoder ls, show, stats
@@ -35,6 +38,21 @@ func FuzzClassify(f *testing.F) {
 	rs, err := newResigner([]string{key, fx.OtherKey}, newTestKey, "")
 	if err != nil {
 		f.Fatal(err)
+	}
+	// testdata/hostile/session, signed with the fixture's key so that what
+	// follows the signature is reached.
+	ts, err := signing.NewTimestampSigner(&signing.Options{Key: key, Salt: djangosession.KeySalt(djangosession.DefaultClassName)})
+	if err != nil {
+		f.Fatal(err)
+	}
+	lk, err := signing.NewSaltedKey(signing.SHA1, "django.contrib.sessions"+djangosession.DefaultClassName, key)
+	if err != nil {
+		f.Fatal(err)
+	}
+	for _, s := range storetest.SignedCorpus(f, "session", ts, lk) {
+		if len(s) <= 64<<10 { // larger ones stall the fuzzer's minimizing
+			f.Add(s)
+		}
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		v := cl.classify(s)
@@ -94,6 +112,11 @@ func FuzzReadPickle(f *testing.F) {
 	}
 	// a list appended to after it was memoized, and shared references
 	f.Add([]byte("\x80\x04}\x94(\x8c\x01a\x94]\x94h\x02h\x02e\x8c\x01b\x94h\x02u."))
+	for _, p := range storetest.PickleCorpus(f) { // testdata/hostile/pickle
+		if len(p) <= 64<<10 {
+			f.Add(p)
+		}
+	}
 	f.Fuzz(func(t *testing.T, p []byte) {
 		raw, err := pickle.UnmarshalDict(p)
 		if err != nil {

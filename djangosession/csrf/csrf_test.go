@@ -131,6 +131,11 @@ func FuzzUnmask(f *testing.F) {
 			f.Add(c.Token)
 		}
 	}
+	for _, tok := range hostileTokens(f) {
+		if len(tok) <= 64<<10 {
+			f.Add(tok)
+		}
+	}
 	f.Fuzz(func(t *testing.T, tok string) {
 		sec, err := csrf.Unmask(tok)
 		if err != nil {
@@ -147,6 +152,11 @@ func FuzzUnmask(f *testing.F) {
 func FuzzRequest(f *testing.F) {
 	f.Add("https://[::1/x", "https://evil", "abc", "csrftoken=abc")
 	f.Add("https://[v1.x]/", "null", strings.Repeat("a", 64), "csrftoken="+strings.Repeat("b", 64))
+	for _, tok := range hostileTokens(f) { // testdata/hostile/csrf
+		if len(tok) <= 64<<10 {
+			f.Add("https://example.com/", "", tok, "csrftoken="+tok)
+		}
+	}
 	p, _ := csrf.New(&csrf.Config{TrustedOrigins: []string{"https://*.example.com"}, CookieDomain: ".example.com"})
 	legacy, _ := csrf.New(&csrf.Config{TrustedOrigins: []string{".example.com"}, Release: "3.2"})
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"sort"
 	"strings"
 	"testing"
 	"time"
@@ -17,6 +18,7 @@ import (
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/memstore"
 	"github.com/djsession/djsession/djangosession/middleware"
+	"github.com/djsession/djsession/djangosession/storetest"
 	"github.com/djsession/djsession/python/pyjson"
 )
 
@@ -292,7 +294,7 @@ func TestPatchVary(t *testing.T) {
 	}
 }
 
-// FuzzCookieRoundTrip: whatever Django-style quoting writes, Django-style
+// FuzzCookieRoundTrip, seeded with the vectors and hostileCookies: whatever Django-style quoting writes, Django-style
 // parsing reads back unchanged.
 func FuzzCookieRoundTrip(f *testing.F) {
 	v := loadVectors(f)
@@ -302,6 +304,9 @@ func FuzzCookieRoundTrip(f *testing.F) {
 				f.Add(s)
 			}
 		}
+	}
+	for _, s := range hostileCookies(f) {
+		f.Add(s)
 	}
 	f.Fuzz(func(t *testing.T, s string) {
 		if !utf8.ValidString(s) || strings.ContainsAny(s, "\n\r") {
@@ -315,17 +320,36 @@ func FuzzCookieRoundTrip(f *testing.F) {
 	})
 }
 
-// FuzzCookieValue: the parser never panics on any header.
+// hostileCookies returns testdata/hostile/stores keys and values, the
+// sessionid values a visitor can send, as seeds for the fuzz targets.
+func hostileCookies(f *testing.F) []string {
+	var out []string
+	for _, dir := range []string{"keys", "values"} {
+		for _, b := range storetest.Corpus(f, dir) {
+			if len(b) <= 64<<10 { // larger ones stall the fuzzer's minimizing
+				out = append(out, string(b))
+			}
+		}
+	}
+	sort.Strings(out)
+	return out
+}
+
+// FuzzCookieValue, seeded with hostileCookies: the parser never panics on
+// any header.
 func FuzzCookieValue(f *testing.F) {
 	f.Add(`sessionid="a\054b"; x=1`)
 	f.Add(`"\`)
 	f.Add(`sessionid="\3`)
+	for _, s := range hostileCookies(f) {
+		f.Add("sessionid=" + s)
+	}
 	f.Fuzz(func(t *testing.T, h string) {
 		middleware.CookieValue(http.Header{"Cookie": {h}}, "sessionid")
 	})
 }
 
-// FuzzMiddleware: any cookie header and any mix of session use leaves the
+// FuzzMiddleware, seeded with hostileCookies: any cookie header and any mix of session use leaves the
 // middleware answering without panicking, and a Set-Cookie it writes is
 // read back by Django-style parsing as the session's key.
 func FuzzMiddleware(f *testing.F) {
@@ -333,6 +357,9 @@ func FuzzMiddleware(f *testing.F) {
 	f.Add("sessionid=abc; sessionid="+existingKey, uint8(1))
 	f.Add(`sessionid="\065xisting"`, uint8(2))
 	f.Add("sessionid=", uint8(3))
+	for i, s := range hostileCookies(f) {
+		f.Add("sessionid="+s, uint8(i))
+	}
 	f.Fuzz(func(t *testing.T, cookie string, op uint8) {
 		store := memstore.New(nil)
 		seed(t, store, existingKey)

@@ -1,7 +1,11 @@
 package storetest
 
 import (
+	"bytes"
 	"context"
+	"encoding/base64"
+	"encoding/binary"
+	"encoding/hex"
 	"errors"
 	"os"
 	"path/filepath"
@@ -13,6 +17,7 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/python/pyjson"
+	"github.com/djsession/djsession/signing"
 )
 
 // HostileOptions configure RunHostile.
@@ -34,6 +39,12 @@ type HostileOptions struct {
 	// HostileBytesPerByte for each byte of the input;
 	// DefaultHostileMaxBytes when zero.
 	MaxBytes uint64
+	// Values are more stored values to plant, beyond
+	// testdata/hostile/stores/values: PickleCorpus for the cache engines.
+	// A value named ok-* is one the store may read (a session dict): when
+	// Load returns it, RunHostile sets a value on it and saves it, the
+	// shape of a handler behind auth.RequireLogin, within the same bound.
+	Values map[string][]byte
 }
 
 // DefaultHostileMaxBytes is RunHostile's default allocation bound per
@@ -46,9 +57,21 @@ const DefaultHostileMaxBytes = 4 << 20
 // become a value of some hundred bytes, but no input may cost more.
 const HostileBytesPerByte = 128
 
+// HostileSaveBytesPerJSONByte is what RunHostile lets Save allocate per
+// byte of a loaded session's JSON (serialize, compress, sign, send): a
+// pickle that shares one str 2,000 times is small, its JSON is not.
+const HostileSaveBytesPerJSONByte = 8
+
 // Corpus returns the files of testdata/hostile/stores/<dir> of the module
 // this test runs in, by name. It fails the test when the corpus is absent.
 func Corpus(t testing.TB, dir string) map[string][]byte {
+	t.Helper()
+	return HostileFiles(t, "stores", dir)
+}
+
+// hostileFiles returns the files of testdata/hostile/<dir...> of the module
+// this test runs in, by name.
+func HostileFiles(t testing.TB, dir ...string) map[string][]byte {
 	t.Helper()
 	root, err := os.Getwd()
 	if err != nil {
@@ -64,13 +87,16 @@ func Corpus(t testing.TB, dir string) map[string][]byte {
 		}
 		root = parent
 	}
-	p := filepath.Join(root, "testdata", "hostile", "stores", dir)
+	p := filepath.Join(append([]string{root, "testdata", "hostile"}, dir...)...)
 	entries, err := os.ReadDir(p)
 	if err != nil {
 		t.Fatal(err)
 	}
 	out := map[string][]byte{}
 	for _, e := range entries {
+		if e.IsDir() {
+			continue
+		}
 		b, err := os.ReadFile(filepath.Join(p, e.Name()))
 		if err != nil {
 			t.Fatal(err)
@@ -78,9 +104,44 @@ func Corpus(t testing.TB, dir string) map[string][]byte {
 		out[e.Name()] = b
 	}
 	if len(out) == 0 {
-		t.Fatalf("storetest: empty corpus %s", dir)
+		t.Fatalf("storetest: empty corpus %s", p)
 	}
 	return out
+}
+
+// PickleCorpus returns the pickles of testdata/hostile/pickle (the
+// decoder's corpus: GLOBAL/STACK_GLOBAL/INST/REDUCE of os.system, huge
+// LONG4/BINBYTES/FRAME lengths, memo laughs, deep nesting, truncations),
+// plus the inputs over 1 MB that are not committed: issue 13's memo laugh
+// (a 1 MB str referred to 2,000 times, standing for 2 GB) and a 4 MB
+// LONG4. A cache holds pickles unsigned, so anyone who can write to it can
+// plant these under a session key.
+func PickleCorpus(t testing.TB) map[string][]byte {
+	t.Helper()
+	out := HostileFiles(t, "pickle")
+	out["generated-memo-laugh-1MB-str-x2000"] = MemoLaugh(1<<20, 2000)
+	long4 := binary.LittleEndian.AppendUint32([]byte("\x80\x04\x8b"), 4<<20)
+	long4 = append(long4, bytes.Repeat([]byte{0x5a}, 4<<20)...)
+	out["generated-long4-4MB"] = append(long4, '.')
+	return out
+}
+
+// MemoLaugh returns a protocol 4 pickle of the session dict {"k": [s, s,
+// ... s]}, where s is one str of size bytes memoized once and referred to
+// refs times: issue 13's shape is MemoLaugh(1<<20, 2000), 1 MB standing
+// for 2 GB once every reference is expanded.
+func MemoLaugh(size, refs int) []byte {
+	var b bytes.Buffer
+	b.WriteString("\x80\x04}\x94(\x8c\x01k\x94]\x94(") // dict, "k", list: memo 0, 1, 2
+	b.WriteByte(0x8d)                                  // BINUNICODE8
+	b.Write(binary.LittleEndian.AppendUint64(nil, uint64(size)))
+	b.Write(bytes.Repeat([]byte("A"), size))
+	b.WriteByte(0x94) // MEMOIZE: the str is memo 3
+	for range refs - 1 {
+		b.WriteString("j\x03\x00\x00\x00") // LONG_BINGET 3
+	}
+	b.WriteString("eu.") // APPENDS, SETITEMS, STOP
+	return b.Bytes()
 }
 
 // allocated runs f and returns the bytes it allocated on the heap (all
@@ -220,7 +281,11 @@ func RunHostile(t *testing.T, o HostileOptions) {
 	}
 	t.Run("Values", func(t *testing.T) {
 		s := o.New(t)
-		for name, raw := range Corpus(t, "values") {
+		values := Corpus(t, "values")
+		for name, raw := range o.Values {
+			values[name] = raw
+		}
+		for name, raw := range values {
 			t.Run(name, func(t *testing.T) {
 				key, err := djangosession.NewKey(randReader{})
 				if err != nil {
@@ -232,6 +297,29 @@ func RunHostile(t *testing.T, o HostileOptions) {
 				n := allocated(func() { data, err = s.Load(ctx, key) })
 				check(t, "Load", key, len(raw), n, err)
 				switch {
+				case err == nil && strings.HasPrefix(name, "ok-"):
+					// A session: set a value on it and save it, as a
+					// handler does; the save must not expand what the
+					// stored value shared.
+					js, jerr := pyjson.Marshal(data)
+					if jerr != nil {
+						js = nil // pickle-only values: the JSON stores refuse them below
+					}
+					n = allocated(func() {
+						data.Set("hostile", name)
+						exp := djangosession.Expiry{Date: time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond), Age: 3600}
+						err = s.Save(ctx, key, data, exp, false)
+					})
+					// JSON cannot share: a stored value's expanded size
+					// (bounded by pickle.MaxExpanded) is written out.
+					check(t, "Save", key, len(raw)+len(js)*HostileSaveBytesPerJSONByte/HostileBytesPerByte, n, err)
+					switch {
+					case err == nil:
+					case errors.Is(err, djangosession.ErrVanished): // cached_db: no row to update
+					case errors.Is(err, djangosession.ErrUnsupportedValue), errors.Is(err, pyjson.ErrUnsupportedType):
+					default:
+						t.Errorf("Save of a loaded ok- value: %v", err)
+					}
 				case err == nil:
 					if data.Len() != 0 {
 						t.Errorf("Load of a hostile value gave a session: %v", data.Keys())
@@ -244,4 +332,30 @@ func RunHostile(t *testing.T, o HostileOptions) {
 			})
 		}
 	})
+}
+
+// SignedCorpus returns the files of testdata/hostile/<dir> as stored or
+// sent values (session_data, cookie values), by name: a raw-* file as it
+// is; a signed-* file (a value and its timestamp) signed with ts, so that
+// the checks after the signature are reached; a legacy-* file (a
+// serialization) wrapped in the pre-3.1 session format with a valid MAC
+// from legacy (skipped when legacy is nil). A name may carry an ok- prefix
+// before these: data Django reads.
+func SignedCorpus(t testing.TB, dir string, ts *signing.TimestampSigner, legacy *signing.SaltedKey) map[string]string {
+	t.Helper()
+	out := map[string]string{}
+	for name, b := range HostileFiles(t, dir) {
+		kind := strings.TrimPrefix(name, "ok-")
+		switch {
+		case strings.HasPrefix(kind, "signed-"):
+			out[name] = ts.Signer().Sign(string(b))
+		case strings.HasPrefix(kind, "legacy-"):
+			if legacy != nil {
+				out[name] = base64.StdEncoding.EncodeToString([]byte(hex.EncodeToString(legacy.Sum(nil, b)) + ":" + string(b)))
+			}
+		default:
+			out[name] = string(b)
+		}
+	}
+	return out
 }

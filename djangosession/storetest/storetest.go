@@ -33,6 +33,8 @@ type Options struct {
 	Plant       func(t *testing.T, s djangosession.Store, key string, raw []byte)
 	PlantedMiss bool
 	Secrets     []string
+	// HostileValues are passed to RunHostile as HostileOptions.Values.
+	HostileValues map[string][]byte
 }
 
 // Sample returns a session dict with the value shapes a session holds.
@@ -60,7 +62,7 @@ func Sample() *pyjson.Object {
 func Run(t *testing.T, o Options) {
 	t.Helper()
 	t.Run("Hostile", func(t *testing.T) {
-		RunHostile(t, HostileOptions{New: o.New, Plant: o.Plant, PlantedMiss: o.PlantedMiss, Secrets: o.Secrets})
+		RunHostile(t, HostileOptions{New: o.New, Plant: o.Plant, PlantedMiss: o.PlantedMiss, Secrets: o.Secrets, Values: o.HostileValues})
 	})
 	if _, ok := o.New(t).(djangosession.KeylessStore); ok {
 		RunKeyless(t, o)

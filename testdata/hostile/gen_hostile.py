@@ -1,5 +1,6 @@
 #!/usr/bin/python3
-"""Writes the committed hostile inputs of testdata/hostile/{pickle,json,signing}.
+"""Writes the committed hostile inputs of testdata/hostile/{pickle,json,signing,
+session,cookies,csrf,hashers}.
 
 Run from the repository root: /usr/bin/python3 testdata/hostile/gen_hostile.py
 Each file is one input. Inputs over 1 MB are not committed: the Go tests
@@ -168,3 +169,134 @@ put(S, "token-bad-signature.txt", "eyJhIjoxfQ:1r2s3t:AAAAAAAAAAAAAAAAAAAAAAAAAAA
 put(S, "token-many-separators.txt", ":" * 100000)
 put(S, "token-invalid-utf8.txt", b"\xff\xfe:\xc3\x28:abc")
 put(S, "token-empty.txt", "")
+
+# ---- session (djangosession.Codec.Decode) ---------------------------------
+# "raw-*" files: session_data taken as it is (no valid signature). An
+# "ok-" prefix marks data Django reads (its JSON serializer decodes bytes as
+# latin-1; loads without max_age never judges the timestamp).
+# "signed-*" files: a value + ":" + timestamp that the test signs with the
+# session salt and its own key, so that what follows the signature is
+# reached.
+# "legacy-*" files: a serialization the test wraps in the pre-3.1 format
+# (base64 of hex HMAC-SHA1 ":" serialization) with a valid MAC.
+import base64
+
+D = "session"
+
+
+def b64(b):
+    return base64.urlsafe_b64encode(b).decode().rstrip("=")
+
+
+put(D, "raw-empty.txt", "")
+put(D, "raw-bad-base64.txt", "!!!!not-base64!!!!")
+put(D, "raw-truncated-token.txt", "eyJhIjoxfQ:1r2s3t:")
+put(D, "raw-truncated-signature.txt", "eyJhIjoxfQ:1r31eq:AAAAAAAAAAAAAAAAAAAA")
+put(D, "raw-no-separator.txt", "eyJhIjoxfQ")
+put(D, "raw-many-separators.txt", ":" * 100000)
+put(D, "raw-invalid-utf8.txt", b"\xff\xfe:\xc3\x28:abc")
+put(D, "raw-control-chars.txt", "\x1b[2J\x00\r\n:1r31eq:\x07")
+put(D, "raw-legacy-no-colon.txt", base64.b64encode(b"x" * 1000).decode())
+put(D, "raw-legacy-bad-mac.txt", base64.b64encode(b"0" * 40 + b':{"a":1}').decode())
+put(D, "raw-legacy-bad-padding.txt", base64.b64encode(b"0" * 40 + b':{"a":1}').decode()[:-3])
+put(D, "raw-legacy-huge-bad-mac.txt", base64.b64encode(b"0" * 40 + b":" + b"[" * 600000).decode())
+put(D, "signed-zlib-bomb.txt", "." + b64(zlib.compress(b"[" + b"0," * 5000000 + b"0]", 9)) + NOW)
+put(D, "signed-zlib-bomb-dict.txt", "." + b64(zlib.compress(b'{"a":"' + b"A" * 20000000 + b'"}', 9)) + NOW)
+put(D, "signed-zlib-truncated.txt", "." + b64(zlib.compress(b'{"a":1}' * 100)[:-6]) + NOW)
+put(D, "signed-zlib-not-zlib.txt", "." + b64(b"not zlib at all") + NOW)
+put(D, "signed-bad-base64.txt", "abc!d=====x" + NOW)
+put(D, "signed-empty-payload.txt", NOW)
+put(D, "signed-deep-json.txt", b64(b"[" * 5000 + b"]" * 5000) + NOW)
+put(D, "signed-deep-dict-json.txt", b64(b'{"a":' * 5000 + b"1" + b"}" * 5000) + NOW)
+put(D, "signed-big-int-json.txt", b64(b'{"a":' + b"9" * 5000 + b"}") + NOW)
+put(D, "ok-signed-invalid-utf8-json.txt", b64(b'{"a":"\xff\xfe"}') + NOW)
+put(D, "signed-not-dict.txt", b64(b"[1,2,3]") + NOW)
+put(D, "signed-truncated-json.txt", b64(b'{"a":[1,2') + NOW)
+put(D, "ok-signed-timestamp-2401-digits.txt", b64(b"{}") + ":" + "z" * 2401)
+put(D, "legacy-junk.txt", b"this is not json \x00\xff")
+put(D, "ok-legacy-invalid-utf8.txt", b'{"a":"\xff\xfe"}')
+put(D, "legacy-deep-json.txt", b"[" * 5000 + b"]" * 5000)
+put(D, "legacy-not-dict.txt", b"[1,2,3]")
+put(D, "legacy-empty.txt", b"")
+put(D, "legacy-big-int-json.txt", b'{"a":' + b"9" * 5000 + b"}")
+
+# ---- cookies (cookiestore.Store.Load of a sessionid cookie value) --------
+# Same conventions as session/ (the test signs signed-* with the
+# signed_cookies salt); the session/ corpus is run through the cookie store
+# too. These are the shapes only a cookie has: the age check.
+C = "cookies"
+put(C, "signed-expired.txt", b64(b'{"a":1}') + ":1")
+put(C, "signed-timestamp-2401-digits.txt", b64(b'{"a":1}') + ":" + "z" * 2401)
+put(C, "signed-timestamp-negative.txt", b64(b'{"a":1}') + ":-zzzz")
+put(C, "signed-timestamp-empty.txt", b64(b'{"a":1}') + ":")
+put(C, "signed-zlib-bomb-fresh.txt", "." + b64(zlib.compress(b'{"a":"' + b"A" * 20000000 + b'"}', 9)) + NOW)
+put(C, "raw-quoted.txt", '"' + b64(b'{"a":1}') + NOW + ':AAAA"')
+put(C, "raw-percent-encoded.txt", b64(b'{"a":1}') + "%3A1r31eq%3AAAAA")
+put(C, "raw-nul.txt", b"\x00" * 4096)
+
+# ---- csrf (csrftoken cookie, X-CSRFToken header, csrfmiddlewaretoken) ----
+# Each file is sent as the cookie, the header and the form field in turn.
+F = "csrf"
+put(F, "empty.txt", "")
+put(F, "len31.txt", "a" * 31)
+put(F, "len33.txt", "a" * 33)
+put(F, "len63.txt", "a" * 63)
+put(F, "len65.txt", "a" * 65)
+put(F, "len64-bad-char.txt", "a" * 63 + "!")
+put(F, "len32-bad-char.txt", "a" * 31 + "-")
+put(F, "len32-multibyte.txt", "é" * 16)
+put(F, "runes32-bytes64.txt", ("é" * 32).encode())
+put(F, "invalid-utf8.txt", b"\xff\xfe" * 16)
+put(F, "nul.txt", b"\x00" * 64)
+put(F, "crlf-injection.txt", "a" * 30 + "\r\nSet-Cookie: x=1")
+put(F, "quoted.txt", '"' + "a" * 62 + '"')
+put(F, "percent.txt", "%41" * 32)
+put(F, "long-1MB.txt", "a" * (1 << 20))
+
+# ---- hashers (encoded password hashes from a user table) ------------------
+# Named for the documented outcome of Policy.Check: over-* ErrParameters
+# (nothing computed), malformed-* ErrMalformed, unknown-* ErrUnknownAlgorithm,
+# unsupported-* ErrUnsupported, unusable-* ErrUnusablePassword.
+H = "hashers"
+A43, A22, A86 = "A" * 43 + "=", "A" * 22, "A" * 86
+put(H, "over-pbkdf2-iterations-max-int32.txt", "pbkdf2_sha256$2147483647$salt$" + A43)
+put(H, "malformed-pbkdf2-iterations-max-int64.txt", "pbkdf2_sha256$9223372036854775807$salt$" + A43)
+put(H, "over-pbkdf2-sha1-iterations.txt", "pbkdf2_sha1$100000000$salt$" + "A" * 27 + "=")
+put(H, "over-argon2-memory.txt", "argon2$argon2id$v=19$m=4294967295,t=1,p=1$c2FsdHNhbHQ$" + A22)
+put(H, "over-argon2-time.txt", "argon2$argon2id$v=19$m=65536,t=4294967295,p=1$c2FsdHNhbHQ$" + A22)
+put(H, "malformed-argon2-memory-per-lane.txt", "argon2$argon2id$v=19$m=262144,t=1,p=16777215$c2FsdHNhbHQ$" + A22)
+put(H, "over-argon2-parallelism.txt", "argon2$argon2id$v=19$m=262144,t=1,p=65$c2FsdHNhbHQ$" + A22)
+put(H, "over-argon2i-memory.txt", "argon2$argon2i$v=19$m=1048576,t=1,p=1$c2FsdHNhbHQ$" + A22)
+put(H, "over-scrypt-n.txt", "scrypt$1048576$salt$8$1$" + A86 + "==")
+put(H, "malformed-scrypt-n-2-to-63.txt", "scrypt$9223372036854775808$salt$8$1$" + A86 + "==")
+put(H, "over-scrypt-r.txt", "scrypt$16384$salt$1048576$1$" + A86 + "==")
+put(H, "over-scrypt-p.txt", "scrypt$16384$salt$8$1000$" + A86 + "==")
+put(H, "over-bcrypt-31.txt", "bcrypt$$2b$31$abcdefghijklmnopqrstuu" + "A" * 30 + "e")
+put(H, "over-bcrypt-sha256-17.txt", "bcrypt_sha256$$2b$17$abcdefghijklmnopqrstuu" + "A" * 30 + "e")
+put(H, "over-crypt-sha512-rounds.txt", "crypt$$$6$rounds=999999999$salt$" + A86)
+put(H, "over-crypt-bcrypt-20.txt", "crypt$$$2b$20$abcdefghijklmnopqrstuu" + "A" * 30 + "e")
+put(H, "malformed-pbkdf2-truncated.txt", "pbkdf2_sha256$1$salt")
+put(H, "malformed-pbkdf2-negative.txt", "pbkdf2_sha256$-1$salt$" + A43)
+put(H, "malformed-pbkdf2-empty-fields.txt", "pbkdf2_sha256$$$")
+put(H, "malformed-pbkdf2-hash-short.txt", "pbkdf2_sha256$1000$salt$AAAA")
+put(H, "malformed-pbkdf2-digits-1MB.txt", "pbkdf2_sha256$" + "9" * 1000000 + "$salt$" + A43)
+put(H, "malformed-argon2-truncated.txt", "argon2$argon2id$v=19$m=8,t=1,p=1$c2FsdHNhbHQ")
+put(H, "malformed-argon2-bad-salt-base64.txt", "argon2$argon2id$v=19$m=8,t=1,p=1$!!!!$" + A22)
+put(H, "malformed-argon2-version.txt", "argon2$argon2id$v=4294967296$m=8,t=1,p=1$c2FsdHNhbHQ$" + A22)
+put(H, "malformed-argon2-extra-param.txt", "argon2$argon2id$v=19$m=8,t=1,p=1,x=1$c2FsdHNhbHQ$" + A22)
+put(H, "malformed-argon2-salt-1MB.txt", "argon2$argon2id$v=19$m=8,t=1,p=1$" + "c2Fs" * 250000 + "$" + A22)
+put(H, "malformed-scrypt-n-not-power-of-2.txt", "scrypt$16383$salt$8$1$" + A86 + "==")
+put(H, "malformed-scrypt-truncated.txt", "scrypt$16384$salt$8")
+put(H, "malformed-bcrypt-bad-cost.txt", "bcrypt$$2b$xx$abcdefghijklmnopqrstuu" + "A" * 30 + "e")
+put(H, "malformed-bcrypt-truncated.txt", "bcrypt_sha256$$2b$12$abc")
+put(H, "malformed-bcrypt-bad-salt.txt", "bcrypt$$2b$04$" + "!" * 22 + "A" * 31)
+put(H, "malformed-md5-no-hash.txt", "md5$salt$")
+put(H, "malformed-sha1-bad-hex.txt", "sha1$salt$" + "z" * 40)
+put(H, "unknown-empty.txt", "")
+put(H, "unknown-dollar.txt", "$")
+put(H, "unknown-md6.txt", "md6$salt$" + "a" * 32)
+put(H, "unknown-invalid-utf8.txt", b"\xff\xfe$1$salt$hash")
+put(H, "unknown-nul.txt", b"pbkdf2\x00sha256$1000$salt$" + A43.encode())
+put(H, "unknown-1MB.txt", "A" * 1000000)
+put(H, "unusable-django.txt", "!" + "a" * 40)
+put(H, "unusable-1MB.txt", "!" * 1000000)

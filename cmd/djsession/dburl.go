@@ -55,6 +55,15 @@ type dbTarget struct {
 	tlsConfig            *tls.Config
 	timeout, dialTimeout time.Duration
 	poolSize             int
+
+	// Redis: the topology (topoReplicated, topoShard, topoSentinel), the
+	// shards' LOCATION entries, the sentinels and the master they watch.
+	topology   string
+	shardNames []string
+	sentinels  []string
+	masterName string
+	// mcOptions is the memcached backend's OPTIONS (mcpool.Options).
+	mcOptions map[string]any
 }
 
 var errDBURL = errors.New("bad database URL")

@@ -145,13 +145,6 @@ func (e *sessionsEnv) openTarget(ctx context.Context, raw, table string) (sessio
 		if err != nil {
 			return nil, err
 		}
-		if len(t.addrs) > 1 {
-			// Django picks the node of each key by its backend's hashing
-			// (pymemcache's rendezvous, libmemcached's modula or ketama),
-			// which the single-server clients here do not: a copy would
-			// land where Django never reads.
-			return nil, usagef("copying to a pool of %d servers is not supported yet: name one server", len(t.addrs))
-		}
 		cs, err := e.openCache(ctx, t)
 		if err != nil {
 			return nil, err

@@ -9,6 +9,7 @@ import (
 	"strconv"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -154,4 +155,130 @@ func TestSessionsCachedDBEntries(t *testing.T) {
 	if res := runCLI(t, nil, nil, "", append(args, "--cached-db")...); res.code != 0 || !strings.Contains(res.out, k) {
 		t.Errorf("--cached-db: exit %d %q %q", res.code, res.out, res.err)
 	}
+}
+
+// Issue 10: several Redis servers, laid out as django-redis lays them out:
+// a ShardClient's shards (redis://a,b/0?client_class=ShardClient) and a
+// DefaultClient's primary and replica (redis://p,r/0?backend=django-redis).
+// Django writes sessions; ls and show over the URL see every one; copy
+// from SQLite writes where Django then loads every session.
+func TestSessionsRedisTopologies(t *testing.T) {
+	djs := testenv.Djangos(t)
+	testenv.Topologies(t)
+	a, b := startRedis(t, "shard-a"), startRedis(t, "shard-b")
+	p := startRedis(t, "primary")
+	r := startRedis(t, "replica", "--replicaof", "127.0.0.1", strconv.Itoa(testenv.Port(p)))
+	for _, d := range djs {
+		for _, c := range []struct {
+			name     string
+			location []string
+			options  map[string]any
+			url      string
+		}{
+			{"ShardClient", []string{"redis://" + a + "/0", "redis://" + b + "/0"}, map[string]any{"CLIENT_CLASS": "django_redis.client.ShardClient"},
+				"redis://" + a + "," + b + "/0?client_class=ShardClient"},
+			{"DefaultClient", []string{"redis://" + p + "/0", "redis://" + r + "/0"}, nil,
+				"redis://" + p + "," + r + "/0?backend=django-redis"},
+		} {
+			t.Run(d.Version+"/"+c.name, func(t *testing.T) {
+				var rb [6]byte
+				rand.Read(rb[:])
+				prefix := "clipool" + hex.EncodeToString(rb[:])
+				cfg, _ := json.Marshal(map[string]any{"engine": "cache", "backend": "django-redis", "location": c.location,
+					"prefix": prefix, "options": c.options, "count": 8})
+				var probe struct {
+					OK  bool
+					Why string
+				}
+				if err := json.Unmarshal(d.Run(t, cacheInteropScript, nil, string(cfg), "probe"), &probe); err != nil || !probe.OK {
+					t.Skipf("django-redis under Django %s: %v %s", d.Version, err, probe.Why)
+				}
+				var written []string
+				for _, line := range strings.Split(strings.TrimSpace(string(d.Run(t, cacheInteropScript, nil, string(cfg), "write"))), "\n") {
+					var s struct{ Key string }
+					if err := json.Unmarshal([]byte(line), &s); err != nil {
+						t.Fatalf("peer line %q: %v", line, err)
+					}
+					written = append(written, s.Key)
+				}
+				flags := []string{"--database-url", c.url, "--cache-key-prefix", prefix}
+				res := runCLI(t, nil, nil, "", append([]string{"sessions", "ls", "--format", "jsonl", "--columns", "key"}, flags...)...)
+				listed := map[string]bool{}
+				for _, row := range lsJSONL(t, res.out) {
+					listed[str(t, row["key"])] = true
+				}
+				for _, k := range written {
+					if !listed[k] {
+						t.Errorf("ls misses Django's session %s (exit %d %s)", k, res.code, res.err)
+					}
+					if res := runCLI(t, nil, nil, "", append([]string{"sessions", "show", k}, flags...)...); res.code != 0 && !strings.Contains(res.err, "unsupported value") {
+						t.Errorf("show %s: exit %d %s", k, res.code, res.err)
+					}
+				}
+				if len(listed) != len(written) {
+					t.Errorf("ls lists %d sessions, Django wrote %d", len(listed), len(written))
+				}
+
+				src, _ := copyFixtureDB(t)
+				res = runCLI(t, nil, nil, "", "sessions", "ls", "--active", "--database-url", src, "--secret-key-file", fixtureKeyFile, "--format", "jsonl", "--columns", "key,status,keys")
+				var want []string
+				for _, row := range lsJSONL(t, res.out) {
+					if str(t, row["status"]) == statusOK && string(row["keys"]) != "null" {
+						want = append(want, str(t, row["key"]))
+					}
+				}
+				if res = runCLI(t, nil, nil, "", "sessions", "copy", "--database-url", src, "--secret-key-file", fixtureKeyFile, "--to", c.url, "--cache-key-prefix", prefix); res.code != 0 {
+					t.Fatalf("copy: exit %d %s %s", res.code, res.out, res.err)
+				}
+				waitReplica(t, p, r)
+				out := d.Run(t, cacheInteropScript, []byte(strings.Join(want, "\n")+"\n"), string(cfg), "read")
+				found := 0
+				for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+					var s struct {
+						Key   string
+						Found bool
+					}
+					if err := json.Unmarshal([]byte(line), &s); err != nil {
+						t.Fatalf("peer line %q: %v", line, err)
+					}
+					if !s.Found {
+						t.Errorf("Django does not find the copied session %s", s.Key)
+					}
+					found++
+				}
+				if found != len(want) {
+					t.Errorf("Django answered %d of %d keys", found, len(want))
+				}
+			})
+		}
+	}
+}
+
+// startRedis starts a redis-server for the test and returns its address.
+func startRedis(t *testing.T, name string, extra ...string) string {
+	t.Helper()
+	bin := testenv.Binary(t, "redis-server")
+	port := testenv.FreePort(t)
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	testenv.Start(t, name, addr, append([]string{bin, "--port", strconv.Itoa(port), "--bind", "127.0.0.1",
+		"--save", "", "--appendonly", "no", "--dir", t.TempDir(), "--protected-mode", "no", "--repl-diskless-sync-delay", "0"}, extra...)...)
+	return addr
+}
+
+// waitReplica waits until the replica holds as many keys as its primary.
+func waitReplica(t *testing.T, primary, replica string) {
+	t.Helper()
+	pc, rc := redis.NewClient(&redis.Options{Addr: primary}), redis.NewClient(&redis.Options{Addr: replica})
+	defer pc.Close()
+	defer rc.Close()
+	ctx := context.Background()
+	for i := 0; i < 500; i++ {
+		pn, err1 := pc.DBSize(ctx).Result()
+		rn, err2 := rc.DBSize(ctx).Result()
+		if err1 == nil && err2 == nil && pn == rn {
+			return
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	t.Fatal("the replica does not catch up")
 }

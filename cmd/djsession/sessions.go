@@ -34,6 +34,9 @@ const defaultTable = "django_session"
 type sessionsEnv struct {
 	a         *app
 	dbURL     string
+	// readDBURL is --read-database-url: a read replica of the database
+	// (ls, show and stats only)
+	readDBURL string
 	table     string
 	className string
 	secret    secretFlags
@@ -114,6 +117,12 @@ SECRET_KEY_FALLBACKS from --fallback-key-file or $DJANGO_SECRET_KEY_FALLBACKS
 	return cmd
 }
 
+// replicaFlag registers --read-database-url on the commands that only
+// read (ls, show, stats).
+func (e *sessionsEnv) replicaFlag(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&e.readDBURL, "read-database-url", "", "a read replica of the database to read from (PostgreSQL, MySQL); writes never go there")
+}
+
 // dbFlags registers --database-url, --table and --class-name on cmd.
 func (e *sessionsEnv) dbFlags(cmd *cobra.Command) {
 	cmd.Flags().StringVar(&e.dbURL, "database-url", "", "database holding the sessions (default $"+envDatabaseURL+")")
@@ -154,6 +163,10 @@ type sessionDB struct {
 	loc   *time.Location // of naive expire_date values; nil: UTC
 	// store reads the table (List) and clears it (ClearExpired)
 	store *dbstore.Store
+	// replica, when --read-database-url names one, is what ls, show and
+	// stats read; it is closed with db
+	replica      *sql.DB
+	replicaStore *dbstore.Store
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$`)
@@ -260,13 +273,20 @@ func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, erro
 		return nil, err
 	}
 	dialect := map[dbKind]dbstore.Dialect{kindPostgres: dbstore.Postgres, kindMySQL: dbstore.MySQL, kindSQLite: dbstore.SQLite}[t.kind]
-	store, err := dbstore.New(db, &dbstore.Options{Dialect: dialect, Codec: codec, Table: e.table, Location: loc,
-		BatchSize: e.batch, Now: e.now, NoPrepare: true})
+	o := &dbstore.Options{Dialect: dialect, Codec: codec, Table: e.table, Location: loc,
+		BatchSize: e.batch, Now: e.now, NoPrepare: true, TransactionPooler: t.pooler}
+	store, err := dbstore.New(db, o)
 	if err != nil {
 		db.Close()
 		return nil, usagef("%v", err)
 	}
 	s := &sessionDB{db: db, kind: t.kind, loc: loc, store: store}
+	if e.readDBURL != "" {
+		if err := e.openReplica(ctx, s, t, o); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	var parts []string
 	for _, p := range strings.Split(e.table, ".") {
 		parts = append(parts, s.quote(p))
@@ -275,7 +295,44 @@ func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, erro
 	return s, nil
 }
 
-func (s *sessionDB) Close() error { return s.db.Close() }
+// openReplica opens --read-database-url, a read replica of t (the same
+// engine), and lists through it: ls, show and stats read there, as a
+// Django router's db_for_read would; nothing is written to it.
+func (e *sessionsEnv) openReplica(ctx context.Context, s *sessionDB, t *dbTarget, o *dbstore.Options) error {
+	rt, err := parseDatabaseURL(e.readDBURL)
+	if err != nil {
+		return err
+	}
+	if rt.kind != t.kind || rt.kind == kindSQLite {
+		return usagef("--read-database-url: a replica of the %s database (%s), not %s", t.kind, t.display, rt.display)
+	}
+	var rdb *sql.DB
+	if rt.connector != nil {
+		rdb = sql.OpenDB(rt.connector)
+	} else if rdb, err = sql.Open(rt.driver, rt.dsn); err != nil {
+		return fmt.Errorf("opening %s: %w", rt.display, err)
+	}
+	if err := rdb.PingContext(ctx); err != nil {
+		rdb.Close()
+		return fmt.Errorf("connecting to %s: %w", rt.display, err)
+	}
+	ro := *o
+	ro.TransactionPooler = rt.pooler
+	rs, err := dbstore.New(rdb, &ro)
+	if err != nil {
+		rdb.Close()
+		return usagef("%v", err)
+	}
+	s.replica, s.replicaStore = rdb, rs
+	return nil
+}
+
+func (s *sessionDB) Close() error {
+	if s.replica != nil {
+		s.replica.Close()
+	}
+	return s.db.Close()
+}
 
 // codecOrPlaceholder returns a codec under SECRET_KEY, or, without a key,
 // one under a key nothing is signed with: clear-expired on the db engine
@@ -392,7 +449,11 @@ func countEach(ctx context.Context, s sessionStore, f rowFilter) (int64, error) 
 }
 
 func (s *sessionDB) each(ctx context.Context, f rowFilter, fn func(sessionRow) error) error {
-	return listEach(ctx, s.store, f, func(r djangosession.Record) sessionRow {
+	store := s.store
+	if s.replicaStore != nil {
+		store = s.replicaStore
+	}
+	return listEach(ctx, store, f, func(r djangosession.Record) sessionRow {
 		return sessionRow{key: r.Key, data: string(r.Data), expire: r.Expire}
 	}, fn)
 }

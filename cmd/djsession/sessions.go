@@ -32,8 +32,8 @@ const defaultTable = "django_session"
 // sessionsEnv holds what every "sessions" subcommand shares: where the
 // table is, the secret keys, and a clock.
 type sessionsEnv struct {
-	a         *app
-	dbURL     string
+	a     *app
+	dbURL string
 	// readDBURL is --read-database-url: a read replica of the database
 	// (ls, show and stats only)
 	readDBURL string
@@ -76,7 +76,9 @@ The database comes from --database-url or $DATABASE_URL, written as
 dj-database-url reads it:
 
   postgres://user:pass@host:5432/name   (postgresql:// too; sslmode, sslrootcert, sslcert,
-                                        sslkey as libpq takes them)
+                                        sslkey as libpq takes them; pool_mode=transaction
+                                        behind PgBouncer's transaction pooling: nothing is
+                                        prepared and lib/pq gets binary_parameters=yes)
   mysql://user:pass@host:3306/name      (datetimes read as UTC, Django's USE_TZ=True; TLS
                                         from ssl=true, ssl-mode=REQUIRED|VERIFY_CA|
                                         VERIFY_IDENTITY, ssl-ca, ssl-cert, ssl-key or tls=)
@@ -86,12 +88,28 @@ dj-database-url reads it:
                                         directory path works too)
   redis://[:password@]host:6379/0       (the cache engines on Redis: ls, show, stats,
                                         and copy --to; ?backend=django-redis for its format)
+  redis://h1:6379,h2:6379/0             (several servers in LOCATION order: the first is
+                                        written and listed, the others read, as Django's
+                                        RedisCache and django-redis's DefaultClient do;
+                                        ?client_class=ShardClient for django-redis's shards,
+                                        each named redis://h1:6379/0 as in LOCATION and
+                                        every one listed; redis://mymaster/0?client_class=
+                                        SentinelClient&sentinels=s1:26379,s2:26379)
   rediss://host:6380/0                  (Redis over TLS, with redis-py's ssl_cert_reqs,
                                         ssl_ca_certs, ssl_certfile, ssl_keyfile and
                                         ssl_check_hostname)
   memcached://host:11211[,host2:11211]  (the cache engines on memcached 1.6+, servers in
-                                        LOCATION order, listed on every node;
-                                        ?backend=pymemcache|pylibmc)
+                                        LOCATION order, listed on every node, each key on
+                                        the server Django's backend picks:
+                                        ?backend=pymemcache|pylibmc|memcached; pymemcache's
+                                        ignore_exc, retry_attempts, retry_timeout,
+                                        dead_timeout; pylibmc's behaviors hash, ketama,
+                                        ketama_weighted, distribution, _sort_hosts, as in
+                                        ?backend=pylibmc&ketama=1&hash=md5; python-
+                                        memcached's dead_retry)
+
+ls, show and stats read from --read-database-url when given, a read replica
+of the database; nothing is ever written there.
 
 A query parameter not listed here is refused: one dropped silently (a TLS
 setting) would change what was asked for.

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/djsession/djsession/djangosession"
 )
 
 // sessionWriter is implemented by the stores copy can write to.
@@ -217,7 +219,7 @@ func (d *fileDir) put(ctx context.Context, rows []sessionRow, replace bool) (int
 		if err := ctx.Err(); err != nil {
 			return n, err
 		}
-		if !validFileKey(r.key) {
+		if !djangosession.ValidKeyChars(r.key) {
 			return n, fmt.Errorf("copy: session key %q cannot be a file name of the file engine", r.key)
 		}
 		name := filepath.Join(d.dir, d.prefix+r.key)

@@ -177,7 +177,7 @@ var errInvalidKey = fmt.Errorf("filestore: %w", djangosession.ErrInvalidKey)
 // OSError as no session; this store says so without asking the file
 // system.
 func (s *Store) validKey(key string) bool {
-	return djangosession.ValidKey(key) && validChars(key) && len(s.prefix)+len(key)+tempSuffix <= maxName
+	return djangosession.ValidKey(key) && djangosession.ValidKeyChars(key) && len(s.prefix)+len(key)+tempSuffix <= maxName
 }
 
 // ioError returns err for an error text without the path it names: the
@@ -199,21 +199,6 @@ func ioError(op string, err error) error {
 // a missing file, or a name the file system refuses as too long.
 func noFile(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENAMETOOLONG)
-}
-
-// validChars reports whether key is non-empty and made only of Django's
-// VALID_KEY_CHARS.
-func validChars(key string) bool {
-	if key == "" {
-		return false
-	}
-	for i := 0; i < len(key); i++ {
-		c := key[i]
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // Load returns the session stored under key.
@@ -488,7 +473,7 @@ func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 			return n, err
 		}
 		key, ok := strings.CutPrefix(e.Name(), s.prefix)
-		if !ok || !djangosession.ValidKey(key) || !validChars(key) {
+		if !ok || !djangosession.ValidKey(key) || !djangosession.ValidKeyChars(key) {
 			continue
 		}
 		_, removed, err := s.load(filepath.Join(s.dir, e.Name()))

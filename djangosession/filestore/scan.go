@@ -47,7 +47,7 @@ func (s *Store) List(ctx context.Context, o *djangosession.ListOptions) iter.Seq
 				return
 			}
 			key, ok := strings.CutPrefix(e.Name(), s.prefix)
-			if !ok || !e.Type().IsRegular() || !validChars(key) || key <= o.After || !strings.HasPrefix(key, o.Prefix) {
+			if !ok || !e.Type().IsRegular() || !djangosession.ValidKeyChars(key) || key <= o.After || !strings.HasPrefix(key, o.Prefix) {
 				continue
 			}
 			r, err := s.record(key)

@@ -61,4 +61,3 @@ func unsafeRune(r rune, n int) bool {
 	}
 	return false
 }
-

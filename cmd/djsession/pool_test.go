@@ -74,39 +74,11 @@ func TestSessionsMemcachedPool(t *testing.T) {
 					t.Errorf("stats: exit %d %s", res.code, res.out)
 				}
 
-				src, _ := copyFixtureDB(t)
-				res = runCLI(t, nil, nil, "", "sessions", "ls", "--active", "--database-url", src, "--secret-key-file", fixtureKeyFile, "--format", "jsonl", "--columns", "key,status,keys")
-				var want []string
-				for _, r := range lsJSONL(t, res.out) {
-					// Django's load of an empty session is not "found"
-					if str(t, r["status"]) == statusOK && string(r["keys"]) != "null" {
-						want = append(want, str(t, r["key"]))
-					}
-				}
-				if len(want) == 0 {
-					t.Fatalf("no valid session in the fixture: %s", res.err)
-				}
+				src, want := copySource(t)
 				if res = runCLI(t, nil, nil, "", "sessions", "copy", "--database-url", src, "--secret-key-file", fixtureKeyFile, "--to", url, "--cache-key-prefix", prefix); res.code != 0 {
 					t.Fatalf("copy to the pool: exit %d %s %s", res.code, res.out, res.err)
 				}
-				out := d.Run(t, cacheInteropScript, []byte(strings.Join(want, "\n")+"\n"), string(cfg), "read")
-				found := 0
-				for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-					var s struct {
-						Key   string
-						Found bool
-					}
-					if err := json.Unmarshal([]byte(line), &s); err != nil {
-						t.Fatalf("peer line %q: %v", line, err)
-					}
-					if !s.Found {
-						t.Errorf("Django does not find the copied session %s", s.Key)
-					}
-					found++
-				}
-				if found != len(want) {
-					t.Errorf("Django answered %d of %d keys", found, len(want))
-				}
+				djangoLoadsAll(t, d, string(cfg), want)
 			})
 		}
 	}
@@ -219,36 +191,12 @@ func TestSessionsRedisTopologies(t *testing.T) {
 					t.Errorf("ls lists %d sessions, Django wrote %d", len(listed), len(written))
 				}
 
-				src, _ := copyFixtureDB(t)
-				res = runCLI(t, nil, nil, "", "sessions", "ls", "--active", "--database-url", src, "--secret-key-file", fixtureKeyFile, "--format", "jsonl", "--columns", "key,status,keys")
-				var want []string
-				for _, row := range lsJSONL(t, res.out) {
-					if str(t, row["status"]) == statusOK && string(row["keys"]) != "null" {
-						want = append(want, str(t, row["key"]))
-					}
-				}
+				src, want := copySource(t)
 				if res = runCLI(t, nil, nil, "", "sessions", "copy", "--database-url", src, "--secret-key-file", fixtureKeyFile, "--to", c.url, "--cache-key-prefix", prefix); res.code != 0 {
 					t.Fatalf("copy: exit %d %s %s", res.code, res.out, res.err)
 				}
 				waitReplica(t, p, r)
-				out := d.Run(t, cacheInteropScript, []byte(strings.Join(want, "\n")+"\n"), string(cfg), "read")
-				found := 0
-				for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
-					var s struct {
-						Key   string
-						Found bool
-					}
-					if err := json.Unmarshal([]byte(line), &s); err != nil {
-						t.Fatalf("peer line %q: %v", line, err)
-					}
-					if !s.Found {
-						t.Errorf("Django does not find the copied session %s", s.Key)
-					}
-					found++
-				}
-				if found != len(want) {
-					t.Errorf("Django answered %d of %d keys", found, len(want))
-				}
+				djangoLoadsAll(t, d, string(cfg), want)
 			})
 		}
 	}
@@ -281,4 +229,46 @@ func waitReplica(t *testing.T, primary, replica string) {
 		time.Sleep(20 * time.Millisecond)
 	}
 	t.Fatal("the replica does not catch up")
+}
+
+// copySource is a copy of the SQLite fixture and the keys of its live,
+// valid, non-empty sessions (Django's load of an empty session is not
+// "found").
+func copySource(t *testing.T) (url string, want []string) {
+	t.Helper()
+	url, _ = copyFixtureDB(t)
+	res := runCLI(t, nil, nil, "", "sessions", "ls", "--active", "--database-url", url, "--secret-key-file", fixtureKeyFile, "--format", "jsonl", "--columns", "key,status,keys")
+	for _, r := range lsJSONL(t, res.out) {
+		if str(t, r["status"]) == statusOK && string(r["keys"]) != "null" {
+			want = append(want, str(t, r["key"]))
+		}
+	}
+	if len(want) == 0 {
+		t.Fatalf("no valid session in the fixture: %s", res.err)
+	}
+	return url, want
+}
+
+// djangoLoadsAll has Django's cache engine (cache_interop.py with cfg)
+// load every one of keys.
+func djangoLoadsAll(t *testing.T, d testenv.Django, cfg string, keys []string) {
+	t.Helper()
+	out := d.Run(t, cacheInteropScript, []byte(strings.Join(keys, "\n")+"\n"), cfg, "read")
+	found := 0
+	for _, line := range strings.Split(strings.TrimSpace(string(out)), "\n") {
+		var s struct {
+			Key   string
+			Found bool
+		}
+		if err := json.Unmarshal([]byte(line), &s); err != nil {
+			t.Fatalf("peer line %q: %v", line, err)
+		}
+		if !s.Found {
+			t.Errorf("Django does not find the copied session %s", s.Key)
+		}
+		found++
+	}
+	if found != len(keys) {
+		t.Errorf("Django answered %d of %d keys", found, len(keys))
+	}
 }

@@ -126,16 +126,8 @@ func tlsConfig(level tlsLevel, serverName string, f tlsFiles) (*tls.Config, erro
 // URL after "scheme://") into its user info, its hosts in order, each
 // with defaultPort when it has none, and a URL holding the rest.
 func splitHosts(scheme, rest, defaultPort string) (*url.URL, []string, error) {
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	authority := rest[:end]
-	userinfo, hostlist := "", authority
-	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
-		userinfo, hostlist = authority[:i+1], authority[i+1:]
-	}
-	u, err := url.Parse(scheme + "://" + userinfo + "placeholder" + rest[end:])
+	userinfo, hostlist, tail := splitAuthority(rest)
+	u, err := url.Parse(scheme + "://" + userinfo + "placeholder" + tail)
 	if err != nil {
 		return nil, nil, usagef("%v: %v", errDBURL, redactErr(err, scheme+"://"+rest))
 	}
@@ -154,6 +146,21 @@ func splitHosts(scheme, rest, defaultPort string) (*url.URL, []string, error) {
 		addrs = append(addrs, net.JoinHostPort(host, port))
 	}
 	return u, addrs, nil
+}
+
+// splitAuthority cuts "[userinfo@]h1:p1,h2:p2[/path][?query]" into the
+// user information with its "@", the host list as written, and the rest.
+func splitAuthority(rest string) (userinfo, hostlist, tail string) {
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority := rest[:end]
+	hostlist = authority
+	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
+		userinfo, hostlist = authority[:i+1], authority[i+1:]
+	}
+	return userinfo, hostlist, rest[end:]
 }
 
 // parseRedisURL reads redis:// and rediss:// URLs as redis-py's
@@ -285,15 +292,7 @@ func (t *dbTarget) redisTopology(p *params, scheme, rest, path string) error {
 	sentinels, hasSentinels := p.take("sentinels")
 	switch t.topology {
 	case topoShard:
-		end := strings.IndexAny(rest, "/?#")
-		if end < 0 {
-			end = len(rest)
-		}
-		authority := rest[:end]
-		userinfo, hostlist := "", authority
-		if i := strings.LastIndexByte(authority, '@'); i >= 0 {
-			userinfo, hostlist = authority[:i+1], authority[i+1:]
-		}
+		userinfo, hostlist, _ := splitAuthority(rest)
 		for _, h := range strings.Split(hostlist, ",") {
 			t.shardNames = append(t.shardNames, scheme+"://"+userinfo+h+path)
 		}

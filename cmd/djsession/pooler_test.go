@@ -79,3 +79,49 @@ func TestSessionsPgBouncerReplica(t *testing.T) {
 		t.Errorf("a replica of another engine: exit %d", res.code)
 	}
 }
+
+// The redis:// topology parameters, and the memcached backends' OPTIONS.
+func TestPoolURLs(t *testing.T) {
+	for _, tc := range []struct {
+		url, topology, backend string
+		shards, sentinels      []string
+		master                 string
+	}{
+		{"redis://h1:6379,h2/0", topoReplicated, "redis", nil, nil, ""},
+		{"redis://h1,h2/0?backend=django-redis", topoReplicated, "django-redis", nil, nil, ""},
+		{"redis://:pw@h1:6379,h2/1?client_class=ShardClient", topoShard, "django-redis", []string{"redis://:pw@h1:6379/1", "redis://:pw@h2/1"}, nil, ""},
+		{"rediss://h1,h2:7000?client_class=django_redis.client.ShardClient", topoShard, "django-redis", []string{"rediss://h1", "rediss://h2:7000"}, nil, ""},
+		{"redis://mymaster/0?client_class=SentinelClient&sentinels=s1:26379,s2:26380", topoSentinel, "django-redis", nil, []string{"s1:26379", "s2:26380"}, "mymaster"},
+	} {
+		got, err := parseDatabaseURL(tc.url)
+		if err != nil {
+			t.Errorf("%s: %v", tc.url, err)
+			continue
+		}
+		if got.topology != tc.topology || got.backend != tc.backend || got.masterName != tc.master ||
+			strings.Join(got.shardNames, " ") != strings.Join(tc.shards, " ") || strings.Join(got.sentinels, " ") != strings.Join(tc.sentinels, " ") {
+			t.Errorf("%s: %s %s shards %q sentinels %q master %q", tc.url, got.topology, got.backend, got.shardNames, got.sentinels, got.masterName)
+		}
+	}
+	for _, bad := range []string{
+		"redis://h/0?client_class=HerdClient",
+		"redis://mymaster/0?client_class=SentinelClient",
+		"redis://a,b/0?client_class=SentinelClient&sentinels=s:1",
+		"redis://h/0?sentinels=s:1",
+		"redis://m/0?client_class=SentinelClient&sentinels=s",
+		"memcached://h?backend=pylibmc&retry_attempts=2",
+		"memcached://h?ketama=1",
+		"memcached://h?backend=bmemcached",
+	} {
+		if _, err := parseDatabaseURL(bad); err == nil {
+			t.Errorf("%s accepted", bad)
+		}
+	}
+	got, err := parseDatabaseURL("memcached://h1,h2?backend=pylibmc&ketama=1&hash=md5")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if bs, _ := got.mcOptions["behaviors"].(map[string]any); bs["ketama"] != "1" || bs["hash"] != "md5" || len(bs) != 2 {
+		t.Errorf("pylibmc behaviors %v", got.mcOptions)
+	}
+}

@@ -6,6 +6,9 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"net"
+	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -140,24 +143,34 @@ func TestSessionsRedisTopologies(t *testing.T) {
 	a, b := startRedis(t, "shard-a"), startRedis(t, "shard-b")
 	p := startRedis(t, "primary")
 	r := startRedis(t, "replica", "--replicaof", "127.0.0.1", strconv.Itoa(testenv.Port(p)))
+	sentinel := startSentinel(t, p)
 	for _, d := range djs {
 		for _, c := range []struct {
 			name     string
 			location []string
 			options  map[string]any
 			url      string
+			settings map[string]any
 		}{
 			{"ShardClient", []string{"redis://" + a + "/0", "redis://" + b + "/0"}, map[string]any{"CLIENT_CLASS": "django_redis.client.ShardClient"},
-				"redis://" + a + "," + b + "/0?client_class=ShardClient"},
+				"redis://" + a + "," + b + "/0?client_class=ShardClient", nil},
 			{"DefaultClient", []string{"redis://" + p + "/0", "redis://" + r + "/0"}, nil,
-				"redis://" + p + "," + r + "/0?backend=django-redis"},
+				"redis://" + p + "," + r + "/0?backend=django-redis", nil},
+			{"SentinelClient", []string{"redis://mymaster/0"},
+				map[string]any{"CLIENT_CLASS": "django_redis.client.SentinelClient", "SENTINELS": [][]any{{"127.0.0.1", testenv.Port(sentinel)}}},
+				"redis://mymaster/0?client_class=SentinelClient&sentinels=" + sentinel,
+				map[string]any{"DJANGO_REDIS_CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory"}},
 		} {
 			t.Run(d.Version+"/"+c.name, func(t *testing.T) {
 				var rb [6]byte
 				rand.Read(rb[:])
 				prefix := "clipool" + hex.EncodeToString(rb[:])
-				cfg, _ := json.Marshal(map[string]any{"engine": "cache", "backend": "django-redis", "location": c.location,
-					"prefix": prefix, "options": c.options, "count": 8})
+				m := map[string]any{"engine": "cache", "backend": "django-redis", "location": c.location,
+					"prefix": prefix, "options": c.options, "count": 8}
+				if c.settings != nil {
+					m["settings"] = c.settings
+				}
+				cfg, _ := json.Marshal(m)
 				var probe struct {
 					OK  bool
 					Why string
@@ -270,5 +283,35 @@ func djangoLoadsAll(t *testing.T, d testenv.Django, cfg string, keys []string) {
 	}
 	if found != len(keys) {
 		t.Errorf("Django answered %d of %d keys", found, len(keys))
+	}
+}
+
+// startSentinel starts a redis-sentinel watching primary as "mymaster" and
+// waits until it lists a replica that is up.
+func startSentinel(t *testing.T, primary string) string {
+	t.Helper()
+	bin := testenv.Binary(t, "redis-sentinel")
+	port := testenv.FreePort(t)
+	dir := t.TempDir()
+	host, pport, _ := net.SplitHostPort(primary)
+	conf := filepath.Join(dir, "sentinel.conf")
+	cfg := fmt.Sprintf("port %d\nbind 127.0.0.1\ndir %s\nsentinel monitor mymaster %s %s 1\n"+
+		"sentinel down-after-milliseconds mymaster 5000\nsentinel failover-timeout mymaster 60000\n", port, dir, host, pport)
+	if err := os.WriteFile(conf, []byte(cfg), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	addr := "127.0.0.1:" + strconv.Itoa(port)
+	testenv.Start(t, "redis-sentinel", addr, bin, conf)
+	sc := redis.NewSentinelClient(&redis.Options{Addr: addr})
+	defer sc.Close()
+	for i := 0; ; i++ {
+		reps, err := sc.Replicas(context.Background(), "mymaster").Result()
+		if err == nil && len(reps) > 0 && !strings.Contains(reps[0]["flags"], "down") && !strings.Contains(reps[0]["flags"], "disconnected") {
+			return addr
+		}
+		if i > 750 {
+			t.Fatal("the sentinel lists no replica")
+		}
+		time.Sleep(20 * time.Millisecond)
 	}
 }

@@ -43,3 +43,20 @@ func NewKey(r io.Reader) (string, error) {
 // hands it (decoded as Latin-1). Each store adds what its storage can hold
 // (see Store).
 func ValidKey(key string) bool { return len(key) >= 8 }
+
+// ValidKeyChars reports whether key is non-empty and made only of
+// Django's VALID_KEY_CHARS (a-z and 0-9), the characters of the keys
+// Django makes. The file and cache engines hold no other: Django's file
+// engine refuses any other character, and listing a cache or a session
+// directory skips names with them.
+func ValidKeyChars(key string) bool {
+	if key == "" {
+		return false
+	}
+	for i := 0; i < len(key); i++ {
+		if c := key[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') {
+			return false
+		}
+	}
+	return true
+}

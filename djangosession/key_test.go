@@ -107,3 +107,31 @@ type errReader struct{ err error }
 func (e errReader) Read([]byte) (int, error) { return 0, e.err }
 
 func cryptoRead(p []byte) (int, error) { return rand.Read(p) }
+
+func TestValidKeyChars(t *testing.T) {
+	for _, tc := range []struct {
+		key  string
+		want bool
+	}{
+		{"", false},
+		{"a", true},
+		{"abcdefghijklmnopqrstuvwxyz0123456789", true},
+		{"Abc", false},
+		{"abc-def", false},
+		{"abc/../x", false},
+		{"abc\x00", false},
+		{"ab\u00e9", false},
+		{"z9", true},
+		{"{", false}, {"`", false}, {"/", false}, {":", false},
+	} {
+		if got := djangosession.ValidKeyChars(tc.key); got != tc.want {
+			t.Errorf("ValidKeyChars(%q) = %v, want %v", tc.key, got, tc.want)
+		}
+	}
+	for i := 0; i < 50; i++ {
+		k, _ := djangosession.NewKey(rand.Reader)
+		if !djangosession.ValidKeyChars(k) {
+			t.Errorf("NewKey made %q", k)
+		}
+	}
+}

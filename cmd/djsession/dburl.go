@@ -55,6 +55,17 @@ type dbTarget struct {
 	tlsConfig            *tls.Config
 	timeout, dialTimeout time.Duration
 	poolSize             int
+
+	// Redis: the topology (topoReplicated, topoShard, topoSentinel), the
+	// shards' LOCATION entries, the sentinels and the master they watch.
+	topology   string
+	shardNames []string
+	sentinels  []string
+	masterName string
+	// pooler is PgBouncer's transaction pooling (pool_mode=transaction).
+	pooler bool
+	// mcOptions is the memcached backend's OPTIONS (mcpool.Options).
+	mcOptions map[string]any
 }
 
 var errDBURL = errors.New("bad database URL")
@@ -152,6 +163,29 @@ func parseDatabaseURL(raw string) (*dbTarget, error) {
 		p.take("sslsni")
 		p.take("connect_timeout")
 		p.take("application_name")
+		// PgBouncer's pool_mode: behind transaction (or statement)
+		// pooling nothing is prepared (dbstore.Options.TransactionPooler)
+		// and lib/pq sends each statement with its parameters in one round
+		// trip (its binary_parameters=yes, added here).
+		binary, hasBinary := p.take("binary_parameters")
+		if mode, ok := p.take("pool_mode"); ok {
+			switch mode {
+			case "session":
+			case "transaction", "statement":
+				if hasBinary && binary != "yes" {
+					return nil, usagef("%v: pool_mode=%s needs binary_parameters=yes", errDBURL, mode)
+				}
+				t.pooler = true
+			default:
+				return nil, usagef("%v: pool_mode=%q: session, transaction or statement", errDBURL, mode)
+			}
+			q := u.Query()
+			q.Del("pool_mode")
+			if t.pooler {
+				q.Set("binary_parameters", "yes")
+			}
+			u.RawQuery = q.Encode()
+		}
 		if err := p.done(); err != nil {
 			return nil, err
 		}

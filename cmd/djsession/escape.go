@@ -2,7 +2,6 @@ package main
 
 import (
 	"fmt"
-	"math/big"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -61,20 +60,4 @@ func unsafeRune(r rune, n int) bool {
 		return true
 	}
 	return false
-}
-
-// maxShownIntBits bounds the integers human-facing output writes in
-// decimal: CPython refuses str() of an int over 4,300 digits
-// (sys.int_info.default_max_str_digits), which is 14,284 bits. A larger
-// one is shown by its size, and converting it is never attempted (the
-// conversion itself is the cost a hostile session imposes).
-const maxShownIntBits = 14284
-
-// boundedInt returns the decimal digits of n, or "int of N bits" for an
-// integer CPython would not convert to text.
-func boundedInt(n *big.Int) string {
-	if n.BitLen() > maxShownIntBits {
-		return fmt.Sprintf("int of %d bits", n.BitLen())
-	}
-	return n.String()
 }

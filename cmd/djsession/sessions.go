@@ -32,8 +32,11 @@ const defaultTable = "django_session"
 // sessionsEnv holds what every "sessions" subcommand shares: where the
 // table is, the secret keys, and a clock.
 type sessionsEnv struct {
-	a         *app
-	dbURL     string
+	a     *app
+	dbURL string
+	// readDBURL is --read-database-url: a read replica of the database
+	// (ls, show and stats only)
+	readDBURL string
 	table     string
 	className string
 	secret    secretFlags
@@ -73,7 +76,9 @@ The database comes from --database-url or $DATABASE_URL, written as
 dj-database-url reads it:
 
   postgres://user:pass@host:5432/name   (postgresql:// too; sslmode, sslrootcert, sslcert,
-                                        sslkey as libpq takes them)
+                                        sslkey as libpq takes them; pool_mode=transaction
+                                        behind PgBouncer's transaction pooling: nothing is
+                                        prepared and lib/pq gets binary_parameters=yes)
   mysql://user:pass@host:3306/name      (datetimes read as UTC, Django's USE_TZ=True; TLS
                                         from ssl=true, ssl-mode=REQUIRED|VERIFY_CA|
                                         VERIFY_IDENTITY, ssl-ca, ssl-cert, ssl-key or tls=)
@@ -83,12 +88,28 @@ dj-database-url reads it:
                                         directory path works too)
   redis://[:password@]host:6379/0       (the cache engines on Redis: ls, show, stats,
                                         and copy --to; ?backend=django-redis for its format)
+  redis://h1:6379,h2:6379/0             (several servers in LOCATION order: the first is
+                                        written and listed, the others read, as Django's
+                                        RedisCache and django-redis's DefaultClient do;
+                                        ?client_class=ShardClient for django-redis's shards,
+                                        each named redis://h1:6379/0 as in LOCATION and
+                                        every one listed; redis://mymaster/0?client_class=
+                                        SentinelClient&sentinels=s1:26379,s2:26379)
   rediss://host:6380/0                  (Redis over TLS, with redis-py's ssl_cert_reqs,
                                         ssl_ca_certs, ssl_certfile, ssl_keyfile and
                                         ssl_check_hostname)
   memcached://host:11211[,host2:11211]  (the cache engines on memcached 1.6+, servers in
-                                        LOCATION order, listed on every node;
-                                        ?backend=pymemcache|pylibmc)
+                                        LOCATION order, listed on every node, each key on
+                                        the server Django's backend picks:
+                                        ?backend=pymemcache|pylibmc|memcached; pymemcache's
+                                        ignore_exc, retry_attempts, retry_timeout,
+                                        dead_timeout; pylibmc's behaviors hash, ketama,
+                                        ketama_weighted, distribution, _sort_hosts, as in
+                                        ?backend=pylibmc&ketama=1&hash=md5; python-
+                                        memcached's dead_retry)
+
+ls, show and stats read from --read-database-url when given, a read replica
+of the database; nothing is ever written there.
 
 A query parameter not listed here is refused: one dropped silently (a TLS
 setting) would change what was asked for.
@@ -112,6 +133,12 @@ SECRET_KEY_FALLBACKS from --fallback-key-file or $DJANGO_SECRET_KEY_FALLBACKS
 		e.newConvertCmd(),
 	)
 	return cmd
+}
+
+// replicaFlag registers --read-database-url on the commands that only
+// read (ls, show, stats).
+func (e *sessionsEnv) replicaFlag(cmd *cobra.Command) {
+	cmd.Flags().StringVar(&e.readDBURL, "read-database-url", "", "a read replica of the database to read from (PostgreSQL, MySQL); writes never go there")
 }
 
 // dbFlags registers --database-url, --table and --class-name on cmd.
@@ -154,6 +181,10 @@ type sessionDB struct {
 	loc   *time.Location // of naive expire_date values; nil: UTC
 	// store reads the table (List) and clears it (ClearExpired)
 	store *dbstore.Store
+	// replica, when --read-database-url names one, is what ls, show and
+	// stats read; it is closed with db
+	replica      *sql.DB
+	replicaStore *dbstore.Store
 }
 
 var identRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_$]*(\.[A-Za-z_][A-Za-z0-9_$]*)?$`)
@@ -260,13 +291,20 @@ func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, erro
 		return nil, err
 	}
 	dialect := map[dbKind]dbstore.Dialect{kindPostgres: dbstore.Postgres, kindMySQL: dbstore.MySQL, kindSQLite: dbstore.SQLite}[t.kind]
-	store, err := dbstore.New(db, &dbstore.Options{Dialect: dialect, Codec: codec, Table: e.table, Location: loc,
-		BatchSize: e.batch, Now: e.now, NoPrepare: true})
+	o := &dbstore.Options{Dialect: dialect, Codec: codec, Table: e.table, Location: loc,
+		BatchSize: e.batch, Now: e.now, NoPrepare: true, TransactionPooler: t.pooler}
+	store, err := dbstore.New(db, o)
 	if err != nil {
 		db.Close()
 		return nil, usagef("%v", err)
 	}
 	s := &sessionDB{db: db, kind: t.kind, loc: loc, store: store}
+	if e.readDBURL != "" {
+		if err := e.openReplica(ctx, s, t, o); err != nil {
+			db.Close()
+			return nil, err
+		}
+	}
 	var parts []string
 	for _, p := range strings.Split(e.table, ".") {
 		parts = append(parts, s.quote(p))
@@ -275,7 +313,44 @@ func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, erro
 	return s, nil
 }
 
-func (s *sessionDB) Close() error { return s.db.Close() }
+// openReplica opens --read-database-url, a read replica of t (the same
+// engine), and lists through it: ls, show and stats read there, as a
+// Django router's db_for_read would; nothing is written to it.
+func (e *sessionsEnv) openReplica(ctx context.Context, s *sessionDB, t *dbTarget, o *dbstore.Options) error {
+	rt, err := parseDatabaseURL(e.readDBURL)
+	if err != nil {
+		return err
+	}
+	if rt.kind != t.kind || rt.kind == kindSQLite {
+		return usagef("--read-database-url: a replica of the %s database (%s), not %s", t.kind, t.display, rt.display)
+	}
+	var rdb *sql.DB
+	if rt.connector != nil {
+		rdb = sql.OpenDB(rt.connector)
+	} else if rdb, err = sql.Open(rt.driver, rt.dsn); err != nil {
+		return fmt.Errorf("opening %s: %w", rt.display, err)
+	}
+	if err := rdb.PingContext(ctx); err != nil {
+		rdb.Close()
+		return fmt.Errorf("connecting to %s: %w", rt.display, err)
+	}
+	ro := *o
+	ro.TransactionPooler = rt.pooler
+	rs, err := dbstore.New(rdb, &ro)
+	if err != nil {
+		rdb.Close()
+		return usagef("%v", err)
+	}
+	s.replica, s.replicaStore = rdb, rs
+	return nil
+}
+
+func (s *sessionDB) Close() error {
+	if s.replica != nil {
+		s.replica.Close()
+	}
+	return s.db.Close()
+}
 
 // codecOrPlaceholder returns a codec under SECRET_KEY, or, without a key,
 // one under a key nothing is signed with: clear-expired on the db engine
@@ -392,7 +467,11 @@ func countEach(ctx context.Context, s sessionStore, f rowFilter) (int64, error) 
 }
 
 func (s *sessionDB) each(ctx context.Context, f rowFilter, fn func(sessionRow) error) error {
-	return listEach(ctx, s.store, f, func(r djangosession.Record) sessionRow {
+	store := s.store
+	if s.replicaStore != nil {
+		store = s.replicaStore
+	}
+	return listEach(ctx, store, f, func(r djangosession.Record) sessionRow {
 		return sessionRow{key: r.Key, data: string(r.Data), expire: r.Expire}
 	}, fn)
 }

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
+	"net"
 	"sync"
 	"time"
 
@@ -14,6 +16,7 @@ import (
 	"github.com/djsession/djsession/djangosession/cachestore"
 	"github.com/djsession/djsession/djangosession/cachestore/gomemcache"
 	"github.com/djsession/djsession/djangosession/cachestore/goredis"
+	"github.com/djsession/djsession/djangosession/cachestore/mcpool"
 	"github.com/djsession/djsession/python/pickle"
 	"github.com/djsession/djsession/python/pyjson"
 )
@@ -51,27 +54,34 @@ func (e *sessionsEnv) openCache(ctx context.Context, t *dbTarget) (*cacheSession
 	case kindRedis:
 		quietRedis.Do(func() { redis.SetLogger(discardLogger{}) })
 		backend = map[string]cachestore.Backend{"redis": cachestore.RedisCache, "django-redis": cachestore.DjangoRedis}[t.backend]
-		// Django's RedisCache writes to the first LOCATION and django-redis
-		// to its master, the first: listing and writing go there.
-		rc := redis.NewClient(&redis.Options{
-			Addr: t.addrs[0], Username: t.user, Password: t.password, DB: t.db,
-			TLSConfig: t.tlsConfig, ReadTimeout: t.timeout, WriteTimeout: t.timeout,
-			DialTimeout: t.dialTimeout, PoolSize: t.poolSize,
-			MaxRetries: -1, // a refused connection is an answer, not a reason to wait
-		})
-		if err := rc.Ping(ctx).Err(); err != nil {
-			rc.Close()
-			return nil, fmt.Errorf("connecting to %s: %w", t.display, redisError(err))
+		rc, err := t.redisClient(ctx)
+		if err != nil {
+			return nil, err
 		}
-		client, closeFn = goredis.New(rc), rc.Close
+		client, closeFn = rc, rc.(io.Closer).Close
 	case kindMemcached:
-		backend = map[string]cachestore.Backend{"pymemcache": cachestore.PyMemcache, "pylibmc": cachestore.PyLibMC}[t.backend]
-		mc := memcache.New(t.addrs...)
-		mc.Timeout = time.Minute
-		if err := mc.Ping(); err != nil {
-			return nil, fmt.Errorf("connecting to %s: %w", t.display, err)
+		mo := &mcpool.Options{CacheOptions: t.mcOptions}
+		mo.Backend, backend = mcpool.PyMemcacheCache, cachestore.PyMemcache
+		switch t.backend {
+		case "pylibmc":
+			mo.Backend, backend = mcpool.PyLibMCCache, cachestore.PyLibMC
+		case "memcached":
+			mo.Backend = mcpool.MemcachedCache
 		}
-		client, closeFn = gomemcache.NewLister(mc, t.addrs...), mc.Close
+		pool, err := gomemcache.NewPoolLister(t.addrs, mo, func(mc *memcache.Client) { mc.Timeout = time.Minute })
+		if err != nil {
+			return nil, usagef("%v: %v", errDBURL, err)
+		}
+		for _, addr := range t.addrs {
+			mc := memcache.New(addr)
+			err := mc.Ping()
+			mc.Close()
+			if err != nil {
+				pool.Close()
+				return nil, fmt.Errorf("connecting to %s: %w", t.display, err)
+			}
+		}
+		client, closeFn = pool, pool.Close
 	}
 	o := &cachestore.Options{Backend: backend, KeyPrefix: e.cacheKeyPrefix, Version: e.cacheVersion, Now: e.now}
 	if e.cachedDB {
@@ -83,6 +93,74 @@ func (e *sessionsEnv) openCache(ctx context.Context, t *dbTarget) (*cacheSession
 		return nil, usagef("%v", err)
 	}
 	return &cacheSessions{store: s, close: closeFn, now: e.now}, nil
+}
+
+// redisClient connects to the servers of a redis:// URL as the URL's
+// client_class lays them out (goredis's package doc): one server;
+// several, the first the primary (Django's RedisCache, django-redis's
+// DefaultClient); shards (ShardClient); a sentinel-managed master
+// (SentinelClient). Every server is pinged first.
+func (t *dbTarget) redisClient(ctx context.Context) (cachestore.Client, error) {
+	node := func(addr string) *redis.Options {
+		o := &redis.Options{
+			Addr: addr, Username: t.user, Password: t.password, DB: t.db,
+			TLSConfig: t.tlsConfig, ReadTimeout: t.timeout, WriteTimeout: t.timeout,
+			DialTimeout: t.dialTimeout, PoolSize: t.poolSize,
+			MaxRetries: -1, // a refused connection is an answer, not a reason to wait
+		}
+		if o.TLSConfig != nil {
+			o.TLSConfig = o.TLSConfig.Clone()
+			o.TLSConfig.ServerName, _, _ = net.SplitHostPort(addr)
+		}
+		return o
+	}
+	if t.topology == topoSentinel {
+		return goredis.NewSentinel(&redis.FailoverOptions{
+			MasterName: t.masterName, SentinelAddrs: t.sentinels,
+			Username: t.user, Password: t.password, DB: t.db,
+			TLSConfig: t.tlsConfig, ReadTimeout: t.timeout, WriteTimeout: t.timeout,
+			DialTimeout: t.dialTimeout, PoolSize: t.poolSize, MaxRetries: -1,
+		}, nil)
+	}
+	var clients []redis.Cmdable
+	closeAll := func() {
+		for _, c := range clients {
+			c.(io.Closer).Close()
+		}
+	}
+	for _, addr := range t.addrs {
+		rc := redis.NewClient(node(addr))
+		clients = append(clients, rc)
+		if err := rc.Ping(ctx).Err(); err != nil {
+			closeAll()
+			return nil, fmt.Errorf("connecting to %s: %w", t.display, redisError(err))
+		}
+	}
+	var c cachestore.Client
+	var err error
+	switch {
+	case t.topology == topoShard:
+		shards := make([]goredis.Shard, len(clients))
+		for i, rc := range clients {
+			shards[i] = goredis.Shard{Name: t.shardNames[i], Client: rc}
+		}
+		c, err = goredis.NewSharded(shards)
+	case len(clients) == 1:
+		c = closingClient{goredis.New(clients[0]), clients[0].(io.Closer)}
+	default:
+		c, err = goredis.NewReplicated(clients[0], clients[1:], nil)
+	}
+	if err != nil {
+		closeAll()
+		return nil, usagef("%v: %v", errDBURL, err)
+	}
+	return c, nil
+}
+
+// closingClient is one server's client with its connection's Close.
+type closingClient struct {
+	*goredis.Client
+	io.Closer
 }
 
 // quietRedis silences go-redis's own logging (its process-wide logger

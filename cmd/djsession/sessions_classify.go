@@ -65,7 +65,7 @@ func (v *verdict) userID() string {
 	case string:
 		return u
 	case *big.Int:
-		return boundedInt(u) // before pyjson would convert all of it
+		return pyjson.FormatInt(u) // bounded: a hostile user id is never converted whole
 	}
 	b, err := pyjson.Marshal(u)
 	if err != nil {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 
 	"github.com/spf13/cobra"
+
+	"github.com/djsession/djsession/djangosession"
 )
 
 // sessionWriter is implemented by the stores copy can write to.
@@ -145,13 +147,6 @@ func (e *sessionsEnv) openTarget(ctx context.Context, raw, table string) (sessio
 		if err != nil {
 			return nil, err
 		}
-		if len(t.addrs) > 1 {
-			// Django picks the node of each key by its backend's hashing
-			// (pymemcache's rendezvous, libmemcached's modula or ketama),
-			// which the single-server clients here do not: a copy would
-			// land where Django never reads.
-			return nil, usagef("copying to a pool of %d servers is not supported yet: name one server", len(t.addrs))
-		}
 		cs, err := e.openCache(ctx, t)
 		if err != nil {
 			return nil, err
@@ -224,7 +219,7 @@ func (d *fileDir) put(ctx context.Context, rows []sessionRow, replace bool) (int
 		if err := ctx.Err(); err != nil {
 			return n, err
 		}
-		if !validFileKey(r.key) {
+		if !djangosession.ValidKeyChars(r.key) {
 			return n, fmt.Errorf("copy: session key %q cannot be a file name of the file engine", r.key)
 		}
 		name := filepath.Join(d.dir, d.prefix+r.key)

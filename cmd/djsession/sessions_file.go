@@ -31,16 +31,6 @@ type fileDir struct {
 
 func (d *fileDir) Close() error { return nil }
 
-// validFileKey is the file engine's key check: only a-z and 0-9.
-func validFileKey(k string) bool {
-	for i := 0; i < len(k); i++ {
-		if c := k[i]; !(c >= 'a' && c <= 'z' || c >= '0' && c <= '9') {
-			return false
-		}
-	}
-	return k != ""
-}
-
 func (d *fileDir) each(ctx context.Context, f rowFilter, fn func(sessionRow) error) error {
 	return listEach(ctx, d.store, f, func(r djangosession.Record) sessionRow {
 		return sessionRow{key: r.Key, data: string(r.Data), expire: r.Expire}

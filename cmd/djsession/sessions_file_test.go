@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/internal/testenv"
 )
 
@@ -51,7 +52,7 @@ func dirKeys(t *testing.T, dir string) []string {
 	}
 	var keys []string
 	for _, e := range ents {
-		if k, ok := strings.CutPrefix(e.Name(), "sessionid"); ok && validFileKey(k) {
+		if k, ok := strings.CutPrefix(e.Name(), "sessionid"); ok && djangosession.ValidKeyChars(k) {
 			keys = append(keys, k)
 		}
 	}

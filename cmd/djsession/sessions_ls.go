@@ -57,6 +57,7 @@ Exit status 1 when no session matches.`,
 		RunE: func(cmd *cobra.Command, _ []string) error { return e.runLs(cmd, o) },
 	}
 	e.dbFlags(cmd)
+	e.replicaFlag(cmd)
 	e.secret.register(cmd)
 	f := cmd.Flags()
 	f.BoolVar(&o.active, "active", false, "only sessions that have not expired")

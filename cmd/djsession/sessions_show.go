@@ -70,6 +70,7 @@ then shown anyway, marked "verified": false).`,
 		},
 	}
 	e.dbFlags(cmd)
+	e.replicaFlag(cmd)
 	e.secret.register(cmd)
 	cmd.Flags().BoolVar(&noVerify, "no-verify", false, "show the payload of data that does not verify, marked unverified")
 	return cmd

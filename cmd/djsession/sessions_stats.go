@@ -198,6 +198,7 @@ Exit status 1 when the table is empty.`,
 		},
 	}
 	e.dbFlags(cmd)
+	e.replicaFlag(cmd)
 	e.secret.register(cmd)
 	cmd.Flags().StringVar(&format, "format", "text", "output format: text or json")
 	cmd.Flags().IntVar(&top, "top", 10, "how many users with the most sessions to list")

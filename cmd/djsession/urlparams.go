@@ -126,16 +126,8 @@ func tlsConfig(level tlsLevel, serverName string, f tlsFiles) (*tls.Config, erro
 // URL after "scheme://") into its user info, its hosts in order, each
 // with defaultPort when it has none, and a URL holding the rest.
 func splitHosts(scheme, rest, defaultPort string) (*url.URL, []string, error) {
-	end := strings.IndexAny(rest, "/?#")
-	if end < 0 {
-		end = len(rest)
-	}
-	authority := rest[:end]
-	userinfo, hostlist := "", authority
-	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
-		userinfo, hostlist = authority[:i+1], authority[i+1:]
-	}
-	u, err := url.Parse(scheme + "://" + userinfo + "placeholder" + rest[end:])
+	userinfo, hostlist, tail := splitAuthority(rest)
+	u, err := url.Parse(scheme + "://" + userinfo + "placeholder" + tail)
 	if err != nil {
 		return nil, nil, usagef("%v: %v", errDBURL, redactErr(err, scheme+"://"+rest))
 	}
@@ -154,6 +146,21 @@ func splitHosts(scheme, rest, defaultPort string) (*url.URL, []string, error) {
 		addrs = append(addrs, net.JoinHostPort(host, port))
 	}
 	return u, addrs, nil
+}
+
+// splitAuthority cuts "[userinfo@]h1:p1,h2:p2[/path][?query]" into the
+// user information with its "@", the host list as written, and the rest.
+func splitAuthority(rest string) (userinfo, hostlist, tail string) {
+	end := strings.IndexAny(rest, "/?#")
+	if end < 0 {
+		end = len(rest)
+	}
+	authority := rest[:end]
+	hostlist = authority
+	if i := strings.LastIndexByte(authority, '@'); i >= 0 {
+		userinfo, hostlist = authority[:i+1], authority[i+1:]
+	}
+	return userinfo, hostlist, rest[end:]
 }
 
 // parseRedisURL reads redis:// and rediss:// URLs as redis-py's
@@ -204,6 +211,9 @@ func parseRedisURL(scheme, rest string) (*dbTarget, error) {
 		}
 		t.backend = v
 	}
+	if err := t.redisTopology(p, scheme, rest, u.Path); err != nil {
+		return nil, err
+	}
 	if err := t.timeouts(p); err != nil {
 		return nil, err
 	}
@@ -251,6 +261,63 @@ func parseRedisURL(scheme, rest string) (*dbTarget, error) {
 	return t, nil
 }
 
+// Redis topologies: how the servers of a redis:// URL share the keys.
+const (
+	// topoReplicated is Django's RedisCache and django-redis's
+	// DefaultClient: writes to the first server, reads from the others.
+	topoReplicated = "DefaultClient"
+	// topoShard is django-redis's ShardClient.
+	topoShard = "ShardClient"
+	// topoSentinel is django-redis's SentinelClient.
+	topoSentinel = "SentinelClient"
+)
+
+// redisTopology reads client_class (django-redis's OPTIONS CLIENT_CLASS,
+// with or without its "django_redis.client." package) and sentinels
+// (django-redis's SENTINELS, "host:port" separated by commas). A
+// client_class makes the backend django-redis. The shards are named as
+// django-redis names them, by their LOCATION entry: the URL's scheme, user
+// information, each host as written and the path.
+func (t *dbTarget) redisTopology(p *params, scheme, rest, path string) error {
+	t.topology = topoReplicated
+	if v, ok := p.take("client_class"); ok {
+		v = strings.TrimPrefix(v, "django_redis.client.")
+		switch v {
+		case topoReplicated, topoShard, topoSentinel:
+		default:
+			return usagef("%v: client_class=%q: DefaultClient, ShardClient or SentinelClient", errDBURL, v)
+		}
+		t.topology, t.backend = v, "django-redis"
+	}
+	sentinels, hasSentinels := p.take("sentinels")
+	switch t.topology {
+	case topoShard:
+		userinfo, hostlist, _ := splitAuthority(rest)
+		for _, h := range strings.Split(hostlist, ",") {
+			t.shardNames = append(t.shardNames, scheme+"://"+userinfo+h+path)
+		}
+	case topoSentinel:
+		if !hasSentinels || sentinels == "" {
+			return usagef("%v: client_class=SentinelClient needs sentinels=host:port[,host:port...]", errDBURL)
+		}
+		if len(t.addrs) != 1 {
+			return usagef("%v: a SentinelClient URL names one master: redis://mymaster/0", errDBURL)
+		}
+		t.masterName, _, _ = net.SplitHostPort(t.addrs[0])
+		for _, s := range strings.Split(sentinels, ",") {
+			host, port, err := net.SplitHostPort(s)
+			if n, perr := strconv.Atoi(port); err != nil || perr != nil || n < 1 || n > 65535 || host == "" {
+				return usagef("%v: bad sentinel %q: host:port", errDBURL, s)
+			}
+			t.sentinels = append(t.sentinels, net.JoinHostPort(host, port))
+		}
+	}
+	if hasSentinels && t.topology != topoSentinel {
+		return usagef("%v: sentinels needs client_class=SentinelClient", errDBURL)
+	}
+	return nil
+}
+
 // timeouts reads redis-py's socket_timeout, socket_connect_timeout and
 // max_connections.
 func (t *dbTarget) timeouts(p *params) error {
@@ -273,10 +340,23 @@ func (t *dbTarget) timeouts(p *params) error {
 	return nil
 }
 
+// memcachedOptions are the query parameters of each memcached backend:
+// pymemcache's HashClient keywords (Django's PyMemcacheCache), pylibmc's
+// behaviors (PyLibMCCache) and python-memcached's (MemcachedCache).
+var memcachedOptions = map[string][]string{
+	"pymemcache": {"ignore_exc", "retry_attempts", "retry_timeout", "dead_timeout"},
+	"pylibmc":    {"hash", "ketama", "ketama_weighted", "distribution", "_sort_hosts"},
+	"memcached":  {"dead_retry"},
+}
+
 // parseMemcachedURL reads memcached://h1:11211[,h2:11211...] with the
 // servers in LOCATION order. The backend (the server selection and value
 // format of Django's cache backend) is pymemcache unless the scheme
-// (pylibmc://) or backend=pymemcache|pylibmc says otherwise.
+// (pylibmc://) or backend=pymemcache|pylibmc|memcached says otherwise;
+// each backend's OPTIONS that place keys are parameters
+// (memcachedOptions), as in
+//
+//	memcached://h1,h2,h3?backend=pylibmc&ketama=1&hash=md5
 func parseMemcachedURL(scheme, rest string) (*dbTarget, error) {
 	u, addrs, err := splitHosts(scheme, rest, "11211")
 	if err != nil {
@@ -294,11 +374,24 @@ func parseMemcachedURL(scheme, rest string) (*dbTarget, error) {
 		return nil, err
 	}
 	if v, ok := p.take("backend"); ok {
-		if v != "pymemcache" && v != "pylibmc" {
-			return nil, usagef("%v: backend=%q: pymemcache or pylibmc", errDBURL, v)
+		if _, known := memcachedOptions[v]; !known {
+			return nil, usagef("%v: backend=%q: pymemcache, pylibmc or memcached", errDBURL, v)
 		}
 		t.backend = v
 	}
+	// The OPTIONS of the backend that place keys or decide what a server
+	// that is down means (mcpool.Options.CacheOptions); pylibmc's are its
+	// behaviors.
+	opts := map[string]any{}
+	for _, name := range memcachedOptions[t.backend] {
+		if v, ok := p.take(name); ok {
+			opts[name] = v
+		}
+	}
+	if t.backend == "pylibmc" {
+		opts = map[string]any{"behaviors": opts}
+	}
+	t.mcOptions = opts
 	if err := p.done(); err != nil {
 		return nil, err
 	}

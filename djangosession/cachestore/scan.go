@@ -63,7 +63,7 @@ func (s *Store) List(ctx context.Context, o *ListOptions) iter.Seq2[djangosessio
 		err := kl.ListKeys(ctx, prefix+o.Prefix, func(keys []KeyInfo) error {
 			for _, k := range keys {
 				sk, ok := strings.CutPrefix(k.Key, prefix)
-				if ok && validChars(sk) && sk > o.After {
+				if ok && djangosession.ValidKeyChars(sk) && sk > o.After {
 					found = append(found, entry{sk, k.Key, k.Expire})
 				}
 			}
@@ -96,18 +96,4 @@ type ListOptions = djangosession.ListOptions
 // DecodeRecord decodes a listed value as Load does.
 func (s *Store) DecodeRecord(r djangosession.Record) (*pyjson.Object, error) {
 	return s.decodeSession(r.Data, r.Flags)
-}
-
-// validChars reports whether key is non-empty and made only of Django's
-// VALID_KEY_CHARS, [a-z0-9].
-func validChars(key string) bool {
-	if key == "" {
-		return false
-	}
-	for i := 0; i < len(key); i++ {
-		if c := key[i]; (c < 'a' || c > 'z') && (c < '0' || c > '9') {
-			return false
-		}
-	}
-	return true
 }

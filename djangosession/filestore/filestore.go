@@ -177,7 +177,7 @@ var errInvalidKey = fmt.Errorf("filestore: %w", djangosession.ErrInvalidKey)
 // OSError as no session; this store says so without asking the file
 // system.
 func (s *Store) validKey(key string) bool {
-	return djangosession.ValidKey(key) && validChars(key) && len(s.prefix)+len(key)+tempSuffix <= maxName
+	return djangosession.ValidKey(key) && djangosession.ValidKeyChars(key) && len(s.prefix)+len(key)+tempSuffix <= maxName
 }
 
 // ioError returns err for an error text without the path it names: the
@@ -199,21 +199,6 @@ func ioError(op string, err error) error {
 // a missing file, or a name the file system refuses as too long.
 func noFile(err error) bool {
 	return errors.Is(err, fs.ErrNotExist) || errors.Is(err, syscall.ENAMETOOLONG)
-}
-
-// validChars reports whether key is non-empty and made only of Django's
-// VALID_KEY_CHARS.
-func validChars(key string) bool {
-	if key == "" {
-		return false
-	}
-	for i := 0; i < len(key); i++ {
-		c := key[i]
-		if (c < 'a' || c > 'z') && (c < '0' || c > '9') {
-			return false
-		}
-	}
-	return true
 }
 
 // Load returns the session stored under key.
@@ -292,37 +277,14 @@ func (s *Store) read(path string) (data *pyjson.Object, derr, err error) {
 // when get_expiry_age of it is <= 0. data is nil for undecodable content,
 // which Django checks as an empty dict.
 func (s *Store) expired(path string, data *pyjson.Object) (bool, error) {
-	var v any
-	if data != nil {
-		v, _ = data.Get(djangosession.ExpiryKey)
-	}
-	now := s.now()
-	switch v := v.(type) {
-	case int64:
-		if v != 0 {
-			return v <= 0, nil // get_expiry_age returns an int unchanged
+	if t, ok := s.expiryValue(data); ok {
+		switch {
+		case t.Equal(djangosession.NoExpiry):
+			return false, nil
+		case t.IsZero():
+			return true, nil
 		}
-	case float64:
-		if v != 0 && !math.IsNaN(v) {
-			return v <= 0, nil
-		}
-		if math.IsNaN(v) {
-			return false, nil // truthy, and NaN <= 0 is false in Python
-		}
-	case *big.Int:
-		return v.Sign() <= 0, nil // never 0: small ints decode as int64
-	case bool:
-		if v {
-			return false, nil // True is the age 1
-		}
-	case string:
-		if v != "" {
-			if t, ok := s.parseExpiry(v); ok {
-				return s.age(t, now) <= 0, nil
-			}
-			// Django raises ValueError here (TypeError before 4.1); the
-			// session is judged by its mtime instead.
-		}
+		return s.age(t, s.now()) <= 0, nil
 	}
 	fi, err := os.Stat(path)
 	if errors.Is(err, fs.ErrNotExist) {
@@ -331,7 +293,51 @@ func (s *Store) expired(path string, data *pyjson.Object) (bool, error) {
 	if err != nil {
 		return false, ioError("stat", err)
 	}
-	return s.age(s.add(fi.ModTime(), s.cookieAge), now) <= 0, nil
+	return s.age(s.add(fi.ModTime(), s.cookieAge), s.now()) <= 0, nil
+}
+
+// expiryValue reads _session_expiry as Django's get_expiry_age does. ok
+// is false when the value leaves the expiry to the file's mtime plus
+// SESSION_COOKIE_AGE (absent, falsy, or a string Django cannot parse).
+// Otherwise the result is djangosession.NoExpiry for a value that never
+// expires (a positive number, which Django takes as the age itself; True,
+// the age 1; NaN), the zero time for one that always has (a negative
+// number), or the datetime a string holds (a wall-clock reading carried as
+// UTC with NaiveTime, as parseExpiry gives it). data is nil for
+// undecodable content, which Django checks as an empty dict.
+func (s *Store) expiryValue(data *pyjson.Object) (time.Time, bool) {
+	var v any
+	if data != nil {
+		v, _ = data.Get(djangosession.ExpiryKey)
+	}
+	byNumber := func(n float64) (time.Time, bool) {
+		switch {
+		case n > 0 || math.IsNaN(n): // NaN is truthy, and NaN <= 0 is false in Python
+			return djangosession.NoExpiry, true
+		case n < 0:
+			return time.Time{}, true
+		}
+		return time.Time{}, false
+	}
+	switch v := v.(type) {
+	case int64:
+		return byNumber(float64(v))
+	case float64:
+		return byNumber(v)
+	case *big.Int:
+		return byNumber(float64(v.Sign())) // never 0: small ints decode as int64
+	case bool:
+		if v {
+			return djangosession.NoExpiry, true
+		}
+	case string:
+		if v != "" {
+			// Django raises ValueError for text it cannot parse (TypeError
+			// before 4.1); the session is judged by its mtime instead.
+			return s.parseExpiry(v)
+		}
+	}
+	return time.Time{}, false
 }
 
 // parseExpiry reads an ISO 8601 _session_expiry. With NaiveTime the result
@@ -488,7 +494,7 @@ func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 			return n, err
 		}
 		key, ok := strings.CutPrefix(e.Name(), s.prefix)
-		if !ok || !djangosession.ValidKey(key) || !validChars(key) {
+		if !ok || !djangosession.ValidKey(key) || !djangosession.ValidKeyChars(key) {
 			continue
 		}
 		_, removed, err := s.load(filepath.Join(s.dir, e.Name()))

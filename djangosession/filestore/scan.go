@@ -7,8 +7,6 @@ import (
 	"io"
 	"io/fs"
 	"iter"
-	"math"
-	"math/big"
 	"os"
 	"path/filepath"
 	"strings"
@@ -47,7 +45,7 @@ func (s *Store) List(ctx context.Context, o *djangosession.ListOptions) iter.Seq
 				return
 			}
 			key, ok := strings.CutPrefix(e.Name(), s.prefix)
-			if !ok || !e.Type().IsRegular() || !validChars(key) || key <= o.After || !strings.HasPrefix(key, o.Prefix) {
+			if !ok || !e.Type().IsRegular() || !djangosession.ValidKeyChars(key) || key <= o.After || !strings.HasPrefix(key, o.Prefix) {
 				continue
 			}
 			r, err := s.record(key)
@@ -86,47 +84,16 @@ func (s *Store) record(key string) (djangosession.Record, error) {
 // expiryTime is when Django's file engine expires a session holding data
 // (nil when it does not decode) in a file last written at mtime.
 func (s *Store) expiryTime(data *pyjson.Object, mtime time.Time) time.Time {
-	byAge := mtime.Add(s.cookieAge).UTC()
-	var v any
-	if data != nil {
-		v, _ = data.Get(djangosession.ExpiryKey)
-	}
-	switch v := v.(type) {
-	case int64:
-		return sign(float64(v), byAge)
-	case float64:
-		if math.IsNaN(v) {
-			return djangosession.NoExpiry
-		}
-		return sign(v, byAge)
-	case *big.Int:
-		return sign(float64(v.Sign()), byAge)
-	case bool:
-		if v {
-			return djangosession.NoExpiry
-		}
-	case string:
-		if t, ok := s.parseExpiry(v); ok && v != "" {
-			if s.naive { // a wall-clock reading in Location
-				t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), s.loc)
-			}
-			return t.UTC()
-		}
-	}
-	return byAge
-}
-
-// sign maps a numeric _session_expiry to an expiry: Django takes a
-// non-zero number as the age itself, so a positive one never expires and
-// a negative one always has; zero falls back to the mtime.
-func sign(n float64, byAge time.Time) time.Time {
+	t, ok := s.expiryValue(data)
 	switch {
-	case n > 0:
-		return djangosession.NoExpiry
-	case n < 0:
-		return time.Time{}
+	case !ok:
+		return mtime.Add(s.cookieAge).UTC()
+	case t.Equal(djangosession.NoExpiry), t.IsZero():
+		return t
+	case s.naive: // a wall-clock reading in Location
+		t = time.Date(t.Year(), t.Month(), t.Day(), t.Hour(), t.Minute(), t.Second(), t.Nanosecond(), s.loc)
 	}
-	return byAge
+	return t.UTC()
 }
 
 // DecodeRecord decodes a listed file as Load does: an empty file is an

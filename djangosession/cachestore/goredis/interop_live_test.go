@@ -98,6 +98,10 @@ type topoCase struct {
 	// it: the primary for replicated set-ups, one shard for ShardClient.
 	holders func(ck string) []*node
 	all     []*node
+	// settle waits until replicas hold what the primary has, before
+	// Django reads from them: Django's backends read a random replica
+	// and do not wait for it (TestDjangoUnderLag covers the lag itself).
+	settle func(t testing.TB)
 }
 
 // TestDjangoTopologies: Django writes interopN sessions through its
@@ -119,12 +123,12 @@ func TestDjangoTopologies(t *testing.T) {
 		{
 			name: "RedisCache/primary+2replicas", backend: cachestore.RedisCache, versions: []string{"4.2", "5.2", "6.1"},
 			cfg:    map[string]any{"backend": "redis", "location": r.URLs()},
-			client: newReplicatedClient(t, r, nil), holders: onPrimary, all: replicaNodes,
+			client: newReplicatedClient(t, r, nil), holders: onPrimary, all: replicaNodes, settle: r.synced,
 		},
 		{
 			name: "django-redis/primary+2replicas", backend: cachestore.DjangoRedis, versions: []string{"3.2", "4.2"},
 			cfg:    map[string]any{"backend": "django-redis", "location": r.URLs()},
-			client: newReplicatedClient(t, r, nil), holders: onPrimary, all: replicaNodes,
+			client: newReplicatedClient(t, r, nil), holders: onPrimary, all: replicaNodes, settle: r.synced,
 		},
 		{
 			name: "django-redis/ShardClient3", backend: cachestore.DjangoRedis, versions: []string{"3.2", "4.2"},
@@ -141,7 +145,7 @@ func TestDjangoTopologies(t *testing.T) {
 			cfg: map[string]any{"backend": "django-redis", "location": "redis://mymaster/0",
 				"options":  map[string]any{"CLIENT_CLASS": "django_redis.client.SentinelClient", "SENTINELS": [][]any{{"127.0.0.1", testenv.Port(sentinel)}}},
 				"settings": map[string]any{"DJANGO_REDIS_CONNECTION_FACTORY": "django_redis.pool.SentinelConnectionFactory"}},
-			client: newSentinelClient(t, sentinel, nil), holders: onPrimary, all: replicaNodes,
+			client: newSentinelClient(t, sentinel, nil), holders: onPrimary, all: replicaNodes, settle: r.synced,
 		},
 	}
 	for _, d := range djs {
@@ -252,6 +256,9 @@ func testTopology(t *testing.T, d testenv.Django, tc topoCase, cachedDB bool) {
 		where("go "+s.Key(), keys.CacheKey(s.Key()))
 		goKeys = append(goKeys, s.Key())
 		goData[s.Key()] = s.Data()
+	}
+	if tc.settle != nil {
+		tc.settle(t)
 	}
 	for _, ps := range p.do(t, "read", goKeys...) {
 		if !ps.Found {

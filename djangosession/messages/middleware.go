@@ -45,30 +45,26 @@ func fromRequest(r *http.Request) (*state, error) {
 // request's level (Options.Level unless SetLevel changed it), is not
 // recorded, as in Django.
 func Add(r *http.Request, level Level, message, extraTags string) error {
-	st, err := fromRequest(r)
-	if err != nil {
-		return err
-	}
-	if message == "" || level < st.level {
-		return nil
-	}
-	st.added = true
-	st.queued = append(st.queued, Message{Level: level, Message: message, ExtraTags: extraTags, tags: st.s.codec.tags})
-	return nil
+	return add(r, Message{Level: level, Message: message, ExtraTags: extraTags})
 }
 
 // AddSafe is Add for a message that is HTML to show unescaped, as Django's
 // add_message with mark_safe(message).
 func AddSafe(r *http.Request, level Level, message, extraTags string) error {
+	return add(r, Message{Level: level, Message: message, ExtraTags: extraTags, Safe: true})
+}
+
+func add(r *http.Request, m Message) error {
 	st, err := fromRequest(r)
 	if err != nil {
 		return err
 	}
-	if message == "" || level < st.level {
+	if m.Message == "" || m.Level < st.level {
 		return nil
 	}
+	m.tags = st.s.codec.tags
 	st.added = true
-	st.queued = append(st.queued, Message{Level: level, Message: message, ExtraTags: extraTags, Safe: true, tags: st.s.codec.tags})
+	st.queued = append(st.queued, m)
 	return nil
 }
 

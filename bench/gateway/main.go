@@ -53,6 +53,7 @@ import (
 	_ "github.com/jackc/pgx/v5/stdlib"
 	_ "modernc.org/sqlite"
 
+	"github.com/djsession/djsession/bench/internal/procstat"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/dbstore"
@@ -237,9 +238,9 @@ func run(ctx context.Context, o options) (int, error) {
 		{name: "alone", base: base("ALONE"), pids: func() []int { return nil }},
 		{name: "gateway", base: base("GATEWAY"), pids: one(gw.Process.Pid)},
 		{name: "gateway_ttl", base: base("GATEWAYTTL"), pids: one(gwTTL.Process.Pid)},
-		{name: "django", base: base("DJANGO"), pids: func() []int { return append([]int{gu.Process.Pid}, children(gu.Process.Pid)...) }},
+		{name: "django", base: base("DJANGO"), pids: func() []int { return append([]int{gu.Process.Pid}, procstat.Children(gu.Process.Pid)...) }},
 	}
-	nginxPids := func() []int { return append([]int{ng.Process.Pid}, children(ng.Process.Pid)...) }
+	nginxPids := func() []int { return append([]int{ng.Process.Pid}, procstat.Children(ng.Process.Pid)...) }
 	for _, t := range targets {
 		if _, err := load(ctx, o, t, keysFile, o.warmup, nginxPids); err != nil {
 			return 0, err
@@ -421,9 +422,9 @@ func load(ctx context.Context, o options, t *target, keys string, d time.Duratio
 	cmd := exec.CommandContext(ctx, "wrk", "-t", strconv.Itoa(o.threads), "-c", strconv.Itoa(o.conns),
 		"-d", strconv.Itoa(secs)+"s", "-s", "bench/gateway/load.lua", t.base, "--", "/page", keys)
 	pids, npids := t.pids(), nginxPids()
-	cpu0, n0 := cpuTime(pids), cpuTime(npids)
+	cpu0, n0 := procstat.CPUTime(pids), procstat.CPUTime(npids)
 	out, err := cmd.CombinedOutput()
-	cpu, ncpu := cpuTime(pids)-cpu0, cpuTime(npids)-n0
+	cpu, ncpu := procstat.CPUTime(pids)-cpu0, procstat.CPUTime(npids)-n0
 	if err != nil {
 		return false, fmt.Errorf("wrk %s: %v\n%s", t.name, err, out)
 	}
@@ -485,58 +486,4 @@ func report(o options, ts []*target) int {
 		code = 1
 	}
 	return code
-}
-
-// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's CPU times.
-func clockTicks() int {
-	out, err := exec.Command("getconf", "CLK_TCK").Output()
-	if n, e := strconv.Atoi(strings.TrimSpace(string(out))); err == nil && e == nil && n > 0 {
-		return n
-	}
-	return 100
-}
-
-var ticks = clockTicks()
-
-// cpuTime is the user + system CPU time of the processes so far
-// (/proc/<pid>/stat utime and stime).
-func cpuTime(pids []int) time.Duration {
-	var total int64
-	for _, pid := range pids {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil {
-			continue
-		}
-		i := strings.LastIndexByte(string(b), ')')
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 13 {
-			continue
-		}
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		total += u + st
-	}
-	return time.Duration(total) * time.Second / time.Duration(ticks)
-}
-
-// children returns the processes whose parent is pid (workers).
-func children(pid int) []int {
-	var out []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		c, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		i := strings.LastIndexByte(string(b), ')')
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
-			out = append(out, c)
-		}
-	}
-	return out
 }

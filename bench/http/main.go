@@ -67,6 +67,7 @@ import (
 	_ "github.com/lib/pq"
 	_ "modernc.org/sqlite"
 
+	"github.com/djsession/djsession/bench/internal/procstat"
 	"github.com/djsession/djsession/djangosession/dbstore"
 )
 
@@ -293,7 +294,7 @@ func run(ctx context.Context, o options) (int, error) {
 	}
 
 	goPids := []int{goSrv.Process.Pid}
-	djPids := append([]int{gu.Process.Pid}, children(gu.Process.Pid)...)
+	djPids := append([]int{gu.Process.Pid}, procstat.Children(gu.Process.Pid)...)
 	targets := []*target{
 		{name: "bare", base: goBase, path: "/bare", cookies: cookieFile, pids: goPids},
 		{name: "go_mw_unused", base: goBase, path: "/unused", cookies: cookieFile, pids: goPids},
@@ -483,9 +484,9 @@ func load(ctx context.Context, o options, lua string, t *target, d time.Duration
 	secs := max(1, int(d.Round(time.Second)/time.Second))
 	cmd := exec.CommandContext(ctx, "wrk", "-t", strconv.Itoa(o.threads), "-c", strconv.Itoa(o.conns),
 		"-d", strconv.Itoa(secs)+"s", "-s", lua, t.base, "--", t.path, t.cookies)
-	cpu0 := cpuTime(t.pids)
+	cpu0 := procstat.CPUTime(t.pids)
 	out, err := cmd.CombinedOutput()
-	cpu := cpuTime(t.pids) - cpu0
+	cpu := procstat.CPUTime(t.pids) - cpu0
 	if err != nil {
 		return 0, 0, 0, fmt.Errorf("wrk %s: %v\n%s", t.name, err, out)
 	}
@@ -504,61 +505,6 @@ func load(ctx context.Context, o options, lua string, t *target, d time.Duration
 		fmt.Printf("# %s: %d non-2xx responses, socket errors %s\n", t.name, non2xx, m[5])
 	}
 	return n / (us / 1e6), float64(cpu.Microseconds()) / n, errs + non2xx, nil
-}
-
-// clockTicks is USER_HZ, the unit of /proc/<pid>/stat's CPU times.
-func clockTicks() int {
-	out, err := exec.Command("getconf", "CLK_TCK").Output()
-	if n, e := strconv.Atoi(strings.TrimSpace(string(out))); err == nil && e == nil && n > 0 {
-		return n
-	}
-	return 100
-}
-
-var ticks = clockTicks()
-
-// cpuTime is the user + system CPU time the processes have used so far,
-// from /proc/<pid>/stat (utime and stime, all threads).
-func cpuTime(pids []int) time.Duration {
-	var total int64
-	for _, pid := range pids {
-		b, err := os.ReadFile("/proc/" + strconv.Itoa(pid) + "/stat")
-		if err != nil {
-			continue
-		}
-		// The fields after the command name: state is field 3, utime 14, stime 15.
-		i := strings.LastIndexByte(string(b), ')')
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) < 13 {
-			continue
-		}
-		u, _ := strconv.ParseInt(f[11], 10, 64)
-		st, _ := strconv.ParseInt(f[12], 10, 64)
-		total += u + st
-	}
-	return time.Duration(total) * time.Second / time.Duration(ticks)
-}
-
-// children returns the processes whose parent is pid (gunicorn's workers).
-func children(pid int) []int {
-	var out []int
-	ents, _ := os.ReadDir("/proc")
-	for _, e := range ents {
-		c, err := strconv.Atoi(e.Name())
-		if err != nil {
-			continue
-		}
-		b, err := os.ReadFile("/proc/" + e.Name() + "/stat")
-		if err != nil {
-			continue
-		}
-		i := strings.LastIndexByte(string(b), ')')
-		f := strings.Fields(string(b[i+1:]))
-		if len(f) > 1 && f[1] == strconv.Itoa(pid) {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 func median(v []float64) float64 {

@@ -8,7 +8,6 @@ import (
 	"math"
 	"math/big"
 	"path/filepath"
-	"sync"
 	"testing"
 	"time"
 
@@ -19,47 +18,10 @@ import (
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/djangosession/filestore"
+	"github.com/djsession/djsession/djangosession/storetest"
 	"github.com/djsession/djsession/python/pickle"
 	"github.com/djsession/djsession/python/pyjson"
 )
-
-// memCache is an in-memory cachestore.Client.
-type memCache struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (c *memCache) Get(_ context.Context, key string) ([]byte, uint32, bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.m[key]
-	return v, 1, ok, nil
-}
-
-func (c *memCache) Set(_ context.Context, it *cachestore.Item, mode cachestore.SetMode) (bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, ok := c.m[it.Key]
-	if (mode == cachestore.SetIfAbsent && ok) || (mode == cachestore.SetIfPresent && !ok) {
-		return false, nil
-	}
-	c.m[it.Key] = it.Value
-	return true, nil
-}
-
-func (c *memCache) Delete(_ context.Context, key string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, key)
-	return nil
-}
-
-func (c *memCache) Exists(_ context.Context, key string) (bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, ok := c.m[key]
-	return ok, nil
-}
 
 // everyStore returns one store per engine: db (SQLite), file,
 // signed_cookies and cache (pickled, in memory).
@@ -90,7 +52,7 @@ func everyStore(t *testing.T) map[string]djangosession.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cache, err := cachestore.New(&memCache{m: map[string][]byte{}}, &cachestore.Options{Backend: cachestore.RedisCache})
+	cache, err := cachestore.New(storetest.NewMemCache(), &cachestore.Options{Backend: cachestore.RedisCache})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,7 +3,6 @@ package cacheddb_test
 import (
 	"context"
 	"errors"
-	"sync"
 	"sync/atomic"
 	"testing"
 	"time"
@@ -11,6 +10,7 @@ import (
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cacheddb"
 	"github.com/djsession/djsession/djangosession/cachestore"
+	"github.com/djsession/djsession/djangosession/storetest"
 	"github.com/djsession/djsession/python/pyjson"
 )
 
@@ -38,44 +38,6 @@ func (c *flakyCache) Delete(ctx context.Context, key string) error {
 	return c.Client.Delete(ctx, key)
 }
 
-// memCache is an in-memory cachestore.Client.
-type memCache struct {
-	mu sync.Mutex
-	m  map[string][]byte
-}
-
-func (c *memCache) Get(_ context.Context, key string) ([]byte, uint32, bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	v, ok := c.m[key]
-	return v, 1, ok, nil
-}
-
-func (c *memCache) Set(_ context.Context, it *cachestore.Item, mode cachestore.SetMode) (bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, ok := c.m[it.Key]
-	if (mode == cachestore.SetIfAbsent && ok) || (mode == cachestore.SetIfPresent && !ok) {
-		return false, nil
-	}
-	c.m[it.Key] = it.Value
-	return true, nil
-}
-
-func (c *memCache) Delete(_ context.Context, key string) error {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	delete(c.m, key)
-	return nil
-}
-
-func (c *memCache) Exists(_ context.Context, key string) (bool, error) {
-	c.mu.Lock()
-	defer c.mu.Unlock()
-	_, ok := c.m[key]
-	return ok, nil
-}
-
 // TestNoStaleCopyAfterCacheWriteFailure is the regression test for issue
 // 13 item 11: with TolerateCacheWriteErrors (Django 5.1+), a save whose
 // cache write failed returned nil, the database had the new data and the
@@ -86,7 +48,7 @@ func TestNoStaleCopyAfterCacheWriteFailure(t *testing.T) {
 	ctx := context.Background()
 	for _, tolerate := range []bool{true, false} {
 		t.Run(map[bool]string{true: "tolerate", false: "raise"}[tolerate], func(t *testing.T) {
-			cl := &flakyCache{Client: &memCache{m: map[string][]byte{}}}
+			cl := &flakyCache{Client: storetest.NewMemCache()}
 			db := databases()[0].open(t)
 			var reported int
 			s := newStore(t, db, cl, cacheddb.Options{TolerateCacheWriteErrors: tolerate,

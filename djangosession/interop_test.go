@@ -15,6 +15,7 @@ import (
 	"time"
 	_ "time/tzdata" // America/Chicago on any machine
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/filestore"
@@ -145,14 +146,14 @@ func TestInteropLive(t *testing.T) {
 			var ver struct{ Django, Python string }
 			p.call(&ver, map[string]any{"op": "version"})
 			t.Logf("Django %s on Python %s", ver.Django, ver.Python)
-			rel := djangosession.Release(d.Version)
+			rel := django.Release(d.Version)
 			t.Run("file", func(t *testing.T) { interopFile(t, p, rel, dir) })
 			t.Run("signed_cookies", func(t *testing.T) { interopCookies(t, p, rel) })
 		})
 	}
 }
 
-func interopEngine(t *testing.T, p *peer, rel djangosession.Release, dir string, keys ...string) (*djangosession.Engine, *filestore.Store) {
+func interopEngine(t *testing.T, p *peer, rel django.Release, dir string, keys ...string) (*djangosession.Engine, *filestore.Store) {
 	t.Helper()
 	loc, err := time.LoadLocation(interopTimeZone)
 	if err != nil {
@@ -162,8 +163,8 @@ func interopEngine(t *testing.T, p *peer, rel djangosession.Release, dir string,
 	if len(keys) > 0 {
 		key = keys[0]
 	}
-	o := &djangosession.CodecOptions{SecretKey: key, RejectLegacy: rel != djangosession.Django32}
-	if rel != djangosession.Django32 {
+	o := &djangosession.CodecOptions{SecretKey: key, RejectLegacy: rel != django.Django32}
+	if rel != django.Django32 {
 		o.FallbackKeys = []string{interopOldKey}
 	}
 	codec, err := djangosession.NewCodec(o)
@@ -186,22 +187,22 @@ type expiryVariant struct {
 	name   string
 	django map[string]any               // set_expiry on the Django side
 	goSet  func(*djangosession.Session) // the same on the Go side
-	since  djangosession.Release        // first release that can store it
+	since  django.Release               // first release that can store it
 }
 
 var expiryVariants = []expiryVariant{
-	{"default", nil, func(*djangosession.Session) {}, djangosession.Django32},
-	{"int", map[string]any{"kind": "int", "value": 300}, func(s *djangosession.Session) { s.SetExpiry(300) }, djangosession.Django32},
-	{"browser_close", map[string]any{"kind": "int", "value": 0}, func(s *djangosession.Session) { s.SetExpiry(0) }, djangosession.Django32},
+	{"default", nil, func(*djangosession.Session) {}, django.Django32},
+	{"int", map[string]any{"kind": "int", "value": 300}, func(s *djangosession.Session) { s.SetExpiry(300) }, django.Django32},
+	{"browser_close", map[string]any{"kind": "int", "value": 0}, func(s *djangosession.Session) { s.SetExpiry(0) }, django.Django32},
 	// 3.2 stores a datetime, which its JSON serializer cannot write.
-	{"timedelta", map[string]any{"kind": "timedelta", "value": 600.5}, func(s *djangosession.Session) { s.SetExpiryIn(600500 * time.Millisecond) }, djangosession.Django42},
+	{"timedelta", map[string]any{"kind": "timedelta", "value": 600.5}, func(s *djangosession.Session) { s.SetExpiryIn(600500 * time.Millisecond) }, django.Django42},
 }
 
-func applies(rel, since djangosession.Release) bool {
-	return since == djangosession.Django32 || rel != djangosession.Django32
+func applies(rel, since django.Release) bool {
+	return since == django.Django32 || rel != django.Django32
 }
 
-func interopFile(t *testing.T, p *peer, rel djangosession.Release, dir string) {
+func interopFile(t *testing.T, p *peer, rel django.Release, dir string) {
 	ctx := context.Background()
 	e, store := interopEngine(t, p, rel, dir)
 	for _, data := range []struct{ name, json string }{{"shapes", interopData}, {"compressed", bigData()}} {
@@ -316,7 +317,7 @@ func interopFile(t *testing.T, p *peer, rel djangosession.Release, dir string) {
 			t.Fatalf("Go: %v; Django: %s", err, r.KeyAfter)
 		}
 	})
-	if rel != djangosession.Django32 {
+	if rel != django.Django32 {
 		t.Run("naive_expiry", func(t *testing.T) {
 			var w struct{ Key, Data string }
 			p.call(&w, map[string]any{"op": "file_write", "data": `{"a":1}`, "use_tz": false,
@@ -364,7 +365,7 @@ func interopFile(t *testing.T, p *peer, rel djangosession.Release, dir string) {
 		var r fileRead
 		p.call(&r, map[string]any{"op": "file_read", "key": s.Key()})
 		want := `{"a":1}`
-		if rel == djangosession.Django32 {
+		if rel == django.Django32 {
 			want = "{}" // no SECRET_KEY_FALLBACKS before 4.1
 		}
 		if r.Data != want || r.KeyAfter != "same" {
@@ -373,11 +374,11 @@ func interopFile(t *testing.T, p *peer, rel djangosession.Release, dir string) {
 	})
 }
 
-func interopCookies(t *testing.T, p *peer, rel djangosession.Release) {
+func interopCookies(t *testing.T, p *peer, rel django.Release) {
 	ctx := context.Background()
 	newEngine := func(key string, now func() time.Time) *djangosession.Engine {
 		o := &cookiestore.Options{SecretKey: key, CookieAge: interopAge * time.Second, Now: now}
-		if rel == djangosession.Django32 {
+		if rel == django.Django32 {
 			o.LegacySHA1 = true
 		} else {
 			o.FallbackKeys = []string{interopOldKey}
@@ -466,7 +467,7 @@ func interopCookies(t *testing.T, p *peer, rel djangosession.Release) {
 		var d struct{ Cookie string }
 		p.call(&d, map[string]any{"op": "cookie_sign", "data": `{"a":1}`, "key": interopOldKey})
 		got := mustOpen(t, e, d.Cookie)
-		if ok := got.LoadError() == nil; ok != (rel != djangosession.Django32) {
+		if ok := got.LoadError() == nil; ok != (rel != django.Django32) {
 			t.Fatalf("Go (%s rules) on an old-key cookie: %v", rel, got.LoadError())
 		}
 		// Go still on the old key signs; Django, rotated, reads it (4.1+).
@@ -481,7 +482,7 @@ func interopCookies(t *testing.T, p *peer, rel djangosession.Release) {
 			Modified bool
 		}
 		p.call(&r, map[string]any{"op": "cookie_load", "cookie": s.Key()})
-		if accepted := !r.Modified && r.Data == `{"a":1}`; accepted != (rel != djangosession.Django32) {
+		if accepted := !r.Modified && r.Data == `{"a":1}`; accepted != (rel != django.Django32) {
 			t.Fatalf("Django %s on an old-key cookie: %s, modified %v", rel, r.Data, r.Modified)
 		}
 	})

@@ -17,6 +17,7 @@ import (
 	"time"
 	_ "time/tzdata" // America/Chicago on any machine
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/filestore"
@@ -68,7 +69,7 @@ func TestExpiryLikeDjango(t *testing.T) {
 				now := mustTime(t, c.Now)
 				session := func(browserClose bool) *djangosession.Session {
 					e := djangosession.NewEngine(newMemStore(), &djangosession.Config{
-						Release:              djangosession.Release(rel),
+						Release:              django.Release(rel),
 						NaiveTime:            !c.UseTZ,
 						Location:             loc,
 						Now:                  fixed(now),
@@ -181,7 +182,7 @@ func TestFlagsLikeDjango(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				e := djangosession.NewEngine(store, &djangosession.Config{Release: djangosession.Release(rel), Now: clock})
+				e := djangosession.NewEngine(store, &djangosession.Config{Release: django.Release(rel), Now: clock})
 				ctx := context.Background()
 				startKey := ""
 				switch seq.Start {
@@ -250,7 +251,7 @@ func TestFlagsLikeDjango(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				e := djangosession.NewEngine(store, &djangosession.Config{Release: djangosession.Release(rel), Now: clock})
+				e := djangosession.NewEngine(store, &djangosession.Config{Release: django.Release(rel), Now: clock})
 				startKey := ""
 				if seq.StartKey != nil {
 					startKey = *seq.StartKey

@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/dbstore"
@@ -69,7 +70,7 @@ func newStack(t *testing.T, d testenv.Django) *stack {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	rel := djangosession.Release(d.Version)
+	rel := django.Release(d.Version)
 	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: e2eSecret, RejectLegacy: d.Version != "3.2"})
 	if err != nil {
 		t.Fatal(err)

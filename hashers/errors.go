@@ -59,10 +59,6 @@ var (
 	// accept (Django's "salt must be provided and cannot contain $." and
 	// its per-hasher rules).
 	ErrInvalidSalt = errors.New("hashers: invalid salt")
-
-	// ErrUnknownRelease is returned by New and Defaults for a Django release
-	// this package has no policy for.
-	ErrUnknownRelease = errors.New("hashers: unknown Django release")
 )
 
 type tooLongError struct{}

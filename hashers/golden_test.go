@@ -10,6 +10,8 @@ import (
 	"strings"
 	"sync"
 	"testing"
+
+	"github.com/djsession/djsession/django"
 )
 
 // The golden vectors of testdata/hashers.json, made by real Django 3.2.25,
@@ -137,7 +139,7 @@ func goldenPolicy(t testing.TB, rel string, r goldenRelease) *Policy {
 			list = append(list, a)
 		}
 	}
-	p, err := New(&Options{Release: rel, PasswordHashers: list,
+	p, err := New(&Options{Release: django.Release(rel), PasswordHashers: list,
 		Argon2: Argon2Params{HashLen: r.Defaults.Argon2.HashLen}})
 	if err != nil {
 		t.Fatal(err)
@@ -167,7 +169,7 @@ func TestGoldenDefaults(t *testing.T) {
 			if !strings.HasPrefix(r.Django, rel+".") {
 				t.Fatalf("release %s was made by Django %s", rel, r.Django)
 			}
-			o, err := Defaults(rel)
+			o, err := Defaults(django.Release(rel))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -175,7 +177,7 @@ func TestGoldenDefaults(t *testing.T) {
 			if !slices.Equal(o.PasswordHashers, d.PasswordHashers) {
 				t.Errorf("PasswordHashers = %v, Django %s: %v", o.PasswordHashers, r.Django, d.PasswordHashers)
 			}
-			rr, _ := lookupRelease(rel)
+			rr, _ := lookupRelease(django.Release(rel))
 			if !slices.Equal(rr.available, d.Available) {
 				t.Errorf("available hashers = %v, Django %s: %v", rr.available, r.Django, d.Available)
 			}
@@ -380,7 +382,7 @@ func checkRemake(t *testing.T, p *Policy, v goldenVector) {
 func TestGoldenSessionAuthHash(t *testing.T) {
 	g := loadGolden(t)
 	for rel, r := range g.Releases {
-		p, err := New(&Options{Release: rel})
+		p, err := New(&Options{Release: django.Release(rel)})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -407,7 +409,7 @@ func TestGoldenSessionAuthHash(t *testing.T) {
 					if ok, rotate := p.VerifySessionAuthHash(a.Legacy, a.Password, g.SecretKey, nil); !ok || rotate {
 						t.Errorf("3.2 legacy SHA-1 hash: %v, %v; want valid", ok, rotate)
 					}
-					q, err := New(&Options{Release: rel, DefaultHashingAlgorithm: "sha1"})
+					q, err := New(&Options{Release: django.Release(rel), DefaultHashingAlgorithm: "sha1"})
 					if err != nil {
 						t.Fatal(err)
 					}

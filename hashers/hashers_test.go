@@ -8,6 +8,8 @@ import (
 	"slices"
 	"strings"
 	"testing"
+
+	"github.com/djsession/djsession/django"
 )
 
 // seqReader is a deterministic randomness source for tests.
@@ -21,7 +23,7 @@ func newSeq(seed byte) io.Reader {
 func (s seqReader) Read(p []byte) (int, error) { return s.r.Read(p) }
 
 // cheapOptions enable every hasher of release with the lowest costs.
-func cheapOptions(release string) *Options {
+func cheapOptions(release django.Release) *Options {
 	rel, _ := lookupRelease(release)
 	return &Options{Release: release, PasswordHashers: slices.Clone(rel.available),
 		PBKDF2Iterations: 10, BCryptRounds: 4,
@@ -40,7 +42,7 @@ func mustNew(t testing.TB, o *Options) *Policy {
 
 func TestNew(t *testing.T) {
 	p := mustNew(t, nil)
-	if p.Release() != DefaultRelease || p.Hashers()[0] != PBKDF2SHA256 || p.pbkdf2 != 1_500_000 {
+	if p.Release() != django.Newest || p.Hashers()[0] != PBKDF2SHA256 || p.pbkdf2 != 1_500_000 {
 		t.Errorf("New(nil) = release %s, hashers %v, %d iterations", p.Release(), p.Hashers(), p.pbkdf2)
 	}
 	if p.argon2 != (Argon2Params{2, 102400, 8, 32}) || p.scrypt != (ScryptParams{16384, 8, 5}) || p.bcrypt != 12 {
@@ -49,8 +51,12 @@ func TestNew(t *testing.T) {
 	if p.Limits() != DefaultLimits() {
 		t.Errorf("Limits = %+v", p.Limits())
 	}
-	if got := Releases(); !slices.Equal(got, []string{"3.2", "4.0", "4.1", "4.2", "5.0", "5.1", "5.2", "6.0", "6.1"}) {
-		t.Errorf("Releases = %v", got)
+	var names []django.Release
+	for _, r := range releases {
+		names = append(names, r.name)
+	}
+	if !slices.Equal(names, django.Releases()) {
+		t.Errorf("the release table has %v, django.Releases() %v", names, django.Releases())
 	}
 	if got := Algorithms(); len(got) != 11 {
 		t.Errorf("Algorithms = %v", got)
@@ -61,7 +67,7 @@ func TestNew(t *testing.T) {
 		o    Options
 		want error
 	}{
-		{"unknown release", Options{Release: "2.2"}, ErrUnknownRelease},
+		{"unknown release", Options{Release: "2.2"}, django.ErrUnknownRelease},
 		{"sha1 in 6.1", Options{PasswordHashers: []Algorithm{PBKDF2SHA256, SHA1}}, ErrUnknownAlgorithm},
 		{"crypt in 5.0", Options{Release: "5.0", PasswordHashers: []Algorithm{Crypt}}, ErrUnknownAlgorithm},
 		{"scrypt in 3.2", Options{Release: "3.2", PasswordHashers: []Algorithm{Scrypt}}, ErrUnknownAlgorithm},
@@ -103,7 +109,7 @@ func TestNew(t *testing.T) {
 }
 
 func TestDefaults(t *testing.T) {
-	for _, rel := range Releases() {
+	for _, rel := range django.Releases() {
 		o, err := Defaults(rel)
 		if err != nil {
 			t.Fatal(err)
@@ -114,7 +120,7 @@ func TestDefaults(t *testing.T) {
 			t.Errorf("%s: Defaults and zero Options differ", rel)
 		}
 	}
-	if _, err := Defaults("7.0"); !errors.Is(err, ErrUnknownRelease) {
+	if _, err := Defaults("7.0"); !errors.Is(err, django.ErrUnknownRelease) {
 		t.Errorf("Defaults(7.0) = %v", err)
 	}
 }
@@ -163,7 +169,7 @@ func TestIdentify(t *testing.T) {
 }
 
 func TestMakeCheckEveryHasher(t *testing.T) {
-	for _, rel := range []string{"3.2", "4.2"} { // every hasher Django has shipped
+	for _, rel := range []django.Release{django.Django32, django.Django42} { // every hasher Django has shipped
 		o := cheapOptions(rel)
 		o.Rand = newSeq(1)
 		p := mustNew(t, o)
@@ -496,7 +502,7 @@ func TestSessionAuthPerRelease(t *testing.T) {
 		rel           string
 		valid, rotate bool
 	}{{"3.2", false, false}, {"4.0", false, false}, {"4.1", true, true}, {"6.1", true, true}} {
-		p := mustNew(t, &Options{Release: c.rel})
+		p := mustNew(t, &Options{Release: django.Release(c.rel)})
 		if ok, rot := p.VerifySessionAuthHash(viaOld, enc, secret, []string{old}); ok != c.valid || rot != c.rotate {
 			t.Errorf("%s: fallback hash: %v, %v; want %v, %v", c.rel, ok, rot, c.valid, c.rotate)
 		}
@@ -532,7 +538,7 @@ func TestDecodeUnsaltedMD5(t *testing.T) {
 // its defaults checks, and a hash just over a limit is refused before any
 // work, whatever Check's policy.
 func TestDefaultLimitsFromDjango(t *testing.T) {
-	newest, _ := lookupRelease(DefaultRelease)
+	newest, _ := lookupRelease(django.Newest)
 	l := DefaultLimits()
 	if l.MaxPBKDF2Iterations != 2*newest.pbkdf2 || l.MaxBCryptRounds != newest.bcrypt+1 ||
 		l.MaxArgon2TimeCost != 2*newest.argon2.TimeCost || l.MaxArgon2MemoryCost != 2*newest.argon2.MemoryCost ||

@@ -7,6 +7,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/internal/testenv"
 )
 
@@ -29,7 +30,7 @@ func TestInteropDjango(t *testing.T) {
 			if err := json.Unmarshal(out, &info); err != nil {
 				t.Fatalf("info: %v: %s", err, out)
 			}
-			o, err := Defaults(dj.Version)
+			o, err := Defaults(django.Release(dj.Version))
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -42,7 +43,7 @@ func TestInteropDjango(t *testing.T) {
 					list = append(list, a)
 				}
 			}
-			p := mustNew(t, &Options{Release: dj.Version, PasswordHashers: list,
+			p := mustNew(t, &Options{Release: django.Release(dj.Version), PasswordHashers: list,
 				Argon2: Argon2Params{HashLen: info.HashLen}})
 
 			type request struct {

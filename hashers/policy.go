@@ -6,6 +6,7 @@ import (
 	"io"
 	"slices"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/signing"
 )
 
@@ -36,7 +37,7 @@ type ScryptParams struct {
 // an error matching ErrOverLimit (and ErrParameters), by Check,
 // CheckUpgrade and Limits.Check alike. Zero fields take DefaultLimits.
 //
-// The defaults are twice what Django's newest release (DefaultRelease)
+// The defaults are twice what Django's newest release (django.Newest)
 // writes, parameter by parameter, so every hash any Django release makes
 // with its defaults is accepted, and a hostile or mistaken row costs at
 // most a few times a normal login (see the package documentation for the
@@ -72,7 +73,7 @@ type Limits struct {
 // DefaultLimits returns the limits used for zero fields of Limits: twice
 // the costs Django's newest release writes.
 func DefaultLimits() Limits {
-	newest, _ := lookupRelease(DefaultRelease)
+	newest, _ := lookupRelease(django.Newest)
 	return Limits{
 		MaxPBKDF2Iterations:  2 * newest.pbkdf2,
 		MaxBCryptRounds:      newest.bcrypt + 1,
@@ -125,12 +126,12 @@ func (l Limits) Check(d Decoded) error {
 }
 
 // Options configure a Policy. The zero value (or a nil *Options) means the
-// defaults of DefaultRelease. Zero fields take the chosen release's
+// defaults of django.Newest. Zero fields take the chosen release's
 // defaults; field names echo Django's settings and hasher attributes.
 type Options struct {
 	// Release names the Django release whose hashers and defaults apply:
-	// one of Releases() ("3.2" … "6.1"). Empty means DefaultRelease.
-	Release string
+	// one of django.Releases() ("3.2" … "6.1"). Empty means django.Newest.
+	Release django.Release
 
 	// PasswordHashers is PASSWORD_HASHERS by algorithm name: the first one
 	// makes new hashes, every listed one checks. Nil means the release's
@@ -167,13 +168,13 @@ type Options struct {
 }
 
 // Defaults returns the Options New fills in for release ("" means
-// DefaultRelease): its PASSWORD_HASHERS and hasher parameters, and
+// django.Newest): its PASSWORD_HASHERS and hasher parameters, and
 // DefaultLimits.
-func Defaults(release string) (Options, error) {
-	r, ok := lookupRelease(release)
-	if !ok {
-		return Options{}, fmt.Errorf("%w %q (known: %v)", ErrUnknownRelease, release, Releases())
+func Defaults(release django.Release) (Options, error) {
+	if err := release.Validate(); err != nil {
+		return Options{}, fmt.Errorf("hashers: %w", err)
 	}
+	r, _ := lookupRelease(release)
 	o := Options{
 		Release:                 r.name,
 		PasswordHashers:         slices.Clone(r.hashers),
@@ -219,7 +220,7 @@ func (p *Policy) hardened(a Algorithm, extra int) {
 }
 
 // New returns the Policy opts describe; nil means all defaults of
-// DefaultRelease. It returns ErrUnknownRelease, ErrUnknownAlgorithm for a
+// django.Newest. It returns ErrUnknownRelease, ErrUnknownAlgorithm for a
 // hasher the release lacks, ErrParameters for parameters Django would
 // refuse or that exceed the Limits.
 func New(opts *Options) (*Policy, error) {
@@ -312,7 +313,7 @@ func (p *Policy) checkParams() error {
 }
 
 // Release returns the Django release whose rules the policy follows.
-func (p *Policy) Release() string { return p.rel.name }
+func (p *Policy) Release() django.Release { return p.rel.name }
 
 // Hashers returns the policy's PASSWORD_HASHERS; the first one makes new
 // hashes.

@@ -1,24 +1,12 @@
 package hashers
 
-// DefaultRelease is the Django release whose defaults apply when
-// Options.Release is empty: the newest release this package knows.
-const DefaultRelease = "6.1"
-
-// Releases lists the Django releases that have a policy, oldest first.
-// Each stands for the newest patch release of its series.
-func Releases() []string {
-	out := make([]string, len(releases))
-	for i, r := range releases {
-		out[i] = r.name
-	}
-	return out
-}
+import "github.com/djsession/djsession/django"
 
 // release is what a Django release's hashers.py and global_settings.py
 // fix: class attributes of the hashers, which hashers exist, and the
 // default PASSWORD_HASHERS; plus how get_user checks the session auth hash.
 type release struct {
-	name       string
+	name       django.Release
 	pbkdf2     int          // PBKDF2PasswordHasher.iterations
 	argon2     Argon2Params // Argon2PasswordHasher (HashLen is argon2-cffi's)
 	bcrypt     int          // BCryptSHA256PasswordHasher.rounds
@@ -52,30 +40,28 @@ var (
 // testdata/hashers.json); the other rows come from Django's source and
 // release notes.
 var releases = []release{
-	{name: "3.2", pbkdf2: 260000, argon2: argon2Since32, bcrypt: 12,
+	{name: django.Django32, pbkdf2: 260000, argon2: argon2Since32, bcrypt: 12,
 		hashers: hashersDefault32, available: available32, legacyAuth: true},
-	{name: "4.0", pbkdf2: 320000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 1},
+	{name: django.Django40, pbkdf2: 320000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 1},
 		hashers: hashersDefault40, available: available40},
-	{name: "4.1", pbkdf2: 390000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 1},
+	{name: django.Django41, pbkdf2: 390000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 1},
 		hashers: hashersDefault40, available: available40, fallbacks: true},
-	{name: "4.2", pbkdf2: 600000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 1},
+	{name: django.Django42, pbkdf2: 600000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 1},
 		hashers: hashersDefault40, available: available40, fallbacks: true},
-	{name: "5.0", pbkdf2: 720000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 1},
+	{name: django.Django50, pbkdf2: 720000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 1},
 		hashers: hashersDefault40, available: available50, fallbacks: true},
-	{name: "5.1", pbkdf2: 870000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 5},
+	{name: django.Django51, pbkdf2: 870000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 5},
 		hashers: hashersDefault40, available: available51, fallbacks: true},
-	{name: "5.2", pbkdf2: 1000000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 5},
+	{name: django.Django52, pbkdf2: 1000000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 5},
 		hashers: hashersDefault40, available: available51, fallbacks: true},
-	{name: "6.0", pbkdf2: 1200000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 5},
+	{name: django.Django60, pbkdf2: 1200000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 5},
 		hashers: hashersDefault40, available: available51, fallbacks: true},
-	{name: "6.1", pbkdf2: 1500000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 5},
+	{name: django.Django61, pbkdf2: 1500000, argon2: argon2Since32, bcrypt: 12, scrypt: ScryptParams{16384, 8, 5},
 		hashers: hashersDefault40, available: available51, fallbacks: true},
 }
 
-func lookupRelease(name string) (*release, bool) {
-	if name == "" {
-		name = DefaultRelease
-	}
+func lookupRelease(name django.Release) (*release, bool) {
+	name = name.OrNewest()
 	for i := range releases {
 		if releases[i].name == name {
 			return &releases[i], true

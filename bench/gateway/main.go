@@ -54,6 +54,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/djsession/djsession/bench/internal/procstat"
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/dbstore"
@@ -350,11 +351,11 @@ func seed(ctx context.Context, driver, dsn string, sd dbstore.Dialect, ad auth.D
 	if err != nil {
 		return "", "", err
 	}
-	a, err := auth.New(ids, &auth.Config{SecretKey: benchSecret, Release: djangosession.Django32})
+	a, err := auth.New(ids, &auth.Config{SecretKey: benchSecret, Release: django.Django32})
 	if err != nil {
 		return "", "", err
 	}
-	engine := djangosession.NewEngine(store, &djangosession.Config{Release: djangosession.Django32})
+	engine := djangosession.NewEngine(store, &djangosession.Config{Release: django.Django32})
 	var keys []string
 	for range n {
 		s := engine.New()

@@ -19,6 +19,7 @@ import (
 	"syscall"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/cachestore"
@@ -373,8 +374,8 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 	if err := db.PingContext(ctx); err != nil {
 		return fail(fmt.Errorf("connecting to %s: %w", t.display, err))
 	}
-	rel := djangosession.Release(cfg.DjangoVersion)
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: key, FallbackKeys: fallbacks, RejectLegacy: rel != "" && !rel.Before(djangosession.Django40)})
+	rel := django.Release(cfg.DjangoVersion)
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: key, FallbackKeys: fallbacks, RejectLegacy: rel != "" && !rel.Before(django.Django40)})
 	if err != nil {
 		return fail(err)
 	}

@@ -13,6 +13,7 @@ import (
 	"github.com/spf13/cobra"
 	"golang.org/x/term"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/hashers"
 )
 
@@ -31,11 +32,20 @@ no-echo prompt when standard input is a terminal, or from the first line of
 standard input with --stdin (the newline is removed).
 
 --release picks the Django release whose hashers and default costs apply
-(` + strings.Join(hashers.Releases(), ", ") + `; default ` + hashers.DefaultRelease + `).`,
+(` + releaseList() + `; default ` + string(django.Newest) + `).`,
 	}
 	cmd.AddCommand(newPasswordHashCmd(a), newPasswordCheckCmd(a), newPasswordIdentifyCmd(a),
 		newPasswordSessionHashCmd(a))
 	return cmd
+}
+
+// releaseList returns the Django releases --release accepts, comma-separated.
+func releaseList() string {
+	var names []string
+	for _, r := range django.Releases() {
+		names = append(names, string(r))
+	}
+	return strings.Join(names, ", ")
 }
 
 // policyFlags are the flags that build a hashers.Policy.
@@ -48,7 +58,7 @@ type policyFlags struct {
 }
 
 func (f *policyFlags) register(cmd *cobra.Command, costs bool) {
-	cmd.Flags().StringVar(&f.release, "release", hashers.DefaultRelease, "Django release whose hashers and defaults apply")
+	cmd.Flags().StringVar(&f.release, "release", string(django.Newest), "Django release whose hashers and defaults apply")
 	if costs {
 		cmd.Flags().IntVar(&f.iterations, "iterations", 0, "PBKDF2 iterations (default: the release's)")
 		cmd.Flags().IntVar(&f.rounds, "rounds", 0, "bcrypt cost, log2 of the rounds (default: the release's, 12)")
@@ -59,7 +69,7 @@ func (f *policyFlags) register(cmd *cobra.Command, costs bool) {
 // policy builds the policy with first (if any) as the preferred hasher and
 // then the given --hasher list, or every hasher the release ships.
 func (f *policyFlags) policy(first hashers.Algorithm) (*hashers.Policy, error) {
-	def, err := hashers.Defaults(f.release)
+	def, err := hashers.Defaults(django.Release(f.release))
 	if err != nil {
 		return nil, &usageError{err}
 	}
@@ -84,7 +94,7 @@ func (f *policyFlags) policy(first hashers.Algorithm) (*hashers.Policy, error) {
 			uniq = append(uniq, h)
 		}
 	}
-	p, err := hashers.New(&hashers.Options{Release: f.release, PasswordHashers: uniq,
+	p, err := hashers.New(&hashers.Options{Release: django.Release(f.release), PasswordHashers: uniq,
 		PBKDF2Iterations: f.iterations, BCryptRounds: f.rounds, Argon2: hashers.Argon2Params{HashLen: f.argonLen}})
 	if err != nil {
 		return nil, &usageError{err}
@@ -94,7 +104,7 @@ func (f *policyFlags) policy(first hashers.Algorithm) (*hashers.Policy, error) {
 
 // releaseHas reports whether the Django release ships hasher h.
 func releaseHas(release string, h hashers.Algorithm) bool {
-	_, err := hashers.New(&hashers.Options{Release: release, PasswordHashers: []hashers.Algorithm{h}})
+	_, err := hashers.New(&hashers.Options{Release: django.Release(release), PasswordHashers: []hashers.Algorithm{h}})
 	return err == nil
 }
 
@@ -374,7 +384,7 @@ costs are over the limits (as "password check" refuses it).`,
 			case err != nil:
 				return err
 			}
-			p, err := hashers.New(&hashers.Options{Release: pf.release})
+			p, err := hashers.New(&hashers.Options{Release: django.Release(pf.release)})
 			if err != nil {
 				return &usageError{err}
 			}
@@ -445,7 +455,7 @@ still accepts after a key rotation (Django 4.1.8+).`,
 			if err != nil {
 				return err
 			}
-			p, err := hashers.New(&hashers.Options{Release: release})
+			p, err := hashers.New(&hashers.Options{Release: django.Release(release)})
 			if err != nil {
 				return &usageError{err}
 			}
@@ -458,7 +468,7 @@ still accepts after a key rotation (Django 4.1.8+).`,
 	}
 	sf.register(cmd)
 	hs.register(cmd)
-	cmd.Flags().StringVar(&release, "release", hashers.DefaultRelease, "Django release")
+	cmd.Flags().StringVar(&release, "release", string(django.Newest), "Django release")
 	return cmd
 }
 

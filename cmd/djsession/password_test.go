@@ -49,7 +49,7 @@ func TestPasswordHash(t *testing.T) {
 		want  string
 	}{
 		{"pw\n", []string{"--algorithm", "sha1"}, "no \"sha1\" hasher"}, // removed in 5.1
-		{"pw\n", []string{"--release", "1.11"}, "unknown Django release"},
+		{"pw\n", []string{"--release", "1.11"}, "unknown release"},
 		{"pw\n", []string{"--algorithm", "bcrypt", "--rounds", "40"}, "over the limits"},
 		{strings.Repeat("p", 73) + "\n", []string{"--algorithm", "bcrypt", "--rounds", "4"}, "too long"},
 		{"", nil, "standard input is empty"},

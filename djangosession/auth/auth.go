@@ -32,6 +32,7 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/hashers"
 )
@@ -89,7 +90,7 @@ type Config struct {
 	// Release is the Django release whose rules to follow: 3.2 also
 	// accepts the legacy SHA-1 hash, 4.0 neither that nor fallbacks, 4.1
 	// and later (as 4.1.8+) the fallbacks. The newest when empty.
-	Release djangosession.Release
+	Release django.Release
 	// DefaultHashingAlgorithm is DEFAULT_HASHING_ALGORITHM of Django
 	// 3.1-3.2: "sha1" makes the session auth hash SHA-1, as Django then
 	// writes and checks it; "" or "sha256" is the default. Later releases
@@ -123,7 +124,7 @@ func New(users Users, cfg *Config) (*Auth, error) {
 	}
 	a := &Auth{users: users, cfg: *cfg, fallbacks: slices.Clone(cfg.SecretKeyFallbacks)}
 	var err error
-	a.policy, err = hashers.New(&hashers.Options{Release: string(cfg.Release), DefaultHashingAlgorithm: cfg.DefaultHashingAlgorithm})
+	a.policy, err = hashers.New(&hashers.Options{Release: cfg.Release, DefaultHashingAlgorithm: cfg.DefaultHashingAlgorithm})
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}

@@ -7,6 +7,7 @@ import (
 	"os"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/memstore"
@@ -89,7 +90,7 @@ const (
 	pw1      = "pbkdf2_sha256$600000$seasalt1234567890abcde$sioo7S4dfdlMRol+Xnzyr1Is/EpfQDbiNSA+TaxBOUM="
 )
 
-func setup(t *testing.T, rel djangosession.Release) (*auth.Auth, *djangosession.Engine, *memstore.Store) {
+func setup(t *testing.T, rel django.Release) (*auth.Auth, *djangosession.Engine, *memstore.Store) {
 	t.Helper()
 	a, err := auth.New(users{"1": pw1, "2": "argon2$other"}, &auth.Config{
 		SecretKey: secret, SecretKeyFallbacks: []string{fallback}, Release: rel,
@@ -146,7 +147,7 @@ func TestUser(t *testing.T) {
 	)
 	for _, c := range []struct {
 		name        string
-		rel         djangosession.Release
+		rel         django.Release
 		id, backend string
 		hash        string
 		want        outcome

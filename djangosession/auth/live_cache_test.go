@@ -9,6 +9,7 @@ import (
 
 	"github.com/redis/go-redis/v9"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/cacheddb"
@@ -60,7 +61,7 @@ func TestLiveCacheEngines(t *testing.T) {
 					}
 					store, err = cacheddb.New(dbStore(t, db, codec, auth.SQLite), goredis.New(rc), &cacheddb.Options{
 						Cache:                    co,
-						TolerateCacheWriteErrors: !djangosession.Release(d.Version).Before("5.1"),
+						TolerateCacheWriteErrors: !django.Release(d.Version).Before("5.1"),
 					})
 				}
 				if err != nil {

@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/middleware"
@@ -34,7 +35,7 @@ func TestLiveSessionInterrupted(t *testing.T) {
 				t.Fatal(err)
 			}
 			mw, err := middleware.New(djangosession.NewEngine(dbStore(t, db, codec, auth.SQLite),
-				&djangosession.Config{Release: djangosession.Release(d.Version)}), nil)
+				&djangosession.Config{Release: django.Release(d.Version)}), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -15,6 +15,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/csrf"
@@ -84,7 +85,7 @@ func goService(t *testing.T, d testenv.Django, store djangosession.Store, users 
 // RotateCSRF are set here).
 func goServiceAuth(t *testing.T, d testenv.Django, store djangosession.Store, users auth.Users, csrfSessions bool, ac auth.Config) http.Handler {
 	t.Helper()
-	rel := djangosession.Release(d.Version)
+	rel := django.Release(d.Version)
 	engine := djangosession.NewEngine(store, &djangosession.Config{Release: rel})
 	sessions, err := middleware.New(engine, nil)
 	if err != nil {

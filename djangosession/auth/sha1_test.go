@@ -3,6 +3,7 @@ package auth_test
 import (
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/memstore"
@@ -30,12 +31,12 @@ func TestLoginSHA1Mode(t *testing.T) {
 	}{{"sha1", sha1Hash}, {"sha256", sha256Hash}, {"", sha256Hash}} {
 		t.Run("alg="+c.alg, func(t *testing.T) {
 			a, err := auth.New(users{"1": pw1}, &auth.Config{
-				SecretKey: v.SecretKey, Release: djangosession.Django32, DefaultHashingAlgorithm: c.alg,
+				SecretKey: v.SecretKey, Release: django.Django32, DefaultHashingAlgorithm: c.alg,
 			})
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := djangosession.NewEngine(memstore.New(nil), &djangosession.Config{Release: djangosession.Django32})
+			e := djangosession.NewEngine(memstore.New(nil), &djangosession.Config{Release: django.Django32})
 			s := e.New()
 			if err := a.Login(t.Context(), s, "1", ""); err != nil {
 				t.Fatal(err)
@@ -58,7 +59,7 @@ func TestLoginSHA1Mode(t *testing.T) {
 		})
 	}
 	// sha1 exists only in 3.1-3.2, as DEFAULT_HASHING_ALGORITHM.
-	if _, err := auth.New(users{}, &auth.Config{SecretKey: "k", Release: djangosession.Django42, DefaultHashingAlgorithm: "sha1"}); err == nil {
+	if _, err := auth.New(users{}, &auth.Config{SecretKey: "k", Release: django.Django42, DefaultHashingAlgorithm: "sha1"}); err == nil {
 		t.Error("New accepted sha1 for Django 4.2")
 	}
 }

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cacheddb"
 	"github.com/djsession/djsession/djangosession/cachestore"
@@ -57,7 +58,7 @@ func TestDjangoInterop(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				engine := djangosession.NewEngine(s, &djangosession.Config{Release: djangosession.Release(d.Version)})
+				engine := djangosession.NewEngine(s, &djangosession.Config{Release: django.Release(d.Version)})
 				ck := s.Cache().CacheKey
 
 				var keys []string
@@ -130,7 +131,7 @@ func TestDjangoInterop(t *testing.T) {
 					case 2:
 						sess.SetExpiry(40 * 86400)
 					case 3:
-						if !djangosession.Release(d.Version).Before(djangosession.Django41) {
+						if !django.Release(d.Version).Before(django.Django41) {
 							sess.SetExpiryIn(90 * time.Minute)
 						}
 					}

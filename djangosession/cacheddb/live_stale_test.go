@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cacheddb"
 	"github.com/djsession/djsession/djangosession/cachestore"
@@ -59,7 +60,7 @@ func TestLiveNoStaleCopy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			engine := djangosession.NewEngine(s, &djangosession.Config{Release: djangosession.Release(d.Version)})
+			engine := djangosession.NewEngine(s, &djangosession.Config{Release: django.Release(d.Version)})
 
 			sess := engine.New()
 			if err := sess.Set("cart", map[string]int{"sku-1": 1}); err != nil {

@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cachestore"
 	"github.com/djsession/djsession/internal/livecache"
@@ -17,7 +18,7 @@ import (
 )
 
 // goValues are values a Go service stores, with expiry variants.
-func goValues(n int, rel djangosession.Release) func(s *djangosession.Session) {
+func goValues(n int, rel django.Release) func(s *djangosession.Session) {
 	return func(s *djangosession.Session) {
 		s.Set("_auth_user_id", "17")
 		s.Set("u", "z\u00fcrich \u2603 \U0001F680")
@@ -60,7 +61,7 @@ func TestDjangoInterop(t *testing.T) {
 				}
 				client := srv.client(t)
 				store := newStore(t, client, cachestore.Options{Backend: b.Backend, KeyPrefix: prefix})
-				engine := djangosession.NewEngine(store, &djangosession.Config{Release: djangosession.Release(d.Version)})
+				engine := djangosession.NewEngine(store, &djangosession.Config{Release: django.Release(d.Version)})
 
 				// Django -> Go.
 				written := p.Do(t, "write")
@@ -127,7 +128,7 @@ func TestDjangoInterop(t *testing.T) {
 				keys = keys[:0]
 				for n := range 5 {
 					s := engine.New()
-					goValues(n, djangosession.Release(d.Version))(s)
+					goValues(n, django.Release(d.Version))(s)
 					if err := s.Save(ctx); err != nil {
 						t.Fatalf("Go create %d: %v", n, err)
 					}

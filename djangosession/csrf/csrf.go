@@ -29,7 +29,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/middleware"
 	"github.com/djsession/djsession/internal/commitwriter"
 )
@@ -103,7 +103,7 @@ type Config struct {
 	// token failure reads "CSRF token missing or incorrect.", malformed
 	// tokens are replaced rather than reported, TrustedOrigins are host
 	// patterns ("example.com", ".example.com") and cookies are masked.
-	Release djangosession.Release
+	Release django.Release
 	// TrustedOrigins is CSRF_TRUSTED_ORIGINS: "https://example.com" or
 	// "https://*.example.com".
 	TrustedOrigins []string
@@ -193,7 +193,7 @@ func New(cfg *Config) (*Protector, error) {
 		p.fail = DefaultFailureHandler
 	}
 	p.subdomains = map[string][]string{}
-	if p.legacy = c.Release.Before(djangosession.Django40); p.legacy {
+	if p.legacy = c.Release.Before(django.Django40); p.legacy {
 		// Django 3.2: host patterns, matched against the Referer only.
 		p.hosts = append(p.hosts, c.TrustedOrigins...)
 		c.CookieMasked = true

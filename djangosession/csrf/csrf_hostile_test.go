@@ -12,7 +12,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/csrf"
 )
 
@@ -79,7 +79,7 @@ func TestHostileTokens(t *testing.T) {
 	}
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
 	var handlers []http.Handler
-	for _, rel := range []djangosession.Release{"", djangosession.Django32} {
+	for _, rel := range []django.Release{"", django.Django32} {
 		p, err := csrf.New(&csrf.Config{Release: rel})
 		if err != nil {
 			t.Fatal(err)

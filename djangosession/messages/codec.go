@@ -8,7 +8,7 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
 )
@@ -40,7 +40,7 @@ var ErrMalformed = errors.New("messages: malformed stored messages")
 
 // appendMessage appends m as Django's MessageEncoder writes it, with sep
 // between the elements ("," for the cookie, ", " for the session).
-func appendMessage(dst []byte, m Message, sep string, rel djangosession.Release) ([]byte, error) {
+func appendMessage(dst []byte, m Message, sep string, rel django.Release) ([]byte, error) {
 	dst = append(dst, `["`+messageKey+`"`...)
 	dst = append(dst, sep...)
 	if m.Safe {
@@ -58,7 +58,7 @@ func appendMessage(dst []byte, m Message, sep string, rel djangosession.Release)
 	// Before 4.1 extra_tags were written when truthy; from 4.1 whenever
 	// they are not None (Django ticket #33458).
 	writeTags := m.ExtraTags != ""
-	if !rel.Before(djangosession.Django41) {
+	if !rel.Before(django.Django41) {
 		writeTags = writeTags || !m.noTags
 	}
 	if writeTags {
@@ -72,7 +72,7 @@ func appendMessage(dst []byte, m Message, sep string, rel djangosession.Release)
 
 // encodeList writes msgs (and the sentinel when notFinished) as one JSON
 // list, elements separated by sep.
-func encodeList(msgs []Message, notFinished bool, sep string, rel djangosession.Release) ([]byte, error) {
+func encodeList(msgs []Message, notFinished bool, sep string, rel django.Release) ([]byte, error) {
 	b := []byte{'['}
 	var err error
 	for i, m := range msgs {
@@ -183,7 +183,7 @@ func (rawSerializer) Unmarshal(data []byte) (any, error) { return data, nil }
 
 // codec signs and reads the messages cookie and the session value.
 type codec struct {
-	rel    djangosession.Release
+	rel    django.Release
 	signer *signing.TimestampSigner
 	secret string // for the pre-3.1 hash, read by 3.2 only
 	tags   map[Level]string
@@ -211,7 +211,7 @@ func (c *codec) decodeCookie(value string) ([]Message, bool, error) {
 		}
 		err = fmt.Errorf("%w: %w", ErrMalformed, perr)
 	}
-	if !c.rel.Before(djangosession.Django40) {
+	if !c.rel.Before(django.Django40) {
 		return nil, false, err
 	}
 	// Django 3.2 also reads what 3.0 (a SHA-1 hex hash, "$", the JSON)

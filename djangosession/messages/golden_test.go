@@ -8,7 +8,7 @@ import (
 	"strings"
 	"testing"
 
-	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/middleware"
 	"github.com/djsession/djsession/internal/testenv"
 )
@@ -153,7 +153,7 @@ func TestGolden(t *testing.T) {
 						}
 					}
 				}
-				got := runGo(t, djangosession.Release(rel.Release), req)
+				got := runGo(t, django.Release(rel.Release), req)
 				want := v.Result
 				if v.Request.Read && !reflect.DeepEqual(got.Messages, want.Messages) {
 					t.Errorf("messages:\n got  %v\n want %v", got.Messages, want.Messages)

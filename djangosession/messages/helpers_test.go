@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/messages"
@@ -82,9 +83,9 @@ func unixTime(f float64) time.Time {
 
 // goStack returns Go's SessionMiddleware (signed_cookies engine) around
 // the messages middleware, as the Django script sets them up.
-func goStack(t testing.TB, rel djangosession.Release, storage messages.Storage, now func() time.Time) (*messages.Store, *middleware.Middleware) {
+func goStack(t testing.TB, rel django.Release, storage messages.Storage, now func() time.Time) (*messages.Store, *middleware.Middleware) {
 	t.Helper()
-	cs, err := cookiestore.New(&cookiestore.Options{SecretKey: testKey, Now: now, LegacySHA1: rel.Before(djangosession.Django40)})
+	cs, err := cookiestore.New(&cookiestore.Options{SecretKey: testKey, Now: now, LegacySHA1: rel.Before(django.Django40)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -100,7 +101,7 @@ func goStack(t testing.TB, rel djangosession.Release, storage messages.Storage, 
 }
 
 // runGo runs req through Go's middleware.
-func runGo(t testing.TB, rel djangosession.Release, req request) result {
+func runGo(t testing.TB, rel django.Release, req request) result {
 	t.Helper()
 	now := unixTime(req.Now)
 	st, mw := goStack(t, rel, storages[req.Storage], func() time.Time { return now })

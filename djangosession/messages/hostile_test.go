@@ -9,7 +9,7 @@ import (
 	"testing"
 	"time"
 
-	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/signing"
 )
 
@@ -32,7 +32,7 @@ const (
 
 func hostileStore(t testing.TB, rel string) *Store {
 	t.Helper()
-	s, err := New(&Options{SecretKey: "hostile-corpus-key", Release: djangosession.Release(rel),
+	s, err := New(&Options{SecretKey: "hostile-corpus-key", Release: django.Release(rel),
 		Now: func() time.Time { return time.Unix(1700000000, 0) }})
 	if err != nil {
 		t.Fatal(err)

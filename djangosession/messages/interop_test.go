@@ -6,7 +6,7 @@ import (
 	"reflect"
 	"testing"
 
-	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/internal/testenv"
 )
 
@@ -48,7 +48,7 @@ var sets = []struct {
 // with the same headers; messages added after reading are kept.
 func TestInteropDjango(t *testing.T) {
 	for _, dj := range testenv.Djangos(t) {
-		rel := djangosession.Release(dj.Version)
+		rel := django.Release(dj.Version)
 		t.Run(dj.Version, func(t *testing.T) {
 			type tc struct {
 				name, storage string

@@ -8,7 +8,7 @@ import (
 	"strings"
 	"time"
 
-	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/middleware"
 	"github.com/djsession/djsession/signing"
 )
@@ -44,7 +44,7 @@ type Options struct {
 	FallbackKeys []string
 	// Release is the Django release whose formats to write; the newest
 	// when empty. Every release's format is read that the release reads.
-	Release djangosession.Release
+	Release django.Release
 	// Storage is MESSAGE_STORAGE; FallbackStorage when zero.
 	Storage Storage
 	// Level is MESSAGE_LEVEL, the lowest level recorded; Info when zero.
@@ -97,9 +97,9 @@ func New(o *Options) (*Store, error) {
 		Serializer: rawSerializer{},
 		Now:        o.Now,
 		// Django 3.1-3.2 also accept SHA-1 signatures.
-		LegacySHA1: o.Release.Before(djangosession.Django40),
+		LegacySHA1: o.Release.Before(django.Django40),
 	}
-	if !o.Release.Before(djangosession.Django41) {
+	if !o.Release.Before(django.Django41) {
 		for _, k := range o.FallbackKeys {
 			so.FallbackKeys = append(so.FallbackKeys, cookieKeyPrefix+k)
 		}

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/memstore"
 	"github.com/djsession/djsession/djangosession/middleware"
@@ -104,7 +105,7 @@ func TestGoldenSessionMiddleware(t *testing.T) {
 			name := strings.Join([]string{rel, c.Variant, c.Action, c.Cookie, http.StatusText(c.Status)}, "/")
 			t.Run(name, func(t *testing.T) {
 				ec, mc := configFor(t, c.Settings)
-				ec.Release = djangosession.Release(rel)
+				ec.Release = django.Release(rel)
 				ec.Now = func() time.Time { return fixed }
 				store := memstore.New(&memstore.Options{Now: ec.Now})
 				existing := pyjson.NewObject()

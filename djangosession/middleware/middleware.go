@@ -9,6 +9,7 @@ import (
 	"sync"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/internal/commitwriter"
 )
@@ -76,7 +77,7 @@ type Middleware struct {
 	path     string
 	httpOnly bool
 	sameSite string
-	release  djangosession.Release
+	release  django.Release
 	now      func() time.Time
 	errh     func(http.ResponseWriter, *http.Request, error)
 }
@@ -309,7 +310,7 @@ func (st *state) commit(ctx context.Context, h http.Header, status int) error {
 			}
 			c.Value = sess.Key()
 			setCookie(h, &c, expiresAt)
-			if !m.release.Before(djangosession.Django52) {
+			if !m.release.Before(django.Django52) {
 				vary = true
 			}
 		}
@@ -323,7 +324,7 @@ func (st *state) commit(ctx context.Context, h http.Header, status int) error {
 // saves reports whether a response with status lets the session be saved:
 // below 500 from Django 4.2, anything but 500 before.
 func (m *Middleware) saves(status int) bool {
-	if m.release.Before(djangosession.Django42) {
+	if m.release.Before(django.Django42) {
 		return status != http.StatusInternalServerError
 	}
 	return status < 500

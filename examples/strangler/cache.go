@@ -9,6 +9,7 @@ import (
 	"github.com/bradfitz/gomemcache/memcache"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cacheddb"
 	"github.com/djsession/djsession/djangosession/cachestore"
@@ -88,7 +89,7 @@ func cacheStore(cfg config, db *sql.DB, dialect dbstore.Dialect, codec *djangose
 		return nil, err
 	}
 	return cacheddb.New(dbs, c, &cacheddb.Options{Cache: co,
-		TolerateCacheWriteErrors: !djangosession.Release(cfg.Release).Before("5.1")})
+		TolerateCacheWriteErrors: !django.Release(cfg.Release).Before("5.1")})
 }
 
 // sessionDB is django_session in Django's database, beside auth_user.

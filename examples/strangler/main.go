@@ -44,6 +44,7 @@ import (
 	_ "github.com/lib/pq"
 	_ "modernc.org/sqlite"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/cookiestore"
@@ -124,7 +125,7 @@ func newHandler(cfg config) (http.Handler, func() error, error) {
 		db.Close()
 		return nil, nil, err
 	}
-	rel := djangosession.Release(cfg.Release)
+	rel := django.Release(cfg.Release)
 	engine := djangosession.NewEngine(store, &djangosession.Config{Release: rel})
 	sessions, err := middleware.New(engine, nil) // SESSION_* defaults, as the Django site
 	if err != nil {

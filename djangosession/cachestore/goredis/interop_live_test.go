@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cacheddb"
 	"github.com/djsession/djsession/djangosession/cachestore"
@@ -241,7 +242,7 @@ func testTopology(t *testing.T, d testenv.Django, tc topoCase, cachedDB bool) {
 	t.Logf("Django's %d sessions by node: %v", len(written), perNode)
 
 	// Go -> Django.
-	engine := djangosession.NewEngine(store, &djangosession.Config{Release: djangosession.Release(d.Version)})
+	engine := djangosession.NewEngine(store, &djangosession.Config{Release: django.Release(d.Version)})
 	var goKeys []string
 	goData := map[string]*pyjson.Object{}
 	for i := range interopN {

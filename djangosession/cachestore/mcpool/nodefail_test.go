@@ -8,6 +8,7 @@ import (
 
 	"github.com/bradfitz/gomemcache/memcache"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cachestore"
 	"github.com/djsession/djsession/djangosession/cachestore/gomemcache"
@@ -64,7 +65,7 @@ func TestNodeFailure(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			engine := djangosession.NewEngine(store, &djangosession.Config{Release: djangosession.Release(d.Version)})
+			engine := djangosession.NewEngine(store, &djangosession.Config{Release: django.Release(d.Version)})
 			create := func(n int) []string {
 				var keys []string
 				for range n {

@@ -13,6 +13,7 @@ import (
 
 	_ "modernc.org/sqlite"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cachestore"
 	"github.com/djsession/djsession/djangosession/cookiestore"
@@ -37,7 +38,7 @@ func everyStore(t *testing.T) map[string]djangosession.Store {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { sdb.Close() })
-	db, err := dbstore.New(sdb, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
+	db, err := dbstore.New(sdb, &dbstore.Options{Dialect: django.SQLite, Codec: codec})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -75,7 +75,7 @@ func newStack(t *testing.T, d testenv.Django) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := dbstore.New(db, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
+	store, err := dbstore.New(db, &dbstore.Options{Dialect: django.SQLite, Codec: codec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -83,7 +83,7 @@ func newStack(t *testing.T, d testenv.Django) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	ids, err := auth.NewSQLIdentities(db, auth.SQLite, nil)
+	ids, err := auth.NewSQLIdentities(db, django.SQLite, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

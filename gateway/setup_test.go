@@ -8,6 +8,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/dbstore"
@@ -36,7 +37,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	ddl, err := dbstore.DDL(dbstore.SQLite, "")
+	ddl, err := dbstore.DDL(django.SQLite, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +50,7 @@ func newEnv(t testing.TB) *env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := dbstore.New(db, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
+	store, err := dbstore.New(db, &dbstore.Options{Dialect: django.SQLite, Codec: codec})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -58,7 +59,7 @@ func newEnv(t testing.TB) *env {
 	if e.sessions, err = middleware.New(e.engine, nil); err != nil {
 		t.Fatal(err)
 	}
-	if e.ids, err = auth.NewSQLIdentities(db, auth.SQLite, nil); err != nil {
+	if e.ids, err = auth.NewSQLIdentities(db, django.SQLite, nil); err != nil {
 		t.Fatal(err)
 	}
 	if e.auth, err = auth.New(e.ids, &auth.Config{SecretKey: testSecret}); err != nil {

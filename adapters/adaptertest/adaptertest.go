@@ -21,6 +21,7 @@ import (
 	_ "modernc.org/sqlite" // the "sqlite" driver
 
 	"github.com/djsession/djsession/adapters/rules"
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/dbstore"
@@ -85,17 +86,17 @@ func Setup(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := dbstore.New(db, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
+	store, err := dbstore.New(db, &dbstore.Options{Dialect: django.SQLite, Codec: codec})
 	if err != nil {
 		t.Fatal(err)
 	}
 	if e.Sessions, err = middleware.New(djangosession.NewEngine(store, nil), nil); err != nil {
 		t.Fatal(err)
 	}
-	if e.Auth, err = auth.New(&auth.SQLUsers{DB: db, Dialect: auth.SQLite}, &auth.Config{SecretKey: secret}); err != nil {
+	if e.Auth, err = auth.New(&auth.SQLUsers{DB: db, Dialect: django.SQLite}, &auth.Config{SecretKey: secret}); err != nil {
 		t.Fatal(err)
 	}
-	if e.Gate, err = rules.New(e.Auth, &rules.Options{Flags: &rules.SQLFlags{DB: db, Dialect: auth.SQLite}}); err != nil {
+	if e.Gate, err = rules.New(e.Auth, &rules.Options{Flags: &rules.SQLFlags{DB: db, Dialect: django.SQLite}}); err != nil {
 		t.Fatal(err)
 	}
 	return e

@@ -23,6 +23,7 @@ import (
 	"fmt"
 	"net/http"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/auth"
 )
 
@@ -44,7 +45,7 @@ type FlagSource interface {
 // same id, is_active, is_staff and is_superuser columns).
 type SQLFlags struct {
 	DB      *sql.DB
-	Dialect auth.Dialect
+	Dialect django.Dialect
 	// Table is "auth_user" when empty. It is written into the SQL as
 	// given: it must come from configuration, never from input.
 	Table string
@@ -56,10 +57,7 @@ func (s *SQLFlags) Flags(ctx context.Context, id string) (Flags, error) {
 	if t == "" {
 		t = "auth_user"
 	}
-	ph := "?"
-	if s.Dialect == auth.PostgreSQL {
-		ph = "$1"
-	}
+	ph := s.Dialect.Placeholder(1)
 	var f Flags
 	err := s.DB.QueryRowContext(ctx, "SELECT is_active, is_staff, is_superuser FROM "+t+" WHERE id = "+ph, id).
 		Scan(&f.Active, &f.Staff, &f.Superuser)

@@ -127,7 +127,7 @@ func run(ctx context.Context, o options) (int, error) {
 	mk := exec.CommandContext(ctx, "/usr/bin/python3", "testdata/gateway/perms_django.py")
 	mk.Env = append(os.Environ(), "DJ_DB="+dbPath)
 	dbURL, djEnv := "sqlite:///"+dbPath, "BENCH_DB="+dbPath
-	driver, dsn, sdialect, adialect := "sqlite", dbPath+"?_pragma=busy_timeout(5000)", dbstore.SQLite, auth.SQLite
+	driver, dsn, sdialect, adialect := "sqlite", dbPath+"?_pragma=busy_timeout(5000)", django.SQLite, django.SQLite
 	if o.pg {
 		name := fmt.Sprintf("gw_bench_%d", os.Getpid())
 		admin, err := sql.Open("pgx", "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable")
@@ -143,7 +143,7 @@ func run(ctx context.Context, o options) (int, error) {
 		mk.Env = append(mk.Env, "DJ_DB_ENGINE=postgresql", "DJ_DB_NAME="+name, "DJ_DB_USER=postgres", "DJ_DB_PORT=5432")
 		dbURL = "postgres://postgres@127.0.0.1:5432/" + name + "?sslmode=disable"
 		djEnv = "BENCH_PG_NAME=" + name
-		driver, dsn, sdialect, adialect = "pgx", dbURL, dbstore.Postgres, auth.PostgreSQL
+		driver, dsn, sdialect, adialect = "pgx", dbURL, django.PostgreSQL, django.PostgreSQL
 	}
 	mk.Stderr = os.Stderr
 	out, err := mk.Output()
@@ -324,7 +324,7 @@ http {
 // seed logs user id in to n sessions in the db engine's table and writes
 // their keys, one a line, into dir; it returns the file and one Cookie
 // header.
-func seed(ctx context.Context, driver, dsn string, sd dbstore.Dialect, ad auth.Dialect, dir, id string, n int) (string, string, error) {
+func seed(ctx context.Context, driver, dsn string, sd django.Dialect, ad django.Dialect, dir, id string, n int) (string, string, error) {
 	db, err := sql.Open(driver, dsn)
 	if err != nil {
 		return "", "", err

@@ -68,6 +68,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/djsession/djsession/bench/internal/procstat"
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/dbstore"
 )
 
@@ -133,7 +134,7 @@ func envOr(name, def string) string {
 
 // database is the throwaway database both sides use.
 type database struct {
-	dialect dbstore.Dialect
+	dialect django.Dialect
 	driver  string
 	dsn     string   // for Go
 	env     []string // for Django
@@ -151,7 +152,7 @@ func createDatabase(ctx context.Context, o options, dir string) (*database, erro
 	case "sqlite":
 		path := filepath.Join(dir, "bench.sqlite3")
 		return &database{
-			dialect: dbstore.SQLite, driver: "sqlite",
+			dialect: django.SQLite, driver: "sqlite",
 			dsn:  path + "?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)",
 			env:  []string{"BENCH_DB_ENGINE=sqlite3", "BENCH_DB_NAME=" + path},
 			drop: func() {},
@@ -180,7 +181,7 @@ func createDatabase(ctx context.Context, o options, dir string) (*database, erro
 			"BENCH_DB_PORT=" + u.Port(), "BENCH_DB_USER=" + u.User.Username(), "BENCH_DB_PASSWORD=" + pw}
 		u.Path = "/" + name
 		return &database{
-			dialect: dbstore.Postgres, driver: o.goDriver, dsn: u.String(), env: env,
+			dialect: django.PostgreSQL, driver: o.goDriver, dsn: u.String(), env: env,
 			drop: func() {
 				if o.keep {
 					fmt.Fprintln(os.Stderr, "kept database", name)
@@ -231,7 +232,7 @@ func run(ctx context.Context, o options) (int, error) {
 		// PostgreSQL overlaps commits across connections; SQLite has one
 		// writer at a time.
 		o.goDBConns = 16
-		if dbase.dialect == dbstore.SQLite {
+		if dbase.dialect == django.SQLite {
 			o.goDBConns = 2 * runtime.NumCPU()
 		}
 	}
@@ -600,7 +601,7 @@ func dbFloor(ctx context.Context, o options, dbase *database, keys []string) (fl
 	sel := "SELECT session_data FROM django_session WHERE session_key = ? AND expire_date > ?"
 	upd := "UPDATE django_session SET session_data = ?, expire_date = ? WHERE session_key = ?"
 	now, exp := any(time.Now()), any(time.Now().Add(14*24*time.Hour))
-	if dbase.dialect == dbstore.Postgres {
+	if dbase.dialect == django.PostgreSQL {
 		sel = "SELECT session_data FROM django_session WHERE session_key = $1 AND expire_date > $2"
 		upd = "UPDATE django_session SET session_data = $1, expire_date = $2 WHERE session_key = $3"
 	} else {

@@ -17,14 +17,15 @@ import (
 	"strconv"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/djangosession/middleware"
 )
 
-func dialectOf(name string) (dbstore.Dialect, error) {
-	for _, d := range []dbstore.Dialect{dbstore.Postgres, dbstore.MySQL, dbstore.SQLite} {
+func dialectOf(name string) (django.Dialect, error) {
+	for _, d := range []django.Dialect{django.PostgreSQL, django.MySQL, django.SQLite} {
 		if d.String() == name {
 			return d, nil
 		}
@@ -34,7 +35,7 @@ func dialectOf(name string) (dbstore.Dialect, error) {
 
 // stores returns the db and signed_cookies stores over db, both under
 // benchSecret.
-func stores(db *sql.DB, dialect dbstore.Dialect) (*dbstore.Store, *cookiestore.Store, error) {
+func stores(db *sql.DB, dialect django.Dialect) (*dbstore.Store, *cookiestore.Store, error) {
 	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: benchSecret})
 	if err != nil {
 		return nil, nil, err

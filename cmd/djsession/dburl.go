@@ -12,6 +12,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/go-sql-driver/mysql"
 )
 
@@ -19,13 +20,12 @@ import (
 // reads it.
 const envDatabaseURL = "DATABASE_URL"
 
-// dbKind names the SQL dialects the sessions commands speak.
+// dbKind names the kinds of store the sessions commands reach: a SQL
+// database (whose dbTarget.dialect says which), or one of the others.
 type dbKind string
 
 const (
-	kindSQLite    dbKind = "sqlite"
-	kindPostgres  dbKind = "postgres"
-	kindMySQL     dbKind = "mysql"
+	kindSQL       dbKind = "sql"       // the db engine; dbTarget.dialect says which
 	kindFile      dbKind = "file"      // the file engine's SESSION_FILE_PATH
 	kindRedis     dbKind = "redis"     // the cache engines on Redis
 	kindMemcached dbKind = "memcached" // the cache engines on memcached
@@ -34,9 +34,10 @@ const (
 // dbTarget is a parsed --database-url: the database/sql driver name and
 // data source name to open, and the dialect.
 type dbTarget struct {
-	kind   dbKind
-	driver string // database/sql driver name
-	dsn    string
+	kind    dbKind
+	dialect django.Dialect // kindSQL's database; zero for the other kinds
+	driver  string         // database/sql driver name
+	dsn     string
 	// display is the URL with any password removed, for messages.
 	display string
 	// path is the SQLite file (or ":memory:").
@@ -70,6 +71,14 @@ type dbTarget struct {
 
 var errDBURL = errors.New("bad database URL")
 
+// what names what t points at, for messages: the SQL dialect or the kind.
+func (t *dbTarget) what() string {
+	if t.kind == kindSQL {
+		return t.dialect.String()
+	}
+	return string(t.kind)
+}
+
 // parseDatabaseURL reads a database URL in the forms dj-database-url
 // accepts, and the cache LOCATIONs Django's cache backends take:
 //
@@ -101,8 +110,11 @@ func parseDatabaseURL(raw string) (*dbTarget, error) {
 		return nil, usagef("%v: %q has no scheme (postgres://, mysql://, sqlite:///...)", errDBURL, redactURL(raw))
 	}
 	scheme = strings.ToLower(scheme)
-	switch scheme {
-	case "sqlite", "sqlite3", "spatialite":
+	// The SQL schemes are the names django.ParseDialect knows
+	// (dj-database-url's); the dialect is zero for the others.
+	dialect, _ := django.ParseDialect(scheme)
+	switch {
+	case dialect == django.SQLite:
 		// dj-database-url: sqlite://:memory: and sqlite:// are in-memory;
 		// otherwise the path is everything after "sqlite://" minus one
 		// slash, so three slashes give a relative path, four an absolute.
@@ -125,11 +137,11 @@ func parseDatabaseURL(raw string) (*dbTarget, error) {
 			return nil, usagef("%v: sqlite URL without a path", errDBURL)
 		}
 		return sqliteTarget(path, raw), nil
-	case "redis", "rediss":
+	case scheme == "redis", scheme == "rediss":
 		return parseRedisURL(scheme, rest)
-	case "memcached", "pymemcache", "pylibmc", "memcache":
+	case scheme == "memcached", scheme == "pymemcache", scheme == "pylibmc", scheme == "memcache":
 		return parseMemcachedURL(scheme, rest)
-	case "file":
+	case scheme == "file":
 		u, err := url.Parse(raw)
 		if err != nil || u.Host != "" && u.Host != "localhost" || u.Path == "" {
 			return nil, usagef("%v: file URLs look like file:///absolute/directory", errDBURL)
@@ -138,7 +150,7 @@ func parseDatabaseURL(raw string) (*dbTarget, error) {
 			return nil, err
 		}
 		return &dbTarget{kind: kindFile, path: u.Path, display: u.Path}, nil
-	case "postgres", "postgresql", "pgsql", "postgis":
+	case dialect == django.PostgreSQL:
 		u, err := url.Parse(raw)
 		if err != nil {
 			return nil, usagef("%v: %v", errDBURL, redactErr(err, raw))
@@ -148,7 +160,7 @@ func parseDatabaseURL(raw string) (*dbTarget, error) {
 		if err != nil {
 			return nil, err
 		}
-		t := &dbTarget{kind: kindPostgres, driver: "postgres", display: u.Redacted()}
+		t := &dbTarget{kind: kindSQL, dialect: django.PostgreSQL, driver: "postgres", display: u.Redacted()}
 		// libpq's TLS parameters, which lib/pq reads from the URL itself
 		if mode, ok := p.take("sslmode"); ok {
 			levels := map[string]tlsLevel{"disable": tlsDisabled, "allow": tlsPreferred, "prefer": tlsPreferred,
@@ -191,7 +203,7 @@ func parseDatabaseURL(raw string) (*dbTarget, error) {
 		}
 		t.dsn = u.String()
 		return t, nil
-	case "mysql", "mysql2", "mariadb", "mysqlgis":
+	case dialect == django.MySQL:
 		return parseMySQLURL(scheme, raw)
 	}
 	return nil, usagef("%v: unsupported scheme %q (postgres, mysql, sqlite, file, redis, rediss, memcached)", errDBURL, scheme)
@@ -241,7 +253,7 @@ func parseMySQLURL(scheme, raw string) (*dbTarget, error) {
 	cfg.ParseTime = false
 	// rows matched, not changed: an upsert of identical data counts
 	cfg.ClientFoundRows = true
-	t := &dbTarget{kind: kindMySQL, driver: "mysql", dsn: cfg.FormatDSN(), display: u.Redacted(), tls: level}
+	t := &dbTarget{kind: kindSQL, dialect: django.MySQL, driver: "mysql", dsn: cfg.FormatDSN(), display: u.Redacted(), tls: level}
 	if level > tlsDisabled {
 		if cfg.TLS, err = tlsConfig(level, u.Hostname(), files); err != nil {
 			return nil, err
@@ -312,7 +324,7 @@ func sqliteTarget(path, display string) *dbTarget {
 	if path == ":memory:" {
 		dsn = ":memory:"
 	}
-	return &dbTarget{kind: kindSQLite, driver: "sqlite", dsn: dsn, display: display, path: path}
+	return &dbTarget{kind: kindSQL, dialect: django.SQLite, driver: "sqlite", dsn: dsn, display: display, path: path}
 }
 
 // redactURL removes a password from something that may be a URL.

@@ -353,16 +353,7 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 	if err != nil {
 		return nil, err
 	}
-	var dialect auth.Dialect
-	var sdialect dbstore.Dialect
-	switch t.kind {
-	case kindSQLite:
-		dialect, sdialect = auth.SQLite, dbstore.SQLite
-	case kindPostgres:
-		dialect, sdialect = auth.PostgreSQL, dbstore.Postgres
-	case kindMySQL:
-		dialect, sdialect = auth.MySQL, dbstore.MySQL
-	default:
+	if t.kind != kindSQL {
 		return nil, usagef("DATABASE_URL: the gateway reads users from a SQL database (postgres, mysql, sqlite), not %s", t.kind)
 	}
 	db, err := sql.Open(t.driver, t.dsn)
@@ -387,7 +378,7 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 	var storeReady func(context.Context) error
 	switch engine {
 	case "django.contrib.sessions.backends.db":
-		s, err := dbstore.New(db, &dbstore.Options{Dialect: sdialect, Codec: codec})
+		s, err := dbstore.New(db, &dbstore.Options{Dialect: t.dialect, Codec: codec})
 		if err != nil {
 			return fail(err)
 		}
@@ -442,7 +433,7 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 	if cfg.UserTable != "" {
 		schema.Table = cfg.UserTable
 	}
-	ids, err := auth.NewSQLIdentities(db, dialect, &schema)
+	ids, err := auth.NewSQLIdentities(db, t.dialect, &schema)
 	if err != nil {
 		return fail(usagef("%v", err))
 	}

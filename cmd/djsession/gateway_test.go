@@ -17,6 +17,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/dbstore"
@@ -55,7 +56,7 @@ func gatewayDB(t *testing.T) (string, string) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	ddl, err := dbstore.DDL(dbstore.SQLite, "")
+	ddl, err := dbstore.DDL(django.SQLite, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,8 +66,8 @@ func gatewayDB(t *testing.T) (string, string) {
 		}
 	}
 	codec, _ := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: gwSecret})
-	store, _ := dbstore.New(db, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
-	ids, _ := auth.NewSQLIdentities(db, auth.SQLite, nil)
+	store, _ := dbstore.New(db, &dbstore.Options{Dialect: django.SQLite, Codec: codec})
+	ids, _ := auth.NewSQLIdentities(db, django.SQLite, nil)
 	a, _ := auth.New(ids, &auth.Config{SecretKey: gwSecret})
 	s := djangosession.NewEngine(store, nil).New()
 	if err := a.Login(t.Context(), s, "2", ""); err != nil {

@@ -11,6 +11,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/internal/testenv"
@@ -74,7 +75,7 @@ func hostileDB(t *testing.T, rows map[string]string) string {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	ddl, err := dbstore.DDL(dbstore.SQLite, "")
+	ddl, err := dbstore.DDL(django.SQLite, "")
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -14,6 +14,7 @@ import (
 
 	_ "time/tzdata" // --db-time-zone without a system zoneinfo
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cachestore"
 	"github.com/djsession/djsession/djangosession/dbstore"
@@ -175,10 +176,10 @@ type sessionStore interface {
 // sessionDB is a django_session table reached through database/sql with
 // plain SQL, in the way Django itself reads and writes it.
 type sessionDB struct {
-	db    *sql.DB
-	kind  dbKind
-	table string         // quoted
-	loc   *time.Location // of naive expire_date values; nil: UTC
+	db      *sql.DB
+	dialect django.Dialect
+	table   string         // quoted
+	loc     *time.Location // of naive expire_date values; nil: UTC
 	// store reads the table (List) and clears it (ClearExpired)
 	store *dbstore.Store
 	// replica, when --read-database-url names one, is what ls, show and
@@ -261,7 +262,7 @@ func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, erro
 	if !identRE.MatchString(e.table) {
 		return nil, usagef("bad --table %q: letters, digits and underscores, optionally schema.table", e.table)
 	}
-	if t.kind == kindSQLite && t.path != ":memory:" {
+	if t.dialect == django.SQLite && t.path != ":memory:" {
 		if _, err := os.Stat(t.path); err != nil {
 			return nil, fmt.Errorf("sqlite database %s: %w", t.path, errors.Unwrap(err))
 		}
@@ -273,7 +274,7 @@ func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, erro
 	} else if db, err = sql.Open(t.driver, t.dsn); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", t.display, err)
 	}
-	if t.kind == kindSQLite {
+	if t.dialect == django.SQLite {
 		db.SetMaxOpenConns(1)
 	}
 	if err := db.PingContext(ctx); err != nil {
@@ -290,15 +291,14 @@ func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, erro
 		db.Close()
 		return nil, err
 	}
-	dialect := map[dbKind]dbstore.Dialect{kindPostgres: dbstore.Postgres, kindMySQL: dbstore.MySQL, kindSQLite: dbstore.SQLite}[t.kind]
-	o := &dbstore.Options{Dialect: dialect, Codec: codec, Table: e.table, Location: loc,
+	o := &dbstore.Options{Dialect: t.dialect, Codec: codec, Table: e.table, Location: loc,
 		BatchSize: e.batch, Now: e.now, NoPrepare: true, TransactionPooler: t.pooler}
 	store, err := dbstore.New(db, o)
 	if err != nil {
 		db.Close()
 		return nil, usagef("%v", err)
 	}
-	s := &sessionDB{db: db, kind: t.kind, loc: loc, store: store}
+	s := &sessionDB{db: db, dialect: t.dialect, loc: loc, store: store}
 	if e.readDBURL != "" {
 		if err := e.openReplica(ctx, s, t, o); err != nil {
 			db.Close()
@@ -321,7 +321,7 @@ func (e *sessionsEnv) openReplica(ctx context.Context, s *sessionDB, t *dbTarget
 	if err != nil {
 		return err
 	}
-	if rt.kind != t.kind || rt.kind == kindSQLite {
+	if rt.kind != t.kind || rt.dialect == django.SQLite {
 		return usagef("--read-database-url: a replica of the %s database (%s), not %s", t.kind, t.display, rt.display)
 	}
 	var rdb *sql.DB
@@ -367,7 +367,7 @@ func (e *sessionsEnv) codecOrPlaceholder() (*djangosession.Codec, error) {
 }
 
 func (s *sessionDB) quote(ident string) string {
-	if s.kind == kindMySQL {
+	if s.dialect == django.MySQL {
 		return "`" + ident + "`"
 	}
 	return `"` + ident + `"`
@@ -375,7 +375,7 @@ func (s *sessionDB) quote(ident string) string {
 
 // ph returns the n-th (1-based) placeholder.
 func (s *sessionDB) ph(n int) string {
-	if s.kind == kindPostgres {
+	if s.dialect == django.PostgreSQL {
 		return "$" + strconv.Itoa(n)
 	}
 	return "?"
@@ -387,7 +387,7 @@ func (s *sessionDB) ph(n int) string {
 // --db-time-zone), written as str(datetime), "YYYY-MM-DD
 // HH:MM:SS[.ffffff]", which SQLite compares as text.
 func (s *sessionDB) timeArg(t time.Time) any {
-	if s.kind == kindPostgres {
+	if s.dialect == django.PostgreSQL {
 		return t.UTC()
 	}
 	loc := s.loc

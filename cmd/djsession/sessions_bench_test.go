@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/python/pyjson"
@@ -90,7 +91,7 @@ func benchSQLite(b *testing.B) benchDB {
 			b.Fatal(err)
 		}
 	}
-	return benchDB{name: "sqlite", url: "sqlite:///" + path, table: defaultTable, s: &sessionDB{db: db, kind: kindSQLite, table: `"django_session"`, store: benchStore(b, db, dbstore.SQLite, defaultTable)}}
+	return benchDB{name: "sqlite", url: "sqlite:///" + path, table: defaultTable, s: &sessionDB{db: db, dialect: django.SQLite, table: `"django_session"`, store: benchStore(b, db, django.SQLite, defaultTable)}}
 }
 
 func benchPostgres(b *testing.B) benchDB {
@@ -112,11 +113,11 @@ func benchPostgres(b *testing.B) benchDB {
 		}
 	}
 	b.Cleanup(func() { db.Exec(`DROP TABLE "` + table + `"`); db.Close() })
-	return benchDB{name: "postgres", url: dsn, table: table, s: &sessionDB{db: db, kind: kindPostgres, table: `"` + table + `"`, store: benchStore(b, db, dbstore.Postgres, table)}, pgDSN: dsn}
+	return benchDB{name: "postgres", url: dsn, table: table, s: &sessionDB{db: db, dialect: django.PostgreSQL, table: `"` + table + `"`, store: benchStore(b, db, django.PostgreSQL, table)}, pgDSN: dsn}
 }
 
 // benchStore is the library store the sql-scan floor reads through.
-func benchStore(b *testing.B, db *sql.DB, d dbstore.Dialect, table string) *dbstore.Store {
+func benchStore(b *testing.B, db *sql.DB, d django.Dialect, table string) *dbstore.Store {
 	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: benchKey})
 	if err != nil {
 		b.Fatal(err)

@@ -9,6 +9,7 @@ import (
 
 	"github.com/spf13/cobra"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 )
 
@@ -173,13 +174,13 @@ func (s *sessionDB) put(ctx context.Context, rows []sessionRow, replace bool) (i
 	cols := " (session_key, session_data, expire_date) VALUES (" + s.ph(1) + "," + s.ph(2) + "," + s.ph(3) + ")"
 	var q string
 	switch {
-	case s.kind == kindPostgres && replace:
+	case s.dialect == django.PostgreSQL && replace:
 		q = "INSERT INTO " + s.table + cols + " ON CONFLICT (session_key) DO UPDATE SET session_data = EXCLUDED.session_data, expire_date = EXCLUDED.expire_date"
-	case s.kind == kindPostgres:
+	case s.dialect == django.PostgreSQL:
 		q = "INSERT INTO " + s.table + cols + " ON CONFLICT (session_key) DO NOTHING"
-	case s.kind == kindMySQL && replace:
+	case s.dialect == django.MySQL && replace:
 		q = "INSERT INTO " + s.table + cols + " ON DUPLICATE KEY UPDATE session_data = VALUES(session_data), expire_date = VALUES(expire_date)"
-	case s.kind == kindMySQL:
+	case s.dialect == django.MySQL:
 		q = "INSERT IGNORE INTO " + s.table + cols
 	case replace:
 		q = "INSERT INTO " + s.table + cols + " ON CONFLICT (session_key) DO UPDATE SET session_data = excluded.session_data, expire_date = excluded.expire_date"

@@ -13,6 +13,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/internal/testenv"
@@ -40,11 +41,11 @@ func fixtureRows(t *testing.T) []sessionRow {
 	if err != nil {
 		t.Fatal(err)
 	}
-	store, err := dbstore.New(db, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
+	store, err := dbstore.New(db, &dbstore.Options{Dialect: django.SQLite, Codec: codec})
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &sessionDB{db: db, kind: kindSQLite, store: store}
+	s := &sessionDB{db: db, dialect: django.SQLite, store: store}
 	var rows []sessionRow
 	if err := s.each(context.Background(), rowFilter{}, func(r sessionRow) error { rows = append(rows, r); return nil }); err != nil {
 		t.Fatal(err)
@@ -58,12 +59,12 @@ func randomTable() string {
 	return "djs_cli_session_" + hex.EncodeToString(b[:])
 }
 
-// loadInto creates table with Django's DDL for kind and copies the
+// loadInto creates table with Django's DDL for d and copies the
 // fixture's rows into it as Django would store them.
-func loadInto(t *testing.T, db *sql.DB, kind dbKind, table string) {
+func loadInto(t *testing.T, db *sql.DB, d django.Dialect, table string) {
 	t.Helper()
-	createTable(t, db, kind, table)
-	s := &sessionDB{db: db, kind: kind}
+	createTable(t, db, d, table)
+	s := &sessionDB{db: db, dialect: d}
 	s.table = s.quote(table)
 	ins := "INSERT INTO " + s.table + " (session_key, session_data, expire_date) VALUES (" + s.ph(1) + "," + s.ph(2) + "," + s.ph(3) + ")"
 	for _, r := range fixtureRows(t) {
@@ -73,19 +74,19 @@ func loadInto(t *testing.T, db *sql.DB, kind dbKind, table string) {
 	}
 }
 
-// createTable makes table with Django's DDL for kind, dropped at cleanup.
-func createTable(t *testing.T, db *sql.DB, kind dbKind, table string) {
+// createTable makes table with Django's DDL for d, dropped at cleanup.
+func createTable(t *testing.T, db *sql.DB, d django.Dialect, table string) {
 	t.Helper()
 	ctx := context.Background()
 	var ddl []string
-	switch kind {
-	case kindPostgres:
+	switch d {
+	case django.PostgreSQL:
 		ddl = []string{
 			`CREATE TABLE "` + table + `" ("session_key" varchar(40) NOT NULL PRIMARY KEY, "session_data" text NOT NULL, "expire_date" timestamp with time zone NOT NULL)`,
 			`CREATE INDEX "` + table + `_session_key_like" ON "` + table + `" ("session_key" varchar_pattern_ops)`,
 			`CREATE INDEX "` + table + `_expire_date" ON "` + table + `" ("expire_date")`,
 		}
-	case kindMySQL:
+	case django.MySQL:
 		ddl = []string{
 			"CREATE TABLE `" + table + "` (`session_key` varchar(40) NOT NULL PRIMARY KEY, `session_data` longtext NOT NULL, `expire_date` datetime(6) NOT NULL)",
 			"CREATE INDEX `" + table + "_expire_date` ON `" + table + "` (`expire_date`)",
@@ -98,7 +99,7 @@ func createTable(t *testing.T, db *sql.DB, kind dbKind, table string) {
 	}
 	t.Cleanup(func() {
 		q := `DROP TABLE "` + table + `"`
-		if kind == kindMySQL {
+		if d == django.MySQL {
 			q = "DROP TABLE `" + table + "`"
 		}
 		db.ExecContext(context.Background(), q)
@@ -113,9 +114,9 @@ func postgresTable(t *testing.T) serverTable {
 	}
 	t.Cleanup(func() { db.Close() })
 	table := randomTable()
-	loadInto(t, db, kindPostgres, table)
+	loadInto(t, db, django.PostgreSQL, table)
 	empty := randomTable()
-	createTable(t, db, kindPostgres, empty)
+	createTable(t, db, django.PostgreSQL, empty)
 	u, err := url.Parse(dsn)
 	if err != nil {
 		t.Fatal(err)
@@ -139,9 +140,9 @@ func mysqlTable(t *testing.T) serverTable {
 	}
 	t.Cleanup(func() { db.Close() })
 	table := randomTable()
-	loadInto(t, db, kindMySQL, table)
+	loadInto(t, db, django.MySQL, table)
 	empty := randomTable()
-	createTable(t, db, kindMySQL, empty)
+	createTable(t, db, django.MySQL, empty)
 	u := &url.URL{Scheme: "mysql", Host: cfg.Addr, Path: "/" + cfg.DBName}
 	if cfg.Passwd != "" {
 		u.User = url.UserPassword(cfg.User, cfg.Passwd)

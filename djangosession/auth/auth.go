@@ -15,7 +15,7 @@
 // RequireLogin is login_required); the Auth methods User, Login, Logout
 // and UpdateSessionAuthHash work on any *djangosession.Session:
 //
-//	a, err := auth.New(&auth.SQLUsers{DB: db, Dialect: auth.PostgreSQL},
+//	a, err := auth.New(&auth.SQLUsers{DB: db, Dialect: django.PostgreSQL},
 //		&auth.Config{SecretKey: secretKey, RotateCSRF: csrf.RotateToken})
 //	h := sessions.Handler(protect.Handler(a.Handler(mux)))
 //	mux.Handle("GET /account", a.RequireLogin("", accountPage))

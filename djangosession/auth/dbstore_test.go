@@ -4,17 +4,17 @@ import (
 	"database/sql"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
-	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/dbstore"
 )
 
 // dbStore is the project's db engine store over the django_session table
 // real Django migrated, on the database users live in.
-func dbStore(t *testing.T, db *sql.DB, codec *djangosession.Codec, d auth.Dialect) *dbstore.Store {
+func dbStore(t *testing.T, db *sql.DB, codec *djangosession.Codec, d django.Dialect) *dbstore.Store {
 	t.Helper()
-	dialect := map[auth.Dialect]dbstore.Dialect{
-		auth.PostgreSQL: dbstore.Postgres, auth.MySQL: dbstore.MySQL, auth.SQLite: dbstore.SQLite,
+	dialect := map[django.Dialect]django.Dialect{
+		django.PostgreSQL: django.PostgreSQL, django.MySQL: django.MySQL, django.SQLite: django.SQLite,
 	}[d]
 	s, err := dbstore.New(db, &dbstore.Options{Dialect: dialect, Codec: codec})
 	if err != nil {

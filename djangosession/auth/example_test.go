@@ -21,7 +21,7 @@ func ExampleAuth_SessionAuthHash() {
 
 func ExampleAuth_User() {
 	ctx := context.Background()
-	// In production: &auth.SQLUsers{DB: db, Dialect: auth.PostgreSQL}.
+	// In production: &auth.SQLUsers{DB: db, Dialect: django.PostgreSQL}.
 	users := users{"1": "pbkdf2_sha256$600000$salt$hash"}
 	a, err := auth.New(users, &auth.Config{SecretKey: "django-insecure-example"})
 	if err != nil {

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/cookiestore"
@@ -94,7 +95,7 @@ func TestRequireLoginHostileKeys(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer sdb.Close()
-	ds := dbStore(t, sdb, codec, auth.SQLite)
+	ds := dbStore(t, sdb, codec, django.SQLite)
 	if err := ds.CreateTable(ctx); err != nil {
 		t.Fatal(err)
 	}

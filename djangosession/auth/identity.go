@@ -7,6 +7,8 @@ import (
 	"fmt"
 	"strings"
 	"sync"
+
+	"github.com/djsession/djsession/django"
 )
 
 // Identity is who a user is, as the fields of Django's User model say: what
@@ -91,7 +93,7 @@ func validName(n string) bool {
 // so one value serves Auth and the identity lookups. Use NewSQLIdentities.
 type SQLIdentities struct {
 	db *sql.DB
-	d  Dialect
+	d  django.Dialect
 	s  UserSchema
 
 	qUser, qPassword, qPerms, qAllPerms string
@@ -102,9 +104,12 @@ type SQLIdentities struct {
 
 // NewSQLIdentities returns the identity reader for db in dialect d; a nil
 // schema means Django's own User model.
-func NewSQLIdentities(db *sql.DB, d Dialect, schema *UserSchema) (*SQLIdentities, error) {
+func NewSQLIdentities(db *sql.DB, d django.Dialect, schema *UserSchema) (*SQLIdentities, error) {
 	if db == nil {
 		return nil, errors.New("auth: nil *sql.DB")
+	}
+	if err := d.Validate(); err != nil {
+		return nil, fmt.Errorf("auth: %w", err)
 	}
 	var s UserSchema
 	if schema != nil {
@@ -123,7 +128,7 @@ func NewSQLIdentities(db *sql.DB, d Dialect, schema *UserSchema) (*SQLIdentities
 		}
 		return "u." + c
 	}
-	p1 := d.placeholder(1)
+	p1 := d.Placeholder(1)
 	x := &SQLIdentities{db: db, d: d, s: s}
 	// One query for the user and its groups (a row per group, the group
 	// NULL when there is none), password included for PasswordHash.
@@ -135,7 +140,7 @@ func NewSQLIdentities(db *sql.DB, d Dialect, schema *UserSchema) (*SQLIdentities
 	const perm = "SELECT ct.app_label, p.codename FROM auth_permission p JOIN django_content_type ct ON ct.id = p.content_type_id"
 	x.qPerms = perm + " JOIN " + s.PermsTable + " up ON up.permission_id = p.id WHERE up." + s.PermsUserColumn + " = " + p1 +
 		" UNION " + perm + " JOIN auth_group_permissions gp ON gp.permission_id = p.id JOIN " + s.GroupsTable +
-		" ug ON ug.group_id = gp.group_id WHERE ug." + s.GroupsUserColumn + " = " + d.placeholder(2)
+		" ug ON ug.group_id = gp.group_id WHERE ug." + s.GroupsUserColumn + " = " + d.Placeholder(2)
 	x.qAllPerms = perm
 	return x, nil
 }

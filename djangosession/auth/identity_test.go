@@ -10,6 +10,7 @@ import (
 	"slices"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/internal/testenv"
 	_ "github.com/go-sql-driver/mysql"
@@ -30,12 +31,12 @@ type djangoUser struct {
 }
 
 // customSchema is gwusers.Person's table as Django migrates it.
-func customSchema(d auth.Dialect) *auth.UserSchema {
+func customSchema(d django.Dialect) *auth.UserSchema {
 	return &auth.UserSchema{
 		Table: "people", Username: "login_name", Email: "mail_address", IsStaff: "staff", IsActive: "active",
 		GroupsTable: "people_groups", GroupsUserColumn: "person_id",
 		PermsTable: "people_user_permissions", PermsUserColumn: "person_id",
-		UUIDHex: d != auth.PostgreSQL,
+		UUIDHex: d != django.PostgreSQL,
 	}
 }
 
@@ -79,7 +80,7 @@ func TestLiveIdentityPermissions(t *testing.T) {
 
 // liveDB returns a fresh database of kind name for Django to migrate, its
 // dialect and the environment perms_django.py needs to use it.
-func liveDB(t *testing.T, name string) (*sql.DB, auth.Dialect, []string) {
+func liveDB(t *testing.T, name string) (*sql.DB, django.Dialect, []string) {
 	t.Helper()
 	switch name {
 	case "sqlite":
@@ -89,7 +90,7 @@ func liveDB(t *testing.T, name string) (*sql.DB, auth.Dialect, []string) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		return db, auth.SQLite, []string{"DJ_DB=" + p}
+		return db, django.SQLite, []string{"DJ_DB=" + p}
 	case "postgres":
 		dsn := testenv.PostgresDSN(t)
 		admin, err := sql.Open("pgx", dsn)
@@ -109,7 +110,7 @@ func liveDB(t *testing.T, name string) (*sql.DB, auth.Dialect, []string) {
 			_, _ = admin.Exec("DROP DATABASE " + dbn + " WITH (FORCE)")
 			admin.Close()
 		})
-		return db, auth.PostgreSQL, []string{"DJ_DB_ENGINE=postgresql", "DJ_DB_NAME=" + dbn, "DJ_DB_USER=postgres", "DJ_DB_PORT=5432"}
+		return db, django.PostgreSQL, []string{"DJ_DB_ENGINE=postgresql", "DJ_DB_NAME=" + dbn, "DJ_DB_USER=postgres", "DJ_DB_PORT=5432"}
 	default:
 		dsn := testenv.MySQLDSN(t)
 		admin, err := sql.Open("mysql", dsn)
@@ -129,11 +130,11 @@ func liveDB(t *testing.T, name string) (*sql.DB, auth.Dialect, []string) {
 			_, _ = admin.Exec("DROP DATABASE " + dbn)
 			admin.Close()
 		})
-		return db, auth.MySQL, []string{"DJ_DB_ENGINE=mysql", "DJ_DB_NAME=" + dbn, "DJ_DB_USER=root", "DJ_DB_PORT=3306"}
+		return db, django.MySQL, []string{"DJ_DB_ENGINE=mysql", "DJ_DB_NAME=" + dbn, "DJ_DB_USER=root", "DJ_DB_PORT=3306"}
 	}
 }
 
-func checkIdentities(t *testing.T, db *sql.DB, d auth.Dialect, schema *auth.UserSchema, want map[string]djangoUser) {
+func checkIdentities(t *testing.T, db *sql.DB, d django.Dialect, schema *auth.UserSchema, want map[string]djangoUser) {
 	t.Helper()
 	ctx := t.Context()
 	x, err := auth.NewSQLIdentities(db, d, schema)
@@ -198,7 +199,7 @@ func TestSQLIdentitiesHostileNames(t *testing.T) {
 		{GroupsTable: "x y"},
 		{PermsUserColumn: "a'b"},
 	} {
-		if _, err := auth.NewSQLIdentities(db, auth.SQLite, &s); err == nil {
+		if _, err := auth.NewSQLIdentities(db, django.SQLite, &s); err == nil {
 			t.Errorf("schema %+v accepted", s)
 		}
 	}

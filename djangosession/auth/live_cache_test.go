@@ -59,7 +59,7 @@ func TestLiveCacheEngines(t *testing.T) {
 					if cerr != nil {
 						t.Fatal(cerr)
 					}
-					store, err = cacheddb.New(dbStore(t, db, codec, auth.SQLite), goredis.New(rc), &cacheddb.Options{
+					store, err = cacheddb.New(dbStore(t, db, codec, django.SQLite), goredis.New(rc), &cacheddb.Options{
 						Cache:                    co,
 						TolerateCacheWriteErrors: !django.Release(d.Version).Before("5.1"),
 					})
@@ -67,7 +67,7 @@ func TestLiveCacheEngines(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				gs := httptest.NewServer(goService(t, d, store, &auth.SQLUsers{DB: db, Dialect: auth.SQLite}, false))
+				gs := httptest.NewServer(goService(t, d, store, &auth.SQLUsers{DB: db, Dialect: django.SQLite}, false))
 				defer gs.Close()
 				scenario(t, d, dj, gs.URL, db, "SELECT CAST(last_login AS TEXT) FROM auth_user WHERE id = 1")
 				n, err := rc.Keys(t.Context(), prefix+":*").Result()

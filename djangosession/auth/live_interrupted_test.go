@@ -12,7 +12,6 @@ import (
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
-	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/middleware"
 	"github.com/djsession/djsession/internal/testenv"
 )
@@ -34,7 +33,7 @@ func TestLiveSessionInterrupted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mw, err := middleware.New(djangosession.NewEngine(dbStore(t, db, codec, auth.SQLite),
+			mw, err := middleware.New(djangosession.NewEngine(dbStore(t, db, codec, django.SQLite),
 				&djangosession.Config{Release: django.Release(d.Version)}), nil)
 			if err != nil {
 				t.Fatal(err)

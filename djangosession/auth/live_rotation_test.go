@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/internal/testenv"
@@ -66,8 +67,8 @@ func TestLiveKeyRotation(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			users := &auth.SQLUsers{DB: db, Dialect: auth.SQLite}
-			gs := httptest.NewServer(goService(t, d, dbStore(t, db, codec, auth.SQLite), users, false, newKey, oldKey))
+			users := &auth.SQLUsers{DB: db, Dialect: django.SQLite}
+			gs := httptest.NewServer(goService(t, d, dbStore(t, db, codec, django.SQLite), users, false, newKey, oldKey))
 			defer gs.Close()
 
 			var w whoami

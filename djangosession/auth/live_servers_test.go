@@ -13,6 +13,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/cookiestore"
@@ -25,7 +26,7 @@ import (
 type serverDB struct {
 	env         []string
 	driver, dsn string
-	dialect     auth.Dialect
+	dialect     django.Dialect
 	lastLogin   string
 }
 
@@ -61,7 +62,7 @@ func postgresDB(t *testing.T) serverDB {
 	env := []string{"DJ_DB_ENGINE=postgresql", "DJ_DB_NAME=" + name, "DJ_DB_HOST=" + u.Hostname(),
 		"DJ_DB_PORT=" + u.Port(), "DJ_DB_USER=" + u.User.Username(), "DJ_DB_PASSWORD=" + pw}
 	u.Path = "/" + name
-	return serverDB{env: env, driver: "postgres", dsn: u.String(), dialect: auth.PostgreSQL,
+	return serverDB{env: env, driver: "postgres", dsn: u.String(), dialect: django.PostgreSQL,
 		lastLogin: "SELECT to_char(last_login AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') FROM auth_user WHERE id = 1"}
 }
 
@@ -91,7 +92,7 @@ func mysqlDB(t *testing.T) serverDB {
 	env := []string{"DJ_DB_ENGINE=mysql", "DJ_DB_NAME=" + name, "DJ_DB_HOST=" + host,
 		"DJ_DB_PORT=" + port, "DJ_DB_USER=" + cfg.User, "DJ_DB_PASSWORD=" + cfg.Passwd}
 	cfg.DBName = name
-	return serverDB{env: env, driver: "mysql", dsn: cfg.FormatDSN(), dialect: auth.MySQL,
+	return serverDB{env: env, driver: "mysql", dsn: cfg.FormatDSN(), dialect: django.MySQL,
 		lastLogin: "SELECT DATE_FORMAT(last_login, '%Y-%m-%d %H:%i:%s.%f') FROM auth_user WHERE id = 1"}
 }
 
@@ -166,7 +167,7 @@ func TestLiveFileEngine(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			gs := httptest.NewServer(goService(t, d, store, &auth.SQLUsers{DB: db, Dialect: auth.SQLite}, false))
+			gs := httptest.NewServer(goService(t, d, store, &auth.SQLUsers{DB: db, Dialect: django.SQLite}, false))
 			defer gs.Close()
 			scenario(t, d, dj, gs.URL, db, "SELECT CAST(last_login AS TEXT) FROM auth_user WHERE id = 1")
 		})

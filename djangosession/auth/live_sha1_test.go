@@ -6,6 +6,7 @@ import (
 	"path/filepath"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/internal/testenv"
@@ -29,7 +30,7 @@ func TestLiveSHA1Mode(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs := httptest.NewServer(goServiceAuth(t, d, dbStore(t, db, codec, auth.SQLite), &auth.SQLUsers{DB: db, Dialect: auth.SQLite}, false,
+	gs := httptest.NewServer(goServiceAuth(t, d, dbStore(t, db, codec, django.SQLite), &auth.SQLUsers{DB: db, Dialect: django.SQLite}, false,
 		auth.Config{SecretKey: liveSecret, DefaultHashingAlgorithm: "sha1"}))
 	defer gs.Close()
 	scenario(t, d, dj, gs.URL, db, "SELECT CAST(last_login AS TEXT) FROM auth_user WHERE id = 1")

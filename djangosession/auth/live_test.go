@@ -194,7 +194,7 @@ func liveSharedLogin(t *testing.T, d testenv.Django, csrfSessions bool) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	gs := httptest.NewServer(goService(t, d, dbStore(t, db, codec, auth.SQLite), &auth.SQLUsers{DB: db, Dialect: auth.SQLite}, csrfSessions))
+	gs := httptest.NewServer(goService(t, d, dbStore(t, db, codec, django.SQLite), &auth.SQLUsers{DB: db, Dialect: django.SQLite}, csrfSessions))
 	defer gs.Close()
 	scenario(t, d, dj, gs.URL, db, "SELECT CAST(last_login AS TEXT) FROM auth_user WHERE id = 1")
 }

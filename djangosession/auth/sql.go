@@ -6,33 +6,15 @@ import (
 	"errors"
 	"fmt"
 	"time"
+
+	"github.com/djsession/djsession/django"
 )
 
-// Dialect is the SQL flavour SQLUsers speaks: its parameter placeholders
-// and how it writes last_login as Django's backend for that database does.
-type Dialect int
-
-// Dialects.
-const (
-	// SQLite uses ? placeholders and writes datetimes as Django's SQLite
-	// backend stores them: text "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC.
-	SQLite Dialect = iota
-	// PostgreSQL uses $1, $2 placeholders and timestamptz values.
-	PostgreSQL
-	// MySQL uses ? placeholders and UTC datetime values.
-	MySQL
-)
-
-func (d Dialect) placeholder(n int) string {
-	if d == PostgreSQL {
-		return fmt.Sprintf("$%d", n)
-	}
-	return "?"
-}
-
-func (d Dialect) timeValue(t time.Time) any {
+// timeValue is t as Django's backend for d writes a datetime: text
+// "YYYY-MM-DD HH:MM:SS[.ffffff]" in UTC for SQLite, a UTC time otherwise.
+func timeValue(d django.Dialect, t time.Time) any {
 	t = t.UTC().Truncate(time.Microsecond)
-	if d == SQLite {
+	if d == django.SQLite {
 		if t.Nanosecond() == 0 {
 			return t.Format("2006-01-02 15:04:05")
 		}
@@ -47,8 +29,10 @@ func (d Dialect) timeValue(t time.Time) any {
 // AllowInactive is set (AllowAllUsersModelBackend). It also implements
 // LastLoginUpdater.
 type SQLUsers struct {
-	DB      *sql.DB
-	Dialect Dialect
+	DB *sql.DB
+	// Dialect is the database's SQL dialect: its placeholders, and how
+	// last_login is written. Required.
+	Dialect django.Dialect
 	// Table is the user table; "auth_user" when empty. It is written into
 	// the SQL as given: it must come from configuration, never from input.
 	Table string
@@ -57,6 +41,9 @@ type SQLUsers struct {
 }
 
 func (u *SQLUsers) table() (string, error) {
+	if err := u.Dialect.Validate(); err != nil {
+		return "", fmt.Errorf("auth: SQLUsers: %w", err)
+	}
 	t := u.Table
 	if t == "" {
 		return "auth_user", nil
@@ -77,7 +64,7 @@ func (u *SQLUsers) PasswordHash(ctx context.Context, id string) (string, error) 
 	}
 	var pw string
 	var active bool
-	q := "SELECT password, is_active FROM " + t + " WHERE id = " + u.Dialect.placeholder(1)
+	q := "SELECT password, is_active FROM " + t + " WHERE id = " + u.Dialect.Placeholder(1)
 	err = u.DB.QueryRowContext(ctx, q, id).Scan(&pw, &active)
 	if errors.Is(err, sql.ErrNoRows) {
 		return "", ErrNoUser
@@ -97,8 +84,8 @@ func (u *SQLUsers) UpdateLastLogin(ctx context.Context, id string, at time.Time)
 	if err != nil {
 		return err
 	}
-	q := "UPDATE " + t + " SET last_login = " + u.Dialect.placeholder(1) + " WHERE id = " + u.Dialect.placeholder(2)
-	if _, err := u.DB.ExecContext(ctx, q, u.Dialect.timeValue(at), id); err != nil {
+	q := "UPDATE " + t + " SET last_login = " + u.Dialect.Placeholder(1) + " WHERE id = " + u.Dialect.Placeholder(2)
+	if _, err := u.DB.ExecContext(ctx, q, timeValue(u.Dialect, at), id); err != nil {
 		return fmt.Errorf("auth: updating last_login: %w", err)
 	}
 	return nil

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/auth"
 	_ "modernc.org/sqlite"
 )
@@ -27,7 +28,7 @@ func TestSQLUsers(t *testing.T) {
 			t.Fatal(err)
 		}
 	}
-	u := &auth.SQLUsers{DB: db, Dialect: auth.SQLite}
+	u := &auth.SQLUsers{DB: db, Dialect: django.SQLite}
 	if pw, err := u.PasswordHash(ctx, "1"); err != nil || pw != "pbkdf2_sha256$x" {
 		t.Errorf("user 1: %q %v", pw, err)
 	}
@@ -37,7 +38,7 @@ func TestSQLUsers(t *testing.T) {
 	if _, err := u.PasswordHash(ctx, "3"); !errors.Is(err, auth.ErrNoUser) {
 		t.Errorf("missing user: %v", err)
 	}
-	all := &auth.SQLUsers{DB: db, AllowInactive: true}
+	all := &auth.SQLUsers{DB: db, Dialect: django.SQLite, AllowInactive: true}
 	if pw, err := all.PasswordHash(ctx, "2"); err != nil || pw != "argon2$y" {
 		t.Errorf("AllowInactive: %q %v", pw, err)
 	}
@@ -53,7 +54,7 @@ func TestSQLUsers(t *testing.T) {
 	if got != "text 2026-11-23 00:02:03.456789" {
 		t.Errorf("last_login %q", got)
 	}
-	bad := &auth.SQLUsers{DB: db, Table: "auth_user; DROP TABLE auth_user"}
+	bad := &auth.SQLUsers{DB: db, Dialect: django.SQLite, Table: "auth_user; DROP TABLE auth_user"}
 	if _, err := bad.PasswordHash(ctx, "1"); err == nil {
 		t.Error("hostile table name accepted")
 	}

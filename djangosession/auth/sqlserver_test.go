@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/internal/testenv"
 	_ "github.com/go-sql-driver/mysql"
@@ -21,14 +22,14 @@ func TestSQLUsersServers(t *testing.T) {
 	for _, c := range []struct {
 		name, driver string
 		dsn          func(testing.TB) string
-		dialect      auth.Dialect
+		dialect      django.Dialect
 		ddl          string
 		read         string
 	}{
-		{"postgres", "postgres", testenv.PostgresDSN, auth.PostgreSQL,
+		{"postgres", "postgres", testenv.PostgresDSN, django.PostgreSQL,
 			`CREATE TABLE %s (id serial PRIMARY KEY, password varchar(128) NOT NULL, last_login timestamp with time zone NULL, is_active boolean NOT NULL)`,
 			`SELECT to_char(last_login AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') FROM %s WHERE id = 1`},
-		{"mysql", "mysql", testenv.MySQLDSN, auth.MySQL,
+		{"mysql", "mysql", testenv.MySQLDSN, django.MySQL,
 			`CREATE TABLE %s (id integer AUTO_INCREMENT NOT NULL PRIMARY KEY, password varchar(128) NOT NULL, last_login datetime(6) NULL, is_active bool NOT NULL)`,
 			`SELECT DATE_FORMAT(last_login, '%%Y-%%m-%%d %%H:%%i:%%s.%%f') FROM %s WHERE id = 1`},
 	} {

@@ -16,6 +16,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	_ "modernc.org/sqlite"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cacheddb"
 	"github.com/djsession/djsession/djangosession/cachestore"
@@ -41,7 +42,7 @@ type database struct {
 	open func(t testing.TB) *dbstore.Store
 }
 
-func newDBStore(t testing.TB, db *sql.DB, d dbstore.Dialect) *dbstore.Store {
+func newDBStore(t testing.TB, db *sql.DB, d django.Dialect) *dbstore.Store {
 	t.Helper()
 	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret})
 	if err != nil {
@@ -69,7 +70,7 @@ func databases() []database {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			return newDBStore(t, db, dbstore.SQLite)
+			return newDBStore(t, db, django.SQLite)
 		}},
 		{"postgres", func(t testing.TB) *dbstore.Store {
 			db, err := sql.Open("pgx", testenv.PostgresDSN(t))
@@ -77,7 +78,7 @@ func databases() []database {
 				t.Fatal(err)
 			}
 			t.Cleanup(func() { db.Close() })
-			return newDBStore(t, db, dbstore.Postgres)
+			return newDBStore(t, db, django.PostgreSQL)
 		}},
 	}
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/bradfitz/gomemcache/memcache"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cacheddb"
 	"github.com/djsession/djsession/djangosession/cachestore"
@@ -42,7 +43,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	db, err := dbstore.New(sqldb, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
+	db, err := dbstore.New(sqldb, &dbstore.Options{Dialect: django.SQLite, Codec: codec})
 	if err != nil {
 		log.Fatal(err)
 	}

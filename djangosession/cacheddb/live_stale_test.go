@@ -49,7 +49,7 @@ func TestLiveNoStaleCopy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			db, err := dbstore.New(sdb, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
+			db, err := dbstore.New(sdb, &dbstore.Options{Dialect: django.SQLite, Codec: codec})
 			if err != nil {
 				t.Fatal(err)
 			}

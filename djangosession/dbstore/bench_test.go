@@ -14,6 +14,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/python/pyjson"
@@ -46,7 +47,7 @@ var (
 type benchDB struct {
 	suffix  string // "" for SQLite, ".postgres", ".mysql"
 	name    string // sub-benchmark name of BenchmarkRawSelect
-	dialect dbstore.Dialect
+	dialect django.Dialect
 	db      *sql.DB
 }
 
@@ -54,7 +55,7 @@ type benchDB struct {
 // always, PostgreSQL (through pgx) and MariaDB when their test DSNs are set.
 func benchDBs(b *testing.B) []benchDB {
 	b.Helper()
-	dbs := []benchDB{{name: "sqlite", dialect: dbstore.SQLite}}
+	dbs := []benchDB{{name: "sqlite", dialect: django.SQLite}}
 	var err error
 	dbs[0].db, err = sql.Open("sqlite", filepath.Join(b.TempDir(), "bench.sqlite3")+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
 	if err != nil {
@@ -75,7 +76,7 @@ func benchDBs(b *testing.B) []benchDB {
 			b.Fatal(err)
 		}
 		u.Path = "/" + benchDatabase
-		dbs = append(dbs, benchDB{".postgres", "postgres", dbstore.Postgres, benchOpen(b, "pgx", u.String())})
+		dbs = append(dbs, benchDB{".postgres", "postgres", django.PostgreSQL, benchOpen(b, "pgx", u.String())})
 	}
 	if dsn := os.Getenv("DJ_TEST_MYSQL_DSN"); dsn != "" {
 		admin := benchOpen(b, "mysql", dsn)
@@ -87,7 +88,7 @@ func benchDBs(b *testing.B) []benchDB {
 			b.Fatal(err)
 		}
 		cfg.DBName = benchDatabase
-		dbs = append(dbs, benchDB{".mysql", "mysql", dbstore.MySQL, benchOpen(b, "mysql", cfg.FormatDSN())})
+		dbs = append(dbs, benchDB{".mysql", "mysql", django.MySQL, benchOpen(b, "mysql", cfg.FormatDSN())})
 	}
 	return dbs
 }
@@ -213,7 +214,7 @@ func BenchmarkRawSelect(b *testing.B) {
 		benchStore(b, d)
 		q := "SELECT session_data, expire_date FROM django_session WHERE session_key = ? AND expire_date > ?"
 		var now any = dbstore.PyDatetime(time.Now().UTC())
-		if d.dialect == dbstore.Postgres {
+		if d.dialect == django.PostgreSQL {
 			q = "SELECT session_data, expire_date FROM django_session WHERE session_key = $1 AND expire_date > $2"
 			now = time.Now().UTC().Truncate(time.Microsecond)
 		}

@@ -62,31 +62,10 @@ import (
 	"sync/atomic"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/python/pyjson"
 )
-
-// Dialect names the database the table lives in.
-type Dialect int
-
-// Supported databases.
-const (
-	Postgres Dialect = iota + 1
-	MySQL            // MySQL and MariaDB
-	SQLite
-)
-
-func (d Dialect) String() string {
-	switch d {
-	case Postgres:
-		return "postgres"
-	case MySQL:
-		return "mysql"
-	case SQLite:
-		return "sqlite"
-	}
-	return fmt.Sprintf("Dialect(%d)", int(d))
-}
 
 // DefaultTable is the table of Django's own Session model.
 const DefaultTable = "django_session"
@@ -99,8 +78,6 @@ const MaxKeyLength = 40
 
 // Errors.
 var (
-	// ErrDialect is returned by New for a missing or unknown dialect.
-	ErrDialect = errors.New("dbstore: unknown dialect")
 	// ErrNoCodec is returned by New without a codec.
 	ErrNoCodec = errors.New("dbstore: no codec")
 	// ErrTable is returned by New for a table name that is not a plain
@@ -123,7 +100,7 @@ const DefaultReplicaLag = 5 * time.Second
 // Options configure a Store. Dialect and Codec are required; the zero
 // value of every other field means Django's default.
 type Options struct {
-	Dialect Dialect
+	Dialect django.Dialect
 	// Codec encodes and decodes session_data (SECRET_KEY, fallbacks,
 	// serializer, store class name).
 	Codec *djangosession.Codec
@@ -202,7 +179,7 @@ type Options struct {
 // concurrent use.
 type Store struct {
 	db      *sql.DB
-	d       Dialect
+	d       django.Dialect
 	codec   *djangosession.Codec
 	table   string // quoted
 	rawName string
@@ -237,10 +214,10 @@ var (
 // New returns a Store. It does not touch the database.
 func New(db *sql.DB, o *Options) (*Store, error) {
 	if o == nil {
-		return nil, ErrDialect
+		return nil, fmt.Errorf("dbstore: %w: nil Options", django.ErrUnknownDialect)
 	}
-	if o.Dialect < Postgres || o.Dialect > SQLite {
-		return nil, ErrDialect
+	if err := o.Dialect.Validate(); err != nil {
+		return nil, fmt.Errorf("dbstore: %w", err)
 	}
 	if o.Codec == nil {
 		return nil, ErrNoCodec
@@ -274,16 +251,11 @@ func New(db *sql.DB, o *Options) (*Store, error) {
 }
 
 func (s *Store) prepareQueries() {
-	p := func(i int) string {
-		if s.d == Postgres {
-			return fmt.Sprintf("$%d", i)
-		}
-		return "?"
-	}
+	p := s.d.Placeholder
 	t := s.table
 	s.qLoad.text = "SELECT session_data, expire_date FROM " + t + " WHERE session_key = " + p(1) + " AND expire_date > " + p(2)
 	switch s.d {
-	case MySQL:
+	case django.MySQL:
 		s.qInsert.text = "INSERT INTO " + t + " (session_key, session_data, expire_date) VALUES (?, ?, ?)"
 		s.qClear.text = "DELETE FROM " + t + " WHERE expire_date < ? LIMIT ?"
 	default:
@@ -364,13 +336,13 @@ func (s *Store) Close() error {
 }
 
 // quoteTable quotes each dot-separated part of name for the dialect.
-func quoteTable(d Dialect, name string) (string, error) {
+func quoteTable(d django.Dialect, name string) (string, error) {
 	parts := strings.Split(name, ".")
 	if len(parts) > 2 {
 		return "", fmt.Errorf("%w: %q", ErrTable, name)
 	}
 	q := `"`
-	if d == MySQL {
+	if d == django.MySQL {
 		q = "`"
 	}
 	for i, part := range parts {
@@ -384,7 +356,7 @@ func quoteTable(d Dialect, name string) (string, error) {
 
 // timeParam is a datetime parameter as Django's backend adapts it.
 func (s *Store) timeParam(t time.Time) any {
-	if s.d == Postgres {
+	if s.d == django.PostgreSQL {
 		// Python datetimes hold microseconds; PostgreSQL would round the
 		// nanoseconds a Go time may carry, Django never has them.
 		return t.UTC().Truncate(time.Microsecond)
@@ -407,7 +379,7 @@ func PyDatetime(t time.Time) string {
 func (s *Store) parseTime(v any) (time.Time, error) {
 	switch v := v.(type) {
 	case time.Time:
-		if s.d != Postgres {
+		if s.d != django.PostgreSQL {
 			// A naive column read as UTC by the driver: keep the wall clock.
 			return time.Date(v.Year(), v.Month(), v.Day(), v.Hour(), v.Minute(), v.Second(), v.Nanosecond(), s.loc), nil
 		}
@@ -490,7 +462,7 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 	if mustCreate {
 		res, err := s.exec(ctx, &s.qInsert, key, enc, at)
 		if err != nil {
-			if s.d == MySQL && isMySQLDuplicate(err) {
+			if s.d == django.MySQL && isMySQLDuplicate(err) {
 				return djangosession.ErrExists
 			}
 			return fmt.Errorf("dbstore: insert: %w", poolerErr(err))
@@ -508,7 +480,7 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 	if err != nil {
 		return fmt.Errorf("dbstore: update: %w", err)
 	}
-	if n == 0 && s.d == MySQL {
+	if n == 0 && s.d == django.MySQL {
 		// MySQL counts changed rows, not matched ones, unless the client
 		// asked for found rows: an UPDATE writing the values the row
 		// already holds counts 0. Only a row holding exactly these values
@@ -550,7 +522,7 @@ func (s *Store) exec(ctx context.Context, q *query, args ...any) (sql.Result, er
 		} else {
 			res, err = st.ExecContext(ctx, args...)
 		}
-		if err == nil || s.d != MySQL || attempt == mysqlDeadlockRetries || ctx.Err() != nil || mysqlErrNumber(err) != 1213 {
+		if err == nil || s.d != django.MySQL || attempt == mysqlDeadlockRetries || ctx.Err() != nil || mysqlErrNumber(err) != 1213 {
 			return res, err
 		}
 	}
@@ -639,7 +611,7 @@ func (s *Store) ClearExpired(ctx context.Context) (int64, error) {
 // DDL returns the statements of Django's sessions.0001_initial migration
 // for table on the dialect, as `manage.py sqlmigrate sessions 0001`
 // prints them (index names derived as Django derives them).
-func DDL(d Dialect, table string) ([]string, error) {
+func DDL(d django.Dialect, table string) ([]string, error) {
 	if table == "" {
 		table = DefaultTable
 	}
@@ -651,44 +623,44 @@ func DDL(d Dialect, table string) ([]string, error) {
 		return nil, fmt.Errorf("%w: DDL for a schema-qualified table", ErrTable)
 	}
 	quote := func(s string) string {
-		if d == MySQL {
+		if d == django.MySQL {
 			return "`" + s + "`"
 		}
 		return `"` + s + `"`
 	}
 	idx := indexName(d, table, "expire_date", "")
 	switch d {
-	case Postgres:
+	case django.PostgreSQL:
 		return []string{
 			"CREATE TABLE " + q + ` ("session_key" varchar(40) NOT NULL PRIMARY KEY, "session_data" text NOT NULL, "expire_date" timestamp with time zone NOT NULL);`,
 			"CREATE INDEX " + quote(indexName(d, table, "session_key", "_like")) + " ON " + q + ` ("session_key" varchar_pattern_ops);`,
 			"CREATE INDEX " + quote(idx) + " ON " + q + ` ("expire_date");`,
 		}, nil
-	case MySQL:
+	case django.MySQL:
 		return []string{
 			"CREATE TABLE " + q + " (`session_key` varchar(40) NOT NULL PRIMARY KEY, `session_data` longtext NOT NULL, `expire_date` datetime(6) NOT NULL);",
 			"CREATE INDEX " + quote(idx) + " ON " + q + " (`expire_date`);",
 		}, nil
-	case SQLite:
+	case django.SQLite:
 		return []string{
 			"CREATE TABLE " + q + ` ("session_key" varchar(40) NOT NULL PRIMARY KEY, "session_data" text NOT NULL, "expire_date" datetime NOT NULL);`,
 			"CREATE INDEX " + quote(idx) + " ON " + q + ` ("expire_date");`,
 		}, nil
 	}
-	return nil, ErrDialect
+	return nil, fmt.Errorf("dbstore: %w", d.Validate())
 }
 
 // indexName is Django's BaseDatabaseSchemaEditor._create_index_name for one
 // column: table_column_<8 hex of md5(table, column)><suffix>, shortened to
 // the backend's identifier limit the way Django shortens it.
-func indexName(d Dialect, table, column, suffix string) string {
+func indexName(d django.Dialect, table, column, suffix string) string {
 	h := md5.Sum([]byte(table + column))
 	hashSuffix := hex.EncodeToString(h[:])[:8] + suffix
 	maxLen := 200
 	switch d {
-	case Postgres:
+	case django.PostgreSQL:
 		maxLen = 63
-	case MySQL:
+	case django.MySQL:
 		maxLen = 64
 	}
 	name := table + "_" + column + "_" + hashSuffix

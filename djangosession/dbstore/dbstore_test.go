@@ -20,6 +20,7 @@ import (
 	_ "github.com/lib/pq"
 	_ "modernc.org/sqlite"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/djangosession/storetest"
@@ -40,13 +41,13 @@ func codec(t testing.TB) *djangosession.Codec {
 // backend opens one database and makes fresh tables in it.
 type backend struct {
 	name    string
-	dialect dbstore.Dialect
+	dialect django.Dialect
 	open    func(t *testing.T) *sql.DB
 }
 
 func backends() []backend {
 	return []backend{
-		{"sqlite", dbstore.SQLite, func(t *testing.T) *sql.DB {
+		{"sqlite", django.SQLite, func(t *testing.T) *sql.DB {
 			db, err := sql.Open("sqlite", filepath.Join(t.TempDir(), "s.db")+"?_pragma=busy_timeout(10000)&_pragma=journal_mode(WAL)")
 			if err != nil {
 				t.Fatal(err)
@@ -54,9 +55,9 @@ func backends() []backend {
 			t.Cleanup(func() { db.Close() })
 			return db
 		}},
-		{"postgres-pq", dbstore.Postgres, func(t *testing.T) *sql.DB { return openDSN(t, "postgres", testenv.PostgresDSN(t)) }},
-		{"postgres-pgx", dbstore.Postgres, func(t *testing.T) *sql.DB { return openDSN(t, "pgx", testenv.PostgresDSN(t)) }},
-		{"mysql", dbstore.MySQL, func(t *testing.T) *sql.DB { return openDSN(t, "mysql", testenv.MySQLDSN(t)) }},
+		{"postgres-pq", django.PostgreSQL, func(t *testing.T) *sql.DB { return openDSN(t, "postgres", testenv.PostgresDSN(t)) }},
+		{"postgres-pgx", django.PostgreSQL, func(t *testing.T) *sql.DB { return openDSN(t, "pgx", testenv.PostgresDSN(t)) }},
+		{"mysql", django.MySQL, func(t *testing.T) *sql.DB { return openDSN(t, "mysql", testenv.MySQLDSN(t)) }},
 	}
 }
 
@@ -80,7 +81,7 @@ func randomTable(t testing.TB) string {
 }
 
 // newStore makes a fresh table with Django's DDL and a store over it.
-func newStore(t *testing.T, db *sql.DB, d dbstore.Dialect, o dbstore.Options) *dbstore.Store {
+func newStore(t *testing.T, db *sql.DB, d django.Dialect, o dbstore.Options) *dbstore.Store {
 	t.Helper()
 	o.Dialect = d
 	if o.Codec == nil {
@@ -183,13 +184,13 @@ func TestExpireDateAsDjangoWritesIt(t *testing.T) {
 					// The concatenation keeps the driver from parsing the text.
 					q := "SELECT expire_date || '' FROM " + table
 					switch b.dialect {
-					case dbstore.Postgres:
+					case django.PostgreSQL:
 						q = "SELECT to_char(expire_date AT TIME ZONE 'UTC', 'YYYY-MM-DD HH24:MI:SS.US') FROM " + table
 						tc.want = at.UTC().Format("2006-01-02 15:04:05.000000")
 						if tc.name == "utc-whole" {
 							tc.want = "2026-11-23 10:20:30.000000"
 						}
-					case dbstore.MySQL:
+					case django.MySQL:
 						q = "SELECT CAST(expire_date AS CHAR) FROM " + table
 						if !strings.Contains(tc.want, ".") {
 							tc.want += ".000000"
@@ -282,7 +283,7 @@ func TestUpdateUnchangedOnMySQL(t *testing.T) {
 func TestDDLMatchesDjangoNames(t *testing.T) {
 	// Index names Django derives: md5("django_session" "expire_date")[:8]
 	// and md5("django_session" "session_key")[:8].
-	pg, err := dbstore.DDL(dbstore.Postgres, "")
+	pg, err := dbstore.DDL(django.PostgreSQL, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -355,7 +356,7 @@ func TestLiveInteropSQLite(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			interop(t, dj, "sqlite", conf, db, dbstore.Options{Dialect: dbstore.SQLite})
+			interop(t, dj, "sqlite", conf, db, dbstore.Options{Dialect: django.SQLite})
 		})
 	}
 }
@@ -373,7 +374,7 @@ func TestLiveInteropPostgres(t *testing.T) {
 			conf := map[string]any{"NAME": name, "USER": "postgres", "HOST": "127.0.0.1", "PORT": "5432"}
 			runDjango(t, dj, "postgres", conf, []map[string]any{{"op": "migrate"}})
 			tdb := openDSN(t, "pgx", strings.Replace(dsn, "/test?", "/"+name+"?", 1))
-			interop(t, dj, "postgres", conf, tdb, dbstore.Options{Dialect: dbstore.Postgres})
+			interop(t, dj, "postgres", conf, tdb, dbstore.Options{Dialect: django.PostgreSQL})
 		})
 	}
 }
@@ -395,7 +396,7 @@ func TestLiveInteropMySQL(t *testing.T) {
 			conf := map[string]any{"NAME": name, "USER": "root", "HOST": "127.0.0.1", "PORT": "3306"}
 			runDjango(t, dj, "mysql", conf, []map[string]any{{"op": "migrate"}})
 			tdb := openDSN(t, "mysql", strings.Replace(dsn, "/test", "/"+name, 1))
-			interop(t, dj, "mysql", conf, tdb, dbstore.Options{Dialect: dbstore.MySQL})
+			interop(t, dj, "mysql", conf, tdb, dbstore.Options{Dialect: django.MySQL})
 		})
 	}
 }

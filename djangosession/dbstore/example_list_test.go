@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/python/pyjson"
@@ -21,7 +22,7 @@ func ExampleStore_List() {
 	defer db.Close()
 	db.SetMaxOpenConns(1) // one in-memory database
 	codec, _ := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: "django-insecure-example"})
-	s, _ := dbstore.New(db, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec, BatchSize: 2})
+	s, _ := dbstore.New(db, &dbstore.Options{Dialect: django.SQLite, Codec: codec, BatchSize: 2})
 	ctx := context.Background()
 	if err := s.CreateTable(ctx); err != nil {
 		panic(err)

@@ -8,6 +8,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/dbstore"
 )
@@ -33,7 +34,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	store, err := dbstore.New(db, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
+	store, err := dbstore.New(db, &dbstore.Options{Dialect: django.SQLite, Codec: codec})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -82,7 +83,7 @@ func Example_pgBouncer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	store, err := dbstore.New(db, &dbstore.Options{Dialect: dbstore.Postgres, Codec: codec, TransactionPooler: true})
+	store, err := dbstore.New(db, &dbstore.Options{Dialect: django.PostgreSQL, Codec: codec, TransactionPooler: true})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -111,7 +112,7 @@ func Example_replica() {
 		log.Fatal(err)
 	}
 	store, err := dbstore.New(primary, &dbstore.Options{
-		Dialect:    dbstore.Postgres,
+		Dialect:    django.PostgreSQL,
 		Codec:      codec,
 		ReadDB:     replica,
 		ReplicaLag: dbstore.DefaultReplicaLag, // above pg_stat_replication's worst replay_lag

@@ -6,6 +6,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/djangosession/storetest"
@@ -31,10 +32,10 @@ func TestHostile(t *testing.T) {
 }
 
 // plantRow inserts a row holding raw as session_data, live for an hour.
-func plantRow(t *testing.T, db *sql.DB, d dbstore.Dialect, table, key string, raw []byte) {
+func plantRow(t *testing.T, db *sql.DB, d django.Dialect, table, key string, raw []byte) {
 	t.Helper()
 	q := "INSERT INTO " + table + " (session_key, session_data, expire_date) VALUES (?, ?, ?)"
-	if d == dbstore.Postgres {
+	if d == django.PostgreSQL {
 		q = "INSERT INTO " + table + " (session_key, session_data, expire_date) VALUES ($1, $2, $3)"
 	}
 	// session_data is text: a value that is not valid UTF-8 or holds NUL
@@ -45,7 +46,7 @@ func plantRow(t *testing.T, db *sql.DB, d dbstore.Dialect, table, key string, ra
 		data = stripNUL(data)
 	}
 	var exp any = time.Now().Add(time.Hour).UTC()
-	if d == dbstore.SQLite {
+	if d == django.SQLite {
 		exp = time.Now().Add(time.Hour).UTC().Format("2006-01-02 15:04:05.000000")
 	}
 	if _, err := db.ExecContext(context.Background(), q, key, data, exp); err != nil {

@@ -16,6 +16,7 @@ import (
 
 	"github.com/go-sql-driver/mysql"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/internal/testenv"
@@ -153,7 +154,7 @@ func (p *proxy) restore(t *testing.T) {
 // check it) and through a proxy (for the store under test).
 type outageBackend struct {
 	name    string
-	dialect dbstore.Dialect
+	dialect django.Dialect
 	open    func(t *testing.T) (direct, proxied *sql.DB, p *proxy)
 	// hangs says why the driver blocks past the context deadline when the
 	// server stops answering mid-call ("" when it does not).
@@ -178,10 +179,10 @@ func outageBackends() []outageBackend {
 		}
 	}
 	return []outageBackend{
-		{"postgres-pq", dbstore.Postgres, pg("postgres"),
+		{"postgres-pq", django.PostgreSQL, pg("postgres"),
 			"lib/pq sets no socket deadline: on a context deadline it sends a cancel request (over a new connection) and goes on waiting for the reply"},
-		{"postgres-pgx", dbstore.Postgres, pg("pgx"), ""},
-		{"mysql", dbstore.MySQL, func(t *testing.T) (*sql.DB, *sql.DB, *proxy) {
+		{"postgres-pgx", django.PostgreSQL, pg("pgx"), ""},
+		{"mysql", django.MySQL, func(t *testing.T) (*sql.DB, *sql.DB, *proxy) {
 			dsn := testenv.MySQLDSN(t)
 			cfg, err := mysql.ParseDSN(dsn)
 			if err != nil {
@@ -238,7 +239,7 @@ func TestOutage(t *testing.T) {
 
 // storeOver makes a fresh table through direct and returns a store on the
 // same table through proxied.
-func storeOver(t *testing.T, d dbstore.Dialect, direct, proxied *sql.DB) (check, s *dbstore.Store) {
+func storeOver(t *testing.T, d django.Dialect, direct, proxied *sql.DB) (check, s *dbstore.Store) {
 	t.Helper()
 	check = newStore(t, direct, d, dbstore.Options{})
 	s, err := dbstore.New(proxied, &dbstore.Options{Dialect: d, Codec: codec(t), Table: check.Table()})
@@ -261,7 +262,7 @@ func timed(t *testing.T, what string, fn func(ctx context.Context) error) error 
 	return err
 }
 
-func outageCalls(t *testing.T, d dbstore.Dialect, direct, proxied *sql.DB, p *proxy) {
+func outageCalls(t *testing.T, d django.Dialect, direct, proxied *sql.DB, p *proxy) {
 	check, s := storeOver(t, d, direct, proxied)
 	engine := djangosession.NewEngine(s, nil)
 	ctx := context.Background()
@@ -331,7 +332,7 @@ func outageCalls(t *testing.T, d dbstore.Dialect, direct, proxied *sql.DB, p *pr
 
 // outageStalled freezes the database (connections stay open, nothing
 // comes back): every call returns an error by its context deadline.
-func outageStalled(t *testing.T, d dbstore.Dialect, direct, proxied *sql.DB, p *proxy) {
+func outageStalled(t *testing.T, d django.Dialect, direct, proxied *sql.DB, p *proxy) {
 	_, s := storeOver(t, d, direct, proxied)
 	ctx := context.Background()
 	key := "stalled000000000000000000000000k"
@@ -369,7 +370,7 @@ func outageStalled(t *testing.T, d dbstore.Dialect, direct, proxied *sql.DB, p *
 
 // outageMidRun cuts the database while workers are saving and loading
 // sessions, and restores it while they go on.
-func outageMidRun(t *testing.T, d dbstore.Dialect, direct, proxied *sql.DB, p *proxy) {
+func outageMidRun(t *testing.T, d django.Dialect, direct, proxied *sql.DB, p *proxy) {
 	check, s := storeOver(t, d, direct, proxied)
 	engine := djangosession.NewEngine(s, nil)
 	var clk clock

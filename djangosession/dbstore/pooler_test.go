@@ -12,6 +12,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/internal/testenv"
@@ -176,8 +177,8 @@ func TestPgBouncerTransactionPooling(t *testing.T) {
 			db.SetMaxOpenConns(workers)
 			o := tc.o
 			o.Table = randomTable(t)
-			newStore(t, direct, dbstore.Postgres, dbstore.Options{Table: o.Table}) // the table, made directly
-			o.Dialect, o.Codec = dbstore.Postgres, codec(t)
+			newStore(t, direct, django.PostgreSQL, dbstore.Options{Table: o.Table}) // the table, made directly
+			o.Dialect, o.Codec = django.PostgreSQL, codec(t)
 			s, err := dbstore.New(db, &o)
 			if err != nil {
 				t.Fatal(err)
@@ -212,7 +213,7 @@ func TestPgBouncerTransactionPooling(t *testing.T) {
 			}
 			// The contended workload of TestConcurrent, through the pooler.
 			o.Table = ""
-			concurrentMixed(t, newStore(t, db, dbstore.Postgres, o), poolerSurvivors(direct))
+			concurrentMixed(t, newStore(t, db, django.PostgreSQL, o), poolerSurvivors(direct))
 		})
 	}
 	t.Run("max_prepared_statements", func(t *testing.T) {
@@ -222,8 +223,8 @@ func TestPgBouncerTransactionPooling(t *testing.T) {
 		b := testenv.PgBouncer(t, "127.0.0.1:5432", testenv.PgBouncerOptions{PoolSize: 2, MaxPreparedStatements: 100})
 		for _, driver := range []string{"postgres", "pgx"} {
 			db := openDSN(t, driver, "postgres://postgres@"+b.Addr+"/test?sslmode=disable")
-			s := newStore(t, direct, dbstore.Postgres, dbstore.Options{})
-			s2, _ := dbstore.New(db, &dbstore.Options{Dialect: dbstore.Postgres, Codec: codec(t), Table: s.Table()})
+			s := newStore(t, direct, django.PostgreSQL, dbstore.Options{})
+			s2, _ := dbstore.New(db, &dbstore.Options{Dialect: django.PostgreSQL, Codec: codec(t), Table: s.Table()})
 			errs, _ := poolerWork(t, s2, direct, opsPer, nil)
 			for _, err := range errs {
 				t.Errorf("%s: %v", driver, err)
@@ -277,7 +278,7 @@ func BenchmarkPgBouncer(b *testing.B) {
 	}
 	defer direct.Close()
 	table := randomTable(b)
-	admin, err := dbstore.New(direct, &dbstore.Options{Dialect: dbstore.Postgres, Codec: codec(b), Table: table})
+	admin, err := dbstore.New(direct, &dbstore.Options{Dialect: django.PostgreSQL, Codec: codec(b), Table: table})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -306,7 +307,7 @@ func BenchmarkPgBouncer(b *testing.B) {
 				b.Fatal(err)
 			}
 			defer db.Close()
-			s, err := dbstore.New(db, &dbstore.Options{Dialect: dbstore.Postgres, Codec: codec(b), Table: table, TransactionPooler: c.pooler})
+			s, err := dbstore.New(db, &dbstore.Options{Dialect: django.PostgreSQL, Codec: codec(b), Table: table, TransactionPooler: c.pooler})
 			if err != nil {
 				b.Fatal(err)
 			}

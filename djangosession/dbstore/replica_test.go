@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/internal/testenv"
@@ -125,7 +126,7 @@ func replicaConcurrent(t *testing.T, rs replicaSet) {
 		{"no-window", -1, true},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			s := newStore(t, pdb, dbstore.Postgres, dbstore.Options{ReadDB: rdb, ReplicaLag: tc.lag})
+			s := newStore(t, pdb, django.PostgreSQL, dbstore.Options{ReadDB: rdb, ReplicaLag: tc.lag})
 			// Halfway, once the replica has every row so far, it stops
 			// replaying: the second half's updates and deletes of rows
 			// the replica holds are not there.
@@ -158,7 +159,7 @@ func replicaReadYourWrites(t *testing.T, rs replicaSet) {
 	clock := func() time.Time { return now }
 	table := randomTable(t)
 	mk := func(o dbstore.Options) *dbstore.Store {
-		o.Dialect, o.Codec, o.Table, o.Now = dbstore.Postgres, codec(t), table, clock
+		o.Dialect, o.Codec, o.Table, o.Now = django.PostgreSQL, codec(t), table, clock
 		s, err := dbstore.New(pdb, &o)
 		if err != nil {
 			t.Fatal(err)
@@ -259,12 +260,12 @@ func replicaDjango(t *testing.T, rs replicaSet) {
 			runDjango(t, dj, "postgres", conf, []map[string]any{{"op": "migrate"}})
 			rs.catchUp(t)
 			pdb, rdb := rs.open(t, name)
-			store, err := dbstore.New(pdb, &dbstore.Options{Dialect: dbstore.Postgres, Codec: codec(t), ReadDB: rdb})
+			store, err := dbstore.New(pdb, &dbstore.Options{Dialect: django.PostgreSQL, Codec: codec(t), ReadDB: rdb})
 			if err != nil {
 				t.Fatal(err)
 			}
 			defer store.Close()
-			replicaOnly, err := dbstore.New(rdb, &dbstore.Options{Dialect: dbstore.Postgres, Codec: codec(t)})
+			replicaOnly, err := dbstore.New(rdb, &dbstore.Options{Dialect: django.PostgreSQL, Codec: codec(t)})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -7,6 +7,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/python/pyjson"
 )
@@ -27,7 +28,7 @@ func (s *Store) List(ctx context.Context, o *djangosession.ListOptions) iter.Seq
 			batch = s.batch
 		}
 		p := func(i int) string {
-			if s.d == Postgres {
+			if s.d == django.PostgreSQL {
 				return "$" + strconv.Itoa(i)
 			}
 			return "?"

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/internal/testenv"
@@ -68,8 +69,8 @@ func TestLiveInteropSessionsDB(t *testing.T) {
 			conf := map[string]any{"ROUTER": "sessions_db", "DATABASES": map[string]any{"default": one(def), "sessions_db": one(sess)}}
 			runDjango(t, dj, "postgres", conf, []map[string]any{{"op": "migrate"}})
 			db := openDSN(t, "pgx", strings.Replace(dsn, "/test?", "/"+sess+"?", 1))
-			interop(t, dj, "postgres", conf, db, dbstore.Options{Dialect: dbstore.Postgres})
-			store, err := dbstore.New(db, &dbstore.Options{Dialect: dbstore.Postgres, Codec: codec(t)})
+			interop(t, dj, "postgres", conf, db, dbstore.Options{Dialect: django.PostgreSQL})
+			store, err := dbstore.New(db, &dbstore.Options{Dialect: django.PostgreSQL, Codec: codec(t)})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -101,7 +102,7 @@ func TestLiveInteropPgBouncer(t *testing.T) {
 			via := "postgres://postgres@" + bouncer.Addr + "/" + name + "?sslmode=disable"
 			// lib/pq for the value-by-value comparison, pgx for N
 			// sessions each way: one Python run fewer per release.
-			o := dbstore.Options{Dialect: dbstore.Postgres, TransactionPooler: true}
+			o := dbstore.Options{Dialect: django.PostgreSQL, TransactionPooler: true}
 			interop(t, dj, "postgres", conf, openDSN(t, "postgres", via+"&binary_parameters=yes"), o)
 			o.Codec = codec(t)
 			store, err := dbstore.New(openDSN(t, "pgx", via+"&default_query_exec_mode=exec"), &o)

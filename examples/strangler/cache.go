@@ -72,7 +72,7 @@ func cacheClient(cfg config) (cachestore.Client, cachestore.Backend, error) {
 }
 
 // cacheStore returns the store of the cache and cached_db engines.
-func cacheStore(cfg config, db *sql.DB, dialect dbstore.Dialect, codec *djangosession.Codec) (djangosession.Store, error) {
+func cacheStore(cfg config, db *sql.DB, dialect django.Dialect, codec *djangosession.Codec) (djangosession.Store, error) {
 	c, backend, err := cacheClient(cfg)
 	if err != nil {
 		return nil, err
@@ -93,6 +93,6 @@ func cacheStore(cfg config, db *sql.DB, dialect dbstore.Dialect, codec *djangose
 }
 
 // sessionDB is django_session in Django's database, beside auth_user.
-func sessionDB(cfg config, db *sql.DB, dialect dbstore.Dialect, codec *djangosession.Codec) (*dbstore.Store, error) {
+func sessionDB(cfg config, db *sql.DB, dialect django.Dialect, codec *djangosession.Codec) (*dbstore.Store, error) {
 	return dbstore.New(db, &dbstore.Options{Dialect: dialect, Codec: codec, TransactionPooler: cfg.Pooler})
 }

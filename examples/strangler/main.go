@@ -49,7 +49,6 @@ import (
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/csrf"
-	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/djangosession/filestore"
 	"github.com/djsession/djsession/djangosession/middleware"
 	"github.com/djsession/djsession/python/pyjson"
@@ -94,12 +93,12 @@ func newHandler(cfg config) (http.Handler, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	dialect, dbDialect := auth.SQLite, dbstore.SQLite
+	dialect, dbDialect := django.SQLite, django.SQLite
 	switch cfg.UsersDriver {
 	case "postgres", "pgx":
-		dialect, dbDialect = auth.PostgreSQL, dbstore.Postgres
+		dialect, dbDialect = django.PostgreSQL, django.PostgreSQL
 	case "mysql":
-		dialect, dbDialect = auth.MySQL, dbstore.MySQL
+		dialect, dbDialect = django.MySQL, django.MySQL
 	}
 	var store djangosession.Store
 	switch cfg.Engine {

@@ -26,6 +26,7 @@ import (
 	"github.com/bradfitz/gomemcache/memcache"
 	"github.com/redis/go-redis/v9"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cachestore"
 	"github.com/djsession/djsession/djangosession/cachestore/gomemcache"
@@ -285,7 +286,7 @@ func TestHostileServe(t *testing.T) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { db.Close() })
-		ddl, err := dbstore.DDL(dbstore.SQLite, "")
+		ddl, err := dbstore.DDL(django.SQLite, "")
 		if err != nil {
 			t.Fatal(err)
 		}

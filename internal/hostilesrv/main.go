@@ -34,6 +34,7 @@ import (
 	"github.com/redis/go-redis/v9"
 	_ "modernc.org/sqlite"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cacheddb"
 	"github.com/djsession/djsession/djangosession/cachestore"
@@ -119,7 +120,7 @@ func newStore(c config, secret string) (djangosession.Store, error) {
 		if err := db.PingContext(ctx); err != nil {
 			return nil, err
 		}
-		return dbstore.New(db, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
+		return dbstore.New(db, &dbstore.Options{Dialect: django.SQLite, Codec: codec})
 	}
 	redisClient := func() cachestore.Client {
 		return goredis.New(redis.NewClient(&redis.Options{Addr: c.redis}))

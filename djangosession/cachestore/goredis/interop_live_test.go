@@ -190,7 +190,7 @@ func testTopology(t *testing.T, d testenv.Django, tc topoCase, cachedDB bool) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		db, err := dbstore.New(sdb, &dbstore.Options{Dialect: dbstore.SQLite, Codec: codec})
+		db, err := dbstore.New(sdb, &dbstore.Options{Dialect: django.SQLite, Codec: codec})
 		if err != nil {
 			t.Fatal(err)
 		}

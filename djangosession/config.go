@@ -11,10 +11,10 @@ import (
 // DefaultCookieAge is SESSION_COOKIE_AGE's default: two weeks.
 const DefaultCookieAge = 1209600 * time.Second
 
-// Config holds the SESSION_* settings a Session follows. The zero value is
+// Options holds the SESSION_* settings a Session follows. The zero value is
 // Django's defaults for the newest release, with USE_TZ = True and
 // TIME_ZONE = 'UTC' as in a new project.
-type Config struct {
+type Options struct {
 	// CookieAge is SESSION_COOKIE_AGE (whole seconds); DefaultCookieAge
 	// when zero.
 	CookieAge time.Duration
@@ -34,28 +34,28 @@ type Config struct {
 	Rand io.Reader
 }
 
-func (c *Config) cookieAge() int64 {
+func (c *Options) cookieAge() int64 {
 	if c.CookieAge == 0 {
 		return int64(DefaultCookieAge / time.Second)
 	}
 	return int64(c.CookieAge / time.Second)
 }
 
-func (c *Config) now() time.Time {
+func (c *Options) now() time.Time {
 	if c.Now != nil {
 		return c.Now()
 	}
 	return time.Now()
 }
 
-func (c *Config) location() *time.Location {
+func (c *Options) location() *time.Location {
 	if c.Location == nil {
 		return time.UTC
 	}
 	return c.Location
 }
 
-func (c *Config) rand() io.Reader {
+func (c *Options) rand() io.Reader {
 	if c.Rand == nil {
 		return rand.Reader
 	}

@@ -62,7 +62,7 @@ func (e *DecodeError) Unwrap() error { return e.Err }
 //     float type; big.Int.
 //   - float: any float type; never an integer type (ErrDecodeType).
 //   - str: a string; a time.Time when it is an ISO 8601 datetime as Django
-//     writes them (naive times read in the Config's Location); []byte
+//     writes them (naive times read in the Options's Location); []byte
 //     only through a field whose type implements json.Unmarshaler.
 //   - bool: a bool only (Python's True is not written as 1 in JSON).
 //   - None: the zero value (a nil pointer, slice or map).

@@ -13,7 +13,7 @@
 //   - Store is what a session engine keeps: one implementation per Django
 //     engine in the sub-packages (dbstore, cachestore, filestore,
 //     cookiestore), all passing the same conformance suite.
-//   - Engine ties a Store to a Config (SESSION_* settings) and opens
+//   - Engine ties a Store to its Options (SESSION_* settings) and opens
 //     Sessions.
 //
 // Session data is a *pyjson.Object; see package

@@ -29,7 +29,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	engine := djangosession.NewEngine(store, &djangosession.Config{CookieAge: 24 * time.Hour})
+	engine := djangosession.NewEngine(store, &djangosession.Options{CookieAge: 24 * time.Hour})
 	ctx := context.Background()
 
 	// A request without a session cookie: an empty session, saved under a
@@ -76,7 +76,7 @@ func ExampleSession_SetExpiryIn() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	engine := djangosession.NewEngine(store, &djangosession.Config{Now: func() time.Time { return now }})
+	engine := djangosession.NewEngine(store, &djangosession.Options{Now: func() time.Time { return now }})
 	s := engine.New()
 	s.SetExpiryIn(30 * time.Minute)
 	v, _ := s.Get(djangosession.ExpiryKey)

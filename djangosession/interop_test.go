@@ -178,7 +178,7 @@ func interopEngine(t *testing.T, p *peer, rel django.Release, dir string, keys .
 	if err != nil {
 		t.Fatal(err)
 	}
-	return djangosession.NewEngine(store, &djangosession.Config{
+	return djangosession.NewEngine(store, &djangosession.Options{
 		CookieAge: interopAge * time.Second, Release: rel, Location: loc, Now: clock,
 	}), store
 }
@@ -322,7 +322,7 @@ func interopFile(t *testing.T, p *peer, rel django.Release, dir string) {
 			var w struct{ Key, Data string }
 			p.call(&w, map[string]any{"op": "file_write", "data": `{"a":1}`, "use_tz": false,
 				"expiry": map[string]any{"kind": "timedelta", "value": 86400.25}})
-			cfg := e.Config() // USE_TZ = False, TIME_ZONE America/Chicago
+			cfg := e.Options() // USE_TZ = False, TIME_ZONE America/Chicago
 			cfg.NaiveTime = true
 			s := mustOpen(t, djangosession.NewEngine(e.Store(), &cfg), w.Key)
 			var r fileRead
@@ -387,7 +387,7 @@ func interopCookies(t *testing.T, p *peer, rel django.Release) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return djangosession.NewEngine(store, &djangosession.Config{CookieAge: interopAge * time.Second, Release: rel, Now: now})
+		return djangosession.NewEngine(store, &djangosession.Options{CookieAge: interopAge * time.Second, Release: rel, Now: now})
 	}
 	clock := func() time.Time { return p.now }
 	e := newEngine(interopKey, clock)

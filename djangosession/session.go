@@ -19,15 +19,15 @@ const (
 	TestCookieWord = "worked"
 )
 
-// Engine opens sessions on a Store with the settings in a Config. An Engine
+// Engine opens sessions on a Store with the settings in an Options. An Engine
 // is safe for concurrent use; the Sessions it returns are not.
 type Engine struct {
 	store Store
-	cfg   Config
+	cfg   Options
 }
 
 // NewEngine returns an Engine. A nil cfg means Django's defaults.
-func NewEngine(store Store, cfg *Config) *Engine {
+func NewEngine(store Store, cfg *Options) *Engine {
 	e := &Engine{store: store}
 	if cfg != nil {
 		e.cfg = *cfg
@@ -38,8 +38,8 @@ func NewEngine(store Store, cfg *Config) *Engine {
 // Store returns the engine's store.
 func (e *Engine) Store() Store { return e.store }
 
-// Config returns a copy of the engine's settings.
-func (e *Engine) Config() Config { return e.cfg }
+// Options returns a copy of the engine's settings.
+func (e *Engine) Options() Options { return e.cfg }
 
 // New returns an empty session with no key, as a request without a session
 // cookie gets.

@@ -68,7 +68,7 @@ func TestExpiryLikeDjango(t *testing.T) {
 				}
 				now := mustTime(t, c.Now)
 				session := func(browserClose bool) *djangosession.Session {
-					e := djangosession.NewEngine(newMemStore(), &djangosession.Config{
+					e := djangosession.NewEngine(newMemStore(), &djangosession.Options{
 						Release:              django.Release(rel),
 						NaiveTime:            !c.UseTZ,
 						Location:             loc,
@@ -182,7 +182,7 @@ func TestFlagsLikeDjango(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				e := djangosession.NewEngine(store, &djangosession.Config{Release: django.Release(rel), Now: clock})
+				e := djangosession.NewEngine(store, &djangosession.Options{Release: django.Release(rel), Now: clock})
 				ctx := context.Background()
 				startKey := ""
 				switch seq.Start {
@@ -251,7 +251,7 @@ func TestFlagsLikeDjango(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				e := djangosession.NewEngine(store, &djangosession.Config{Release: django.Release(rel), Now: clock})
+				e := djangosession.NewEngine(store, &djangosession.Options{Release: django.Release(rel), Now: clock})
 				startKey := ""
 				if seq.StartKey != nil {
 					startKey = *seq.StartKey
@@ -616,7 +616,7 @@ func TestSignedCookiesSpecialCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	e := djangosession.NewEngine(store, &djangosession.Config{Now: clock.now})
+	e := djangosession.NewEngine(store, &djangosession.Options{Now: clock.now})
 	s := e.New()
 	s.Set("a", int64(1))
 	if err := s.Save(ctx); err != nil {

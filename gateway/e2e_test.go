@@ -79,7 +79,7 @@ func newStack(t *testing.T, d testenv.Django) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions, err := middleware.New(djangosession.NewEngine(store, &djangosession.Config{Release: rel}), nil)
+	sessions, err := middleware.New(djangosession.NewEngine(store, &djangosession.Options{Release: rel}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func newStack(t *testing.T, d testenv.Django) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.New(ids, &auth.Config{SecretKey: e2eSecret, Release: rel})
+	a, err := auth.New(ids, &auth.Options{SecretKey: e2eSecret, Release: rel})
 	if err != nil {
 		t.Fatal(err)
 	}

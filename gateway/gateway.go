@@ -55,7 +55,7 @@ type Options struct {
 	Django string
 	// CSRF configures the checks of rules with CSRF set (CSRF_* settings);
 	// nil means Django's defaults.
-	CSRF *csrf.Config
+	CSRF *csrf.Options
 	// MaxFormBytes bounds a form body read for a CSRF check;
 	// DefaultMaxFormBytes when zero.
 	MaxFormBytes int64
@@ -123,7 +123,7 @@ func New(o *Options) (*Gateway, error) {
 	if g.routes, err = newRoutes(o.Rules); err != nil {
 		return nil, err
 	}
-	var cc csrf.Config
+	var cc csrf.Options
 	if o.CSRF != nil {
 		cc = *o.CSRF
 	}

@@ -177,7 +177,7 @@ func TestGatewayDjangoRules(t *testing.T) {
 
 func TestGatewayFallbackKey(t *testing.T) {
 	e := newEnv(t)
-	old, err := auth.New(e.ids, &auth.Config{SecretKey: "an-old-secret-key-0123456789abcdef"})
+	old, err := auth.New(e.ids, &auth.Options{SecretKey: "an-old-secret-key-0123456789abcdef"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +196,7 @@ func TestGatewayFallbackKey(t *testing.T) {
 	_ = old.Login(t.Context(), s, "1", "")
 	_ = s.Save(t.Context())
 	c = &http.Cookie{Name: "sessionid", Value: s.Key()}
-	e.auth, err = auth.New(e.ids, &auth.Config{SecretKey: testSecret, SecretKeyFallbacks: []string{"an-old-secret-key-0123456789abcdef"}})
+	e.auth, err = auth.New(e.ids, &auth.Options{SecretKey: testSecret, SecretKeyFallbacks: []string{"an-old-secret-key-0123456789abcdef"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -391,7 +391,7 @@ func TestGatewaySessionRules(t *testing.T) {
 	if w.Code != 200 || w.Header().Get("Set-Cookie") != "" || !strings.HasPrefix(expiry(), soon[:16]) {
 		t.Errorf("without SaveEveryRequest: %d %q %s", w.Code, w.Header().Get("Set-Cookie"), expiry())
 	}
-	every, err := middleware.New(e.engine, &middleware.Config{SaveEveryRequest: true})
+	every, err := middleware.New(e.engine, &middleware.Options{SaveEveryRequest: true})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,14 +55,14 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	e := &env{db: db, now: time.Now()}
-	e.engine = djangosession.NewEngine(store, &djangosession.Config{})
+	e.engine = djangosession.NewEngine(store, &djangosession.Options{})
 	if e.sessions, err = middleware.New(e.engine, nil); err != nil {
 		t.Fatal(err)
 	}
 	if e.ids, err = auth.NewSQLIdentities(db, django.SQLite, nil); err != nil {
 		t.Fatal(err)
 	}
-	if e.auth, err = auth.New(e.ids, &auth.Config{SecretKey: testSecret}); err != nil {
+	if e.auth, err = auth.New(e.ids, &auth.Options{SecretKey: testSecret}); err != nil {
 		t.Fatal(err)
 	}
 	return e

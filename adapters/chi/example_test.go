@@ -20,7 +20,7 @@ func Example() {
 	store, _ := cookiestore.New(&cookiestore.Options{SecretKey: secretKey}) // or dbstore, cachestore ...
 	sessions, _ := middleware.New(djangosession.NewEngine(store, nil), nil)
 	users := &auth.SQLUsers{ /* DB: Django's database */ }
-	a, _ := auth.New(users, &auth.Config{SecretKey: secretKey})
+	a, _ := auth.New(users, &auth.Options{SecretKey: secretKey})
 	gate, _ := rules.New(a, &rules.Options{Flags: &rules.SQLFlags{ /* DB: Django's database */ }})
 
 	r := chi.NewRouter()

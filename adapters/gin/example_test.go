@@ -20,7 +20,7 @@ func Example() {
 	secretKey := "django-insecure-example-key"
 	store, _ := cookiestore.New(&cookiestore.Options{SecretKey: secretKey}) // or dbstore, cachestore ...
 	sessions, _ := middleware.New(djangosession.NewEngine(store, nil), nil)
-	a, _ := auth.New(&auth.SQLUsers{ /* DB: Django's database */ }, &auth.Config{SecretKey: secretKey})
+	a, _ := auth.New(&auth.SQLUsers{ /* DB: Django's database */ }, &auth.Options{SecretKey: secretKey})
 	gate, _ := rules.New(a, &rules.Options{Flags: &rules.SQLFlags{ /* DB: Django's database */ }})
 
 	r := gin.New()

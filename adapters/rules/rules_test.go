@@ -51,7 +51,7 @@ func TestGate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.New(us, &auth.Config{SecretKey: key})
+	a, err := auth.New(us, &auth.Options{SecretKey: key})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -351,11 +351,11 @@ func seed(ctx context.Context, driver, dsn string, sd django.Dialect, ad django.
 	if err != nil {
 		return "", "", err
 	}
-	a, err := auth.New(ids, &auth.Config{SecretKey: benchSecret, Release: django.Django32})
+	a, err := auth.New(ids, &auth.Options{SecretKey: benchSecret, Release: django.Django32})
 	if err != nil {
 		return "", "", err
 	}
-	engine := djangosession.NewEngine(store, &djangosession.Config{Release: django.Django32})
+	engine := djangosession.NewEngine(store, &djangosession.Options{Release: django.Django32})
 	var keys []string
 	for range n {
 		s := engine.New()

@@ -413,12 +413,12 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 	default:
 		return fail(usagef("SESSION_ENGINE %q: the gateway serves the db and cache engines", engine))
 	}
-	ecfg := &djangosession.Config{Release: rel}
+	ecfg := &djangosession.Options{Release: rel}
 	if cfg.SessionCookieAge > 0 {
 		ecfg.CookieAge = time.Duration(cfg.SessionCookieAge) * time.Second
 	}
 	eng := djangosession.NewEngine(store, ecfg)
-	mcfg := middleware.Config{CookieName: cfg.SessionCookieName, CookieDomain: cfg.SessionCookieDomain,
+	mcfg := middleware.Options{CookieName: cfg.SessionCookieName, CookieDomain: cfg.SessionCookieDomain,
 		CookieSecure: cfg.SessionCookieSecure, SaveEveryRequest: cfg.SessionSaveEvery}
 	sessions, err := middleware.New(eng, &mcfg)
 	if err != nil {
@@ -437,7 +437,7 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 	if err != nil {
 		return fail(usagef("%v", err))
 	}
-	au, err := auth.New(ids, &auth.Config{SecretKey: key, SecretKeyFallbacks: fallbacks, Release: rel})
+	au, err := auth.New(ids, &auth.Options{SecretKey: key, SecretKeyFallbacks: fallbacks, Release: rel})
 	if err != nil {
 		return fail(err)
 	}
@@ -458,7 +458,7 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 	g, err := gateway.New(&gateway.Options{
 		Sessions: sessions, DjangoSessions: djSessions, Auth: au, Identities: ids,
 		Rules: cfg.Routes, LoginURL: cfg.LoginURL, Django: cfg.Django,
-		CSRF: &csrf.Config{CookieName: cfg.CSRFCookieName, UseSessions: cfg.CSRFUseSessions,
+		CSRF: &csrf.Options{CookieName: cfg.CSRFCookieName, UseSessions: cfg.CSRFUseSessions,
 			TrustedOrigins: cfg.CSRFTrustedOrigins, Release: rel, SessionCookieDomain: cfg.SessionCookieDomain},
 		AssertionKey: assertionKey, CacheTTL: ttl, Observe: observe,
 	})

@@ -3,7 +3,7 @@
 // site and can log users in and out the way Django does.
 //
 // A user is logged in when the session holds _auth_user_id and
-// _auth_user_backend (a backend listed in Config.Backends) and
+// _auth_user_backend (a backend listed in Options.Backends) and
 // _auth_user_hash matches the session auth hash of the user's current
 // password hash: an HMAC of the password field keyed by SECRET_KEY. Changing
 // the password in Django therefore logs the user out everywhere, Go
@@ -16,7 +16,7 @@
 // and UpdateSessionAuthHash work on any *djangosession.Session:
 //
 //	a, err := auth.New(&auth.SQLUsers{DB: db, Dialect: django.PostgreSQL},
-//		&auth.Config{SecretKey: secretKey, RotateCSRF: csrf.RotateToken})
+//		&auth.Options{SecretKey: secretKey, RotateCSRF: csrf.RotateToken})
 //	h := sessions.Handler(protect.Handler(a.Handler(mux)))
 //	mux.Handle("GET /account", a.RequireLogin("", accountPage))
 package auth
@@ -77,8 +77,8 @@ type LastLoginUpdater interface {
 	UpdateLastLogin(ctx context.Context, id string, t time.Time) error
 }
 
-// Config holds the settings auth follows.
-type Config struct {
+// Options holds the settings auth follows.
+type Options struct {
 	// SecretKey is SECRET_KEY; required.
 	SecretKey string
 	// SecretKeyFallbacks is SECRET_KEY_FALLBACKS (Django 4.1+): a stored
@@ -106,7 +106,7 @@ type Config struct {
 // Auth reads and writes logins in sessions. It is safe for concurrent use.
 type Auth struct {
 	users     Users
-	cfg       Config
+	cfg       Options
 	policy    *hashers.Policy // the session auth hash: hashers' one
 	fallbacks []string
 	backends  []string
@@ -115,7 +115,7 @@ type Auth struct {
 // New returns an Auth reading password hashes from users. The session auth
 // hash is package hashers' (Policy.SessionAuthHash and
 // VerifySessionAuthHash) for cfg's Release and DefaultHashingAlgorithm.
-func New(users Users, cfg *Config) (*Auth, error) {
+func New(users Users, cfg *Options) (*Auth, error) {
 	if cfg == nil || cfg.SecretKey == "" {
 		return nil, ErrNoSecretKey
 	}

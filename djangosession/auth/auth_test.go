@@ -67,7 +67,7 @@ func TestGoldenSessionAuthHash(t *testing.T) {
 // default algorithm).
 func sessionAuthHash(t testing.TB, secretKey, passwordHash string) string {
 	t.Helper()
-	a, err := auth.New(users{}, &auth.Config{SecretKey: secretKey})
+	a, err := auth.New(users{}, &auth.Options{SecretKey: secretKey})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,14 +92,14 @@ const (
 
 func setup(t *testing.T, rel django.Release) (*auth.Auth, *djangosession.Engine, *memstore.Store) {
 	t.Helper()
-	a, err := auth.New(users{"1": pw1, "2": "argon2$other"}, &auth.Config{
+	a, err := auth.New(users{"1": pw1, "2": "argon2$other"}, &auth.Options{
 		SecretKey: secret, SecretKeyFallbacks: []string{fallback}, Release: rel,
 	})
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := memstore.New(nil)
-	return a, djangosession.NewEngine(st, &djangosession.Config{Release: rel}), st
+	return a, djangosession.NewEngine(st, &djangosession.Options{Release: rel}), st
 }
 
 // loggedIn stores a login the way Django's login leaves it, with hash h.
@@ -274,7 +274,7 @@ func TestLogin(t *testing.T) {
 	if err := a.Login(ctx, s, "9", ""); !errors.Is(err, auth.ErrNoUser) {
 		t.Errorf("unknown user: %v", err)
 	}
-	multi, _ := auth.New(users{"1": pw1}, &auth.Config{SecretKey: secret, Backends: []string{"a.B", "c.D"}})
+	multi, _ := auth.New(users{"1": pw1}, &auth.Options{SecretKey: secret, Backends: []string{"a.B", "c.D"}})
 	if err := multi.Login(ctx, e.New(), "1", ""); !errors.Is(err, auth.ErrBackendRequired) {
 		t.Errorf("several backends: %v", err)
 	}
@@ -297,7 +297,7 @@ func TestUpdateSessionAuthHash(t *testing.T) {
 }
 
 func TestNew(t *testing.T) {
-	if _, err := auth.New(users{}, &auth.Config{}); !errors.Is(err, auth.ErrNoSecretKey) {
+	if _, err := auth.New(users{}, &auth.Options{}); !errors.Is(err, auth.ErrNoSecretKey) {
 		t.Errorf("empty key: %v", err)
 	}
 	if _, err := auth.New(users{}, nil); !errors.Is(err, auth.ErrNoSecretKey) {

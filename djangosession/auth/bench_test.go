@@ -23,7 +23,7 @@ func BenchmarkUser(b *testing.B) {
 		{"hash=fallback/fallbacks=3", []string{"f1", "f2", fallback}, fallback},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			a, err := auth.New(users{"1": pw1}, &auth.Config{SecretKey: secret, SecretKeyFallbacks: c.fallbacks})
+			a, err := auth.New(users{"1": pw1}, &auth.Options{SecretKey: secret, SecretKeyFallbacks: c.fallbacks})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -10,7 +10,7 @@ import (
 )
 
 func ExampleAuth_SessionAuthHash() {
-	a, err := auth.New(users{}, &auth.Config{SecretKey: "django-insecure-http-vectors-secret"})
+	a, err := auth.New(users{}, &auth.Options{SecretKey: "django-insecure-http-vectors-secret"})
 	if err != nil {
 		panic(err)
 	}
@@ -23,7 +23,7 @@ func ExampleAuth_User() {
 	ctx := context.Background()
 	// In production: &auth.SQLUsers{DB: db, Dialect: django.PostgreSQL}.
 	users := users{"1": "pbkdf2_sha256$600000$salt$hash"}
-	a, err := auth.New(users, &auth.Config{SecretKey: "django-insecure-example"})
+	a, err := auth.New(users, &auth.Options{SecretKey: "django-insecure-example"})
 	if err != nil {
 		panic(err)
 	}

@@ -35,12 +35,12 @@ func TestRequireLoginLongKeyFileStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.New(users{}, &auth.Config{SecretKey: secret})
+	a, err := auth.New(users{}, &auth.Options{SecretKey: secret})
 	if err != nil {
 		t.Fatal(err)
 	}
 	var logged []string
-	mw, err := middleware.New(djangosession.NewEngine(fs, nil), &middleware.Config{
+	mw, err := middleware.New(djangosession.NewEngine(fs, nil), &middleware.Options{
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			logged = append(logged, err.Error())
 			http.Error(w, "internal error", http.StatusInternalServerError)
@@ -103,13 +103,13 @@ func TestRequireLoginHostileKeys(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.New(users{}, &auth.Config{SecretKey: secret})
+	a, err := auth.New(users{}, &auth.Options{SecretKey: secret})
 	if err != nil {
 		t.Fatal(err)
 	}
 	for name, st := range map[string]djangosession.Store{"file": fs, "db": ds, "signed_cookies": cs} {
 		var logged []string
-		mw, err := middleware.New(djangosession.NewEngine(st, nil), &middleware.Config{
+		mw, err := middleware.New(djangosession.NewEngine(st, nil), &middleware.Options{
 			ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 				logged = append(logged, err.Error())
 				http.Error(w, "internal error", http.StatusInternalServerError)

@@ -34,7 +34,7 @@ func TestLiveSessionInterrupted(t *testing.T) {
 				t.Fatal(err)
 			}
 			mw, err := middleware.New(djangosession.NewEngine(dbStore(t, db, codec, django.SQLite),
-				&djangosession.Config{Release: django.Release(d.Version)}), nil)
+				&djangosession.Options{Release: django.Release(d.Version)}), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

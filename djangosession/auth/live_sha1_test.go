@@ -31,7 +31,7 @@ func TestLiveSHA1Mode(t *testing.T) {
 		t.Fatal(err)
 	}
 	gs := httptest.NewServer(goServiceAuth(t, d, dbStore(t, db, codec, django.SQLite), &auth.SQLUsers{DB: db, Dialect: django.SQLite}, false,
-		auth.Config{SecretKey: liveSecret, DefaultHashingAlgorithm: "sha1"}))
+		auth.Options{SecretKey: liveSecret, DefaultHashingAlgorithm: "sha1"}))
 	defer gs.Close()
 	scenario(t, d, dj, gs.URL, db, "SELECT CAST(last_login AS TEXT) FROM auth_user WHERE id = 1")
 }

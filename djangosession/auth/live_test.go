@@ -78,22 +78,22 @@ func goService(t *testing.T, d testenv.Django, store djangosession.Store, users 
 	if len(keys) == 0 {
 		keys = []string{liveSecret}
 	}
-	return goServiceAuth(t, d, store, users, csrfSessions, auth.Config{SecretKey: keys[0], SecretKeyFallbacks: keys[1:]})
+	return goServiceAuth(t, d, store, users, csrfSessions, auth.Options{SecretKey: keys[0], SecretKeyFallbacks: keys[1:]})
 }
 
 // goServiceAuth is goService with the auth settings ac (Release and
 // RotateCSRF are set here).
-func goServiceAuth(t *testing.T, d testenv.Django, store djangosession.Store, users auth.Users, csrfSessions bool, ac auth.Config) http.Handler {
+func goServiceAuth(t *testing.T, d testenv.Django, store djangosession.Store, users auth.Users, csrfSessions bool, ac auth.Options) http.Handler {
 	t.Helper()
 	rel := django.Release(d.Version)
-	engine := djangosession.NewEngine(store, &djangosession.Config{Release: rel})
+	engine := djangosession.NewEngine(store, &djangosession.Options{Release: rel})
 	sessions, err := middleware.New(engine, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// For 3.2 this also keeps a masked token where 4.1+ keep the secret:
 	// with CSRF_USE_SESSIONS, 3.2 only matches a masked one.
-	prot, err := csrf.New(&csrf.Config{UseSessions: csrfSessions, Release: rel})
+	prot, err := csrf.New(&csrf.Options{UseSessions: csrfSessions, Release: rel})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -37,7 +37,7 @@ func TestGoldenLoginRedirect(t *testing.T) {
 	if err := json.Unmarshal(b, &v); err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.New(users{}, &auth.Config{SecretKey: "k"})
+	a, err := auth.New(users{}, &auth.Options{SecretKey: "k"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +84,7 @@ func join(s []string) string { return strings.Join(s, " ") }
 
 func TestHandlerCachesUser(t *testing.T) {
 	cu := &lookupCounter{users: users{"1": pw1}}
-	a, err := auth.New(cu, &auth.Config{SecretKey: secret})
+	a, err := auth.New(cu, &auth.Options{SecretKey: secret})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -58,7 +58,7 @@ func TestDjangoInterop(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				engine := djangosession.NewEngine(s, &djangosession.Config{Release: django.Release(d.Version)})
+				engine := djangosession.NewEngine(s, &djangosession.Options{Release: django.Release(d.Version)})
 				ck := s.Cache().CacheKey
 
 				var keys []string

@@ -21,7 +21,7 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	engine := djangosession.NewEngine(store, &djangosession.Config{Now: func() time.Time { return frozen }})
+	engine := djangosession.NewEngine(store, &djangosession.Options{Now: func() time.Time { return frozen }})
 	ctx := context.Background()
 
 	// The "sessionid" cookie Django set: {"a": 1}, signed at that time.

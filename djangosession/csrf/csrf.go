@@ -8,7 +8,7 @@
 // it, pass the Origin check (or, for HTTPS requests without Origin, the
 // strict Referer check) against the request's host and TrustedOrigins.
 //
-//	p, err := csrf.New(&csrf.Config{TrustedOrigins: []string{"https://*.example.com"}})
+//	p, err := csrf.New(&csrf.Options{TrustedOrigins: []string{"https://*.example.com"}})
 //	h := sessions.Handler(p.Handler(mux)) // with UseSessions, inside the session middleware
 //	// in a handler serving a form:
 //	tok, err := csrf.Token(r) // put it in <input name="csrfmiddlewaretoken">
@@ -69,8 +69,8 @@ func reject(format string, args ...any) error {
 	return &RejectError{Reason: fmt.Sprintf(format, args...)}
 }
 
-// Config holds the CSRF_* settings. The zero value is Django's defaults.
-type Config struct {
+// Options holds the CSRF_* settings. The zero value is Django's defaults.
+type Options struct {
 	// CookieName is CSRF_COOKIE_NAME; "csrftoken" when empty.
 	CookieName string
 	// CookieAge is CSRF_COOKIE_AGE; DefaultCookieAge when zero.
@@ -144,7 +144,7 @@ func DefaultFailureHandler(w http.ResponseWriter, r *http.Request, err error) {
 
 // Protector is the CSRF middleware. It is safe for concurrent use.
 type Protector struct {
-	cfg        Config
+	cfg        Options
 	name, path string
 	header     string
 	sameSite   string
@@ -158,7 +158,7 @@ type Protector struct {
 }
 
 // New returns a Protector; a nil cfg means Django's defaults.
-func New(cfg *Config) (*Protector, error) {
+func New(cfg *Options) (*Protector, error) {
 	p := &Protector{}
 	if cfg != nil {
 		p.cfg = *cfg

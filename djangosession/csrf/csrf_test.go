@@ -20,7 +20,7 @@ func TestUseSessions(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	p, err := csrf.New(&csrf.Config{UseSessions: true})
+	p, err := csrf.New(&csrf.Options{UseSessions: true})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -89,7 +89,7 @@ func TestRotateToken(t *testing.T) {
 }
 
 func TestExemptAndBadCookieResent(t *testing.T) {
-	p, _ := csrf.New(&csrf.Config{Exempt: func(r *http.Request) bool { return r.URL.Path == "/hook" }})
+	p, _ := csrf.New(&csrf.Options{Exempt: func(r *http.Request) bool { return r.URL.Path == "/hook" }})
 	h := p.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {}))
 	rec := httptest.NewRecorder()
 	h.ServeHTTP(rec, httptest.NewRequest("POST", "/hook", nil))
@@ -119,7 +119,7 @@ func TestMaskRejectsBadInput(t *testing.T) {
 	if _, err := csrf.Unmask(strings.Repeat("a", 63) + "!"); !errors.Is(err, csrf.ErrBadFormat) {
 		t.Error("Unmask accepted a bad character")
 	}
-	if _, err := csrf.New(&csrf.Config{TrustedOrigins: []string{"example.com"}}); err == nil {
+	if _, err := csrf.New(&csrf.Options{TrustedOrigins: []string{"example.com"}}); err == nil {
 		t.Error("trusted origin without scheme accepted")
 	}
 }
@@ -157,8 +157,8 @@ func FuzzRequest(f *testing.F) {
 			f.Add("https://example.com/", "", tok, "csrftoken="+tok)
 		}
 	}
-	p, _ := csrf.New(&csrf.Config{TrustedOrigins: []string{"https://*.example.com"}, CookieDomain: ".example.com"})
-	legacy, _ := csrf.New(&csrf.Config{TrustedOrigins: []string{".example.com"}, Release: "3.2"})
+	p, _ := csrf.New(&csrf.Options{TrustedOrigins: []string{"https://*.example.com"}, CookieDomain: ".example.com"})
+	legacy, _ := csrf.New(&csrf.Options{TrustedOrigins: []string{".example.com"}, Release: "3.2"})
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
 	hs := []http.Handler{p.Handler(ok), legacy.Handler(ok)}
 	f.Fuzz(func(t *testing.T, referer, origin, token, cookie string) {

@@ -82,8 +82,8 @@ func TestGoldenMasking(t *testing.T) {
 	}
 }
 
-func configFor(t *testing.T, settings map[string]any) *csrf.Config {
-	c := &csrf.Config{}
+func configFor(t *testing.T, settings map[string]any) *csrf.Options {
+	c := &csrf.Options{}
 	for k, v := range settings {
 		switch k {
 		case "CSRF_TRUSTED_ORIGINS":
@@ -109,7 +109,7 @@ func configFor(t *testing.T, settings map[string]any) *csrf.Config {
 
 // TestGoldenRequests replays requests through the Protector and expects
 // exactly the verdict (and reason text) of Django's CsrfViewMiddleware.
-// Django 3.2's checks are followed with Config.Release "3.2"; the cases
+// Django 3.2's checks are followed with Options.Release "3.2"; the cases
 // where 3.2 itself fails with an exception (a 500) are left out.
 func TestGoldenRequests(t *testing.T) {
 	v := loadVectors(t)
@@ -174,7 +174,7 @@ func TestGoldenTokenCookie(t *testing.T) {
 	for rel, r := range v.Releases {
 		for _, c := range r.Responses {
 			t.Run(rel+"/"+c.Name, func(t *testing.T) {
-				p, err := csrf.New(&csrf.Config{Release: django.Release(rel), Now: func() time.Time { return fixed }})
+				p, err := csrf.New(&csrf.Options{Release: django.Release(rel), Now: func() time.Time { return fixed }})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -13,7 +13,7 @@ func Example() {
 	ctx := context.Background()
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	store := memstore.New(&memstore.Options{Now: func() time.Time { return now }})
-	engine := djangosession.NewEngine(store, &djangosession.Config{Now: func() time.Time { return now }})
+	engine := djangosession.NewEngine(store, &djangosession.Options{Now: func() time.Time { return now }})
 
 	s := engine.New()
 	s.Set("cart", int64(3))

@@ -21,7 +21,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	sessions, err := middleware.New(djangosession.NewEngine(store, &djangosession.Config{Now: now}), nil)
+	sessions, err := middleware.New(djangosession.NewEngine(store, &djangosession.Options{Now: now}), nil)
 	if err != nil {
 		panic(err)
 	}

@@ -89,7 +89,7 @@ func goStack(t testing.TB, rel django.Release, storage messages.Storage, now fun
 	if err != nil {
 		t.Fatal(err)
 	}
-	mw, err := middleware.New(djangosession.NewEngine(cs, &djangosession.Config{Release: rel, Now: now}), nil)
+	mw, err := middleware.New(djangosession.NewEngine(cs, &djangosession.Options{Release: rel, Now: now}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

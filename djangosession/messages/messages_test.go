@@ -15,7 +15,7 @@ func TestNewRefuses(t *testing.T) {
 		"nil":      nil,
 		"no key":   {},
 		"storage":  {SecretKey: "k", Storage: 7},
-		"samesite": {SecretKey: "k", Cookie: &middleware.Config{CookieSameSite: "sometimes"}},
+		"samesite": {SecretKey: "k", Cookie: &middleware.Options{CookieSameSite: "sometimes"}},
 	} {
 		if _, err := messages.New(o); !errors.Is(err, messages.ErrInvalidConfig) {
 			t.Errorf("%s: got %v, want ErrInvalidConfig", name, err)

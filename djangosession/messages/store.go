@@ -54,7 +54,7 @@ type Options struct {
 	// Cookie holds the SESSION_COOKIE_DOMAIN, _SECURE, _HTTPONLY and
 	// _SAMESITE settings the messages cookie is set with; nil means
 	// Django's defaults. Its other fields are not used.
-	Cookie *middleware.Config
+	Cookie *middleware.Options
 	// Now is the clock the cookie is signed with; time.Now when nil.
 	Now func() time.Time
 }
@@ -109,7 +109,7 @@ func New(o *Options) (*Store, error) {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
 	s.codec = codec{rel: o.Release, signer: signer, secret: o.SecretKey, tags: tags}
-	var c middleware.Config
+	var c middleware.Options
 	if o.Cookie != nil {
 		c = *o.Cookie
 	}

@@ -15,7 +15,7 @@ func Example() {
 	// Any djangosession.Store: dbstore, cachestore, filestore, cookiestore, memstore.
 	now := func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
 	store := memstore.New(&memstore.Options{Now: now})
-	engine := djangosession.NewEngine(store, &djangosession.Config{Now: now})
+	engine := djangosession.NewEngine(store, &djangosession.Options{Now: now})
 	mw, err := middleware.New(engine, nil) // nil: Django's SESSION_* defaults
 	if err != nil {
 		panic(err)

@@ -62,9 +62,9 @@ func loadVectors(t testing.TB) *vectors {
 const existingKey = "existing0key0existing0key0000001"
 
 // configFor maps the Django settings of a vector onto the two Configs.
-func configFor(t *testing.T, settings map[string]any) (djangosession.Config, middleware.Config) {
-	var ec djangosession.Config
-	var mc middleware.Config
+func configFor(t *testing.T, settings map[string]any) (djangosession.Options, middleware.Options) {
+	var ec djangosession.Options
+	var mc middleware.Options
 	for k, v := range settings {
 		switch k {
 		case "SESSION_COOKIE_NAME":

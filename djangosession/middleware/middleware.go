@@ -29,11 +29,11 @@ var (
 	ErrInvalidConfig = errors.New("middleware: invalid configuration")
 )
 
-// Config holds the SESSION_* settings of Django's SessionMiddleware. The
+// Options holds the SESSION_* settings of Django's SessionMiddleware. The
 // zero value is Django's defaults. SESSION_COOKIE_AGE and
 // SESSION_EXPIRE_AT_BROWSER_CLOSE belong to the Engine's
-// djangosession.Config, as does the Django release whose rules to follow.
-type Config struct {
+// djangosession.Options, as does the Django release whose rules to follow.
+type Options struct {
 	// CookieName is SESSION_COOKIE_NAME; "sessionid" when empty.
 	CookieName string
 	// CookieDomain is SESSION_COOKIE_DOMAIN; none when empty.
@@ -72,7 +72,7 @@ func DefaultErrorHandler(w http.ResponseWriter, r *http.Request, err error) {
 // concurrent use.
 type Middleware struct {
 	engine   *djangosession.Engine
-	cfg      Config
+	cfg      Options
 	name     string
 	path     string
 	httpOnly bool
@@ -86,7 +86,7 @@ type Middleware struct {
 // Django's defaults. It returns an error matching ErrInvalidConfig for a
 // cookie name Python's SimpleCookie refuses or a SameSite value other than
 // Lax, Strict or None.
-func New(engine *djangosession.Engine, cfg *Config) (*Middleware, error) {
+func New(engine *djangosession.Engine, cfg *Options) (*Middleware, error) {
 	if engine == nil {
 		return nil, fmt.Errorf("%w: nil engine", ErrInvalidConfig)
 	}
@@ -110,7 +110,7 @@ func New(engine *djangosession.Engine, cfg *Config) (*Middleware, error) {
 	}
 	m.sameSite = m.cfg.CookieSameSite.attr()
 	m.httpOnly = !m.cfg.CookieScriptable
-	ec := engine.Config()
+	ec := engine.Options()
 	m.release = ec.Release
 	m.now = ec.Now
 	if m.now == nil {

@@ -33,7 +33,7 @@ func (c *countingStore) Load(ctx context.Context, key string) (*pyjson.Object, e
 	return c.Store.Load(ctx, key)
 }
 
-func newMW(t *testing.T, store djangosession.Store, cfg *middleware.Config) *middleware.Middleware {
+func newMW(t *testing.T, store djangosession.Store, cfg *middleware.Options) *middleware.Middleware {
 	t.Helper()
 	mw, err := middleware.New(djangosession.NewEngine(store, nil), cfg)
 	if err != nil {
@@ -129,7 +129,7 @@ func (failingStore) Save(context.Context, string, *pyjson.Object, djangosession.
 
 func TestSaveErrorHandler(t *testing.T) {
 	var got error
-	mw := newMW(t, failingStore{memstore.New(nil)}, &middleware.Config{
+	mw := newMW(t, failingStore{memstore.New(nil)}, &middleware.Options{
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			got = err
 			http.Error(w, "custom", http.StatusServiceUnavailable)
@@ -233,7 +233,7 @@ func TestReplacesHandlerCookieAndPatchesVary(t *testing.T) {
 
 func TestNewRejects(t *testing.T) {
 	e := djangosession.NewEngine(memstore.New(nil), nil)
-	for _, c := range []middleware.Config{
+	for _, c := range []middleware.Options{
 		{CookieName: "bad name"},
 		{CookieName: "a;b"},
 		{CookieSameSite: "sideways"},
@@ -245,7 +245,7 @@ func TestNewRejects(t *testing.T) {
 	if _, err := middleware.New(nil, nil); !errors.Is(err, middleware.ErrInvalidConfig) {
 		t.Errorf("New(nil) = %v", err)
 	}
-	if _, err := middleware.New(e, &middleware.Config{CookieSameSite: "strict"}); err != nil {
+	if _, err := middleware.New(e, &middleware.Options{CookieSameSite: "strict"}); err != nil {
 		t.Errorf("lowercase strict: %v", err)
 	}
 }
@@ -363,7 +363,7 @@ func FuzzMiddleware(f *testing.F) {
 	f.Fuzz(func(t *testing.T, cookie string, op uint8) {
 		store := memstore.New(nil)
 		seed(t, store, existingKey)
-		mw := newMW(t, store, &middleware.Config{SaveEveryRequest: op&8 != 0})
+		mw := newMW(t, store, &middleware.Options{SaveEveryRequest: op&8 != 0})
 		var key string
 		h := mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			s, err := middleware.Session(r)
@@ -436,8 +436,8 @@ func TestRequestContext(t *testing.T) {
 // the same text Cookie.String writes for that date.
 func TestSetCookieExpires(t *testing.T) {
 	now := time.Date(2030, 5, 6, 7, 8, 9, 987654321, time.UTC)
-	e := djangosession.NewEngine(memstore.New(nil), &djangosession.Config{Now: func() time.Time { return now }})
-	mw, err := middleware.New(e, &middleware.Config{CookieDomain: "example.com"})
+	e := djangosession.NewEngine(memstore.New(nil), &djangosession.Options{Now: func() time.Time { return now }})
+	mw, err := middleware.New(e, &middleware.Options{CookieDomain: "example.com"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -125,18 +125,18 @@ func newHandler(cfg config) (http.Handler, func() error, error) {
 		return nil, nil, err
 	}
 	rel := django.Release(cfg.Release)
-	engine := djangosession.NewEngine(store, &djangosession.Config{Release: rel})
+	engine := djangosession.NewEngine(store, &djangosession.Options{Release: rel})
 	sessions, err := middleware.New(engine, nil) // SESSION_* defaults, as the Django site
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
-	protect, err := csrf.New(&csrf.Config{Release: rel})
+	protect, err := csrf.New(&csrf.Options{Release: rel})
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
-	a, err := auth.New(&auth.SQLUsers{DB: db, Dialect: dialect}, &auth.Config{
+	a, err := auth.New(&auth.SQLUsers{DB: db, Dialect: dialect}, &auth.Options{
 		SecretKey: cfg.SecretKey, Release: rel, RotateCSRF: csrf.RotateToken,
 	})
 	if err != nil {

@@ -82,11 +82,13 @@ func TestDialect(t *testing.T) {
 }
 
 func TestSettingsKeys(t *testing.T) {
-	var nilSettings *Settings
-	if nilSettings.Keys() != nil {
-		t.Error("nil Settings has keys")
+	if k := (Settings{}).Keys(); !slices.Equal(k, []string{""}) {
+		t.Errorf("zero Settings has keys %q", k)
 	}
-	s := &Settings{SecretKey: "a", SecretKeyFallbacks: []string{"b", "c"}}
+	if err := (Settings{Release: "1.11"}).Validate(); !errors.Is(err, ErrUnknownRelease) {
+		t.Errorf("Validate(1.11) = %v", err)
+	}
+	s := Settings{SecretKey: "a", SecretKeyFallbacks: []string{"b", "c"}}
 	k := s.Keys()
 	if !slices.Equal(k, []string{"a", "b", "c"}) {
 		t.Errorf("Keys() = %v", k)

@@ -5,9 +5,10 @@
 // DEFAULT_HASHING_ALGORITHM). It imports only the standard library.
 //
 // Write the settings once, from the values the Django project runs with,
-// and pass the same *Settings to every constructor that needs them:
+// and give them to every constructor that needs them, through the Settings
+// field of its Options:
 //
-//	settings := &django.Settings{
+//	settings := django.Settings{
 //		SecretKey:          os.Getenv("DJANGO_SECRET_KEY"),
 //		SecretKeyFallbacks: oldKeys,
 //		Release:            django.Django42,

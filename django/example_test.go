@@ -17,7 +17,7 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	settings := &django.Settings{SecretKey: "s3cret", SecretKeyFallbacks: []string{"old"}, Release: rel}
+	settings := django.Settings{SecretKey: "s3cret", SecretKeyFallbacks: []string{"old"}, Release: rel}
 
 	fmt.Println(settings.Release, settings.Release.Before(django.Django50))
 	fmt.Println(dialect, dialect.Placeholder(1))

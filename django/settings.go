@@ -1,10 +1,11 @@
 package django
 
 // Settings are the project-wide settings of settings.py that several
-// packages of this module follow. Write them once and hand the same
-// *Settings to every constructor's Options. The zero value is a new
-// project on the newest release without a SECRET_KEY; the packages that
-// sign or hash refuse an empty SecretKey.
+// packages of this module follow. Write them once and give the same
+// Settings to every constructor's Options (their Settings field); each
+// constructor copies what it needs. The zero value is a new project on the
+// newest release without a SECRET_KEY; the packages that sign or hash
+// refuse an empty SecretKey.
 type Settings struct {
 	// SecretKey is SECRET_KEY: it keys session data, signed cookies,
 	// messages and the session auth hash.
@@ -22,11 +23,14 @@ type Settings struct {
 	DefaultHashingAlgorithm string
 }
 
-// Keys returns SecretKey followed by SecretKeyFallbacks, the order in
-// which signatures are tried. It returns nil for a nil Settings.
-func (s *Settings) Keys() []string {
-	if s == nil {
-		return nil
-	}
+// Keys returns a new slice of SecretKey followed by SecretKeyFallbacks,
+// the order in which signatures are tried.
+func (s Settings) Keys() []string {
 	return append([]string{s.SecretKey}, s.SecretKeyFallbacks...)
+}
+
+// Validate returns an error matching ErrUnknownRelease for a Release this
+// module does not know. Constructors taking Settings call it.
+func (s Settings) Validate() error {
+	return s.Release.Validate()
 }

@@ -6,9 +6,11 @@ import (
 	"encoding/hex"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
 )
@@ -19,13 +21,11 @@ import (
 const DefaultClassName = "SessionStore"
 
 // CodecOptions configure a Codec. The zero value of every field except
-// SecretKey means Django's default.
+// Settings.SecretKey means Django's default.
 type CodecOptions struct {
-	// SecretKey is SECRET_KEY. Required.
-	SecretKey string
-	// FallbackKeys is SECRET_KEY_FALLBACKS (Django 4.1+): data signed with
-	// one of them is still read. New data is always signed with SecretKey.
-	FallbackKeys []string
+	// Settings gives SECRET_KEY (required), which signs new data, and
+	// SECRET_KEY_FALLBACKS (Django 4.1+), under which data is still read.
+	Settings django.Settings
 	// ClassName is the __qualname__ of the Django session store class, e.g.
 	// "SessionStore" (the default) or "Outer.Inner" for a nested custom
 	// class. Django derives the key salt from it:
@@ -56,7 +56,7 @@ type CodecOptions struct {
 type Codec struct {
 	signer      *signing.TimestampSigner
 	ser         signing.Serializer
-	legacyKeys  []*signing.SaltedKey // SHA-1, SecretKey then fallbacks
+	legacyKeys  []*signing.SaltedKey // SHA-1, SECRET_KEY then fallbacks
 	writeLegacy bool
 	readLegacy  bool
 
@@ -66,8 +66,11 @@ type Codec struct {
 
 // NewCodec returns a Codec. Keys are derived here, once.
 func NewCodec(o *CodecOptions) (*Codec, error) {
-	if o == nil || o.SecretKey == "" {
+	if o == nil || o.Settings.SecretKey == "" {
 		return nil, fmt.Errorf("djangosession: %w", signing.ErrNoKey)
+	}
+	if err := o.Settings.Validate(); err != nil {
+		return nil, fmt.Errorf("djangosession: %w", err)
 	}
 	class := o.ClassName
 	if class == "" {
@@ -78,8 +81,8 @@ func NewCodec(o *CodecOptions) (*Codec, error) {
 		ser = signing.JSONSerializer{}
 	}
 	t, err := signing.NewTimestampSigner(&signing.Options{
-		Key:                 o.SecretKey,
-		FallbackKeys:        o.FallbackKeys,
+		Key:                 o.Settings.SecretKey,
+		FallbackKeys:        o.Settings.SecretKeyFallbacks,
 		Salt:                KeySalt(class),
 		LegacySHA1:          !o.RejectLegacy, // 3.1-3.2's Signer also accepts SHA-1
 		Serializer:          ser,
@@ -91,8 +94,9 @@ func NewCodec(o *CodecOptions) (*Codec, error) {
 	}
 	c := &Codec{signer: t, ser: ser, writeLegacy: o.WriteLegacy, readLegacy: !o.RejectLegacy, opts: *o}
 	c.opts.ClassName = class
+	c.opts.Settings.SecretKeyFallbacks = slices.Clone(o.Settings.SecretKeyFallbacks)
 	name := class[strings.LastIndexByte(class, '.')+1:]
-	for _, k := range append([]string{o.SecretKey}, o.FallbackKeys...) {
+	for _, k := range o.Settings.Keys() {
 		lk, err := signing.NewSaltedKey(signing.SHA1, "django.contrib.sessions"+name, k)
 		if err != nil {
 			return nil, err

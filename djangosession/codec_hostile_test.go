@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/storetest"
 	"github.com/djsession/djsession/python/pickle"
@@ -85,11 +86,11 @@ func hostilePickleData(t testing.TB, key string) map[string]string {
 // pickle that is a dict decodes.
 func TestHostileCodec(t *testing.T) {
 	const key = "hostile-codec-key"
-	jsonCodec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: key, MaxDecompressedSize: codecMaxDecompress})
+	jsonCodec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: key}, MaxDecompressedSize: codecMaxDecompress})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pickleCodec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: key, MaxDecompressedSize: codecMaxDecompress, Serializer: pickle.Serializer{}})
+	pickleCodec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: key}, MaxDecompressedSize: codecMaxDecompress, Serializer: pickle.Serializer{}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -9,6 +9,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
@@ -210,13 +211,12 @@ func dump(t testing.TB, v any) string {
 func releaseCodec(t testing.TB, v *sessionVectors, rel, class string) *djangosession.Codec {
 	t.Helper()
 	o := &djangosession.CodecOptions{
-		SecretKey:    v.SecretKey,
+		Settings:     django.Settings{SecretKey: v.SecretKey},
 		ClassName:    class,
 		RejectLegacy: rel != "3.2",
-		Now:          fixed(mustTime(t, v.SignedAt)),
-	}
+		Now:          fixed(mustTime(t, v.SignedAt))}
 	if rel != "3.2" {
-		o.FallbackKeys = []string{v.FallbackKey}
+		o.Settings.SecretKeyFallbacks = []string{v.FallbackKey}
 	}
 	c, err := djangosession.NewCodec(o)
 	if err != nil {
@@ -294,9 +294,7 @@ func TestLegacyVectors(t *testing.T) {
 	v := loadVectors(t)
 	for _, e := range v.Legacy {
 		t.Run(e.Name, func(t *testing.T) {
-			c, err := djangosession.NewCodec(&djangosession.CodecOptions{
-				SecretKey: v.SecretKey, ClassName: e.Class, WriteLegacy: true,
-			})
+			c, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: v.SecretKey}, ClassName: e.Class, WriteLegacy: true})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -396,7 +394,7 @@ var sinkString string
 var sinkObject *pyjson.Object
 
 func BenchmarkCodec(b *testing.B) {
-	c, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: "bench-secret-key"})
+	c, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: "bench-secret-key"}})
 	if err != nil {
 		b.Fatal(err)
 	}

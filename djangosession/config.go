@@ -20,9 +20,9 @@ type Options struct {
 	CookieAge time.Duration
 	// ExpireAtBrowserClose is SESSION_EXPIRE_AT_BROWSER_CLOSE.
 	ExpireAtBrowserClose bool
-	// Release is the Django release whose behaviour to follow where it
-	// changed; the newest when empty.
-	Release django.Release
+	// Settings gives the Django release whose behaviour to follow where it
+	// changed (Settings.Release); the keys are not used.
+	Settings django.Settings
 	// NaiveTime is USE_TZ = False: absolute expiry is written without a
 	// UTC offset, in Location.
 	NaiveTime bool

@@ -7,6 +7,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/filestore"
@@ -21,7 +22,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer os.RemoveAll(dir)
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: "django-insecure-example-key"})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: "django-insecure-example-key"}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -72,7 +73,7 @@ func Example() {
 // ISO 8601 string.
 func ExampleSession_SetExpiryIn() {
 	now := time.Date(2030, 1, 2, 3, 4, 5, 0, time.UTC)
-	store, err := cookiestore.New(&cookiestore.Options{SecretKey: "k"})
+	store, err := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: "k"}})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -44,8 +44,8 @@ func (f Format) String() string {
 type Inspection struct {
 	// Verified is true when a key's signature matched.
 	Verified bool
-	// Key is the key that verified it: 0 for SecretKey, i for
-	// FallbackKeys[i-1].
+	// Key is the key that verified it: 0 for Settings.SecretKey, i for
+	// Settings.SecretKeyFallbacks[i-1].
 	Key int
 	// Format is the form it was written in (0 when nothing verified).
 	Format Format
@@ -74,7 +74,7 @@ func (rawSerializer) Unmarshal(data []byte) (any, error) { return bytes.Clone(da
 func (c *Codec) inspectors() (*inspectors, error) {
 	in := &c.inspect
 	in.once.Do(func() {
-		for _, k := range append([]string{c.opts.SecretKey}, c.opts.FallbackKeys...) {
+		for _, k := range c.opts.Settings.Keys() {
 			o := signing.Options{Key: k, Salt: KeySalt(c.opts.ClassName), Serializer: rawSerializer{}, MaxDecompressedSize: c.opts.MaxDecompressedSize}
 			s, err := signing.NewTimestampSigner(&o)
 			if err != nil {

@@ -4,6 +4,7 @@ import (
 	"errors"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
@@ -31,16 +32,16 @@ func TestInspect(t *testing.T) {
 		t.Fatal(err)
 	}
 	sha1Data, _ := sha1.SignObject(d, false)
-	reader := mk(djangosession.CodecOptions{SecretKey: "new", FallbackKeys: []string{"older", "old"}})
+	reader := mk(djangosession.CodecOptions{Settings: django.Settings{SecretKey: "new", SecretKeyFallbacks: []string{"older", "old"}}})
 	for _, tc := range []struct {
 		name   string
 		data   string
 		format djangosession.Format
 		key    int
 	}{
-		{"current", enc(mk(djangosession.CodecOptions{SecretKey: "new"})), djangosession.FormatCurrent, 0},
-		{"current fallback 2", enc(mk(djangosession.CodecOptions{SecretKey: "old"})), djangosession.FormatCurrent, 2},
-		{"legacy fallback 1", enc(mk(djangosession.CodecOptions{SecretKey: "older", WriteLegacy: true})), djangosession.FormatLegacy, 1},
+		{"current", enc(mk(djangosession.CodecOptions{Settings: django.Settings{SecretKey: "new"}})), djangosession.FormatCurrent, 0},
+		{"current fallback 2", enc(mk(djangosession.CodecOptions{Settings: django.Settings{SecretKey: "old"}})), djangosession.FormatCurrent, 2},
+		{"legacy fallback 1", enc(mk(djangosession.CodecOptions{Settings: django.Settings{SecretKey: "older"}, WriteLegacy: true})), djangosession.FormatLegacy, 1},
 		{"current sha1", sha1Data, djangosession.FormatLegacySHA1, 2},
 	} {
 		got, in, err := reader.Inspect(tc.data)
@@ -56,11 +57,11 @@ func TestInspect(t *testing.T) {
 			t.Errorf("%s: Decode: %v", tc.name, err)
 		}
 	}
-	other := enc(mk(djangosession.CodecOptions{SecretKey: "someone else"}))
+	other := enc(mk(djangosession.CodecOptions{Settings: django.Settings{SecretKey: "someone else"}}))
 	if _, in, err := reader.Inspect(other); in.Verified || !errors.Is(err, signing.ErrBadSignature) || !errors.Is(err, djangosession.ErrCorrupt) {
 		t.Errorf("other key: %+v %v", in, err)
 	}
-	strict := mk(djangosession.CodecOptions{SecretKey: "old", RejectLegacy: true})
+	strict := mk(djangosession.CodecOptions{Settings: django.Settings{SecretKey: "old"}, RejectLegacy: true})
 	if _, in, err := strict.Inspect(sha1Data); in.Verified || err == nil {
 		t.Errorf("RejectLegacy read a SHA-1 value: %+v %v", in, err)
 	}

@@ -163,9 +163,9 @@ func interopEngine(t *testing.T, p *peer, rel django.Release, dir string, keys .
 	if len(keys) > 0 {
 		key = keys[0]
 	}
-	o := &djangosession.CodecOptions{SecretKey: key, RejectLegacy: rel != django.Django32}
+	o := &djangosession.CodecOptions{Settings: django.Settings{SecretKey: key}, RejectLegacy: rel != django.Django32}
 	if rel != django.Django32 {
-		o.FallbackKeys = []string{interopOldKey}
+		o.Settings.SecretKeyFallbacks = []string{interopOldKey}
 	}
 	codec, err := djangosession.NewCodec(o)
 	if err != nil {
@@ -179,8 +179,8 @@ func interopEngine(t *testing.T, p *peer, rel django.Release, dir string, keys .
 		t.Fatal(err)
 	}
 	return djangosession.NewEngine(store, &djangosession.Options{
-		CookieAge: interopAge * time.Second, Release: rel, Location: loc, Now: clock,
-	}), store
+		Settings:  django.Settings{Release: rel},
+		CookieAge: interopAge * time.Second, Location: loc, Now: clock}), store
 }
 
 type expiryVariant struct {
@@ -377,17 +377,17 @@ func interopFile(t *testing.T, p *peer, rel django.Release, dir string) {
 func interopCookies(t *testing.T, p *peer, rel django.Release) {
 	ctx := context.Background()
 	newEngine := func(key string, now func() time.Time) *djangosession.Engine {
-		o := &cookiestore.Options{SecretKey: key, CookieAge: interopAge * time.Second, Now: now}
+		o := &cookiestore.Options{Settings: django.Settings{SecretKey: key}, CookieAge: interopAge * time.Second, Now: now}
 		if rel == django.Django32 {
 			o.LegacySHA1 = true
 		} else {
-			o.FallbackKeys = []string{interopOldKey}
+			o.Settings.SecretKeyFallbacks = []string{interopOldKey}
 		}
 		store, err := cookiestore.New(o)
 		if err != nil {
 			t.Fatal(err)
 		}
-		return djangosession.NewEngine(store, &djangosession.Options{CookieAge: interopAge * time.Second, Release: rel, Now: now})
+		return djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: rel}, CookieAge: interopAge * time.Second, Now: now})
 	}
 	clock := func() time.Time { return p.now }
 	e := newEngine(interopKey, clock)

@@ -260,7 +260,7 @@ func (s *Session) SetExpiry(seconds int64) { s.set(ExpiryKey, seconds) }
 // those releases the time.Time is stored and the JSON serializer rejects
 // it, as Django's does.
 func (s *Session) SetExpiryAt(t time.Time) {
-	if s.engine.cfg.Release.Before(django.Django41) {
+	if s.engine.cfg.Settings.Release.Before(django.Django41) {
 		s.set(ExpiryKey, t)
 		return
 	}
@@ -273,7 +273,7 @@ func (s *Session) SetExpiryAt(t time.Time) {
 // the next day, even across a DST change.
 func (s *Session) SetExpiryIn(d time.Duration) {
 	t := s.now().Add(d)
-	if s.engine.cfg.Release.Before(django.Django41) {
+	if s.engine.cfg.Settings.Release.Before(django.Django41) {
 		s.set(ExpiryKey, s.instant(t))
 		return
 	}

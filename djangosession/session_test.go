@@ -69,12 +69,11 @@ func TestExpiryLikeDjango(t *testing.T) {
 				now := mustTime(t, c.Now)
 				session := func(browserClose bool) *djangosession.Session {
 					e := djangosession.NewEngine(newMemStore(), &djangosession.Options{
-						Release:              django.Release(rel),
+						Settings:             django.Settings{Release: django.Release(rel)},
 						NaiveTime:            !c.UseTZ,
 						Location:             loc,
 						Now:                  fixed(now),
-						ExpireAtBrowserClose: browserClose,
-					})
+						ExpireAtBrowserClose: browserClose})
 					s := e.New()
 					switch c.Kind {
 					case "none":
@@ -182,7 +181,7 @@ func TestFlagsLikeDjango(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				e := djangosession.NewEngine(store, &djangosession.Options{Release: django.Release(rel), Now: clock})
+				e := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: django.Release(rel)}, Now: clock})
 				ctx := context.Background()
 				startKey := ""
 				switch seq.Start {
@@ -243,15 +242,15 @@ func TestFlagsLikeDjango(t *testing.T) {
 		for i, seq := range r.Flags.SignedCookies {
 			t.Run(fmt.Sprintf("%s/signed_cookies/%d-%s", rel, i, seq.Start), func(t *testing.T) {
 				clock := fixed(mustTime(t, seq.Now))
-				o := &cookiestore.Options{SecretKey: v.SecretKey, Now: clock, CookieAge: time.Duration(v.CookieAge) * time.Second}
+				o := &cookiestore.Options{Settings: django.Settings{SecretKey: v.SecretKey}, Now: clock, CookieAge: time.Duration(v.CookieAge) * time.Second}
 				if rel != "3.2" {
-					o.FallbackKeys = []string{v.FallbackKey}
+					o.Settings.SecretKeyFallbacks = []string{v.FallbackKey}
 				}
 				store, err := cookiestore.New(o)
 				if err != nil {
 					t.Fatal(err)
 				}
-				e := djangosession.NewEngine(store, &djangosession.Options{Release: django.Release(rel), Now: clock})
+				e := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: django.Release(rel)}, Now: clock})
 				startKey := ""
 				if seq.StartKey != nil {
 					startKey = *seq.StartKey
@@ -611,7 +610,7 @@ func TestSignedCookiesSpecialCases(t *testing.T) {
 	v := loadVectors(t)
 	at := mustTime(t, v.SignedAt)
 	clock := &stepClock{t: at}
-	store, err := cookiestore.New(&cookiestore.Options{SecretKey: v.SecretKey, Now: clock.now, CookieAge: time.Hour})
+	store, err := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: v.SecretKey}, Now: clock.now, CookieAge: time.Hour})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -672,7 +671,7 @@ func (c *stepClock) now() time.Time { return c.t }
 // survive a save and load through a real store, byte for byte.
 func TestSessionMapOps(t *testing.T) {
 	dir := t.TempDir()
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: "k"})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: "k"}})
 	if err != nil {
 		t.Fatal(err)
 	}

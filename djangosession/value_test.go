@@ -29,7 +29,7 @@ import (
 func everyStore(t *testing.T) map[string]djangosession.Store {
 	t.Helper()
 	const secret = "value-test-secret"
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -49,7 +49,7 @@ func everyStore(t *testing.T) map[string]djangosession.Store {
 	if err != nil {
 		t.Fatal(err)
 	}
-	cs, err := cookiestore.New(&cookiestore.Options{SecretKey: secret})
+	cs, err := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -71,7 +71,7 @@ func newStack(t *testing.T, d testenv.Django) *stack {
 	}
 	t.Cleanup(func() { db.Close() })
 	rel := django.Release(d.Version)
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: e2eSecret, RejectLegacy: d.Version != "3.2"})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: e2eSecret}, RejectLegacy: d.Version != "3.2"})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func newStack(t *testing.T, d testenv.Django) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions, err := middleware.New(djangosession.NewEngine(store, &djangosession.Options{Release: rel}), nil)
+	sessions, err := middleware.New(djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: rel}}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -87,7 +87,7 @@ func newStack(t *testing.T, d testenv.Django) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.New(ids, &auth.Options{SecretKey: e2eSecret, Release: rel})
+	a, err := auth.New(ids, &auth.Options{Settings: django.Settings{SecretKey: e2eSecret, Release: rel}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -11,6 +11,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/csrf"
 	"github.com/djsession/djsession/djangosession/middleware"
@@ -177,7 +178,7 @@ func TestGatewayDjangoRules(t *testing.T) {
 
 func TestGatewayFallbackKey(t *testing.T) {
 	e := newEnv(t)
-	old, err := auth.New(e.ids, &auth.Options{SecretKey: "an-old-secret-key-0123456789abcdef"})
+	old, err := auth.New(e.ids, &auth.Options{Settings: django.Settings{SecretKey: "an-old-secret-key-0123456789abcdef"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -196,7 +197,7 @@ func TestGatewayFallbackKey(t *testing.T) {
 	_ = old.Login(t.Context(), s, "1", "")
 	_ = s.Save(t.Context())
 	c = &http.Cookie{Name: "sessionid", Value: s.Key()}
-	e.auth, err = auth.New(e.ids, &auth.Options{SecretKey: testSecret, SecretKeyFallbacks: []string{"an-old-secret-key-0123456789abcdef"}})
+	e.auth, err = auth.New(e.ids, &auth.Options{Settings: django.Settings{SecretKey: testSecret, SecretKeyFallbacks: []string{"an-old-secret-key-0123456789abcdef"}}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -46,7 +46,7 @@ func newEnv(t testing.TB) *env {
 			t.Fatalf("%s: %v", q, err)
 		}
 	}
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: testSecret})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: testSecret}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -62,7 +62,7 @@ func newEnv(t testing.TB) *env {
 	if e.ids, err = auth.NewSQLIdentities(db, django.SQLite, nil); err != nil {
 		t.Fatal(err)
 	}
-	if e.auth, err = auth.New(e.ids, &auth.Options{SecretKey: testSecret}); err != nil {
+	if e.auth, err = auth.New(e.ids, &auth.Options{Settings: django.Settings{SecretKey: testSecret}}); err != nil {
 		t.Fatal(err)
 	}
 	return e

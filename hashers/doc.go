@@ -8,7 +8,7 @@
 //   - Build one Policy at start-up with New. A Policy is Django's
 //     PASSWORD_HASHERS plus the hashers' parameters as one Django release
 //     sets them; New(nil) follows the newest release (django.Newest), and
-//     Options.Release picks another ("3.2" … "6.1"). Match the release (and,
+//     Options.Settings.Release picks another ("3.2" … "6.1"). Match the release (and,
 //     for argon2, Options.Argon2.HashLen) of the Django that shares the
 //     table.
 //   - At login, call CheckUpgrade(password, user.Password). It is Django's

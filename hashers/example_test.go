@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"log"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/hashers"
 )
 
@@ -41,9 +42,8 @@ func ExamplePolicy_CheckUpgrade() {
 func ExamplePolicy_Check() {
 	// A policy for a Django 4.2 site that also accepts old md5 hashes.
 	policy, err := hashers.New(&hashers.Options{
-		Release:         "4.2",
-		PasswordHashers: []hashers.Algorithm{hashers.PBKDF2SHA256, hashers.Argon2, hashers.MD5},
-	})
+		Settings:        django.Settings{Release: "4.2"},
+		PasswordHashers: []hashers.Algorithm{hashers.PBKDF2SHA256, hashers.Argon2, hashers.MD5}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -61,7 +61,7 @@ func ExamplePolicy_Check() {
 }
 
 func ExamplePolicy_MakeWith() {
-	policy, err := hashers.New(&hashers.Options{Release: "4.2", PBKDF2Iterations: 1000})
+	policy, err := hashers.New(&hashers.Options{Settings: django.Settings{Release: "4.2"}, PBKDF2Iterations: 1000})
 	if err != nil {
 		log.Fatal(err)
 	}

@@ -139,7 +139,7 @@ func goldenPolicy(t testing.TB, rel string, r goldenRelease) *Policy {
 			list = append(list, a)
 		}
 	}
-	p, err := New(&Options{Release: django.Release(rel), PasswordHashers: list,
+	p, err := New(&Options{Settings: django.Settings{Release: django.Release(rel)}, PasswordHashers: list,
 		Argon2: Argon2Params{HashLen: r.Defaults.Argon2.HashLen}})
 	if err != nil {
 		t.Fatal(err)
@@ -347,7 +347,7 @@ func checkRemake(t *testing.T, p *Policy, v goldenVector) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	o := Options{Release: p.Release(), PasswordHashers: []Algorithm{d.Algorithm}}
+	o := Options{Settings: django.Settings{Release: p.Release()}, PasswordHashers: []Algorithm{d.Algorithm}}
 	salt := d.Salt
 	switch d.Algorithm {
 	case PBKDF2SHA256, PBKDF2SHA1:
@@ -382,7 +382,7 @@ func checkRemake(t *testing.T, p *Policy, v goldenVector) {
 func TestGoldenSessionAuthHash(t *testing.T) {
 	g := loadGolden(t)
 	for rel, r := range g.Releases {
-		p, err := New(&Options{Release: django.Release(rel)})
+		p, err := New(&Options{Settings: django.Settings{Release: django.Release(rel)}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -409,7 +409,7 @@ func TestGoldenSessionAuthHash(t *testing.T) {
 					if ok, rotate := p.VerifySessionAuthHash(a.Legacy, a.Password, g.SecretKey, nil); !ok || rotate {
 						t.Errorf("3.2 legacy SHA-1 hash: %v, %v; want valid", ok, rotate)
 					}
-					q, err := New(&Options{Release: django.Release(rel), DefaultHashingAlgorithm: "sha1"})
+					q, err := New(&Options{Settings: django.Settings{Release: django.Release(rel), DefaultHashingAlgorithm: "sha1"}})
 					if err != nil {
 						t.Fatal(err)
 					}

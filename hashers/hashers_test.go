@@ -25,7 +25,7 @@ func (s seqReader) Read(p []byte) (int, error) { return s.r.Read(p) }
 // cheapOptions enable every hasher of release with the lowest costs.
 func cheapOptions(release django.Release) *Options {
 	rel, _ := lookupRelease(release)
-	return &Options{Release: release, PasswordHashers: slices.Clone(rel.available),
+	return &Options{Settings: django.Settings{Release: release}, PasswordHashers: slices.Clone(rel.available),
 		PBKDF2Iterations: 10, BCryptRounds: 4,
 		Argon2: Argon2Params{TimeCost: 1, MemoryCost: 64, Parallelism: 2, HashLen: 16},
 		Scrypt: ScryptParams{WorkFactor: 16, BlockSize: 1, Parallelism: 1}}
@@ -67,10 +67,10 @@ func TestNew(t *testing.T) {
 		o    Options
 		want error
 	}{
-		{"unknown release", Options{Release: "2.2"}, django.ErrUnknownRelease},
+		{"unknown release", Options{Settings: django.Settings{Release: "2.2"}}, django.ErrUnknownRelease},
 		{"sha1 in 6.1", Options{PasswordHashers: []Algorithm{PBKDF2SHA256, SHA1}}, ErrUnknownAlgorithm},
-		{"crypt in 5.0", Options{Release: "5.0", PasswordHashers: []Algorithm{Crypt}}, ErrUnknownAlgorithm},
-		{"scrypt in 3.2", Options{Release: "3.2", PasswordHashers: []Algorithm{Scrypt}}, ErrUnknownAlgorithm},
+		{"crypt in 5.0", Options{Settings: django.Settings{Release: "5.0"}, PasswordHashers: []Algorithm{Crypt}}, ErrUnknownAlgorithm},
+		{"scrypt in 3.2", Options{Settings: django.Settings{Release: "3.2"}, PasswordHashers: []Algorithm{Scrypt}}, ErrUnknownAlgorithm},
 		{"made-up hasher", Options{PasswordHashers: []Algorithm{"rot13"}}, ErrUnknownAlgorithm},
 		{"empty list", Options{PasswordHashers: []Algorithm{}}, ErrUnknownAlgorithm},
 		{"iterations over limit", Options{PBKDF2Iterations: 20_000_000}, ErrParameters},
@@ -89,10 +89,10 @@ func TestNew(t *testing.T) {
 			t.Errorf("%s: New = %v, want %v", c.name, err, c.want)
 		}
 	}
-	if _, err := New(&Options{Release: "4.2", DefaultHashingAlgorithm: "sha1"}); err == nil {
+	if _, err := New(&Options{Settings: django.Settings{Release: "4.2", DefaultHashingAlgorithm: "sha1"}}); err == nil {
 		t.Error("DefaultHashingAlgorithm sha1 accepted for 4.2")
 	}
-	if _, err := New(&Options{Release: "3.2", DefaultHashingAlgorithm: "md5"}); err == nil {
+	if _, err := New(&Options{Settings: django.Settings{Release: "3.2", DefaultHashingAlgorithm: "md5"}}); err == nil {
 		t.Error("DefaultHashingAlgorithm md5 accepted")
 	}
 	// Raised limits admit higher costs.
@@ -115,7 +115,7 @@ func TestDefaults(t *testing.T) {
 			t.Fatal(err)
 		}
 		p := mustNew(t, &o)
-		q := mustNew(t, &Options{Release: rel})
+		q := mustNew(t, &Options{Settings: django.Settings{Release: rel}})
 		if p.pbkdf2 != q.pbkdf2 || p.argon2 != q.argon2 || p.bcrypt != q.bcrypt || !slices.Equal(p.hashers, q.hashers) {
 			t.Errorf("%s: Defaults and zero Options differ", rel)
 		}
@@ -336,7 +336,7 @@ func TestCheckUpgrade(t *testing.T) {
 	o.PasswordHashers = []Algorithm{PBKDF2SHA256, MD5, Argon2}
 	o.PBKDF2Iterations = 20
 	p := mustNew(t, o)
-	old := mustNew(t, &Options{Release: "4.2", PasswordHashers: []Algorithm{PBKDF2SHA256, MD5, Argon2},
+	old := mustNew(t, &Options{Settings: django.Settings{Release: "4.2"}, PasswordHashers: []Algorithm{PBKDF2SHA256, MD5, Argon2},
 		PBKDF2Iterations: 10, Argon2: o.Argon2})
 	oldHash, _ := old.Make("secret")
 	md5Hash, _ := old.MakeWith(MD5, "secret", "")
@@ -381,7 +381,7 @@ func TestCheckUpgrade(t *testing.T) {
 		t.Errorf("unusable: %v, %q, %v", ok, re, err)
 	}
 	// Re-hashing can fail: a preferred plain bcrypt refuses 73 bytes.
-	q := mustNew(t, &Options{Release: "4.2", PasswordHashers: []Algorithm{BCrypt, PBKDF2SHA256}, BCryptRounds: 4, PBKDF2Iterations: 10})
+	q := mustNew(t, &Options{Settings: django.Settings{Release: "4.2"}, PasswordHashers: []Algorithm{BCrypt, PBKDF2SHA256}, BCryptRounds: 4, PBKDF2Iterations: 10})
 	long := strings.Repeat("p", 73)
 	enc, _ := q.MakeWith(PBKDF2SHA256, long, "")
 	if ok, re, err := q.CheckUpgrade(long, enc); ok || re != "" || !errors.Is(err, ErrPasswordTooLong) {
@@ -396,10 +396,10 @@ func TestHardenRuntime(t *testing.T) {
 	p := mustNew(t, o)
 	var got []int
 	p.onHarden = func(a Algorithm, extra int) { got = append(got, extra) }
-	low := mustNew(t, &Options{Release: "4.2", PBKDF2Iterations: 20, BCryptRounds: 4,
+	low := mustNew(t, &Options{Settings: django.Settings{Release: "4.2"}, PBKDF2Iterations: 20, BCryptRounds: 4,
 		PasswordHashers: []Algorithm{PBKDF2SHA256, BCryptSHA256}})
 	pbLow, _ := low.Make("pw")
-	pbHigh, _ := mustNew(t, &Options{Release: "4.2", PBKDF2Iterations: 80}).MakeWith(PBKDF2SHA256, "pw", "")
+	pbHigh, _ := mustNew(t, &Options{Settings: django.Settings{Release: "4.2"}, PBKDF2Iterations: 80}).MakeWith(PBKDF2SHA256, "pw", "")
 	bcLow, _ := low.MakeWith(BCryptSHA256, "pw", "")
 	md5Hash, _ := p.MakeWith(MD5, "pw", "")
 
@@ -463,11 +463,11 @@ func TestLimits(t *testing.T) {
 	}
 	// A limit can be lowered, and raised again.
 	enc := "bcrypt_sha256$$2b$06$abcdefghijklmnopqrstuu" + strings.Repeat("A", 30) + "e"
-	low := mustNew(t, &Options{Release: "4.2", BCryptRounds: 5, Limits: Limits{MaxBCryptRounds: 5}})
+	low := mustNew(t, &Options{Settings: django.Settings{Release: "4.2"}, BCryptRounds: 5, Limits: Limits{MaxBCryptRounds: 5}})
 	if _, err := low.Check("pw", enc); !errors.Is(err, ErrParameters) {
 		t.Errorf("lowered limit: %v", err)
 	}
-	high := mustNew(t, &Options{Release: "4.2", BCryptRounds: 5, Limits: Limits{MaxBCryptRounds: 6}})
+	high := mustNew(t, &Options{Settings: django.Settings{Release: "4.2"}, BCryptRounds: 5, Limits: Limits{MaxBCryptRounds: 6}})
 	if _, err := high.Check("pw", enc); err != nil {
 		t.Errorf("raised limit: %v", err)
 	}
@@ -502,7 +502,7 @@ func TestSessionAuthPerRelease(t *testing.T) {
 		rel           string
 		valid, rotate bool
 	}{{"3.2", false, false}, {"4.0", false, false}, {"4.1", true, true}, {"6.1", true, true}} {
-		p := mustNew(t, &Options{Release: django.Release(c.rel)})
+		p := mustNew(t, &Options{Settings: django.Settings{Release: django.Release(c.rel)}})
 		if ok, rot := p.VerifySessionAuthHash(viaOld, enc, secret, []string{old}); ok != c.valid || rot != c.rotate {
 			t.Errorf("%s: fallback hash: %v, %v; want %v, %v", c.rel, ok, rot, c.valid, c.rotate)
 		}
@@ -517,7 +517,7 @@ func TestSessionAuthPerRelease(t *testing.T) {
 // Django 3.2.25 and 4.2.28 report it (testdata/hashers.json); the value
 // still checks.
 func TestDecodeUnsaltedMD5(t *testing.T) {
-	p := mustNew(t, &Options{Release: "4.2", PasswordHashers: []Algorithm{UnsaltedMD5}})
+	p := mustNew(t, &Options{Settings: django.Settings{Release: "4.2"}, PasswordHashers: []Algorithm{UnsaltedMD5}})
 	for _, enc := range []string{"md5$$5f4dcc3b5aa765d61d8327deb882cf99", "5f4dcc3b5aa765d61d8327deb882cf99"} {
 		d, err := Decode(enc)
 		if err != nil || d.Algorithm != UnsaltedMD5 || d.Hash != enc || d.Salt != "" {
@@ -563,7 +563,7 @@ func TestDefaultLimitsFromDjango(t *testing.T) {
 		"scrypt$16384$salt$8$11$" + strings.Repeat("A", 86) + "==",
 		"crypt$$$6$rounds=1000001$salt$" + strings.Repeat("A", 86),
 	}
-	crypt := mustNew(t, &Options{Release: "4.2", PasswordHashers: []Algorithm{Crypt}})
+	crypt := mustNew(t, &Options{Settings: django.Settings{Release: "4.2"}, PasswordHashers: []Algorithm{Crypt}})
 	for _, enc := range over {
 		p := p
 		if strings.HasPrefix(enc, "crypt$") {

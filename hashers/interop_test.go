@@ -43,7 +43,7 @@ func TestInteropDjango(t *testing.T) {
 					list = append(list, a)
 				}
 			}
-			p := mustNew(t, &Options{Release: django.Release(dj.Version), PasswordHashers: list,
+			p := mustNew(t, &Options{Settings: django.Settings{Release: django.Release(dj.Version)}, PasswordHashers: list,
 				Argon2: Argon2Params{HashLen: info.HashLen}})
 
 			type request struct {

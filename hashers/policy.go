@@ -129,9 +129,14 @@ func (l Limits) Check(d Decoded) error {
 // defaults of django.Newest. Zero fields take the chosen release's
 // defaults; field names echo Django's settings and hasher attributes.
 type Options struct {
-	// Release names the Django release whose hashers and defaults apply:
-	// one of django.Releases() ("3.2" … "6.1"). Empty means django.Newest.
-	Release django.Release
+	// Settings gives the Django release whose hashers and defaults apply
+	// (Settings.Release: one of django.Releases(), "3.2" … "6.1"; empty
+	// means django.Newest) and DEFAULT_HASHING_ALGORITHM of Django 3.1 and
+	// 3.2 (Settings.DefaultHashingAlgorithm), the algorithm of the session
+	// auth hash: "sha256" (the default) or "sha1"; later releases always
+	// use sha256 and accept only "" or "sha256". The keys are not used:
+	// SessionAuthHash and VerifySessionAuthHash take them.
+	Settings django.Settings
 
 	// PasswordHashers is PASSWORD_HASHERS by algorithm name: the first one
 	// makes new hashes, every listed one checks. Nil means the release's
@@ -150,12 +155,6 @@ type Options struct {
 	BCryptRounds int
 	// Scrypt holds ScryptPasswordHasher's costs; zero fields take defaults.
 	Scrypt ScryptParams
-
-	// DefaultHashingAlgorithm is DEFAULT_HASHING_ALGORITHM of Django 3.1 and
-	// 3.2, the algorithm of the session auth hash: "sha256" (the default) or
-	// "sha1". Later releases always use sha256 and accept only "" or
-	// "sha256" here.
-	DefaultHashingAlgorithm string
 
 	// Limits bound the parameters read from stored hashes; zero fields take
 	// DefaultLimits. The policy's own parameters must be within them.
@@ -176,14 +175,13 @@ func Defaults(release django.Release) (Options, error) {
 	}
 	r, _ := lookupRelease(release)
 	o := Options{
-		Release:                 r.name,
-		PasswordHashers:         slices.Clone(r.hashers),
-		PBKDF2Iterations:        r.pbkdf2,
-		Argon2:                  r.argon2,
-		BCryptRounds:            r.bcrypt,
-		Scrypt:                  r.scrypt,
-		DefaultHashingAlgorithm: string(signing.SHA256),
-		Limits:                  DefaultLimits(),
+		Settings:         django.Settings{Release: r.name, DefaultHashingAlgorithm: string(signing.SHA256)},
+		PasswordHashers:  slices.Clone(r.hashers),
+		PBKDF2Iterations: r.pbkdf2,
+		Argon2:           r.argon2,
+		BCryptRounds:     r.bcrypt,
+		Scrypt:           r.scrypt,
+		Limits:           DefaultLimits(),
 	}
 	if r.scrypt == (ScryptParams{}) {
 		// The release has no scrypt hasher; these values never apply.
@@ -220,18 +218,18 @@ func (p *Policy) hardened(a Algorithm, extra int) {
 }
 
 // New returns the Policy opts describe; nil means all defaults of
-// django.Newest. It returns ErrUnknownRelease, ErrUnknownAlgorithm for a
+// django.Newest. It returns django.ErrUnknownRelease, ErrUnknownAlgorithm for a
 // hasher the release lacks, ErrParameters for parameters Django would
 // refuse or that exceed the Limits.
 func New(opts *Options) (*Policy, error) {
 	if opts == nil {
 		opts = &Options{}
 	}
-	def, err := Defaults(opts.Release)
+	def, err := Defaults(opts.Settings.Release)
 	if err != nil {
 		return nil, err
 	}
-	rel, _ := lookupRelease(def.Release)
+	rel, _ := lookupRelease(def.Settings.Release)
 	p := &Policy{rel: rel, limits: opts.Limits.withDefaults(), rand: opts.Rand}
 	if p.rand == nil {
 		p.rand = rand.Reader
@@ -267,16 +265,16 @@ func New(opts *Options) (*Policy, error) {
 		return nil, err
 	}
 
-	switch opts.DefaultHashingAlgorithm {
+	switch alg := opts.Settings.DefaultHashingAlgorithm; alg {
 	case "", string(signing.SHA256):
 		p.authAlg = signing.SHA256
 	case string(signing.SHA1):
 		if !rel.legacyAuth {
-			return nil, fmt.Errorf("hashers: DefaultHashingAlgorithm %q: Django %s always uses sha256", opts.DefaultHashingAlgorithm, rel.name)
+			return nil, fmt.Errorf("hashers: DefaultHashingAlgorithm %q: Django %s always uses sha256", alg, rel.name)
 		}
 		p.authAlg = signing.SHA1
 	default:
-		return nil, fmt.Errorf("hashers: DefaultHashingAlgorithm must be \"sha256\" or \"sha1\", not %q", opts.DefaultHashingAlgorithm)
+		return nil, fmt.Errorf("hashers: DefaultHashingAlgorithm must be \"sha256\" or \"sha1\", not %q", alg)
 	}
 	return p, nil
 }

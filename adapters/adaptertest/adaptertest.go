@@ -82,7 +82,7 @@ func Setup(t testing.TB) *Env {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { db.Close() })
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -93,7 +93,7 @@ func Setup(t testing.TB) *Env {
 	if e.Sessions, err = middleware.New(djangosession.NewEngine(store, nil), nil); err != nil {
 		t.Fatal(err)
 	}
-	if e.Auth, err = auth.New(&auth.SQLUsers{DB: db, Dialect: django.SQLite}, &auth.Options{SecretKey: secret}); err != nil {
+	if e.Auth, err = auth.New(&auth.SQLUsers{DB: db, Dialect: django.SQLite}, &auth.Options{Settings: django.Settings{SecretKey: secret}}); err != nil {
 		t.Fatal(err)
 	}
 	if e.Gate, err = rules.New(e.Auth, &rules.Options{Flags: &rules.SQLFlags{DB: db, Dialect: django.SQLite}}); err != nil {

@@ -9,6 +9,7 @@ import (
 
 	djchi "github.com/djsession/djsession/adapters/chi"
 	"github.com/djsession/djsession/adapters/rules"
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/cookiestore"
@@ -17,10 +18,10 @@ import (
 
 func Example() {
 	secretKey := "django-insecure-example-key"
-	store, _ := cookiestore.New(&cookiestore.Options{SecretKey: secretKey}) // or dbstore, cachestore ...
+	store, _ := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: secretKey}}) // or dbstore, cachestore ...
 	sessions, _ := middleware.New(djangosession.NewEngine(store, nil), nil)
 	users := &auth.SQLUsers{ /* DB: Django's database */ }
-	a, _ := auth.New(users, &auth.Options{SecretKey: secretKey})
+	a, _ := auth.New(users, &auth.Options{Settings: django.Settings{SecretKey: secretKey}})
 	gate, _ := rules.New(a, &rules.Options{Flags: &rules.SQLFlags{ /* DB: Django's database */ }})
 
 	r := chi.NewRouter()

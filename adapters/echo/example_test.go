@@ -9,6 +9,7 @@ import (
 
 	djecho "github.com/djsession/djsession/adapters/echo"
 	"github.com/djsession/djsession/adapters/rules"
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/cookiestore"
@@ -17,9 +18,9 @@ import (
 
 func Example() {
 	secretKey := "django-insecure-example-key"
-	store, _ := cookiestore.New(&cookiestore.Options{SecretKey: secretKey}) // or dbstore, cachestore ...
+	store, _ := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: secretKey}}) // or dbstore, cachestore ...
 	sessions, _ := middleware.New(djangosession.NewEngine(store, nil), nil)
-	a, _ := auth.New(&auth.SQLUsers{ /* DB: Django's database */ }, &auth.Options{SecretKey: secretKey})
+	a, _ := auth.New(&auth.SQLUsers{ /* DB: Django's database */ }, &auth.Options{Settings: django.Settings{SecretKey: secretKey}})
 	gate, _ := rules.New(a, &rules.Options{Flags: &rules.SQLFlags{ /* DB: Django's database */ }})
 
 	e := echo.New()

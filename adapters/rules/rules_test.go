@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/djsession/djsession/adapters/rules"
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/cookiestore"
@@ -43,7 +44,7 @@ func TestGate(t *testing.T) {
 		"plain": {Active: true}, "staff": {Active: true, Staff: true},
 		"super": {Active: true, Staff: true, Superuser: true}, "broken": {Active: true},
 	}
-	store, err := cookiestore.New(&cookiestore.Options{SecretKey: key})
+	store, err := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: key}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -51,7 +52,7 @@ func TestGate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.New(us, &auth.Options{SecretKey: key})
+	a, err := auth.New(us, &auth.Options{Settings: django.Settings{SecretKey: key}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -40,6 +40,7 @@ import (
 
 	"github.com/lib/pq"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/python/pyjson"
 )
@@ -191,7 +192,7 @@ func fill(ctx context.Context, db *sql.DB, table string, n int) error {
 			return err
 		}
 	}
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: benchKey})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: benchKey}})
 	if err != nil {
 		return err
 	}

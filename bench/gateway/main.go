@@ -339,7 +339,7 @@ func seed(ctx context.Context, driver, dsn string, sd django.Dialect, ad django.
 			return "", "", err
 		}
 	}
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: benchSecret})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: benchSecret}})
 	if err != nil {
 		return "", "", err
 	}
@@ -351,11 +351,11 @@ func seed(ctx context.Context, driver, dsn string, sd django.Dialect, ad django.
 	if err != nil {
 		return "", "", err
 	}
-	a, err := auth.New(ids, &auth.Options{SecretKey: benchSecret, Release: django.Django32})
+	a, err := auth.New(ids, &auth.Options{Settings: django.Settings{SecretKey: benchSecret, Release: django.Django32}})
 	if err != nil {
 		return "", "", err
 	}
-	engine := djangosession.NewEngine(store, &djangosession.Options{Release: django.Django32})
+	engine := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: django.Django32}})
 	var keys []string
 	for range n {
 		s := engine.New()

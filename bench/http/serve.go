@@ -36,7 +36,7 @@ func dialectOf(name string) (django.Dialect, error) {
 // stores returns the db and signed_cookies stores over db, both under
 // benchSecret.
 func stores(db *sql.DB, dialect django.Dialect) (*dbstore.Store, *cookiestore.Store, error) {
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: benchSecret})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: benchSecret}})
 	if err != nil {
 		return nil, nil, err
 	}
@@ -44,7 +44,7 @@ func stores(db *sql.DB, dialect django.Dialect) (*dbstore.Store, *cookiestore.St
 	if err != nil {
 		return nil, nil, err
 	}
-	cs, err := cookiestore.New(&cookiestore.Options{SecretKey: benchSecret})
+	cs, err := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: benchSecret}})
 	if err != nil {
 		return nil, nil, err
 	}

@@ -348,6 +348,13 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 	if err != nil {
 		return nil, err
 	}
+	// The Django project's settings, written once for every layer below.
+	settings := django.Settings{SecretKey: key, SecretKeyFallbacks: fallbacks}
+	if cfg.DjangoVersion != "" {
+		if settings.Release, err = django.ParseRelease(cfg.DjangoVersion); err != nil {
+			return nil, usagef("DJANGO_VERSION: %v", err)
+		}
+	}
 	raw := cfg.DatabaseURL
 	t, err := parseDatabaseURL(raw)
 	if err != nil {
@@ -365,8 +372,7 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 	if err := db.PingContext(ctx); err != nil {
 		return fail(fmt.Errorf("connecting to %s: %w", t.display, err))
 	}
-	rel := django.Release(cfg.DjangoVersion)
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: key, FallbackKeys: fallbacks, RejectLegacy: rel != "" && !rel.Before(django.Django40)})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: settings, RejectLegacy: settings.Release != "" && !settings.Release.Before(django.Django40)})
 	if err != nil {
 		return fail(err)
 	}
@@ -413,7 +419,7 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 	default:
 		return fail(usagef("SESSION_ENGINE %q: the gateway serves the db and cache engines", engine))
 	}
-	ecfg := &djangosession.Options{Release: rel}
+	ecfg := &djangosession.Options{Settings: settings}
 	if cfg.SessionCookieAge > 0 {
 		ecfg.CookieAge = time.Duration(cfg.SessionCookieAge) * time.Second
 	}
@@ -437,7 +443,7 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 	if err != nil {
 		return fail(usagef("%v", err))
 	}
-	au, err := auth.New(ids, &auth.Options{SecretKey: key, SecretKeyFallbacks: fallbacks, Release: rel})
+	au, err := auth.New(ids, &auth.Options{Settings: settings})
 	if err != nil {
 		return fail(err)
 	}
@@ -458,8 +464,8 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 	g, err := gateway.New(&gateway.Options{
 		Sessions: sessions, DjangoSessions: djSessions, Auth: au, Identities: ids,
 		Rules: cfg.Routes, LoginURL: cfg.LoginURL, Django: cfg.Django,
-		CSRF: &csrf.Options{CookieName: cfg.CSRFCookieName, UseSessions: cfg.CSRFUseSessions,
-			TrustedOrigins: cfg.CSRFTrustedOrigins, Release: rel, SessionCookieDomain: cfg.SessionCookieDomain},
+		CSRF: &csrf.Options{Settings: settings, CookieName: cfg.CSRFCookieName, UseSessions: cfg.CSRFUseSessions,
+			TrustedOrigins: cfg.CSRFTrustedOrigins, SessionCookieDomain: cfg.SessionCookieDomain},
 		AssertionKey: assertionKey, CacheTTL: ttl, Observe: observe,
 	})
 	if err != nil {

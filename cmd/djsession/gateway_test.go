@@ -65,10 +65,10 @@ func gatewayDB(t *testing.T) (string, string) {
 			t.Fatal(err)
 		}
 	}
-	codec, _ := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: gwSecret})
+	codec, _ := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: gwSecret}})
 	store, _ := dbstore.New(db, &dbstore.Options{Dialect: django.SQLite, Codec: codec})
 	ids, _ := auth.NewSQLIdentities(db, django.SQLite, nil)
-	a, _ := auth.New(ids, &auth.Options{SecretKey: gwSecret})
+	a, _ := auth.New(ids, &auth.Options{Settings: django.Settings{SecretKey: gwSecret}})
 	s := djangosession.NewEngine(store, nil).New()
 	if err := a.Login(t.Context(), s, "2", ""); err != nil {
 		t.Fatal(err)

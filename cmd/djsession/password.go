@@ -94,7 +94,7 @@ func (f *policyFlags) policy(first hashers.Algorithm) (*hashers.Policy, error) {
 			uniq = append(uniq, h)
 		}
 	}
-	p, err := hashers.New(&hashers.Options{Release: django.Release(f.release), PasswordHashers: uniq,
+	p, err := hashers.New(&hashers.Options{Settings: django.Settings{Release: django.Release(f.release)}, PasswordHashers: uniq,
 		PBKDF2Iterations: f.iterations, BCryptRounds: f.rounds, Argon2: hashers.Argon2Params{HashLen: f.argonLen}})
 	if err != nil {
 		return nil, &usageError{err}
@@ -104,7 +104,7 @@ func (f *policyFlags) policy(first hashers.Algorithm) (*hashers.Policy, error) {
 
 // releaseHas reports whether the Django release ships hasher h.
 func releaseHas(release string, h hashers.Algorithm) bool {
-	_, err := hashers.New(&hashers.Options{Release: django.Release(release), PasswordHashers: []hashers.Algorithm{h}})
+	_, err := hashers.New(&hashers.Options{Settings: django.Settings{Release: django.Release(release)}, PasswordHashers: []hashers.Algorithm{h}})
 	return err == nil
 }
 
@@ -384,7 +384,7 @@ costs are over the limits (as "password check" refuses it).`,
 			case err != nil:
 				return err
 			}
-			p, err := hashers.New(&hashers.Options{Release: django.Release(pf.release)})
+			p, err := hashers.New(&hashers.Options{Settings: django.Settings{Release: django.Release(pf.release)}})
 			if err != nil {
 				return &usageError{err}
 			}
@@ -455,7 +455,7 @@ still accepts after a key rotation (Django 4.1.8+).`,
 			if err != nil {
 				return err
 			}
-			p, err := hashers.New(&hashers.Options{Release: django.Release(release)})
+			p, err := hashers.New(&hashers.Options{Settings: django.Settings{Release: django.Release(release)}})
 			if err != nil {
 				return &usageError{err}
 			}

@@ -363,7 +363,7 @@ func (e *sessionsEnv) codecOrPlaceholder() (*djangosession.Codec, error) {
 	if err != nil {
 		return nil, err
 	}
-	return djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: key, FallbackKeys: fallbacks, ClassName: e.className, Serializer: sessionSerializer{}})
+	return djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: key, SecretKeyFallbacks: fallbacks}, ClassName: e.className, Serializer: sessionSerializer{}})
 }
 
 func (s *sessionDB) quote(ident string) string {

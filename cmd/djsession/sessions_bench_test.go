@@ -24,7 +24,7 @@ const benchKey = "django-insecure-bench-key-not-secret"
 // them expired) into table, in transactions of 1000 rows.
 func benchFill(b *testing.B, s *sessionDB, n int, onlyExpired bool) {
 	b.Helper()
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: benchKey})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: benchKey}})
 	if err != nil {
 		b.Fatal(err)
 	}
@@ -118,7 +118,7 @@ func benchPostgres(b *testing.B) benchDB {
 
 // benchStore is the library store the sql-scan floor reads through.
 func benchStore(b *testing.B, db *sql.DB, d django.Dialect, table string) *dbstore.Store {
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: benchKey})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: benchKey}})
 	if err != nil {
 		b.Fatal(err)
 	}

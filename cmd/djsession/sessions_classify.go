@@ -9,6 +9,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/python/pickle"
 	"github.com/djsession/djsession/python/pyjson"
@@ -90,7 +91,8 @@ func newClassifier(key string, fallbacks []string, className string, cookies boo
 // them with DEFAULT_HASHING_ALGORITHM = 'sha1' (session_data in that form
 // the Codec always reads).
 func newClassifierAlg(key string, fallbacks []string, className string, cookies, sha1 bool) (*classifier, error) {
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: key, FallbackKeys: fallbacks,
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{
+		Settings:  django.Settings{SecretKey: key, SecretKeyFallbacks: fallbacks},
 		ClassName: className, Serializer: sessionSerializer{}, MaxDecompressedSize: maxSessionInflate})
 	if err != nil {
 		return nil, err

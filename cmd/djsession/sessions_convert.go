@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/spf13/cobra"
 )
@@ -52,7 +53,7 @@ Exit status 1 when some pickled session could not be converted.`,
 			if err != nil {
 				return err
 			}
-			codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: key, ClassName: e.className})
+			codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: key}, ClassName: e.className})
 			if err != nil {
 				return err
 			}

@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strings"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/signing"
 	"github.com/spf13/cobra"
@@ -36,10 +37,10 @@ func newResigner(oldKeys []string, newKey, className string) (*resigner, error) 
 	}
 	r := &resigner{}
 	var err error
-	if r.old, err = djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: oldKeys[0], FallbackKeys: oldKeys[1:], ClassName: className, Serializer: sessionSerializer{}}); err != nil {
+	if r.old, err = djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: oldKeys[0], SecretKeyFallbacks: oldKeys[1:]}, ClassName: className, Serializer: sessionSerializer{}}); err != nil {
 		return nil, err
 	}
-	if r.new, err = djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: newKey, ClassName: className, Serializer: sessionSerializer{}}); err != nil {
+	if r.new, err = djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: newKey}, ClassName: className, Serializer: sessionSerializer{}}); err != nil {
 		return nil, err
 	}
 	if r.newCur, err = signing.NewSigner(&signing.Options{Key: newKey, Salt: djangosession.KeySalt(className)}); err != nil {

@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pyjson"
@@ -296,7 +297,7 @@ func TestCustomClassName(t *testing.T) {
 	const key = "custom-class-key"
 	for _, class := range []string{"MyStore", "Outer.Inner"} {
 		for _, legacy := range []bool{false, true} {
-			codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: key, ClassName: class, WriteLegacy: legacy})
+			codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: key}, ClassName: class, WriteLegacy: legacy})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -37,7 +37,7 @@ func fixtureRows(t *testing.T) []sessionRow {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: "only listing"})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: "only listing"}})
 	if err != nil {
 		t.Fatal(err)
 	}

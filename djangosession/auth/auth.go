@@ -16,7 +16,7 @@
 // and UpdateSessionAuthHash work on any *djangosession.Session:
 //
 //	a, err := auth.New(&auth.SQLUsers{DB: db, Dialect: django.PostgreSQL},
-//		&auth.Options{SecretKey: secretKey, RotateCSRF: csrf.RotateToken})
+//		&auth.Options{Settings: django.Settings{SecretKey: secretKey}, RotateCSRF: csrf.RotateToken})
 //	h := sessions.Handler(protect.Handler(a.Handler(mux)))
 //	mux.Handle("GET /account", a.RequireLogin("", accountPage))
 package auth
@@ -79,23 +79,18 @@ type LastLoginUpdater interface {
 
 // Options holds the settings auth follows.
 type Options struct {
-	// SecretKey is SECRET_KEY; required.
-	SecretKey string
-	// SecretKeyFallbacks is SECRET_KEY_FALLBACKS (Django 4.1+): a stored
-	// hash made with one of them is accepted, and replaced by the current
-	// one on a new session key, as Django 4.1.8+ does.
-	SecretKeyFallbacks []string
+	// Settings gives SECRET_KEY (required), which keys the session auth
+	// hash; SECRET_KEY_FALLBACKS (Django 4.1+: a stored hash made with one
+	// of them is accepted, and replaced by the current one on a new session
+	// key, as Django 4.1.8+ does); the release, whose rules to follow (3.2
+	// also accepts the legacy SHA-1 hash, 4.0 neither that nor fallbacks,
+	// 4.1 and later, as 4.1.8+, the fallbacks); and
+	// DEFAULT_HASHING_ALGORITHM of Django 3.1-3.2 ("sha1" makes the
+	// session auth hash SHA-1, as Django then writes and checks it; later
+	// releases have no such setting and refuse "sha1").
+	Settings django.Settings
 	// Backends is AUTHENTICATION_BACKENDS; [ModelBackend] when empty.
 	Backends []string
-	// Release is the Django release whose rules to follow: 3.2 also
-	// accepts the legacy SHA-1 hash, 4.0 neither that nor fallbacks, 4.1
-	// and later (as 4.1.8+) the fallbacks. The newest when empty.
-	Release django.Release
-	// DefaultHashingAlgorithm is DEFAULT_HASHING_ALGORITHM of Django
-	// 3.1-3.2: "sha1" makes the session auth hash SHA-1, as Django then
-	// writes and checks it; "" or "sha256" is the default. Later releases
-	// have no such setting and refuse "sha1".
-	DefaultHashingAlgorithm string
 	// Now is the clock for last_login; time.Now when nil.
 	Now func() time.Time
 	// RotateCSRF, when set, is called by LoginRequest after a login, as
@@ -114,17 +109,18 @@ type Auth struct {
 
 // New returns an Auth reading password hashes from users. The session auth
 // hash is package hashers' (Policy.SessionAuthHash and
-// VerifySessionAuthHash) for cfg's Release and DefaultHashingAlgorithm.
+// VerifySessionAuthHash) for the Release and DefaultHashingAlgorithm of
+// cfg.Settings.
 func New(users Users, cfg *Options) (*Auth, error) {
-	if cfg == nil || cfg.SecretKey == "" {
+	if cfg == nil || cfg.Settings.SecretKey == "" {
 		return nil, ErrNoSecretKey
 	}
 	if users == nil {
 		return nil, errors.New("auth: nil Users")
 	}
-	a := &Auth{users: users, cfg: *cfg, fallbacks: slices.Clone(cfg.SecretKeyFallbacks)}
+	a := &Auth{users: users, cfg: *cfg, fallbacks: slices.Clone(cfg.Settings.SecretKeyFallbacks)}
 	var err error
-	a.policy, err = hashers.New(&hashers.Options{Release: cfg.Release, DefaultHashingAlgorithm: cfg.DefaultHashingAlgorithm})
+	a.policy, err = hashers.New(&hashers.Options{Settings: cfg.Settings})
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
@@ -139,7 +135,7 @@ func New(users Users, cfg *Options) (*Auth, error) {
 // field is passwordHash, under SECRET_KEY: the hex HMAC-SHA256 (HMAC-SHA1
 // with Django 3.2's DEFAULT_HASHING_ALGORITHM = 'sha1').
 func (a *Auth) SessionAuthHash(passwordHash string) string {
-	return a.policy.SessionAuthHash(a.cfg.SecretKey, passwordHash)
+	return a.policy.SessionAuthHash(a.cfg.Settings.SecretKey, passwordHash)
 }
 
 // User is the logged-in user of a session.
@@ -176,7 +172,7 @@ func (a *Auth) User(ctx context.Context, s *djangosession.Session) (User, bool, 
 	}
 	stored, _ := s.Get(HashSessionKey)
 	storedHash, _ := stored.(string)
-	valid, rotate := a.policy.VerifySessionAuthHash(storedHash, pw, a.cfg.SecretKey, a.fallbacks)
+	valid, rotate := a.policy.VerifySessionAuthHash(storedHash, pw, a.cfg.Settings.SecretKey, a.fallbacks)
 	if rotate {
 		if err := s.CycleKey(ctx); err != nil {
 			return User{}, false, err

@@ -67,7 +67,7 @@ func TestGoldenSessionAuthHash(t *testing.T) {
 // default algorithm).
 func sessionAuthHash(t testing.TB, secretKey, passwordHash string) string {
 	t.Helper()
-	a, err := auth.New(users{}, &auth.Options{SecretKey: secretKey})
+	a, err := auth.New(users{}, &auth.Options{Settings: django.Settings{SecretKey: secretKey}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,14 +92,12 @@ const (
 
 func setup(t *testing.T, rel django.Release) (*auth.Auth, *djangosession.Engine, *memstore.Store) {
 	t.Helper()
-	a, err := auth.New(users{"1": pw1, "2": "argon2$other"}, &auth.Options{
-		SecretKey: secret, SecretKeyFallbacks: []string{fallback}, Release: rel,
-	})
+	a, err := auth.New(users{"1": pw1, "2": "argon2$other"}, &auth.Options{Settings: django.Settings{SecretKey: secret, SecretKeyFallbacks: []string{fallback}, Release: rel}})
 	if err != nil {
 		t.Fatal(err)
 	}
 	st := memstore.New(nil)
-	return a, djangosession.NewEngine(st, &djangosession.Options{Release: rel}), st
+	return a, djangosession.NewEngine(st, &djangosession.Options{Settings: django.Settings{Release: rel}}), st
 }
 
 // loggedIn stores a login the way Django's login leaves it, with hash h.
@@ -274,7 +272,7 @@ func TestLogin(t *testing.T) {
 	if err := a.Login(ctx, s, "9", ""); !errors.Is(err, auth.ErrNoUser) {
 		t.Errorf("unknown user: %v", err)
 	}
-	multi, _ := auth.New(users{"1": pw1}, &auth.Options{SecretKey: secret, Backends: []string{"a.B", "c.D"}})
+	multi, _ := auth.New(users{"1": pw1}, &auth.Options{Settings: django.Settings{SecretKey: secret}, Backends: []string{"a.B", "c.D"}})
 	if err := multi.Login(ctx, e.New(), "1", ""); !errors.Is(err, auth.ErrBackendRequired) {
 		t.Errorf("several backends: %v", err)
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/memstore"
@@ -23,7 +24,7 @@ func BenchmarkUser(b *testing.B) {
 		{"hash=fallback/fallbacks=3", []string{"f1", "f2", fallback}, fallback},
 	} {
 		b.Run(c.name, func(b *testing.B) {
-			a, err := auth.New(users{"1": pw1}, &auth.Options{SecretKey: secret, SecretKeyFallbacks: c.fallbacks})
+			a, err := auth.New(users{"1": pw1}, &auth.Options{Settings: django.Settings{SecretKey: secret, SecretKeyFallbacks: c.fallbacks}})
 			if err != nil {
 				b.Fatal(err)
 			}

@@ -4,13 +4,14 @@ import (
 	"context"
 	"fmt"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/memstore"
 )
 
 func ExampleAuth_SessionAuthHash() {
-	a, err := auth.New(users{}, &auth.Options{SecretKey: "django-insecure-http-vectors-secret"})
+	a, err := auth.New(users{}, &auth.Options{Settings: django.Settings{SecretKey: "django-insecure-http-vectors-secret"}})
 	if err != nil {
 		panic(err)
 	}
@@ -23,7 +24,7 @@ func ExampleAuth_User() {
 	ctx := context.Background()
 	// In production: &auth.SQLUsers{DB: db, Dialect: django.PostgreSQL}.
 	users := users{"1": "pbkdf2_sha256$600000$salt$hash"}
-	a, err := auth.New(users, &auth.Options{SecretKey: "django-insecure-example"})
+	a, err := auth.New(users, &auth.Options{Settings: django.Settings{SecretKey: "django-insecure-example"}})
 	if err != nil {
 		panic(err)
 	}

@@ -27,7 +27,7 @@ import (
 // the login page.
 func TestRequireLoginLongKeyFileStore(t *testing.T) {
 	dir := t.TempDir()
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -35,7 +35,7 @@ func TestRequireLoginLongKeyFileStore(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.New(users{}, &auth.Options{SecretKey: secret})
+	a, err := auth.New(users{}, &auth.Options{Settings: django.Settings{SecretKey: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -82,7 +82,7 @@ func TestRequireLoginLongKeyFileStore(t *testing.T) {
 func TestRequireLoginHostileKeys(t *testing.T) {
 	ctx := context.Background()
 	dir := t.TempDir()
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -99,11 +99,11 @@ func TestRequireLoginHostileKeys(t *testing.T) {
 	if err := ds.CreateTable(ctx); err != nil {
 		t.Fatal(err)
 	}
-	cs, err := cookiestore.New(&cookiestore.Options{SecretKey: secret})
+	cs, err := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.New(users{}, &auth.Options{SecretKey: secret})
+	a, err := auth.New(users{}, &auth.Options{Settings: django.Settings{SecretKey: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -55,7 +55,7 @@ func TestLiveCacheEngines(t *testing.T) {
 				if engine == "cache" {
 					store, err = cachestore.New(goredis.New(rc), &co)
 				} else {
-					codec, cerr := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: liveSecret, RejectLegacy: d.Version != "3.2"})
+					codec, cerr := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: liveSecret}, RejectLegacy: d.Version != "3.2"})
 					if cerr != nil {
 						t.Fatal(cerr)
 					}

@@ -29,12 +29,12 @@ func TestLiveSessionInterrupted(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: liveSecret, RejectLegacy: d.Version != "3.2"})
+			codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: liveSecret}, RejectLegacy: d.Version != "3.2"})
 			if err != nil {
 				t.Fatal(err)
 			}
 			mw, err := middleware.New(djangosession.NewEngine(dbStore(t, db, codec, django.SQLite),
-				&djangosession.Options{Release: django.Release(d.Version)}), nil)
+				&djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}}), nil)
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -63,7 +63,7 @@ func TestLiveKeyRotation(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: newKey, FallbackKeys: []string{oldKey}, RejectLegacy: true})
+			codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: newKey, SecretKeyFallbacks: []string{oldKey}}, RejectLegacy: true})
 			if err != nil {
 				t.Fatal(err)
 			}

@@ -124,12 +124,12 @@ func TestLiveServerDatabases(t *testing.T) {
 						defer db.Close()
 						var store djangosession.Store
 						if engine == "db" {
-							codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: liveSecret, RejectLegacy: d.Version != "3.2"})
+							codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: liveSecret}, RejectLegacy: d.Version != "3.2"})
 							if err != nil {
 								t.Fatal(err)
 							}
 							store = dbStore(t, db, codec, sdb.dialect)
-						} else if store, err = cookiestore.New(&cookiestore.Options{SecretKey: liveSecret}); err != nil {
+						} else if store, err = cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: liveSecret}}); err != nil {
 							t.Fatal(err)
 						}
 						gs := httptest.NewServer(goService(t, d, store, &auth.SQLUsers{DB: db, Dialect: sdb.dialect}, false))
@@ -159,7 +159,7 @@ func TestLiveFileEngine(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer db.Close()
-			codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: liveSecret, RejectLegacy: d.Version != "3.2"})
+			codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: liveSecret}, RejectLegacy: d.Version != "3.2"})
 			if err != nil {
 				t.Fatal(err)
 			}

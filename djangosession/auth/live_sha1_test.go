@@ -26,12 +26,12 @@ func TestLiveSHA1Mode(t *testing.T) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: liveSecret, WriteLegacy: true})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: liveSecret}, WriteLegacy: true})
 	if err != nil {
 		t.Fatal(err)
 	}
 	gs := httptest.NewServer(goServiceAuth(t, d, dbStore(t, db, codec, django.SQLite), &auth.SQLUsers{DB: db, Dialect: django.SQLite}, false,
-		auth.Options{SecretKey: liveSecret, DefaultHashingAlgorithm: "sha1"}))
+		auth.Options{Settings: django.Settings{SecretKey: liveSecret, DefaultHashingAlgorithm: "sha1"}}))
 	defer gs.Close()
 	scenario(t, d, dj, gs.URL, db, "SELECT CAST(last_login AS TEXT) FROM auth_user WHERE id = 1")
 }

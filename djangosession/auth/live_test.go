@@ -78,7 +78,7 @@ func goService(t *testing.T, d testenv.Django, store djangosession.Store, users 
 	if len(keys) == 0 {
 		keys = []string{liveSecret}
 	}
-	return goServiceAuth(t, d, store, users, csrfSessions, auth.Options{SecretKey: keys[0], SecretKeyFallbacks: keys[1:]})
+	return goServiceAuth(t, d, store, users, csrfSessions, auth.Options{Settings: django.Settings{SecretKey: keys[0], SecretKeyFallbacks: keys[1:]}})
 }
 
 // goServiceAuth is goService with the auth settings ac (Release and
@@ -86,18 +86,18 @@ func goService(t *testing.T, d testenv.Django, store djangosession.Store, users 
 func goServiceAuth(t *testing.T, d testenv.Django, store djangosession.Store, users auth.Users, csrfSessions bool, ac auth.Options) http.Handler {
 	t.Helper()
 	rel := django.Release(d.Version)
-	engine := djangosession.NewEngine(store, &djangosession.Options{Release: rel})
+	engine := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: rel}})
 	sessions, err := middleware.New(engine, nil)
 	if err != nil {
 		t.Fatal(err)
 	}
 	// For 3.2 this also keeps a masked token where 4.1+ keep the secret:
 	// with CSRF_USE_SESSIONS, 3.2 only matches a masked one.
-	prot, err := csrf.New(&csrf.Options{UseSessions: csrfSessions, Release: rel})
+	prot, err := csrf.New(&csrf.Options{Settings: django.Settings{Release: rel}, UseSessions: csrfSessions})
 	if err != nil {
 		t.Fatal(err)
 	}
-	ac.Release, ac.RotateCSRF = rel, csrf.RotateToken
+	ac.Settings.Release, ac.RotateCSRF = rel, csrf.RotateToken
 	a, err := auth.New(users, &ac)
 	if err != nil {
 		t.Fatal(err)
@@ -190,7 +190,7 @@ func liveSharedLogin(t *testing.T, d testenv.Django, csrfSessions bool) {
 		t.Fatal(err)
 	}
 	defer db.Close()
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: liveSecret, RejectLegacy: d.Version != "3.2"})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: liveSecret}, RejectLegacy: d.Version != "3.2"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/memstore"
@@ -37,7 +38,7 @@ func TestGoldenLoginRedirect(t *testing.T) {
 	if err := json.Unmarshal(b, &v); err != nil {
 		t.Fatal(err)
 	}
-	a, err := auth.New(users{}, &auth.Options{SecretKey: "k"})
+	a, err := auth.New(users{}, &auth.Options{Settings: django.Settings{SecretKey: "k"}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -84,7 +85,7 @@ func join(s []string) string { return strings.Join(s, " ") }
 
 func TestHandlerCachesUser(t *testing.T) {
 	cu := &lookupCounter{users: users{"1": pw1}}
-	a, err := auth.New(cu, &auth.Options{SecretKey: secret})
+	a, err := auth.New(cu, &auth.Options{Settings: django.Settings{SecretKey: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -30,13 +30,11 @@ func TestLoginSHA1Mode(t *testing.T) {
 		want string
 	}{{"sha1", sha1Hash}, {"sha256", sha256Hash}, {"", sha256Hash}} {
 		t.Run("alg="+c.alg, func(t *testing.T) {
-			a, err := auth.New(users{"1": pw1}, &auth.Options{
-				SecretKey: v.SecretKey, Release: django.Django32, DefaultHashingAlgorithm: c.alg,
-			})
+			a, err := auth.New(users{"1": pw1}, &auth.Options{Settings: django.Settings{SecretKey: v.SecretKey, Release: django.Django32, DefaultHashingAlgorithm: c.alg}})
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := djangosession.NewEngine(memstore.New(nil), &djangosession.Options{Release: django.Django32})
+			e := djangosession.NewEngine(memstore.New(nil), &djangosession.Options{Settings: django.Settings{Release: django.Django32}})
 			s := e.New()
 			if err := a.Login(t.Context(), s, "1", ""); err != nil {
 				t.Fatal(err)
@@ -59,7 +57,7 @@ func TestLoginSHA1Mode(t *testing.T) {
 		})
 	}
 	// sha1 exists only in 3.1-3.2, as DEFAULT_HASHING_ALGORITHM.
-	if _, err := auth.New(users{}, &auth.Options{SecretKey: "k", Release: django.Django42, DefaultHashingAlgorithm: "sha1"}); err == nil {
+	if _, err := auth.New(users{}, &auth.Options{Settings: django.Settings{SecretKey: "k", Release: django.Django42, DefaultHashingAlgorithm: "sha1"}}); err == nil {
 		t.Error("New accepted sha1 for Django 4.2")
 	}
 }

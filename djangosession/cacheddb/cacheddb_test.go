@@ -44,7 +44,7 @@ type database struct {
 
 func newDBStore(t testing.TB, db *sql.DB, d django.Dialect) *dbstore.Store {
 	t.Helper()
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}

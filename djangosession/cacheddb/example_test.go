@@ -39,7 +39,7 @@ func Example() {
 		log.Fatal(err)
 	}
 	defer sqldb.Close()
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: "django-insecure-example-key"})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: "django-insecure-example-key"}})
 	if err != nil {
 		log.Fatal(err)
 	}

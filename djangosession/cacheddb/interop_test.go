@@ -45,7 +45,7 @@ func TestDjangoInterop(t *testing.T) {
 					t.Fatal(err)
 				}
 				defer sdb.Close()
-				codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret})
+				codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: secret}})
 				if err != nil {
 					t.Fatal(err)
 				}
@@ -58,7 +58,7 @@ func TestDjangoInterop(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				engine := djangosession.NewEngine(s, &djangosession.Options{Release: django.Release(d.Version)})
+				engine := djangosession.NewEngine(s, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
 				ck := s.Cache().CacheKey
 
 				var keys []string

@@ -45,7 +45,7 @@ func TestLiveNoStaleCopy(t *testing.T) {
 				t.Fatal(err)
 			}
 			defer sdb.Close()
-			codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret})
+			codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: secret}})
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -60,7 +60,7 @@ func TestLiveNoStaleCopy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			engine := djangosession.NewEngine(s, &djangosession.Options{Release: django.Release(d.Version)})
+			engine := djangosession.NewEngine(s, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
 
 			sess := engine.New()
 			if err := sess.Set("cart", map[string]int{"sku-1": 1}); err != nil {

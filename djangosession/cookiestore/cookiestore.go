@@ -21,6 +21,7 @@ import (
 	"fmt"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
@@ -31,14 +32,13 @@ import (
 const Salt = "django.contrib.sessions.backends.signed_cookies"
 
 // Options configure a Store. The zero value of every field except
-// SecretKey means Django's default.
+// Settings.SecretKey means Django's default.
 type Options struct {
-	// SecretKey is SECRET_KEY. Required.
-	SecretKey string
-	// FallbackKeys is SECRET_KEY_FALLBACKS (Django 4.1+): cookies signed
-	// with one of them are still accepted; new cookies are signed with
-	// SecretKey.
-	FallbackKeys []string
+	// Settings gives SECRET_KEY (required), which signs new cookies, and
+	// SECRET_KEY_FALLBACKS (Django 4.1+), under which cookies are still
+	// accepted. Its Release is not used: LegacySHA1 and Algorithm say how
+	// to sign and check.
+	Settings django.Settings
 	// CookieAge is SESSION_COOKIE_AGE (whole seconds), the oldest signature
 	// Load accepts; djangosession.DefaultCookieAge when zero.
 	CookieAge time.Duration
@@ -72,12 +72,15 @@ var (
 
 // New returns a Store. Keys are derived here, once.
 func New(o *Options) (*Store, error) {
-	if o == nil || o.SecretKey == "" {
+	if o == nil || o.Settings.SecretKey == "" {
 		return nil, fmt.Errorf("cookiestore: %w", signing.ErrNoKey)
 	}
+	if err := o.Settings.Validate(); err != nil {
+		return nil, fmt.Errorf("cookiestore: %w", err)
+	}
 	t, err := signing.NewTimestampSigner(&signing.Options{
-		Key:                 o.SecretKey,
-		FallbackKeys:        o.FallbackKeys,
+		Key:                 o.Settings.SecretKey,
+		FallbackKeys:        o.Settings.SecretKeyFallbacks,
 		Salt:                Salt,
 		Algorithm:           o.Algorithm,
 		LegacySHA1:          o.LegacySHA1,

@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/storetest"
@@ -54,11 +55,11 @@ func TestHostileCookies(t *testing.T) {
 	for name, p := range storetest.PickleCorpus(t) {
 		pickles[name] = ts.Signer().Sign(base64.RawURLEncoding.EncodeToString(p) + ":1r31eq")
 	}
-	jsonStore, err := cookiestore.New(&cookiestore.Options{SecretKey: key, Now: now, MaxDecompressedSize: cookieMaxDecompress})
+	jsonStore, err := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: key}, Now: now, MaxDecompressedSize: cookieMaxDecompress})
 	if err != nil {
 		t.Fatal(err)
 	}
-	pickleStore, err := cookiestore.New(&cookiestore.Options{SecretKey: key, Now: now, MaxDecompressedSize: cookieMaxDecompress, Serializer: pickle.Serializer{}})
+	pickleStore, err := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: key}, Now: now, MaxDecompressedSize: cookieMaxDecompress, Serializer: pickle.Serializer{}})
 	if err != nil {
 		t.Fatal(err)
 	}

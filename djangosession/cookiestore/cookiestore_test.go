@@ -10,6 +10,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/storetest"
@@ -100,8 +101,8 @@ func dump(t testing.TB, o *pyjson.Object) string {
 
 func newStore(t testing.TB, o *cookiestore.Options) *cookiestore.Store {
 	t.Helper()
-	if o.SecretKey == "" {
-		o.SecretKey = "test-secret-key"
+	if o.Settings.SecretKey == "" {
+		o.Settings.SecretKey = "test-secret-key"
 	}
 	s, err := cookiestore.New(o)
 	if err != nil {
@@ -125,7 +126,7 @@ func TestSignLikeDjango(t *testing.T) {
 		t.Fatalf("salt %q, Django %q", cookiestore.Salt, v.CookieSalt)
 	}
 	at := mustTime(t, v.SignedAt)
-	s := newStore(t, &cookiestore.Options{SecretKey: v.SecretKey, Now: fixed(at)})
+	s := newStore(t, &cookiestore.Options{Settings: django.Settings{SecretKey: v.SecretKey}, Now: fixed(at)})
 	ctx := context.Background()
 	for _, c := range v.Cookies {
 		t.Run(c.Name, func(t *testing.T) {
@@ -165,17 +166,17 @@ func TestSignSHA1(t *testing.T) {
 		}
 	}
 	at := mustTime(t, v.SignedAt)
-	s := newStore(t, &cookiestore.Options{SecretKey: v.SecretKey, Now: fixed(at), Algorithm: signing.SHA1})
+	s := newStore(t, &cookiestore.Options{Settings: django.Settings{SecretKey: v.SecretKey}, Now: fixed(at), Algorithm: signing.SHA1})
 	got, err := s.Sign(obj(t, `{"a":1}`))
 	if err != nil || got != want {
 		t.Fatalf("Sign = %s, %v; Django 3.2 (sha1) %s", got, err, want)
 	}
 	ctx := context.Background()
-	legacy := newStore(t, &cookiestore.Options{SecretKey: v.SecretKey, Now: fixed(at), LegacySHA1: true})
+	legacy := newStore(t, &cookiestore.Options{Settings: django.Settings{SecretKey: v.SecretKey}, Now: fixed(at), LegacySHA1: true})
 	if d, err := legacy.Load(ctx, want); err != nil || dump(t, d) != `{"a":1}` {
 		t.Fatalf("LegacySHA1 Load = %s, %v", dump(t, d), err)
 	}
-	modern := newStore(t, &cookiestore.Options{SecretKey: v.SecretKey, Now: fixed(at)})
+	modern := newStore(t, &cookiestore.Options{Settings: django.Settings{SecretKey: v.SecretKey}, Now: fixed(at)})
 	if _, err := modern.Load(ctx, want); !errors.Is(err, djangosession.ErrCorrupt) {
 		t.Fatalf("Load without LegacySHA1 = %v", err)
 	}
@@ -198,14 +199,13 @@ func TestLoadLikeDjango(t *testing.T) {
 					t.Fatalf("Django %s raised %s", r.Django, c.Raises)
 				}
 				o := &cookiestore.Options{
-					SecretKey: v.SecretKey,
+					Settings:  django.Settings{SecretKey: v.SecretKey},
 					CookieAge: time.Duration(v.CookieAge) * time.Second,
-					Now:       fixed(mustTime(t, c.Now)),
-				}
+					Now:       fixed(mustTime(t, c.Now))}
 				if rel == "3.2" {
 					o.LegacySHA1 = true
 				} else {
-					o.FallbackKeys = []string{v.FallbackKey}
+					o.Settings.SecretKeyFallbacks = []string{v.FallbackKey}
 				}
 				store := newStore(t, o)
 				cookie := cookies[c.Name]
@@ -276,12 +276,12 @@ func TestMaxAge(t *testing.T) {
 // new cookies are signed with the current key only.
 func TestFallbackKeys(t *testing.T) {
 	ctx := context.Background()
-	old := newStore(t, &cookiestore.Options{SecretKey: "old-key"})
+	old := newStore(t, &cookiestore.Options{Settings: django.Settings{SecretKey: "old-key"}})
 	cookie, err := old.Sign(obj(t, `{"a":1}`))
 	if err != nil {
 		t.Fatal(err)
 	}
-	rotated := newStore(t, &cookiestore.Options{SecretKey: "new-key", FallbackKeys: []string{"older-key", "old-key"}})
+	rotated := newStore(t, &cookiestore.Options{Settings: django.Settings{SecretKey: "new-key", SecretKeyFallbacks: []string{"older-key", "old-key"}}})
 	if d, err := rotated.Load(ctx, cookie); err != nil || dump(t, d) != `{"a":1}` {
 		t.Fatalf("Load with fallback = %s, %v", dump(t, d), err)
 	}
@@ -298,7 +298,7 @@ func TestNew(t *testing.T) {
 	if _, err := cookiestore.New(nil); !errors.Is(err, signing.ErrNoKey) {
 		t.Errorf("New(nil) = %v", err)
 	}
-	if _, err := cookiestore.New(&cookiestore.Options{SecretKey: "k", Algorithm: "md4"}); !errors.Is(err, signing.ErrInvalidAlgorithm) {
+	if _, err := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: "k"}, Algorithm: "md4"}); !errors.Is(err, signing.ErrInvalidAlgorithm) {
 		t.Errorf("bad algorithm: %v", err)
 	}
 }
@@ -306,7 +306,7 @@ func TestNew(t *testing.T) {
 // TestLoadErrorsDoNotLeakKey: no error text carries the secret.
 func TestLoadErrorsDoNotLeakKey(t *testing.T) {
 	const secret = "very-secret-key-value"
-	s := newStore(t, &cookiestore.Options{SecretKey: secret})
+	s := newStore(t, &cookiestore.Options{Settings: django.Settings{SecretKey: secret}})
 	for _, bad := range []string{"", "x", "abc:def:ghi", "e30:1r31eq:" + strings.Repeat("A", 43)} {
 		_, err := s.Load(context.Background(), bad)
 		if err == nil || strings.Contains(err.Error(), secret) {

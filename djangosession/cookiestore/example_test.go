@@ -6,6 +6,7 @@ import (
 	"log"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 )
@@ -15,9 +16,8 @@ import (
 func Example() {
 	frozen := time.Date(2023, 11, 14, 22, 13, 20, 0, time.UTC) // for a stable output
 	store, err := cookiestore.New(&cookiestore.Options{
-		SecretKey: "django-insecure-test-key",
-		Now:       func() time.Time { return frozen },
-	})
+		Settings: django.Settings{SecretKey: "django-insecure-test-key"},
+		Now:      func() time.Time { return frozen }})
 	if err != nil {
 		log.Fatal(err)
 	}

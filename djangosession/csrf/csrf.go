@@ -98,12 +98,13 @@ type Options struct {
 	// SessionCookieDomain is SESSION_COOKIE_DOMAIN, which the Referer
 	// check uses instead of CookieDomain with UseSessions.
 	SessionCookieDomain string
-	// Release is the Django release whose CSRF checks to follow; the
-	// newest when empty. Before 4.0 (3.2) there is no Origin check, every
-	// token failure reads "CSRF token missing or incorrect.", malformed
-	// tokens are replaced rather than reported, TrustedOrigins are host
-	// patterns ("example.com", ".example.com") and cookies are masked.
-	Release django.Release
+	// Settings gives the Django release whose CSRF checks to follow
+	// (Settings.Release; the keys are not used). Before 4.0 (3.2) there is
+	// no Origin check, every token failure reads "CSRF token missing or
+	// incorrect.", malformed tokens are replaced rather than reported,
+	// TrustedOrigins are host patterns ("example.com", ".example.com") and
+	// cookies are masked.
+	Settings django.Settings
 	// TrustedOrigins is CSRF_TRUSTED_ORIGINS: "https://example.com" or
 	// "https://*.example.com".
 	TrustedOrigins []string
@@ -164,6 +165,9 @@ func New(cfg *Options) (*Protector, error) {
 		p.cfg = *cfg
 	}
 	c := &p.cfg
+	if err := c.Settings.Validate(); err != nil {
+		return nil, fmt.Errorf("csrf: %w", err)
+	}
 	p.name = cmp(c.CookieName, "csrftoken")
 	if !middleware.ValidCookieName(p.name) {
 		return nil, fmt.Errorf("csrf: illegal cookie name %q", p.name)
@@ -193,7 +197,7 @@ func New(cfg *Options) (*Protector, error) {
 		p.fail = DefaultFailureHandler
 	}
 	p.subdomains = map[string][]string{}
-	if p.legacy = c.Release.Before(django.Django40); p.legacy {
+	if p.legacy = c.Settings.Release.Before(django.Django40); p.legacy {
 		// Django 3.2: host patterns, matched against the Referer only.
 		p.hosts = append(p.hosts, c.TrustedOrigins...)
 		c.CookieMasked = true

@@ -80,7 +80,7 @@ func TestHostileTokens(t *testing.T) {
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
 	var handlers []http.Handler
 	for _, rel := range []django.Release{"", django.Django32} {
-		p, err := csrf.New(&csrf.Options{Release: rel})
+		p, err := csrf.New(&csrf.Options{Settings: django.Settings{Release: rel}})
 		if err != nil {
 			t.Fatal(err)
 		}

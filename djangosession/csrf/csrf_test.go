@@ -8,6 +8,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/csrf"
 	"github.com/djsession/djsession/djangosession/memstore"
@@ -158,7 +159,7 @@ func FuzzRequest(f *testing.F) {
 		}
 	}
 	p, _ := csrf.New(&csrf.Options{TrustedOrigins: []string{"https://*.example.com"}, CookieDomain: ".example.com"})
-	legacy, _ := csrf.New(&csrf.Options{TrustedOrigins: []string{".example.com"}, Release: "3.2"})
+	legacy, _ := csrf.New(&csrf.Options{Settings: django.Settings{Release: "3.2"}, TrustedOrigins: []string{".example.com"}})
 	ok := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {})
 	hs := []http.Handler{p.Handler(ok), legacy.Handler(ok)}
 	f.Fuzz(func(t *testing.T, referer, origin, token, cookie string) {

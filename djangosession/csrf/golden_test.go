@@ -120,7 +120,7 @@ func TestGoldenRequests(t *testing.T) {
 			}
 			t.Run(rel+"/"+c.Name, func(t *testing.T) {
 				cfg := configFor(t, c.Settings)
-				cfg.Release = django.Release(rel)
+				cfg.Settings.Release = django.Release(rel)
 				var rejected error
 				cfg.FailureHandler = func(w http.ResponseWriter, r *http.Request, err error) {
 					rejected = err
@@ -174,7 +174,7 @@ func TestGoldenTokenCookie(t *testing.T) {
 	for rel, r := range v.Releases {
 		for _, c := range r.Responses {
 			t.Run(rel+"/"+c.Name, func(t *testing.T) {
-				p, err := csrf.New(&csrf.Options{Release: django.Release(rel), Now: func() time.Time { return fixed }})
+				p, err := csrf.New(&csrf.Options{Settings: django.Settings{Release: django.Release(rel)}, Now: func() time.Time { return fixed }})
 				if err != nil {
 					t.Fatal(err)
 				}

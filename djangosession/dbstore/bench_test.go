@@ -111,7 +111,7 @@ func benchOpen(b *testing.B, driver, dsn string) *sql.DB {
 func benchStore(b *testing.B, d benchDB) (*dbstore.Store, *djangosession.Engine) {
 	b.Helper()
 	ctx := context.Background()
-	c, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: benchSecret})
+	c, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: benchSecret}})
 	if err != nil {
 		b.Fatal(err)
 	}

@@ -31,7 +31,7 @@ import (
 const secret = "dbstore-test-secret-key-not-a-real-one"
 
 func codec(t testing.TB) *djangosession.Codec {
-	c, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret})
+	c, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -267,7 +267,7 @@ func TestUpdateUnchangedOnMySQL(t *testing.T) {
 		t.Run(b.name, func(t *testing.T) {
 			db := b.open(t)
 			now := time.Unix(1700000000, 0)
-			c, _ := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret, Now: func() time.Time { return now }})
+			c, _ := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: secret}, Now: func() time.Time { return now }})
 			s := newStore(t, db, b.dialect, dbstore.Options{Codec: c})
 			exp := djangosession.Expiry{Date: time.Now().Add(time.Hour).Truncate(time.Second)}
 			if err := s.Save(ctx, "samevalues1", storetest.Sample(), exp, true); err != nil {

@@ -21,7 +21,7 @@ func ExampleStore_List() {
 	}
 	defer db.Close()
 	db.SetMaxOpenConns(1) // one in-memory database
-	codec, _ := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: "django-insecure-example"})
+	codec, _ := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: "django-insecure-example"}})
 	s, _ := dbstore.New(db, &dbstore.Options{Dialect: django.SQLite, Codec: codec, BatchSize: 2})
 	ctx := context.Background()
 	if err := s.CreateTable(ctx); err != nil {

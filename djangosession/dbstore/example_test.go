@@ -30,7 +30,7 @@ func Example() {
 	defer db.Close()
 
 	// SECRET_KEY (and SECRET_KEY_FALLBACKS) of the Django project.
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: "django-insecure-example-key"})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: "django-insecure-example-key"}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -79,7 +79,7 @@ func Example_pgBouncer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: os.Getenv("DJANGO_SECRET_KEY")})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: os.Getenv("DJANGO_SECRET_KEY")}})
 	if err != nil {
 		log.Fatal(err)
 	}
@@ -107,7 +107,7 @@ func Example_replica() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: os.Getenv("DJANGO_SECRET_KEY")})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: os.Getenv("DJANGO_SECRET_KEY")}})
 	if err != nil {
 		log.Fatal(err)
 	}

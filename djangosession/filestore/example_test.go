@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/filestore"
 )
@@ -20,7 +21,7 @@ func Example() {
 	}
 	defer os.RemoveAll(dir)
 
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: "django-insecure-example-key"})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: "django-insecure-example-key"}})
 	if err != nil {
 		log.Fatal(err)
 	}

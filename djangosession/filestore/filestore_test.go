@@ -12,6 +12,7 @@ import (
 	"time"
 	_ "time/tzdata" // America/Chicago on any machine
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/filestore"
 	"github.com/djsession/djsession/djangosession/storetest"
@@ -92,7 +93,7 @@ func secs(f float64) time.Duration { return time.Duration(f*1e6) * time.Microsec
 
 func newCodec(t testing.TB, key string, now func() time.Time) *djangosession.Codec {
 	t.Helper()
-	c, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: key, Now: now})
+	c, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: key}, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/messages"
@@ -17,7 +18,7 @@ func Example() {
 	now := func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
 
 	// The session Django shares (any store; here signed_cookies).
-	store, err := cookiestore.New(&cookiestore.Options{SecretKey: secretKey, Now: now})
+	store, err := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: secretKey}, Now: now})
 	if err != nil {
 		panic(err)
 	}
@@ -26,7 +27,7 @@ func Example() {
 		panic(err)
 	}
 	// Django's default MESSAGE_STORAGE: cookie first, then the session.
-	msgs, err := messages.New(&messages.Options{SecretKey: secretKey, Now: now})
+	msgs, err := messages.New(&messages.Options{Settings: django.Settings{SecretKey: secretKey}, Now: now})
 	if err != nil {
 		panic(err)
 	}

@@ -85,15 +85,15 @@ func unixTime(f float64) time.Time {
 // the messages middleware, as the Django script sets them up.
 func goStack(t testing.TB, rel django.Release, storage messages.Storage, now func() time.Time) (*messages.Store, *middleware.Middleware) {
 	t.Helper()
-	cs, err := cookiestore.New(&cookiestore.Options{SecretKey: testKey, Now: now, LegacySHA1: rel.Before(django.Django40)})
+	cs, err := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: testKey}, Now: now, LegacySHA1: rel.Before(django.Django40)})
 	if err != nil {
 		t.Fatal(err)
 	}
-	mw, err := middleware.New(djangosession.NewEngine(cs, &djangosession.Options{Release: rel, Now: now}), nil)
+	mw, err := middleware.New(djangosession.NewEngine(cs, &djangosession.Options{Settings: django.Settings{Release: rel}, Now: now}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
-	st, err := messages.New(&messages.Options{SecretKey: testKey, Release: rel, Storage: storage, Now: now})
+	st, err := messages.New(&messages.Options{Settings: django.Settings{SecretKey: testKey, Release: rel}, Storage: storage, Now: now})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -153,7 +153,7 @@ func runGo(t testing.TB, rel django.Release, req request) result {
 		out.Cookies[name] = val
 	}
 	if v := out.Cookies["sessionid"]; v != "" {
-		cs, _ := cookiestore.New(&cookiestore.Options{SecretKey: testKey, Now: func() time.Time { return now }})
+		cs, _ := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: testKey}, Now: func() time.Time { return now }})
 		sess, err := djangosession.NewEngine(cs, nil).Open(r.Context(), v)
 		if err != nil {
 			t.Fatalf("Go's session cookie: %v", err)

@@ -32,8 +32,9 @@ const (
 
 func hostileStore(t testing.TB, rel string) *Store {
 	t.Helper()
-	s, err := New(&Options{SecretKey: "hostile-corpus-key", Release: django.Release(rel),
-		Now: func() time.Time { return time.Unix(1700000000, 0) }})
+	s, err := New(&Options{
+		Settings: django.Settings{SecretKey: "hostile-corpus-key", Release: django.Release(rel)},
+		Now:      func() time.Time { return time.Unix(1700000000, 0) }})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"net/http/httptest"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/messages"
 	"github.com/djsession/djsession/djangosession/middleware"
 )
@@ -14,8 +15,9 @@ func TestNewRefuses(t *testing.T) {
 	for name, o := range map[string]*messages.Options{
 		"nil":      nil,
 		"no key":   {},
-		"storage":  {SecretKey: "k", Storage: 7},
-		"samesite": {SecretKey: "k", Cookie: &middleware.Options{CookieSameSite: "sometimes"}},
+		"storage":  {Settings: django.Settings{SecretKey: "k"}, Storage: 7},
+		"samesite": {Settings: django.Settings{SecretKey: "k"}, Cookie: &middleware.Options{CookieSameSite: "sometimes"}},
+		"release":  {Settings: django.Settings{SecretKey: "k", Release: "2.2"}},
 	} {
 		if _, err := messages.New(o); !errors.Is(err, messages.ErrInvalidConfig) {
 			t.Errorf("%s: got %v, want ErrInvalidConfig", name, err)
@@ -57,7 +59,7 @@ func TestLevelsAndTags(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			tt.o.SecretKey = "k"
+			tt.o.Settings.SecretKey = "k"
 			tt.o.Storage = messages.CookieStorage
 			s, err := messages.New(&tt.o)
 			if err != nil {
@@ -97,7 +99,7 @@ func TestLevelsAndTags(t *testing.T) {
 // SessionStorage fails (Django raises ImproperlyConfigured) and the
 // response becomes a 500.
 func TestSessionStorageNeedsSession(t *testing.T) {
-	s, err := messages.New(&messages.Options{SecretKey: "k", Storage: messages.SessionStorage})
+	s, err := messages.New(&messages.Options{Settings: django.Settings{SecretKey: "k"}, Storage: messages.SessionStorage})
 	if err != nil {
 		t.Fatal(err)
 	}

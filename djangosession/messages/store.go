@@ -35,16 +35,13 @@ var ErrInvalidConfig = errors.New("messages: invalid configuration")
 var ErrNoMiddleware = errors.New("messages: request did not pass through the messages middleware")
 
 // Options are the settings of Django's messages framework. The zero value
-// of every field except SecretKey means Django's default.
+// of every field except Settings.SecretKey means Django's default.
 type Options struct {
-	// SecretKey is SECRET_KEY. Required.
-	SecretKey string
-	// FallbackKeys are SECRET_KEY_FALLBACKS (Django 4.1+): cookies signed
-	// with them are still read.
-	FallbackKeys []string
-	// Release is the Django release whose formats to write; the newest
-	// when empty. Every release's format is read that the release reads.
-	Release django.Release
+	// Settings gives SECRET_KEY (required), SECRET_KEY_FALLBACKS (Django
+	// 4.1+: cookies signed with them are still read) and the Django
+	// release whose formats to write (every format that release reads is
+	// read).
+	Settings django.Settings
 	// Storage is MESSAGE_STORAGE; FallbackStorage when zero.
 	Storage Storage
 	// Level is MESSAGE_LEVEL, the lowest level recorded; Info when zero.
@@ -72,11 +69,15 @@ type Store struct {
 }
 
 // New returns a Store. It returns an error matching ErrInvalidConfig when
-// SecretKey is empty or a setting is out of range.
+// Settings.SecretKey is empty or a setting is out of range.
 func New(o *Options) (*Store, error) {
-	if o == nil || o.SecretKey == "" {
+	if o == nil || o.Settings.SecretKey == "" {
 		return nil, fmt.Errorf("%w: no secret key", ErrInvalidConfig)
 	}
+	if err := o.Settings.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	rel := o.Settings.Release
 	if o.Storage < FallbackStorage || o.Storage > SessionStorage {
 		return nil, fmt.Errorf("%w: unknown storage %d", ErrInvalidConfig, o.Storage)
 	}
@@ -92,15 +93,15 @@ func New(o *Options) (*Store, error) {
 		tags[l] = t
 	}
 	so := &signing.Options{
-		Key:        cookieKeyPrefix + o.SecretKey,
+		Key:        cookieKeyPrefix + o.Settings.SecretKey,
 		Salt:       KeySalt,
 		Serializer: rawSerializer{},
 		Now:        o.Now,
 		// Django 3.1-3.2 also accept SHA-1 signatures.
-		LegacySHA1: o.Release.Before(django.Django40),
+		LegacySHA1: rel.Before(django.Django40),
 	}
-	if !o.Release.Before(django.Django41) {
-		for _, k := range o.FallbackKeys {
+	if !rel.Before(django.Django41) {
+		for _, k := range o.Settings.SecretKeyFallbacks {
 			so.FallbackKeys = append(so.FallbackKeys, cookieKeyPrefix+k)
 		}
 	}
@@ -108,7 +109,7 @@ func New(o *Options) (*Store, error) {
 	if err != nil {
 		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
 	}
-	s.codec = codec{rel: o.Release, signer: signer, secret: o.SecretKey, tags: tags}
+	s.codec = codec{rel: rel, signer: signer, secret: o.Settings.SecretKey, tags: tags}
 	var c middleware.Options
 	if o.Cookie != nil {
 		c = *o.Cookie

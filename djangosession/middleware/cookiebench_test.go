@@ -3,6 +3,7 @@ package middleware_test
 import (
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/python/pyjson"
 )
@@ -10,7 +11,7 @@ import (
 // cookieBenchStores adds the signed_cookies engine, with a session like a
 // login's (compressed) and a tiny one (stored uncompressed).
 func cookieBenchStores(b *testing.B) []benchStore {
-	cs, err := cookiestore.New(&cookiestore.Options{SecretKey: "django-insecure-bench-secret-key"})
+	cs, err := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: "django-insecure-bench-secret-key"}})
 	if err != nil {
 		b.Fatal(err)
 	}

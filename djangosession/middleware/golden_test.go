@@ -105,7 +105,7 @@ func TestGoldenSessionMiddleware(t *testing.T) {
 			name := strings.Join([]string{rel, c.Variant, c.Action, c.Cookie, http.StatusText(c.Status)}, "/")
 			t.Run(name, func(t *testing.T) {
 				ec, mc := configFor(t, c.Settings)
-				ec.Release = django.Release(rel)
+				ec.Settings.Release = django.Release(rel)
 				ec.Now = func() time.Time { return fixed }
 				store := memstore.New(&memstore.Options{Now: ec.Now})
 				existing := pyjson.NewObject()

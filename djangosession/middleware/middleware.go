@@ -111,7 +111,7 @@ func New(engine *djangosession.Engine, cfg *Options) (*Middleware, error) {
 	m.sameSite = m.cfg.CookieSameSite.attr()
 	m.httpOnly = !m.cfg.CookieScriptable
 	ec := engine.Options()
-	m.release = ec.Release
+	m.release = ec.Settings.Release
 	m.now = ec.Now
 	if m.now == nil {
 		m.now = time.Now

@@ -24,6 +24,7 @@ import (
 	"os"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/messages"
 )
 
@@ -34,7 +35,7 @@ var inbox = template.Must(template.New("inbox").Parse(`<ul>
 
 // newHandler returns the service's routes behind the messages middleware.
 func newHandler(secretKey string) (http.Handler, error) {
-	store, err := messages.New(&messages.Options{SecretKey: secretKey, Storage: messages.CookieStorage})
+	store, err := messages.New(&messages.Options{Settings: django.Settings{SecretKey: secretKey}, Storage: messages.CookieStorage})
 	if err != nil {
 		return nil, err
 	}

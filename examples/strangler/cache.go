@@ -72,7 +72,7 @@ func cacheClient(cfg config) (cachestore.Client, cachestore.Backend, error) {
 }
 
 // cacheStore returns the store of the cache and cached_db engines.
-func cacheStore(cfg config, db *sql.DB, dialect django.Dialect, codec *djangosession.Codec) (djangosession.Store, error) {
+func cacheStore(cfg config, db *sql.DB, dialect django.Dialect, rel django.Release, codec *djangosession.Codec) (djangosession.Store, error) {
 	c, backend, err := cacheClient(cfg)
 	if err != nil {
 		return nil, err
@@ -89,7 +89,7 @@ func cacheStore(cfg config, db *sql.DB, dialect django.Dialect, codec *djangoses
 		return nil, err
 	}
 	return cacheddb.New(dbs, c, &cacheddb.Options{Cache: co,
-		TolerateCacheWriteErrors: !django.Release(cfg.Release).Before("5.1")})
+		TolerateCacheWriteErrors: !rel.Before(django.Django51)})
 }
 
 // sessionDB is django_session in Django's database, beside auth_user.

@@ -85,6 +85,24 @@ func newHandler(cfg config) (http.Handler, func() error, error) {
 	if cfg.SecretKey == "" {
 		return nil, nil, errors.New("strangler: DJANGO_SECRET_KEY is not set")
 	}
+	// The Django project's settings, written once for every layer below.
+	settings := django.Settings{SecretKey: cfg.SecretKey}
+	if cfg.Release != "" {
+		rel, err := django.ParseRelease(cfg.Release)
+		if err != nil {
+			return nil, nil, fmt.Errorf("strangler: -django-release: %w", err)
+		}
+		settings.Release = rel
+	}
+	// The users database's dialect, from its database/sql driver name.
+	driver := cfg.UsersDriver
+	if driver == "pgx" {
+		driver = "postgres"
+	}
+	dialect, err := django.ParseDialect(driver)
+	if err != nil {
+		return nil, nil, fmt.Errorf("strangler: -users-driver: %w", err)
+	}
 	target, err := url.Parse(cfg.Django)
 	if err != nil || target.Scheme == "" || target.Host == "" {
 		return nil, nil, fmt.Errorf("strangler: bad -django URL %q", cfg.Django)
@@ -93,29 +111,22 @@ func newHandler(cfg config) (http.Handler, func() error, error) {
 	if err != nil {
 		return nil, nil, err
 	}
-	dialect, dbDialect := django.SQLite, django.SQLite
-	switch cfg.UsersDriver {
-	case "postgres", "pgx":
-		dialect, dbDialect = django.PostgreSQL, django.PostgreSQL
-	case "mysql":
-		dialect, dbDialect = django.MySQL, django.MySQL
-	}
 	var store djangosession.Store
 	switch cfg.Engine {
 	case "signed_cookies":
-		store, err = cookiestore.New(&cookiestore.Options{SecretKey: cfg.SecretKey})
+		store, err = cookiestore.New(&cookiestore.Options{Settings: settings})
 	case "file", "db", "cache", "cached_db":
 		var codec *djangosession.Codec
-		if codec, err = djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: cfg.SecretKey}); err != nil {
+		if codec, err = djangosession.NewCodec(&djangosession.CodecOptions{Settings: settings}); err != nil {
 			break
 		}
 		switch cfg.Engine {
 		case "file":
 			store, err = filestore.New(&filestore.Options{Dir: cfg.FileDir, Codec: codec})
 		case "db":
-			store, err = sessionDB(cfg, db, dbDialect, codec)
+			store, err = sessionDB(cfg, db, dialect, codec)
 		default:
-			store, err = cacheStore(cfg, db, dbDialect, codec)
+			store, err = cacheStore(cfg, db, dialect, settings.Release, codec)
 		}
 	default:
 		err = fmt.Errorf("strangler: engine %q not supported by this example", cfg.Engine)
@@ -124,21 +135,18 @@ func newHandler(cfg config) (http.Handler, func() error, error) {
 		db.Close()
 		return nil, nil, err
 	}
-	rel := django.Release(cfg.Release)
-	engine := djangosession.NewEngine(store, &djangosession.Options{Release: rel})
+	engine := djangosession.NewEngine(store, &djangosession.Options{Settings: settings})
 	sessions, err := middleware.New(engine, nil) // SESSION_* defaults, as the Django site
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
-	protect, err := csrf.New(&csrf.Options{Release: rel})
+	protect, err := csrf.New(&csrf.Options{Settings: settings})
 	if err != nil {
 		db.Close()
 		return nil, nil, err
 	}
-	a, err := auth.New(&auth.SQLUsers{DB: db, Dialect: dialect}, &auth.Options{
-		SecretKey: cfg.SecretKey, Release: rel, RotateCSRF: csrf.RotateToken,
-	})
+	a, err := auth.New(&auth.SQLUsers{DB: db, Dialect: dialect}, &auth.Options{Settings: settings, RotateCSRF: csrf.RotateToken})
 	if err != nil {
 		db.Close()
 		return nil, nil, err

@@ -179,7 +179,7 @@ func sessionCorpus(t *testing.T, secret string) map[string][]byte {
 	for name, v := range storetest.SignedCorpus(t, "session", ts, lk) {
 		out["session/"+name] = []byte(v)
 	}
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ func cookieCorpus(t *testing.T, secret string, signed bool) map[string]string {
 			out[dir+"/"+name] = v
 		}
 	}
-	cs, err := cookiestore.New(&cookiestore.Options{SecretKey: secret})
+	cs, err := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: secret}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -382,7 +382,7 @@ func TestHostileServe(t *testing.T) {
 		{name: "cached_db", setup: func(t *testing.T, prefix string) ([]string, []request) {
 			path, db := newSQLite(t)
 			plantCache := cachePlanter(t, redisClient(t), prefix, cachestore.CachedDBPrefix)
-			login, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret})
+			login, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: secret}})
 			if err != nil {
 				t.Fatal(err)
 			}

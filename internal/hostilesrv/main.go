@@ -106,7 +106,7 @@ func newStore(c config, secret string) (djangosession.Store, error) {
 	if secret == "" {
 		return nil, errors.New(SecretKeyEnv + " is not set")
 	}
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: secret}})
 	if err != nil {
 		return nil, err
 	}
@@ -131,7 +131,7 @@ func newStore(c config, secret string) (djangosession.Store, error) {
 	case "file":
 		return filestore.New(&filestore.Options{Dir: c.dir, Codec: codec})
 	case "signed_cookies":
-		return cookiestore.New(&cookiestore.Options{SecretKey: secret})
+		return cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: secret}})
 	case "redis":
 		return cachestore.New(redisClient(), &cachestore.Options{KeyPrefix: c.prefix})
 	case "memcached":

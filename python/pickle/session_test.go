@@ -9,6 +9,7 @@ import (
 	"os/exec"
 	"testing"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pickle"
@@ -34,7 +35,7 @@ func session(seed uint64) (*pyjson.Object, any) {
 // a Codec with pickle.Serializer, both ways.
 func TestDjangoSessions(t *testing.T) {
 	const secret = "pickle-interop-secret-key-0123456789"
-	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret, Serializer: pickle.Serializer{}})
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: secret}, Serializer: pickle.Serializer{}})
 	if err != nil {
 		t.Fatal(err)
 	}

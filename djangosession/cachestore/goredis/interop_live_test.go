@@ -186,7 +186,7 @@ func testTopology(t *testing.T, d testenv.Django, tc topoCase, cachedDB bool) {
 			t.Fatal(err)
 		}
 		t.Cleanup(func() { sdb.Close() })
-		codec, err := djangosession.NewCodec(&djangosession.CodecOptions{SecretKey: secret})
+		codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: secret}})
 		if err != nil {
 			t.Fatal(err)
 		}
@@ -242,7 +242,7 @@ func testTopology(t *testing.T, d testenv.Django, tc topoCase, cachedDB bool) {
 	t.Logf("Django's %d sessions by node: %v", len(written), perNode)
 
 	// Go -> Django.
-	engine := djangosession.NewEngine(store, &djangosession.Options{Release: django.Release(d.Version)})
+	engine := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
 	var goKeys []string
 	goData := map[string]*pyjson.Object{}
 	for i := range interopN {

@@ -121,7 +121,7 @@ func TestDjangoInterop(t *testing.T) {
 				prefix := uniquePrefix(t)
 				peer := newSessionPeer(t, d, dc, c.addrs, prefix, 7)
 				pool, store := poolStore(t, c.addrs, dc.backend, dc.options, cachestore.Options{KeyPrefix: prefix})
-				engine := djangosession.NewEngine(store, &djangosession.Options{Release: django.Release(d.Version)})
+				engine := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
 
 				// Django -> Go.
 				written := peer.do(t, "write")

@@ -418,3 +418,10 @@ func BenchmarkCodec(b *testing.B) {
 		})
 	}
 }
+
+func TestNewCodecRefusesUnknownRelease(t *testing.T) {
+	_, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: "k", Release: "2.2"}})
+	if !errors.Is(err, django.ErrUnknownRelease) {
+		t.Errorf("NewCodec with release 2.2: %v, want django.ErrUnknownRelease", err)
+	}
+}

@@ -26,11 +26,11 @@ type Engine struct {
 	cfg   Options
 }
 
-// NewEngine returns an Engine. A nil cfg means Django's defaults.
-func NewEngine(store Store, cfg *Options) *Engine {
+// NewEngine returns an Engine. A nil Options means Django's defaults.
+func NewEngine(store Store, o *Options) *Engine {
 	e := &Engine{store: store}
-	if cfg != nil {
-		e.cfg = *cfg
+	if o != nil {
+		e.cfg = *o
 	}
 	return e
 }

@@ -110,21 +110,21 @@ type Auth struct {
 // New returns an Auth reading password hashes from users. The session auth
 // hash is package hashers' (Policy.SessionAuthHash and
 // VerifySessionAuthHash) for the Release and DefaultHashingAlgorithm of
-// cfg.Settings.
-func New(users Users, cfg *Options) (*Auth, error) {
-	if cfg == nil || cfg.Settings.SecretKey == "" {
+// o.Settings; o.Settings.SecretKey is required.
+func New(users Users, o *Options) (*Auth, error) {
+	if o == nil || o.Settings.SecretKey == "" {
 		return nil, ErrNoSecretKey
 	}
 	if users == nil {
 		return nil, errors.New("auth: nil Users")
 	}
-	a := &Auth{users: users, cfg: *cfg, fallbacks: slices.Clone(cfg.Settings.SecretKeyFallbacks)}
+	a := &Auth{users: users, cfg: *o, fallbacks: slices.Clone(o.Settings.SecretKeyFallbacks)}
 	var err error
-	a.policy, err = hashers.New(&hashers.Options{Settings: cfg.Settings})
+	a.policy, err = hashers.New(&hashers.Options{Settings: o.Settings})
 	if err != nil {
 		return nil, fmt.Errorf("auth: %w", err)
 	}
-	a.backends = cfg.Backends
+	a.backends = o.Backends
 	if len(a.backends) == 0 {
 		a.backends = []string{ModelBackend}
 	}

@@ -318,3 +318,10 @@ func TestIntegerID(t *testing.T) {
 		t.Error("a dict id logged in")
 	}
 }
+
+func TestNewRefusesUnknownRelease(t *testing.T) {
+	_, err := auth.New(users{}, &auth.Options{Settings: django.Settings{SecretKey: "k", Release: "7.0"}})
+	if !errors.Is(err, django.ErrUnknownRelease) {
+		t.Errorf("New with release 7.0: %v, want django.ErrUnknownRelease", err)
+	}
+}

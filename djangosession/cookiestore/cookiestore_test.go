@@ -346,3 +346,10 @@ func BenchmarkStore(b *testing.B) {
 		})
 	}
 }
+
+func TestNewRefusesUnknownRelease(t *testing.T) {
+	_, err := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: "k", Release: "1.11"}})
+	if !errors.Is(err, django.ErrUnknownRelease) {
+		t.Errorf("New with release 1.11: %v, want django.ErrUnknownRelease", err)
+	}
+}

@@ -158,11 +158,11 @@ type Protector struct {
 	legacy     bool // Django before 4.0
 }
 
-// New returns a Protector; a nil cfg means Django's defaults.
-func New(cfg *Options) (*Protector, error) {
+// New returns a Protector; a nil Options means Django's defaults.
+func New(o *Options) (*Protector, error) {
 	p := &Protector{}
-	if cfg != nil {
-		p.cfg = *cfg
+	if o != nil {
+		p.cfg = *o
 	}
 	c := &p.cfg
 	if err := c.Settings.Validate(); err != nil {

@@ -195,3 +195,9 @@ func TestTemplateField(t *testing.T) {
 		t.Errorf("token %q does not carry the cookie's secret %q", tok, secret)
 	}
 }
+
+func TestNewRefusesUnknownRelease(t *testing.T) {
+	if _, err := csrf.New(&csrf.Options{Settings: django.Settings{Release: "4.3"}}); !errors.Is(err, django.ErrUnknownRelease) {
+		t.Errorf("New with release 4.3: %v, want django.ErrUnknownRelease", err)
+	}
+}

@@ -82,17 +82,17 @@ type Middleware struct {
 	errh     func(http.ResponseWriter, *http.Request, error)
 }
 
-// New returns a Middleware opening sessions with engine. A nil cfg means
+// New returns a Middleware opening sessions with engine. A nil Options means
 // Django's defaults. It returns an error matching ErrInvalidConfig for a
 // cookie name Python's SimpleCookie refuses or a SameSite value other than
 // Lax, Strict or None.
-func New(engine *djangosession.Engine, cfg *Options) (*Middleware, error) {
+func New(engine *djangosession.Engine, o *Options) (*Middleware, error) {
 	if engine == nil {
 		return nil, fmt.Errorf("%w: nil engine", ErrInvalidConfig)
 	}
 	m := &Middleware{engine: engine}
-	if cfg != nil {
-		m.cfg = *cfg
+	if o != nil {
+		m.cfg = *o
 	}
 	m.name = m.cfg.CookieName
 	if m.name == "" {

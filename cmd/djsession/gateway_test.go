@@ -234,6 +234,7 @@ func TestGatewayCLIConfigErrors(t *testing.T) {
 		{"bad table", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "AUTH_USER_TABLE": "a;b"}},
 		{"bad ttl", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "GATEWAY_CACHE_TTL": "soon"}},
 		{"redis url", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "redis://127.0.0.1:1/0"}},
+		{"bad release", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "DJANGO_VERSION": "2.2"}},
 	} {
 		var errOut strings.Builder
 		a := newApp(strings.NewReader(""), io.Discard, &errOut, func(k string) string { return c.env[k] })

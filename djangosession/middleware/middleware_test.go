@@ -15,6 +15,7 @@ import (
 	"time"
 	"unicode/utf8"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/memstore"
 	"github.com/djsession/djsession/djangosession/middleware"
@@ -244,6 +245,10 @@ func TestNewRejects(t *testing.T) {
 	}
 	if _, err := middleware.New(nil, nil); !errors.Is(err, middleware.ErrInvalidConfig) {
 		t.Errorf("New(nil) = %v", err)
+	}
+	old := djangosession.NewEngine(memstore.New(nil), &djangosession.Options{Settings: django.Settings{Release: "2.2"}})
+	if _, err := middleware.New(old, nil); !errors.Is(err, middleware.ErrInvalidConfig) || !errors.Is(err, django.ErrUnknownRelease) {
+		t.Errorf("New(engine of release 2.2) = %v", err)
 	}
 	if _, err := middleware.New(e, &middleware.Options{CookieSameSite: "strict"}); err != nil {
 		t.Errorf("lowercase strict: %v", err)

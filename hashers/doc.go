@@ -7,10 +7,10 @@
 //
 //   - Build one Policy at start-up with New. A Policy is Django's
 //     PASSWORD_HASHERS plus the hashers' parameters as one Django release
-//     sets them; New(nil) follows the newest release (django.Newest), and
-//     Options.Settings.Release picks another ("3.2" … "6.1"). Match the release (and,
-//     for argon2, Options.Argon2.HashLen) of the Django that shares the
-//     table.
+//     sets them; New(nil) follows the newest release (django.Newest),
+//     and Options.Settings.Release picks another ("3.2" … "6.1"). Match
+//     the release (and, for argon2, Options.Argon2.HashLen) of the Django
+//     that shares the table.
 //   - At login, call CheckUpgrade(password, user.Password). It is Django's
 //     check_password with a setter: when the password matches and the stored
 //     hash is outdated (another hasher, other costs, a short salt), it also

@@ -15,8 +15,9 @@
 // RequireLogin is login_required); the Auth methods User, Login, Logout
 // and UpdateSessionAuthHash work on any *djangosession.Session:
 //
+//	// settings is the project's django.Settings (SECRET_KEY, release)
 //	a, err := auth.New(&auth.SQLUsers{DB: db, Dialect: django.PostgreSQL},
-//		&auth.Options{Settings: django.Settings{SecretKey: secretKey}, RotateCSRF: csrf.RotateToken})
+//		&auth.Options{Settings: settings, RotateCSRF: csrf.RotateToken})
 //	h := sessions.Handler(protect.Handler(a.Handler(mux)))
 //	mux.Handle("GET /account", a.RequireLogin("", accountPage))
 package auth

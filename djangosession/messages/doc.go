@@ -6,7 +6,8 @@
 // Django's MessageMiddleware comes after SessionMiddleware), add messages
 // with Add and show them with Messages:
 //
-//	msgs, err := messages.New(&messages.Options{Settings: django.Settings{SecretKey: secretKey}})
+//	// settings is the project's django.Settings (SECRET_KEY, release)
+//	msgs, err := messages.New(&messages.Options{Settings: settings})
 //	...
 //	http.Handle("/go/", mw.Handler(msgs.Handler(h))) // mw: the session middleware
 //	// in h:
@@ -20,8 +21,8 @@
 // "_messages" session key, a JSON string) and FallbackStorage, Django's
 // default MESSAGE_STORAGE, which fills the cookie first and puts what does
 // not fit in the session. The cookie and the session value are written byte
-// for byte as the Django release in Options.Settings.Release writes them, and every
-// release's form is read.
+// for byte as the Django release in Options.Settings.Release writes them,
+// and every release's form is read.
 //
 // As in Django, messages are stored when the response goes out: the
 // middleware writes the cookie (or the session key) just before the status

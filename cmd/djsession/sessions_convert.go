@@ -95,7 +95,7 @@ Exit status 1 when some pickled session could not be converted.`,
 	f := cmd.Flags()
 	f.StringVar(&serializer, "serializer", "", "target serializer: json")
 	f.BoolVar(&includeLegacy, "include-legacy", false, "also rewrite legacy-format JSON sessions in the current format")
-	f.IntVar(&batch, "batch-size", 500, "rows per transaction")
+	f.IntVar(&batch, "batch-size", 500, "rows read per batch")
 	f.BoolVar(&dryRun, "dry-run", false, "report, change nothing")
 	_ = cmd.MarkFlagRequired("serializer")
 	_ = cmd.RegisterFlagCompletionFunc("serializer", cobra.FixedCompletions([]string{serJSON}, cobra.ShellCompDirectiveNoFileComp))
@@ -156,16 +156,16 @@ func (e *sessionsEnv) convert(ctx context.Context, db sessionStore, cl *classifi
 			}
 			changes = append(changes, dataChange{r.key, r.data, out})
 		}
-		done := int64(len(changes))
-		if !dryRun && len(changes) > 0 {
-			var changed int64
-			done, changed, err = db.replaceData(ctx, changes, int(res.converted))
+		if dryRun {
+			res.converted += int64(len(changes))
+		} else {
+			done, changed, err := replaceData(ctx, db.records(), changes, int(res.converted))
+			res.converted += done
+			res.changed += changed
 			if err != nil {
 				return res, err
 			}
-			res.changed += changed
 		}
-		res.converted += done
 		res.pickle += pickle
 		res.legacy += legacy
 		seen += int64(len(rows))

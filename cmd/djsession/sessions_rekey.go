@@ -115,12 +115,13 @@ and its timestamp are kept byte for byte, and legacy-format rows stay in the
 legacy format. expire_date is not touched. A row that verifies under no old
 key (corrupt, or from another project) is left untouched and reported.
 
-Rows are processed in session_key order, --batch-size per transaction; a row
-changed by the application meanwhile is skipped (it is written with whatever
-key the application uses). The run is resumable: rows already signed with
-the new key are recognised and skipped, and --state-file records the last
-key of each committed batch (mode 0600; it holds a session key) so a rerun
-starts after it.`,
+Rows are read in session_key order, --batch-size at a time, and each is
+rewritten by one conditional write: a row changed by the application since
+it was read is skipped (it is written with whatever key the application
+uses). The run is resumable: rows already signed with the new key are
+recognised and skipped, and --state-file records the last key of each
+finished batch (mode 0600; it holds a session key) so a rerun starts after
+it.`,
 		Example: `  djsession sessions rekey --database-url postgres://app@db/app \
       --secret-key-file old_key.txt --new-secret-key-file new_key.txt --dry-run
   djsession sessions rekey --secret-key-file old_key.txt --new-secret-key-file new_key.txt \
@@ -198,7 +199,7 @@ starts after it.`,
 	f := cmd.Flags()
 	f.StringVar(&newKeyFile, "new-secret-key-file", "", "read the new SECRET_KEY from this file (or $"+envNewSecretKey+")")
 	f.StringVar(&stateFile, "state-file", "", "record progress here and resume after the last key it holds")
-	f.IntVar(&batch, "batch-size", 500, "rows per transaction")
+	f.IntVar(&batch, "batch-size", 500, "rows read per batch")
 	f.BoolVar(&dryRun, "dry-run", false, "count, change nothing")
 	return cmd
 }
@@ -232,19 +233,18 @@ func (e *sessionsEnv) rekey(ctx context.Context, db sessionStore, rs *resigner, 
 				changes = append(changes, dataChange{r.key, r.data, out})
 			}
 		}
-		var done, changed int64
 		if dryRun {
-			done = int64(len(changes))
+			res.rekeyed += int64(len(changes))
 		} else {
-			done, changed, err = db.replaceData(ctx, changes, int(res.rekeyed))
+			done, changed, err := replaceData(ctx, db.records(), changes, int(res.rekeyed))
+			res.rekeyed += done
+			res.changed += changed
 			if err != nil {
 				return res, err
 			}
 		}
 		seen += int64(len(rows))
 		p.update(seen)
-		res.rekeyed += done
-		res.changed += changed
 		res.already += already
 		res.untouched = append(res.untouched, untouched...)
 		after = rows[len(rows)-1].key
@@ -297,48 +297,28 @@ func writeRekeyState(path string, st rekeyState) error {
 	return nil
 }
 
-// dataChange replaces a row's session_data, if it still holds old.
+// dataChange replaces a session's data, if it still holds old.
 type dataChange struct{ key, old, new string }
 
-// replaceData applies changes in one transaction and returns how many rows
-// it changed and how many had changed meanwhile (left as they are). done
-// counts the rows changed by earlier batches, for the test hook.
-func (s *sessionDB) replaceData(ctx context.Context, changes []dataChange, done int) (changed, skipped int64, err error) {
-	upd := "UPDATE " + s.table + " SET session_data = " + s.ph(1) + " WHERE session_key = " + s.ph(2) + " AND session_data = " + s.ph(3)
-	interrupted := func() error {
-		return fmt.Errorf("rekey interrupted, batch rolled back: %w", ctx.Err())
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, 0, fmt.Errorf("rekey: %w", err)
-	}
-	for i, c := range changes {
-		r, err := tx.ExecContext(ctx, upd, c.new, c.key, c.old)
-		if err == nil {
-			var n int64
-			if n, err = r.RowsAffected(); err == nil {
-				if n == 1 {
-					changed++
-				} else {
-					skipped++
-				}
-			}
+// replaceData writes changes one by one with the store's
+// CompareAndSwap, keeping each session's expiry, and returns how many it
+// changed and how many had changed meanwhile (left as the application
+// wrote them). done counts the sessions changed by earlier batches, for
+// the test hook.
+func replaceData(ctx context.Context, w djangosession.RecordWriter, changes []dataChange, done int) (changed, skipped int64, err error) {
+	for _, c := range changes {
+		err := w.CompareAndSwap(ctx, []byte(c.old), djangosession.Record{Key: c.key, Data: []byte(c.new)})
+		switch {
+		case errors.Is(err, djangosession.ErrChanged):
+			skipped++
+			continue
+		case err != nil && ctx.Err() != nil:
+			return changed, skipped, fmt.Errorf("interrupted: %w", ctx.Err())
+		case err != nil:
+			return changed, skipped, fmt.Errorf("rewriting a session: %w", err)
 		}
-		if err != nil {
-			tx.Rollback()
-			if ctx.Err() != nil {
-				return 0, 0, interrupted()
-			}
-			return 0, 0, fmt.Errorf("rekey: updating a session: %w", err)
-		}
-		afterRow(ctx, done+i+1)
-	}
-	if err := tx.Commit(); err != nil {
-		if ctx.Err() != nil {
-			// database/sql rolls the transaction back on cancellation
-			return 0, 0, interrupted()
-		}
-		return 0, 0, fmt.Errorf("rekey: committing a batch: %w", err)
+		changed++
+		afterRow(ctx, done+int(changed))
 	}
 	return changed, skipped, nil
 }

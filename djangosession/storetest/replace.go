@@ -104,11 +104,27 @@ func RunReplace(t *testing.T, o Options) {
 		assertSame(t, got, want)
 	}
 
+	// keep is the Expire that keeps r's expiry: zero, or r's own where
+	// the store cannot keep one.
+	keep := func(r djangosession.Record) time.Time {
+		if o.NoKeepExpiry {
+			return r.Expire
+		}
+		return time.Time{}
+	}
+
 	t.Run("SwapUnchanged", func(t *testing.T) {
 		s, w, l := open(t)
 		r := saved(t, s, l, numbered(1))
 		donor := saved(t, s, l, numbered(2))
-		if err := w.CompareAndSwap(ctx, r.Data, djangosession.Record{Key: r.Key, Data: donor.Data, Flags: donor.Flags}); err != nil {
+		if o.NoKeepExpiry {
+			err := w.CompareAndSwap(ctx, r.Data, djangosession.Record{Key: r.Key, Data: donor.Data, Flags: donor.Flags})
+			if err == nil || errors.Is(err, djangosession.ErrChanged) {
+				t.Fatalf("CompareAndSwap keeping the expiry: %v, want a refusal", err)
+			}
+			holds(t, s, l, r.Key, r.Data, numbered(1), r.Expire)
+		}
+		if err := w.CompareAndSwap(ctx, r.Data, djangosession.Record{Key: r.Key, Data: donor.Data, Flags: donor.Flags, Expire: keep(r)}); err != nil {
 			t.Fatalf("CompareAndSwap of an unchanged session: %v", err)
 		}
 		holds(t, s, l, r.Key, donor.Data, numbered(2), r.Expire) // expiry kept
@@ -125,7 +141,7 @@ func RunReplace(t *testing.T, o Options) {
 		if err := w.CompareAndSwap(ctx, r.Data, r); err != nil {
 			t.Fatalf("CompareAndSwap to the same value and expiry: %v", err)
 		}
-		if err := w.CompareAndSwap(ctx, r.Data, djangosession.Record{Key: r.Key, Data: r.Data, Flags: r.Flags}); err != nil {
+		if err := w.CompareAndSwap(ctx, r.Data, djangosession.Record{Key: r.Key, Data: r.Data, Flags: r.Flags, Expire: keep(r)}); err != nil {
 			t.Fatalf("CompareAndSwap to the same value: %v", err)
 		}
 		holds(t, s, l, r.Key, r.Data, numbered(1), r.Expire)
@@ -153,7 +169,7 @@ func RunReplace(t *testing.T, o Options) {
 		if err := s.Delete(ctx, r.Key); err != nil {
 			t.Fatal(err)
 		}
-		for _, exp := range []time.Time{{}, twoHours} {
+		for _, exp := range []time.Time{keep(r), twoHours} {
 			err := w.CompareAndSwap(ctx, r.Data, djangosession.Record{Key: r.Key, Data: r.Data, Flags: r.Flags, Expire: exp})
 			if !errors.Is(err, djangosession.ErrChanged) {
 				t.Fatalf("CompareAndSwap of a deleted session: %v, want ErrChanged", err)
@@ -261,7 +277,7 @@ func RunReplace(t *testing.T, o Options) {
 			wg.Add(1)
 			go func() {
 				defer wg.Done()
-				errs[i] = w.CompareAndSwap(ctx, r.Data, djangosession.Record{Key: r.Key, Data: donors[i].Data, Flags: donors[i].Flags})
+				errs[i] = w.CompareAndSwap(ctx, r.Data, djangosession.Record{Key: r.Key, Data: donors[i].Data, Flags: donors[i].Flags, Expire: keep(r)})
 			}()
 		}
 		wg.Wait()

@@ -41,3 +41,29 @@ type RecordWriter interface {
 	// be zero.
 	PutRecord(ctx context.Context, r Record, overwrite bool) error
 }
+
+// RecordBatcher is implemented by record writers that can commit many
+// writes at once: dbstore runs them in one transaction, which on SQLite
+// saves a file sync per write. WriteRecords (the function) uses it when
+// a store has it.
+type RecordBatcher interface {
+	RecordWriter
+
+	// WriteRecords calls fn with a RecordWriter whose writes are
+	// committed together when fn returns nil, and rolled back when it
+	// returns an error or ctx ends. Each write through w keeps its own
+	// contract: ErrChanged and ErrExists leave the other writes in place.
+	// When the database rolls the batch back on its own (a MySQL
+	// deadlock) fn is called again, on a new batch: it must start afresh
+	// on each call.
+	WriteRecords(ctx context.Context, fn func(w RecordWriter) error) error
+}
+
+// WriteRecords calls fn with w's batch when w is a RecordBatcher, and
+// with w itself otherwise, whose writes then each take effect at once.
+func WriteRecords(ctx context.Context, w RecordWriter, fn func(w RecordWriter) error) error {
+	if b, ok := w.(RecordBatcher); ok {
+		return b.WriteRecords(ctx, fn)
+	}
+	return fn(w)
+}

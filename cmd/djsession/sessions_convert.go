@@ -95,7 +95,7 @@ Exit status 1 when some pickled session could not be converted.`,
 	f := cmd.Flags()
 	f.StringVar(&serializer, "serializer", "", "target serializer: json")
 	f.BoolVar(&includeLegacy, "include-legacy", false, "also rewrite legacy-format JSON sessions in the current format")
-	f.IntVar(&batch, "batch-size", 500, "rows read per batch")
+	f.IntVar(&batch, "batch-size", 500, "rows per transaction")
 	f.BoolVar(&dryRun, "dry-run", false, "report, change nothing")
 	_ = cmd.MarkFlagRequired("serializer")
 	_ = cmd.RegisterFlagCompletionFunc("serializer", cobra.FixedCompletions([]string{serJSON}, cobra.ShellCompDirectiveNoFileComp))

@@ -48,9 +48,9 @@ session's data byte for byte and its expiry:
 Only live sessions are copied unless --include-expired. A key that already
 exists at the destination is left alone unless --replace; a key the
 destination cannot hold (the file engine takes only a-z and 0-9) is
-reported and skipped. Each row is one write, through the library's store
-for the destination. Both sides must use the same SECRET_KEY (run rekey
-afterwards otherwise).`,
+reported and skipped. Rows are written --batch-size per transaction to a
+database. Both sides must use the same SECRET_KEY (run rekey afterwards
+otherwise).`,
 		Example: `  djsession sessions copy --database-url sqlite:///db.sqlite3 --to postgres://app@db/app
   djsession sessions copy --database-url mysql://app@old/app --to postgres://app@new/app --replace
   djsession sessions copy --database-url postgres://app@db/app --to file:///var/lib/app/sessions \
@@ -125,7 +125,7 @@ afterwards otherwise).`,
 	fl.StringVar(&toTable, "to-table", defaultTable, "session table at the destination")
 	fl.BoolVar(&replace, "replace", false, "overwrite sessions whose key exists at the destination")
 	fl.BoolVar(&includeExpired, "include-expired", false, "copy expired sessions too")
-	fl.IntVar(&batch, "batch-size", 500, "rows read per batch")
+	fl.IntVar(&batch, "batch-size", 500, "rows per transaction")
 	fl.BoolVar(&dryRun, "dry-run", false, "count, copy nothing")
 	return cmd
 }
@@ -180,21 +180,30 @@ type recordCopier struct {
 
 func (c *recordCopier) notCopied() []string { return c.skipped }
 
-func (c *recordCopier) put(ctx context.Context, rows []sessionRow, replace bool) (int64, error) {
-	w := c.records()
-	var n int64
-	for _, r := range rows {
-		err := w.PutRecord(ctx, djangosession.Record{Key: r.key, Data: []byte(r.data), Expire: r.expire}, replace)
-		switch {
-		case errors.Is(err, djangosession.ErrExists):
-			continue
-		case errors.Is(err, djangosession.ErrInvalidKey):
-			c.skipped = append(c.skipped, r.key+" "+err.Error())
-			continue
-		case err != nil:
-			return n, fmt.Errorf("copy: %w", err)
+func (c *recordCopier) put(ctx context.Context, rows []sessionRow, replace bool) (n int64, err error) {
+	before := len(c.skipped)
+	err = djangosession.WriteRecords(ctx, c.records(), func(w djangosession.RecordWriter) error {
+		n, c.skipped = 0, c.skipped[:before] // a batch may be run again
+		for _, r := range rows {
+			err := w.PutRecord(ctx, djangosession.Record{Key: r.key, Data: []byte(r.data), Expire: r.expire}, replace)
+			switch {
+			case errors.Is(err, djangosession.ErrExists):
+				continue
+			case errors.Is(err, djangosession.ErrInvalidKey):
+				c.skipped = append(c.skipped, r.key+" "+err.Error())
+				continue
+			case err != nil:
+				return err
+			}
+			n++
 		}
-		n++
+		return nil
+	})
+	if err != nil {
+		if _, batched := c.records().(djangosession.RecordBatcher); batched {
+			n, c.skipped = 0, c.skipped[:before]
+		}
+		return n, fmt.Errorf("copy: %w", err)
 	}
 	return n, nil
 }

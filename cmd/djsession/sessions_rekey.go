@@ -115,13 +115,12 @@ and its timestamp are kept byte for byte, and legacy-format rows stay in the
 legacy format. expire_date is not touched. A row that verifies under no old
 key (corrupt, or from another project) is left untouched and reported.
 
-Rows are read in session_key order, --batch-size at a time, and each is
-rewritten by one conditional write: a row changed by the application since
-it was read is skipped (it is written with whatever key the application
-uses). The run is resumable: rows already signed with the new key are
-recognised and skipped, and --state-file records the last key of each
-finished batch (mode 0600; it holds a session key) so a rerun starts after
-it.`,
+Rows are processed in session_key order, --batch-size per transaction; a row
+changed by the application meanwhile is skipped (it is written with whatever
+key the application uses). The run is resumable: rows already signed with
+the new key are recognised and skipped, and --state-file records the last
+key of each committed batch (mode 0600; it holds a session key) so a rerun
+starts after it.`,
 		Example: `  djsession sessions rekey --database-url postgres://app@db/app \
       --secret-key-file old_key.txt --new-secret-key-file new_key.txt --dry-run
   djsession sessions rekey --secret-key-file old_key.txt --new-secret-key-file new_key.txt \
@@ -199,7 +198,7 @@ it.`,
 	f := cmd.Flags()
 	f.StringVar(&newKeyFile, "new-secret-key-file", "", "read the new SECRET_KEY from this file (or $"+envNewSecretKey+")")
 	f.StringVar(&stateFile, "state-file", "", "record progress here and resume after the last key it holds")
-	f.IntVar(&batch, "batch-size", 500, "rows read per batch")
+	f.IntVar(&batch, "batch-size", 500, "rows per transaction")
 	f.BoolVar(&dryRun, "dry-run", false, "count, change nothing")
 	return cmd
 }
@@ -300,25 +299,40 @@ func writeRekeyState(path string, st rekeyState) error {
 // dataChange replaces a session's data, if it still holds old.
 type dataChange struct{ key, old, new string }
 
-// replaceData writes changes one by one with the store's
-// CompareAndSwap, keeping each session's expiry, and returns how many it
-// changed and how many had changed meanwhile (left as the application
-// wrote them). done counts the sessions changed by earlier batches, for
-// the test hook.
+// replaceData writes changes with the store's CompareAndSwap, keeping
+// each session's expiry, in one batch where the store has them (a
+// transaction on a database), and returns how many it changed and how
+// many had changed meanwhile (left as the application wrote them). done
+// counts the sessions changed by earlier batches, for the test hook.
 func replaceData(ctx context.Context, w djangosession.RecordWriter, changes []dataChange, done int) (changed, skipped int64, err error) {
-	for _, c := range changes {
-		err := w.CompareAndSwap(ctx, []byte(c.old), djangosession.Record{Key: c.key, Data: []byte(c.new)})
-		switch {
-		case errors.Is(err, djangosession.ErrChanged):
-			skipped++
-			continue
-		case err != nil && ctx.Err() != nil:
-			return changed, skipped, fmt.Errorf("interrupted: %w", ctx.Err())
-		case err != nil:
-			return changed, skipped, fmt.Errorf("rewriting a session: %w", err)
+	err = djangosession.WriteRecords(ctx, w, func(w djangosession.RecordWriter) error {
+		changed, skipped = 0, 0 // a batch may be run again
+		for _, c := range changes {
+			err := w.CompareAndSwap(ctx, []byte(c.old), djangosession.Record{Key: c.key, Data: []byte(c.new)})
+			switch {
+			case errors.Is(err, djangosession.ErrChanged):
+				skipped++
+				continue
+			case err != nil:
+				return err
+			}
+			changed++
+			afterRow(ctx, done+int(changed))
 		}
-		changed++
-		afterRow(ctx, done+int(changed))
+		return nil
+	})
+	if err == nil {
+		return changed, skipped, nil
 	}
-	return changed, skipped, nil
+	if _, batched := w.(djangosession.RecordBatcher); batched {
+		changed, skipped = 0, 0
+		if ctx.Err() != nil {
+			return 0, 0, fmt.Errorf("interrupted, batch rolled back: %w", ctx.Err())
+		}
+		return 0, 0, fmt.Errorf("batch rolled back: %w", err)
+	}
+	if ctx.Err() != nil {
+		return changed, skipped, fmt.Errorf("interrupted: %w", ctx.Err())
+	}
+	return changed, skipped, err
 }

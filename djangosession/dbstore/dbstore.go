@@ -490,7 +490,7 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 	at := s.timeParam(exp.Date)
 	defer s.wrote(key)
 	if mustCreate {
-		return s.insert(ctx, key, enc, at)
+		return s.insert(ctx, s, key, enc, at)
 	}
 	res, err := s.exec(ctx, &s.qUpdate, enc, at, key)
 	if err != nil {
@@ -522,9 +522,10 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 	return nil
 }
 
-// insert adds a row, or returns ErrExists when the key is taken.
-func (s *Store) insert(ctx context.Context, key string, data, at any) error {
-	res, err := s.exec(ctx, &s.qInsert, key, data, at)
+// insert adds a row through run, or returns ErrExists when the key is
+// taken.
+func (s *Store) insert(ctx context.Context, run runner, key string, data, at any) error {
+	res, err := run.exec(ctx, &s.qInsert, key, data, at)
 	if err != nil {
 		if s.d == MySQL && isMySQLDuplicate(err) {
 			return djangosession.ErrExists

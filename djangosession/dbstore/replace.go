@@ -10,7 +10,66 @@ import (
 	"github.com/djsession/djsession/djangosession"
 )
 
-var _ djangosession.RecordWriter = (*Store)(nil)
+var _ djangosession.RecordBatcher = (*Store)(nil)
+
+// runner runs the store's statements: the Store itself (autocommit,
+// prepared statements, MySQL deadlock retry) or a txRunner.
+type runner interface {
+	exec(ctx context.Context, q *query, args ...any) (sql.Result, error)
+	queryRow(ctx context.Context, q *query, args []any, dest ...any) error
+}
+
+// txRunner runs statements unprepared in a transaction.
+type txRunner struct{ tx *sql.Tx }
+
+func (r txRunner) exec(ctx context.Context, q *query, args ...any) (sql.Result, error) {
+	return r.tx.ExecContext(ctx, q.text, args...)
+}
+
+func (r txRunner) queryRow(ctx context.Context, q *query, args []any, dest ...any) error {
+	return r.tx.QueryRowContext(ctx, q.text, args...).Scan(dest...)
+}
+
+// batch is the RecordWriter WriteRecords hands out.
+type batch struct {
+	s   *Store
+	run txRunner
+}
+
+func (b batch) CompareAndSwap(ctx context.Context, old []byte, r djangosession.Record) error {
+	return b.s.swap(ctx, b.run, old, r)
+}
+
+func (b batch) PutRecord(ctx context.Context, r djangosession.Record, overwrite bool) error {
+	return b.s.put(ctx, b.run, r, overwrite)
+}
+
+// WriteRecords runs fn's writes in one transaction. On MySQL, a batch
+// InnoDB rolled back as a deadlock victim is run again, with a new
+// transaction and a new call of fn, as exec does for one statement.
+func (s *Store) WriteRecords(ctx context.Context, fn func(w djangosession.RecordWriter) error) error {
+	for attempt := 0; ; attempt++ {
+		if s.closed.Load() {
+			return ErrClosed
+		}
+		tx, err := s.db.BeginTx(ctx, nil)
+		if err != nil {
+			return fmt.Errorf("dbstore: begin: %w", poolerErr(err))
+		}
+		err = fn(batch{s, txRunner{tx}})
+		if err == nil {
+			if err = tx.Commit(); err != nil {
+				err = fmt.Errorf("dbstore: commit: %w", poolerErr(err))
+			}
+		} else {
+			tx.Rollback()
+		}
+		if err != nil && s.mysql() && attempt < mysqlDeadlockRetries && ctx.Err() == nil && mysqlErrNumber(err) == 1213 {
+			continue
+		}
+		return err
+	}
+}
 
 // recordQueries are the statements of the djangosession.RecordWriter
 // methods, prepared on first use like the others.
@@ -62,6 +121,10 @@ func (s *Store) mysql() bool { return s.d == MySQL }
 // later save would). On MySQL a statement chosen as a deadlock victim is
 // run again, as every write of the store is.
 func (s *Store) CompareAndSwap(ctx context.Context, old []byte, r djangosession.Record) error {
+	return s.swap(ctx, s, old, r)
+}
+
+func (s *Store) swap(ctx context.Context, run runner, old []byte, r djangosession.Record) error {
 	if err := validKey(r.Key); err != nil {
 		return err
 	}
@@ -69,9 +132,9 @@ func (s *Store) CompareAndSwap(ctx context.Context, old []byte, r djangosession.
 	var res sql.Result
 	var err error
 	if r.Expire.IsZero() {
-		res, err = s.exec(ctx, &s.rq.swapData, string(r.Data), r.Key, string(old))
+		res, err = run.exec(ctx, &s.rq.swapData, string(r.Data), r.Key, string(old))
 	} else {
-		res, err = s.exec(ctx, &s.rq.swap, string(r.Data), s.timeParam(r.Expire), r.Key, string(old))
+		res, err = run.exec(ctx, &s.rq.swap, string(r.Data), s.timeParam(r.Expire), r.Key, string(old))
 	}
 	if err != nil {
 		return fmt.Errorf("dbstore: swap: %w", poolerErr(err))
@@ -85,9 +148,9 @@ func (s *Store) CompareAndSwap(ctx context.Context, old []byte, r djangosession.
 		// none. Only a row holding exactly these values is a success.
 		var one int
 		if r.Expire.IsZero() {
-			err = s.queryRow(ctx, &s.rq.sameData, []any{r.Key, string(r.Data)}, &one)
+			err = run.queryRow(ctx, &s.rq.sameData, []any{r.Key, string(r.Data)}, &one)
 		} else {
-			err = s.queryRow(ctx, &s.rq.same, []any{r.Key, string(r.Data), s.timeParam(r.Expire)}, &one)
+			err = run.queryRow(ctx, &s.rq.same, []any{r.Key, string(r.Data), s.timeParam(r.Expire)}, &one)
 		}
 		if err == nil {
 			return nil
@@ -106,6 +169,10 @@ func (s *Store) CompareAndSwap(ctx context.Context, old []byte, r djangosession.
 // (djangosession.ErrExists) or, with overwrite, an upsert that replaces
 // the row's session_data and expire_date, each one statement.
 func (s *Store) PutRecord(ctx context.Context, r djangosession.Record, overwrite bool) error {
+	return s.put(ctx, s, r, overwrite)
+}
+
+func (s *Store) put(ctx context.Context, run runner, r djangosession.Record, overwrite bool) error {
 	if err := validKey(r.Key); err != nil {
 		return err
 	}
@@ -115,9 +182,9 @@ func (s *Store) PutRecord(ctx context.Context, r djangosession.Record, overwrite
 	defer s.wrote(r.Key)
 	at := s.timeParam(r.Expire)
 	if !overwrite {
-		return s.insert(ctx, r.Key, string(r.Data), at)
+		return s.insert(ctx, run, r.Key, string(r.Data), at)
 	}
-	if _, err := s.exec(ctx, &s.rq.upsert, r.Key, string(r.Data), at); err != nil {
+	if _, err := run.exec(ctx, &s.rq.upsert, r.Key, string(r.Data), at); err != nil {
 		return fmt.Errorf("dbstore: put: %w", poolerErr(err))
 	}
 	return nil

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"fmt"
 	"os"
 	"strings"
 	"sync"
@@ -25,9 +26,24 @@ import (
 // exactly one succeeds. What is written is checked as the Lister lists
 // it, byte for byte, and as Load decodes it. o.New must return an empty
 // store.
+//
+// For a djangosession.RecordBatcher it runs the cases again with every
+// write in a batch of its own ("Batch"), and checks that a batch commits
+// its writes together or, when fn fails, none ("BatchRollback").
 func RunReplace(t *testing.T, o Options) {
 	t.Helper()
 	ctx := context.Background()
+	if _, ok := o.New(t).(djangosession.RecordBatcher); ok {
+		t.Run("Batch", func(t *testing.T) {
+			bo := o
+			bo.New = func(t *testing.T) djangosession.Store {
+				s := o.New(t)
+				return batched{s, s.(djangosession.Lister), s.(djangosession.RecordBatcher)}
+			}
+			RunReplace(t, bo)
+		})
+		t.Run("BatchRollback", func(t *testing.T) { runBatchRollback(t, o) })
+	}
 	newKey := func(t *testing.T) string {
 		t.Helper()
 		k, err := djangosession.NewKey(randReader{})
@@ -336,4 +352,92 @@ func oneWinner(t *testing.T, errs []error, lost error) int {
 		t.Errorf("none of %d calls succeeded", len(errs))
 	}
 	return winner
+}
+
+// batched is a store whose RecordWriter methods each run in a batch of
+// their own.
+type batched struct {
+	djangosession.Store
+	djangosession.Lister
+	b djangosession.RecordBatcher
+}
+
+func (s batched) CompareAndSwap(ctx context.Context, old []byte, r djangosession.Record) error {
+	return s.b.WriteRecords(ctx, func(w djangosession.RecordWriter) error { return w.CompareAndSwap(ctx, old, r) })
+}
+
+func (s batched) PutRecord(ctx context.Context, r djangosession.Record, overwrite bool) error {
+	return s.b.WriteRecords(ctx, func(w djangosession.RecordWriter) error { return w.PutRecord(ctx, r, overwrite) })
+}
+
+// runBatchRollback checks that a batch's writes, a lost swap among them,
+// are committed together, and that none is when fn fails.
+func runBatchRollback(t *testing.T, o Options) {
+	ctx := context.Background()
+	s := o.New(t)
+	b := s.(djangosession.RecordBatcher)
+	l := s.(djangosession.Lister)
+	exp := time.Now().Add(time.Hour).UTC().Truncate(time.Second)
+	var keys [3]string
+	for i := range keys {
+		k, err := djangosession.NewKey(randReader{})
+		if err != nil {
+			t.Fatal(err)
+		}
+		keys[i] = k
+	}
+	d := Sample()
+	if err := s.Save(ctx, keys[0], d, djangosession.Expiry{Date: exp, Age: 3600}, true); err != nil {
+		t.Fatal(err)
+	}
+	var r0 djangosession.Record
+	for r, err := range l.List(ctx, &djangosession.ListOptions{Prefix: keys[0]}) {
+		if err != nil {
+			t.Fatal(err)
+		}
+		r0 = r
+	}
+	aborted := errors.New("aborted")
+	err := b.WriteRecords(ctx, func(w djangosession.RecordWriter) error {
+		if err := w.PutRecord(ctx, djangosession.Record{Key: keys[1], Data: r0.Data, Flags: r0.Flags, Expire: exp}, false); err != nil {
+			return err
+		}
+		if err := w.CompareAndSwap(ctx, r0.Data, djangosession.Record{Key: keys[0], Data: r0.Data[:len(r0.Data)-1], Flags: r0.Flags}); err != nil {
+			return err
+		}
+		return aborted
+	})
+	if !errors.Is(err, aborted) {
+		t.Fatalf("WriteRecords: %v, want fn's error", err)
+	}
+	if ok, err := s.Exists(ctx, keys[1]); ok || err != nil {
+		t.Fatalf("a put of a failed batch was committed: %v %v", ok, err)
+	}
+	if got, err := s.Load(ctx, keys[0]); err != nil {
+		t.Fatalf("a swap of a failed batch was committed: Load: %v", err)
+	} else {
+		assertSame(t, got, d)
+	}
+
+	err = b.WriteRecords(ctx, func(w djangosession.RecordWriter) error {
+		for _, k := range keys[1:] {
+			if err := w.PutRecord(ctx, djangosession.Record{Key: k, Data: r0.Data, Flags: r0.Flags, Expire: exp}, false); err != nil {
+				return err
+			}
+		}
+		if err := w.CompareAndSwap(ctx, []byte("not what is stored"), djangosession.Record{Key: keys[0], Data: r0.Data}); !errors.Is(err, djangosession.ErrChanged) {
+			return fmt.Errorf("a lost swap in a batch: %v, want ErrChanged", err)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatalf("WriteRecords: %v", err)
+	}
+	for _, k := range keys[1:] {
+		got, err := s.Load(ctx, k)
+		if err != nil {
+			t.Fatalf("a put of a committed batch: Load: %v", err)
+		}
+		assertSame(t, got, d)
+	}
 }

@@ -823,24 +823,6 @@ def worker():
     json.dump(res, sys.stdout)
 
 
-def release_env(v):
-    """The environment internal/testenv gives release v."""
-    d = os.environ.get("DJNEWER", "/tmp/djnewer")
-    paths = {
-        "3.2": [],
-        "4.2": [f"{d}/4.2/root/usr/lib/python3/dist-packages", f"{d}/asgiref-3.8/usr/lib/python3/dist-packages"],
-        "5.2": [f"{d}/5.2/root/usr/lib/python3/dist-packages", f"{d}/asgiref-3.8/usr/lib/python3/dist-packages"],
-        "6.1": [f"{d}/py311shim", f"{d}/6.1/root/usr/lib/python3/dist-packages",
-                f"{d}/asgiref-3.12/usr/lib/python3/dist-packages"],
-    }[v]
-    if any(not os.path.isdir(p) for p in paths):
-        return None
-    env = {k: val for k, val in os.environ.items() if k != "PYTHONPATH"}
-    if paths:
-        env["PYTHONPATH"] = ":".join(paths)
-    return env
-
-
 def main():
     django, settings = setup()
     if django.VERSION[:2] != (3, 2):
@@ -866,7 +848,7 @@ def main():
     }
     missing = []
     for v in RELEASES:
-        env = release_env(v)
+        env = djgen.release_env(v)
         if env is None:
             missing.append(v)
             continue

@@ -8,7 +8,6 @@ import (
 	"io"
 	"os"
 	"regexp"
-	"strconv"
 	"strings"
 	"time"
 
@@ -168,19 +167,18 @@ type sessionStore interface {
 	count(ctx context.Context, f rowFilter) (int64, error)
 	// clearExpired deletes expired sessions as Django's clear_expired.
 	clearExpired(ctx context.Context) (int64, error)
-	// replaceData rewrites session data that has not changed meanwhile.
-	replaceData(ctx context.Context, changes []dataChange, done int) (changed, skipped int64, err error)
+	// records is what rekey, convert and copy write through: nil for the
+	// cache engines, which they do not rewrite.
+	records() djangosession.RecordWriter
 	Close() error
 }
 
-// sessionDB is a django_session table reached through database/sql with
-// plain SQL, in the way Django itself reads and writes it.
+// sessionDB is a django_session table, read and written through the
+// library's dbstore.
 type sessionDB struct {
-	db      *sql.DB
-	dialect django.Dialect
-	table   string         // quoted
-	loc     *time.Location // of naive expire_date values; nil: UTC
-	// store reads the table (List) and clears it (ClearExpired)
+	db *sql.DB
+	// store reads the table (List), clears it (ClearExpired) and rewrites
+	// its rows (RecordWriter)
 	store *dbstore.Store
 	// replica, when --read-database-url names one, is what ls, show and
 	// stats read; it is closed with db
@@ -228,23 +226,24 @@ func (e *sessionsEnv) open(ctx context.Context) (sessionStore, error) {
 	}
 	switch t.kind {
 	case kindFile:
-		return e.openFileDir(t.path)
+		return e.openFileDir(t.path, true)
 	case kindRedis, kindMemcached:
 		return e.openCache(ctx, t)
 	}
 	return e.openDB(ctx, t)
 }
 
-func (e *sessionsEnv) openFileDir(dir string) (*fileDir, error) {
+// openFileDir opens the file engine's directory dir. Reading it (needKey)
+// needs SECRET_KEY: the file engine's expiry is in the session data, as
+// Django's clearsessions reads it; writing records (copy --to) does not.
+func (e *sessionsEnv) openFileDir(dir string, needKey bool) (*fileDir, error) {
 	if st, err := os.Stat(dir); err != nil || !st.IsDir() {
 		return nil, fmt.Errorf("session directory %s: not a directory", dir)
 	}
 	if e.cookieAge <= 0 {
 		return nil, usagef("--cookie-age must be positive")
 	}
-	// The file engine's expiry is in the session data: reading it needs
-	// SECRET_KEY, as Django's clearsessions does.
-	if _, _, err := e.secret.resolve(e.a); err != nil {
+	if _, _, err := e.secret.resolve(e.a); err != nil && needKey {
 		return nil, fmt.Errorf("the file engine keeps expiry in the session data: %w", err)
 	}
 	codec, err := e.codecOrPlaceholder()
@@ -255,7 +254,7 @@ func (e *sessionsEnv) openFileDir(dir string) (*fileDir, error) {
 	if err != nil {
 		return nil, fmt.Errorf("session directory: %w", errors.Unwrap(err))
 	}
-	return &fileDir{dir: dir, prefix: e.cookieName, age: e.cookieAge, store: store}, nil
+	return &fileDir{store: store}, nil
 }
 
 func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, error) {
@@ -298,18 +297,13 @@ func (e *sessionsEnv) openDB(ctx context.Context, t *dbTarget) (*sessionDB, erro
 		db.Close()
 		return nil, usagef("%v", err)
 	}
-	s := &sessionDB{db: db, dialect: t.dialect, loc: loc, store: store}
+	s := &sessionDB{db: db, store: store}
 	if e.readDBURL != "" {
 		if err := e.openReplica(ctx, s, t, o); err != nil {
 			db.Close()
 			return nil, err
 		}
 	}
-	var parts []string
-	for _, p := range strings.Split(e.table, ".") {
-		parts = append(parts, s.quote(p))
-	}
-	s.table = strings.Join(parts, ".")
 	return s, nil
 }
 
@@ -364,37 +358,6 @@ func (e *sessionsEnv) codecOrPlaceholder() (*djangosession.Codec, error) {
 		return nil, err
 	}
 	return djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: key, SecretKeyFallbacks: fallbacks}, ClassName: e.className, Serializer: sessionSerializer{}})
-}
-
-func (s *sessionDB) quote(ident string) string {
-	if s.dialect == django.MySQL {
-		return "`" + ident + "`"
-	}
-	return `"` + ident + `"`
-}
-
-// ph returns the n-th (1-based) placeholder.
-func (s *sessionDB) ph(n int) string {
-	if s.dialect == django.PostgreSQL {
-		return "$" + strconv.Itoa(n)
-	}
-	return "?"
-}
-
-// timeArg returns t as Django passes a datetime parameter: aware on
-// PostgreSQL; on SQLite and MySQL naive, in UTC with USE_TZ=True (or the
-// database's TIME_ZONE; with USE_TZ=False, settings.TIME_ZONE: see
-// --db-time-zone), written as str(datetime), "YYYY-MM-DD
-// HH:MM:SS[.ffffff]", which SQLite compares as text.
-func (s *sessionDB) timeArg(t time.Time) any {
-	if s.dialect == django.PostgreSQL {
-		return t.UTC()
-	}
-	loc := s.loc
-	if loc == nil {
-		loc = time.UTC
-	}
-	return dbstore.PyDatetime(t.In(loc))
 }
 
 // sessionRow is one row of the session table.
@@ -475,6 +438,8 @@ func (s *sessionDB) each(ctx context.Context, f rowFilter, fn func(sessionRow) e
 		return sessionRow{key: r.Key, data: string(r.Data), expire: r.Expire}
 	}, fn)
 }
+
+func (s *sessionDB) records() djangosession.RecordWriter { return s.store }
 
 func (s *sessionDB) count(ctx context.Context, f rowFilter) (int64, error) {
 	return countEach(ctx, s, f)

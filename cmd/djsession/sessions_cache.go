@@ -196,9 +196,9 @@ func (c *cacheSessions) count(ctx context.Context, f rowFilter) (int64, error) {
 // Django's clear_expired for the cache engine assumes.
 func (c *cacheSessions) clearExpired(context.Context) (int64, error) { return 0, nil }
 
-func (c *cacheSessions) replaceData(context.Context, []dataChange, int) (int64, int64, error) {
-	return 0, 0, errCacheReadOnly
-}
+// records is nil: rekey and convert do not rewrite a cache engine's
+// unsigned pickles, and copy writes a cache through cacheWriter.
+func (c *cacheSessions) records() djangosession.RecordWriter { return nil }
 
 // decodeCacheRow reads a listed cache value as the store's Load does; a
 // pickled value JSON has no form for (datetime, bytes ...) is undecoded.
@@ -223,6 +223,8 @@ type cacheWriter struct {
 	// skipped lists the rows that could not be written, with the reason
 	skipped []string
 }
+
+func (w *cacheWriter) notCopied() []string { return w.skipped }
 
 func (w *cacheWriter) put(ctx context.Context, rows []sessionRow, replace bool) (int64, error) {
 	var n int64

@@ -157,16 +157,16 @@ func (e *sessionsEnv) convert(ctx context.Context, db sessionStore, cl *classifi
 			}
 			changes = append(changes, dataChange{r.key, r.data, out})
 		}
-		done := int64(len(changes))
-		if !dryRun && len(changes) > 0 {
-			var changed int64
-			done, changed, err = db.replaceData(ctx, changes, int(res.converted))
+		if dryRun {
+			res.converted += int64(len(changes))
+		} else {
+			done, changed, err := replaceData(ctx, db.records(), changes, int(res.converted))
+			res.converted += done
+			res.changed += changed
 			if err != nil {
 				return res, err
 			}
-			res.changed += changed
 		}
-		res.converted += done
 		res.pickle += pickle
 		res.legacy += legacy
 		seen += int64(len(rows))

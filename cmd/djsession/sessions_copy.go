@@ -4,22 +4,20 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"os"
-	"path/filepath"
 
 	"github.com/spf13/cobra"
 
-	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 )
 
 // sessionWriter is implemented by the stores copy can write to.
 type sessionWriter interface {
-	// put stores rows, keeping their session_data and expiry, in one
-	// transaction where the store has them. Existing keys are replaced
-	// when replace is set and left alone otherwise. It returns how many
-	// rows it wrote.
+	// put stores rows, keeping their session_data and expiry. Existing
+	// keys are replaced when replace is set and left alone otherwise. It
+	// returns how many rows it wrote.
 	put(ctx context.Context, rows []sessionRow, replace bool) (int64, error)
+	// notCopied lists the rows put could not write, with the reason.
+	notCopied() []string
 	Close() error
 }
 
@@ -48,9 +46,11 @@ session's data byte for byte and its expiry:
                          seconds left; needs SECRET_KEY to decode the rows
 
 Only live sessions are copied unless --include-expired. A key that already
-exists at the destination is left alone unless --replace. Rows are written
---batch-size per transaction. Both sides must use the same SECRET_KEY (run
-rekey afterwards otherwise).`,
+exists at the destination is left alone unless --replace; a key the
+destination cannot hold (the file engine takes only a-z and 0-9) is
+reported and skipped. Rows are written --batch-size per transaction to a
+database. Both sides must use the same SECRET_KEY (run rekey afterwards
+otherwise).`,
 		Example: `  djsession sessions copy --database-url sqlite:///db.sqlite3 --to postgres://app@db/app
   djsession sessions copy --database-url mysql://app@old/app --to postgres://app@new/app --replace
   djsession sessions copy --database-url postgres://app@db/app --to file:///var/lib/app/sessions \
@@ -111,10 +111,8 @@ rekey afterwards otherwise).`,
 				err = flush()
 			}
 			p.finish()
-			if cw, ok := dst.(*cacheWriter); ok {
-				for _, s := range cw.skipped {
-					fmt.Fprintf(e.a.out, "not copied %s\n", escapeText(s))
-				}
+			for _, s := range dst.notCopied() {
+				fmt.Fprintf(e.a.out, "not copied %s\n", escapeText(s))
 			}
 			fmt.Fprintf(e.a.out, "copied %d of %d sessions (%d already there or not copied)\n", written, read, read-written)
 			return err
@@ -155,111 +153,57 @@ func (e *sessionsEnv) openTarget(ctx context.Context, raw, table string) (sessio
 		return &cacheWriter{cacheSessions: cs, cl: cl}, nil
 	}
 	if t.kind == kindFile {
-		if st, err := os.Stat(t.path); err != nil || !st.IsDir() {
-			return nil, fmt.Errorf("session directory %s: not a directory", t.path)
+		d, err := e.openFileDir(t.path, false)
+		if err != nil {
+			return nil, err
 		}
-		return &fileDir{dir: t.path, prefix: e.cookieName, age: e.cookieAge}, nil
+		return &recordCopier{sessionStore: d}, nil
 	}
 	saved := e.table
 	e.table = table
 	defer func() { e.table = saved }()
-	return e.openDB(ctx, t)
-}
-
-// put inserts rows in one transaction, as Django's INSERT of a Session.
-func (s *sessionDB) put(ctx context.Context, rows []sessionRow, replace bool) (int64, error) {
-	if len(rows) == 0 {
-		return 0, nil
-	}
-	cols := " (session_key, session_data, expire_date) VALUES (" + s.ph(1) + "," + s.ph(2) + "," + s.ph(3) + ")"
-	var q string
-	switch {
-	case s.dialect == django.PostgreSQL && replace:
-		q = "INSERT INTO " + s.table + cols + " ON CONFLICT (session_key) DO UPDATE SET session_data = EXCLUDED.session_data, expire_date = EXCLUDED.expire_date"
-	case s.dialect == django.PostgreSQL:
-		q = "INSERT INTO " + s.table + cols + " ON CONFLICT (session_key) DO NOTHING"
-	case s.dialect == django.MySQL && replace:
-		q = "INSERT INTO " + s.table + cols + " ON DUPLICATE KEY UPDATE session_data = VALUES(session_data), expire_date = VALUES(expire_date)"
-	case s.dialect == django.MySQL:
-		q = "INSERT IGNORE INTO " + s.table + cols
-	case replace:
-		q = "INSERT INTO " + s.table + cols + " ON CONFLICT (session_key) DO UPDATE SET session_data = excluded.session_data, expire_date = excluded.expire_date"
-	default:
-		q = "INSERT INTO " + s.table + cols + " ON CONFLICT (session_key) DO NOTHING"
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
+	db, err := e.openDB(ctx, t)
 	if err != nil {
-		return 0, fmt.Errorf("copy: %w", err)
+		return nil, err
 	}
-	var n int64
-	for _, r := range rows {
-		res, err := tx.ExecContext(ctx, q, r.key, r.data, s.timeArg(r.expire))
-		if err == nil {
-			var k int64
-			if k, err = res.RowsAffected(); err == nil && k > 0 {
-				n++ // MySQL counts an updated duplicate as 2
-			}
-		}
-		if err != nil {
-			tx.Rollback()
-			return 0, fmt.Errorf("copy: writing session %s: %w", r.key, err)
-		}
-	}
-	if err := tx.Commit(); err != nil {
-		return 0, fmt.Errorf("copy: %w", err)
-	}
-	return n, nil
+	return &recordCopier{sessionStore: db}, nil
 }
 
-// put writes session files as Django's file engine does (a temporary file
-// renamed into place), with an mtime that makes the file engine expire each
-// session at its expire_date.
-func (d *fileDir) put(ctx context.Context, rows []sessionRow, replace bool) (int64, error) {
-	var n int64
-	for _, r := range rows {
-		if err := ctx.Err(); err != nil {
-			return n, err
-		}
-		if !djangosession.ValidKeyChars(r.key) {
-			return n, fmt.Errorf("copy: session key %q cannot be a file name of the file engine", r.key)
-		}
-		name := filepath.Join(d.dir, d.prefix+r.key)
-		if !replace {
-			if _, err := os.Lstat(name); err == nil {
+// recordCopier writes rows to a database or session directory through the
+// library's RecordWriter: each row's data byte for byte and its expiry
+// (expire_date; a file's mtime), one write per row.
+type recordCopier struct {
+	sessionStore
+	// skipped lists the rows the destination cannot hold, with the reason
+	skipped []string
+}
+
+func (c *recordCopier) notCopied() []string { return c.skipped }
+
+func (c *recordCopier) put(ctx context.Context, rows []sessionRow, replace bool) (n int64, err error) {
+	before := len(c.skipped)
+	err = djangosession.WriteRecords(ctx, c.records(), func(w djangosession.RecordWriter) error {
+		n, c.skipped = 0, c.skipped[:before] // a batch may be run again
+		for _, r := range rows {
+			err := w.PutRecord(ctx, djangosession.Record{Key: r.key, Data: []byte(r.data), Expire: r.expire}, replace)
+			switch {
+			case errors.Is(err, djangosession.ErrExists):
 				continue
-			} else if !errors.Is(err, os.ErrNotExist) {
-				return n, fmt.Errorf("copy: %w", err)
+			case errors.Is(err, djangosession.ErrInvalidKey):
+				c.skipped = append(c.skipped, r.key+" "+err.Error())
+				continue
+			case err != nil:
+				return err
 			}
+			n++
 		}
-		tmp, err := os.CreateTemp(d.dir, d.prefix+r.key+"_out_")
-		if err != nil {
-			return n, fmt.Errorf("copy: %w", err)
+		return nil
+	})
+	if err != nil {
+		if _, batched := c.records().(djangosession.RecordBatcher); batched {
+			n, c.skipped = 0, c.skipped[:before]
 		}
-		_, err = tmp.WriteString(r.data)
-		if cerr := tmp.Close(); err == nil {
-			err = cerr
-		}
-		if err == nil {
-			mtime := r.expire.Add(-d.age)
-			err = os.Chtimes(tmp.Name(), mtime, mtime)
-		}
-		if err == nil {
-			if replace {
-				err = os.Rename(tmp.Name(), name)
-			} else {
-				// do not overwrite a file created meanwhile
-				if err = os.Link(tmp.Name(), name); errors.Is(err, os.ErrExist) {
-					err = nil
-					n--
-				}
-				os.Remove(tmp.Name())
-			}
-		}
-		if err != nil {
-			os.Remove(tmp.Name())
-			return n, fmt.Errorf("copy: %w", err)
-		}
-		n++
+		return n, fmt.Errorf("copy: %w", err)
 	}
 	return n, nil
 }

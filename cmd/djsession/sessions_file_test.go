@@ -1,6 +1,7 @@
 package main
 
 import (
+	"context"
 	"encoding/json"
 	"os"
 	"path/filepath"
@@ -227,5 +228,36 @@ func TestSessionsFileEngineMatchesDjango(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// TestSessionsRekeyChangedMeanwhile has the application rewrite a session
+// after rekey listed it and before rekey reaches it: rekey leaves the
+// application's write in place and reports it.
+func TestSessionsRekeyChangedMeanwhile(t *testing.T) {
+	f := loadFixture(t)
+	dir, _ := fileDirFromFixture(t, f)
+	var movable []string
+	for _, r := range f.Rows {
+		if r.rekeyable() {
+			movable = append(movable, r.Key)
+		}
+	}
+	sort.Strings(movable)
+	last := filepath.Join(dir, "sessionid"+movable[len(movable)-1])
+	const appWrote = "written by the application meanwhile"
+	ctx := context.WithValue(context.Background(), afterRowKey{}, func(n int) {
+		if n == 1 {
+			if err := os.WriteFile(last, []byte(appWrote), 0o600); err != nil {
+				t.Error(err)
+			}
+		}
+	})
+	res := rekeyRun(t, ctx, "file://"+dir, "--batch-size", "1000")
+	if res.code != 0 || !strings.Contains(res.out, "rekeyed "+itoa(len(movable)-1)+" sessions") || !strings.Contains(res.out, "1 changed meanwhile") {
+		t.Fatalf("exit %d %q %q", res.code, res.out, res.err)
+	}
+	if got := readFile(t, last); got != appWrote {
+		t.Fatalf("the application's write was replaced by %.40q", got)
 	}
 }

@@ -233,19 +233,18 @@ func (e *sessionsEnv) rekey(ctx context.Context, db sessionStore, rs *resigner, 
 				changes = append(changes, dataChange{r.key, r.data, out})
 			}
 		}
-		var done, changed int64
 		if dryRun {
-			done = int64(len(changes))
+			res.rekeyed += int64(len(changes))
 		} else {
-			done, changed, err = db.replaceData(ctx, changes, int(res.rekeyed))
+			done, changed, err := replaceData(ctx, db.records(), changes, int(res.rekeyed))
+			res.rekeyed += done
+			res.changed += changed
 			if err != nil {
 				return res, err
 			}
 		}
 		seen += int64(len(rows))
 		p.update(seen)
-		res.rekeyed += done
-		res.changed += changed
 		res.already += already
 		res.untouched = append(res.untouched, untouched...)
 		after = rows[len(rows)-1].key
@@ -298,48 +297,43 @@ func writeRekeyState(path string, st rekeyState) error {
 	return nil
 }
 
-// dataChange replaces a row's session_data, if it still holds old.
+// dataChange replaces a session's data, if it still holds old.
 type dataChange struct{ key, old, new string }
 
-// replaceData applies changes in one transaction and returns how many rows
-// it changed and how many had changed meanwhile (left as they are). done
-// counts the rows changed by earlier batches, for the test hook.
-func (s *sessionDB) replaceData(ctx context.Context, changes []dataChange, done int) (changed, skipped int64, err error) {
-	upd := "UPDATE " + s.table + " SET session_data = " + s.ph(1) + " WHERE session_key = " + s.ph(2) + " AND session_data = " + s.ph(3)
-	interrupted := func() error {
-		return fmt.Errorf("rekey interrupted, batch rolled back: %w", ctx.Err())
-	}
-	tx, err := s.db.BeginTx(ctx, nil)
-	if err != nil {
-		return 0, 0, fmt.Errorf("rekey: %w", err)
-	}
-	for i, c := range changes {
-		r, err := tx.ExecContext(ctx, upd, c.new, c.key, c.old)
-		if err == nil {
-			var n int64
-			if n, err = r.RowsAffected(); err == nil {
-				if n == 1 {
-					changed++
-				} else {
-					skipped++
-				}
+// replaceData writes changes with the store's CompareAndSwap, keeping
+// each session's expiry, in one batch where the store has them (a
+// transaction on a database), and returns how many it changed and how
+// many had changed meanwhile (left as the application wrote them). done
+// counts the sessions changed by earlier batches, for the test hook.
+func replaceData(ctx context.Context, w djangosession.RecordWriter, changes []dataChange, done int) (changed, skipped int64, err error) {
+	err = djangosession.WriteRecords(ctx, w, func(w djangosession.RecordWriter) error {
+		changed, skipped = 0, 0 // a batch may be run again
+		for _, c := range changes {
+			err := w.CompareAndSwap(ctx, []byte(c.old), djangosession.Record{Key: c.key, Data: []byte(c.new)})
+			switch {
+			case errors.Is(err, djangosession.ErrChanged):
+				skipped++
+				continue
+			case err != nil:
+				return err
 			}
+			changed++
+			afterRow(ctx, done+int(changed))
 		}
-		if err != nil {
-			tx.Rollback()
-			if ctx.Err() != nil {
-				return 0, 0, interrupted()
-			}
-			return 0, 0, fmt.Errorf("rekey: updating a session: %w", err)
-		}
-		afterRow(ctx, done+i+1)
+		return nil
+	})
+	if err == nil {
+		return changed, skipped, nil
 	}
-	if err := tx.Commit(); err != nil {
+	if _, batched := w.(djangosession.RecordBatcher); batched {
+		changed, skipped = 0, 0
 		if ctx.Err() != nil {
-			// database/sql rolls the transaction back on cancellation
-			return 0, 0, interrupted()
+			return 0, 0, fmt.Errorf("interrupted, batch rolled back: %w", ctx.Err())
 		}
-		return 0, 0, fmt.Errorf("rekey: committing a batch: %w", err)
+		return 0, 0, fmt.Errorf("batch rolled back: %w", err)
 	}
-	return changed, skipped, nil
+	if ctx.Err() != nil {
+		return changed, skipped, fmt.Errorf("interrupted: %w", ctx.Err())
+	}
+	return changed, skipped, err
 }

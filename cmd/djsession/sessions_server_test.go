@@ -45,7 +45,7 @@ func fixtureRows(t *testing.T) []sessionRow {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := &sessionDB{db: db, dialect: django.SQLite, store: store}
+	s := &sessionDB{db: db, store: store}
 	var rows []sessionRow
 	if err := s.each(context.Background(), rowFilter{}, func(r sessionRow) error { rows = append(rows, r); return nil }); err != nil {
 		t.Fatal(err)
@@ -64,11 +64,17 @@ func randomTable() string {
 func loadInto(t *testing.T, db *sql.DB, d django.Dialect, table string) {
 	t.Helper()
 	createTable(t, db, d, table)
-	s := &sessionDB{db: db, dialect: d}
-	s.table = s.quote(table)
-	ins := "INSERT INTO " + s.table + " (session_key, session_data, expire_date) VALUES (" + s.ph(1) + "," + s.ph(2) + "," + s.ph(3) + ")"
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: "only writing records"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store, err := dbstore.New(db, &dbstore.Options{Dialect: d, Codec: codec, Table: table})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer store.Close()
 	for _, r := range fixtureRows(t) {
-		if _, err := db.ExecContext(context.Background(), ins, r.key, r.data, s.timeArg(r.expire)); err != nil {
+		if err := store.PutRecord(context.Background(), djangosession.Record{Key: r.key, Data: []byte(r.data), Expire: r.expire}, false); err != nil {
 			t.Fatal(err)
 		}
 	}

@@ -195,6 +195,7 @@ type Store struct {
 
 	qLoad, qInsert, qUpdate, qSame, qExists, qDelete, qClear query
 	qLoadRead, qExistsRead                                   query // on readDB
+	rq                                                       recordQueries
 }
 
 // query is one of the store's statements, prepared on first use.
@@ -269,6 +270,7 @@ func (s *Store) prepareQueries() {
 	s.qSame.text = "SELECT 1 FROM " + t + " WHERE session_key = ? AND session_data = ? AND expire_date = ?" // MySQL only
 	s.qDelete.text = "DELETE FROM " + t + " WHERE session_key = " + p(1)
 	s.qLoadRead.text, s.qExistsRead.text = s.qLoad.text, s.qExists.text
+	s.recordQueries(p)
 	for _, q := range s.queries() {
 		q.db = s.db
 	}
@@ -276,7 +278,7 @@ func (s *Store) prepareQueries() {
 }
 
 func (s *Store) queries() []*query {
-	return []*query{&s.qLoad, &s.qInsert, &s.qUpdate, &s.qSame, &s.qExists, &s.qDelete, &s.qClear, &s.qLoadRead, &s.qExistsRead}
+	return append([]*query{&s.qLoad, &s.qInsert, &s.qUpdate, &s.qSame, &s.qExists, &s.qDelete, &s.qClear, &s.qLoadRead, &s.qExistsRead}, s.rq.all()...)
 }
 
 // prepared returns q's prepared statement, preparing it on first use, or
@@ -460,17 +462,7 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 	at := s.timeParam(exp.Date)
 	defer s.wrote(key)
 	if mustCreate {
-		res, err := s.exec(ctx, &s.qInsert, key, enc, at)
-		if err != nil {
-			if s.d == django.MySQL && isMySQLDuplicate(err) {
-				return djangosession.ErrExists
-			}
-			return fmt.Errorf("dbstore: insert: %w", poolerErr(err))
-		}
-		if n, err := res.RowsAffected(); err == nil && n == 0 {
-			return djangosession.ErrExists
-		}
-		return nil
+		return s.insert(ctx, s, key, enc, at)
 	}
 	res, err := s.exec(ctx, &s.qUpdate, enc, at, key)
 	if err != nil {
@@ -498,6 +490,22 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 	}
 	if n == 0 {
 		return djangosession.ErrVanished
+	}
+	return nil
+}
+
+// insert adds a row through run, or returns ErrExists when the key is
+// taken.
+func (s *Store) insert(ctx context.Context, run runner, key string, data, at any) error {
+	res, err := run.exec(ctx, &s.qInsert, key, data, at)
+	if err != nil {
+		if s.d == django.MySQL && isMySQLDuplicate(err) {
+			return djangosession.ErrExists
+		}
+		return fmt.Errorf("dbstore: insert: %w", poolerErr(err))
+	}
+	if n, err := res.RowsAffected(); err == nil && n == 0 {
+		return djangosession.ErrExists
 	}
 	return nil
 }

@@ -48,6 +48,7 @@ import (
 	"os"
 	"path/filepath"
 	"strings"
+	"sync"
 	"syscall"
 	"time"
 
@@ -101,6 +102,8 @@ type Store struct {
 	naive     bool
 	loc       *time.Location
 	now       func() time.Time
+
+	swapMu sync.Mutex // serialises this Store's CompareAndSwap calls
 }
 
 var (

@@ -28,12 +28,18 @@ type Options struct {
 	// Now returns the current time; time.Now when nil. Tests step a fake
 	// clock here instead of sleeping.
 	Now func() time.Time
+	// Codec, when set, makes the store keep each session encoded as well,
+	// as the db engine stores it, so that it can list and write records
+	// (djangosession.Lister, djangosession.RecordWriter): a stand-in for a
+	// database in a tool's tests. Save then also encodes.
+	Codec *djangosession.Codec
 }
 
 // Store is an in-memory djangosession.Store and
 // djangosession.ExpiredClearer. It is safe for concurrent use.
 type Store struct {
-	now func() time.Time
+	now   func() time.Time
+	codec *djangosession.Codec // nil: no records
 
 	mu    sync.Mutex
 	data  map[string]entry
@@ -42,6 +48,7 @@ type Store struct {
 
 type entry struct {
 	data    *pyjson.Object
+	raw     []byte    // data encoded, with Options.Codec
 	expires time.Time // zero: never
 }
 
@@ -59,6 +66,9 @@ func New(o *Options) *Store {
 	s := &Store{now: time.Now, data: map[string]entry{}}
 	if o != nil && o.Now != nil {
 		s.now = o.Now
+	}
+	if o != nil {
+		s.codec = o.Codec
 	}
 	return s
 }
@@ -103,6 +113,13 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 	e := entry{data: data.Clone(), expires: exp.Date}
 	if e.expires.IsZero() && exp.Age != 0 {
 		e.expires = now.Add(time.Duration(exp.Age) * time.Second)
+	}
+	if s.codec != nil {
+		enc, err := s.codec.Encode(data)
+		if err != nil {
+			return err
+		}
+		e.raw = []byte(enc)
 	}
 	s.mu.Lock()
 	defer s.mu.Unlock()

@@ -7,6 +7,7 @@ import (
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/memstore"
 	"github.com/djsession/djsession/djangosession/storetest"
@@ -160,4 +161,25 @@ func TestCanceled(t *testing.T) {
 	if s.Saves() != 0 {
 		t.Error("a canceled Save was counted")
 	}
+}
+
+func TestRecords(t *testing.T) {
+	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: django.Settings{SecretKey: "memstore-records-test-key"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	o := storetest.Options{
+		New:           func(*testing.T) djangosession.Store { return memstore.New(&memstore.Options{Codec: codec}) },
+		ExpiresByDate: true,
+		Secrets:       []string{"memstore-records-test-key"},
+	}
+	t.Run("Lister", func(t *testing.T) { storetest.RunLister(t, o) })
+	t.Run("RecordWriter", func(t *testing.T) { storetest.RunReplace(t, o) })
+	t.Run("NoCodec", func(t *testing.T) {
+		s := memstore.New(nil)
+		err := s.PutRecord(context.Background(), djangosession.Record{Key: "k1234567890", Data: []byte("x"), Expire: time.Now().Add(time.Hour)}, false)
+		if !errors.Is(err, memstore.ErrNoCodec) {
+			t.Fatalf("PutRecord without a codec: %v", err)
+		}
+	})
 }

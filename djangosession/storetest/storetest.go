@@ -35,6 +35,11 @@ type Options struct {
 	Secrets     []string
 	// HostileValues are passed to RunHostile as HostileOptions.Values.
 	HostileValues map[string][]byte
+	// NoKeepExpiry says the store's RecordWriter.CompareAndSwap cannot
+	// keep a session's expiry (memcached, whose gets does not report it):
+	// RunReplace then checks that a zero Expire is refused, and swaps
+	// with the record's own expiry instead.
+	NoKeepExpiry bool
 }
 
 // Sample returns a session dict with the value shapes a session holds.

@@ -1,7 +1,18 @@
 // Package storetest is the conformance suite every djangosession.Store
 // must pass: the contract of Load, Save, Exists and Delete that Session
 // relies on, the expiry rules, and safety under concurrent use. Store
-// packages call Run from their tests, once per backing server.
+// packages call Run from their tests, once per backing server:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, storetest.Options{
+//			New: func(t *testing.T) djangosession.Store { return newStore(t) },
+//		})
+//	}
+//
+// RunKeyless is the suite for a store whose key is the data (signed
+// cookies), RunHostile feeds a store the hostile corpus of
+// testdata/hostile/stores, and MemCache is an in-memory cachestore.Client
+// for tests of code built on package cachestore.
 package storetest
 
 import (

@@ -20,11 +20,10 @@ before 4.0; sha1, the unsalted hashers and crypt after 5.0).
 BENCHTIME (seconds, default 1) is the least time spent per benchmark;
 BENCH_FILTER, a regular expression, selects benchmarks by name.
 """
-import os
-import re
 import sys
-import time
 import warnings
+
+import pybench
 
 warnings.simplefilter("ignore")
 
@@ -48,8 +47,6 @@ django.setup()
 PASSWORD = "correct horse"
 SALT = "seasalt1234567890abcde"
 BCRYPT_SALT = b"$2b$12$abcdefghijklmnopqrstuu"
-BENCHTIME = float(os.environ.get("BENCHTIME", "1"))
-FILTER = re.compile(os.environ.get("BENCH_FILTER", ""))
 
 
 def encoded():
@@ -80,33 +77,20 @@ def encoded():
     return out
 
 
-def bench(fn):
-    """Mean wall and CPU ns per call over at least BENCHTIME seconds (after one warm-up)."""
-    fn()
-    n = 1
-    while True:
-        start, cstart = time.perf_counter_ns(), time.process_time_ns()
-        for _ in range(n):
-            fn()
-        elapsed, cpu = time.perf_counter_ns() - start, time.process_time_ns() - cstart
-        if elapsed >= BENCHTIME * 1e9:
-            return elapsed / n, cpu / n
-        n = max(n + 1, min(n * 100, int(n * BENCHTIME * 1.2e9 / max(elapsed, 1))))
-
 
 def main():
     for name, enc in encoded().items():
-        if not FILTER.search("hashers.check." + name):
+        if not pybench.FILTER.search("hashers.check." + name):
             continue
         if not H.check_password(PASSWORD, enc):
             sys.exit(f"{name}: Django rejects its own value {enc}")
-        wall, cpu = bench(lambda: H.check_password(PASSWORD, enc))
+        wall, cpu = pybench.bench(lambda: H.check_password(PASSWORD, enc))
         print(f"hashers.check.{name} {wall:.0f} {cpu:.0f}", flush=True)
-    if not FILTER.search("hashers.session_auth_hash"):
+    if not pybench.FILTER.search("hashers.session_auth_hash"):
         return
     from django.contrib.auth.models import User
     user = User(password=H.MD5PasswordHasher().encode(PASSWORD, SALT))
-    wall, _ = bench(user.get_session_auth_hash)
+    wall, _ = pybench.bench(user.get_session_auth_hash)
     print(f"hashers.session_auth_hash {wall:.0f}", flush=True)
 
 

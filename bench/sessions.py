@@ -11,7 +11,7 @@ as the Go sub-benchmarks:
     sessions.db_save[.db]  s.save() of a loaded SessionStore s (an UPDATE in
                            a transaction, as Django does it)
 
-on the session the Go side stores (SESSION_JSON below is byte for byte the
+on the session the Go side stores (SESSION_JSON in bench/pybench.py is byte for byte the
 Go benchSessionJSON) in a django_session table: SQLite in a temporary file
 always; ".postgres" and ".mysql" when DJ_TEST_POSTGRES_DSN (a postgres://
 URL) and DJ_TEST_MYSQL_DSN (go-sql-driver form, user@tcp(host:port)/db)
@@ -33,38 +33,17 @@ import re
 import subprocess
 import sys
 import tempfile
-import time
 import urllib.parse
 import warnings
+
+import pybench
 
 warnings.simplefilter("ignore")
 
 SECRET = "django-insecure-bench-secret"
 KEY = "pybench0000000000000000000000001"  # the Go side uses gobench...
 DATABASE = "djs_bench_sessions"
-SESSION_JSON = (
-    '{"_auth_user_id":"42","_auth_user_backend":"django.contrib.auth.backends.ModelBackend",'
-    '"_auth_user_hash":"5d8cadad5e5585e0204e7e798d2b2cb58716024fa4dde4f3da90c2666f495699",'
-    '"_session_expiry":1209600,"django_language":"fr","_csrftoken":"Zx8cQk2v0bqK9yP1wL3mN5rT7uV9aB2c",'
-    '"last_seen":"2026-11-23T01:17:58.123456+00:00","visits":17,"flags":{"beta":true,"tour_done":false},'
-    '"cart":{"items":[{"sku":"A-1","qty":2,"price":19.99},{"sku":"B-22","qty":1,"price":5.0}],"coupon":null}}'
-)
-BENCHTIME = float(os.environ.get("BENCHTIME", "1"))
-FILTER = re.compile(os.environ.get("BENCH_FILTER", ""))
 
-
-def bench(fn):
-    """Mean wall and CPU ns per call over at least BENCHTIME seconds (after one warm-up)."""
-    fn()
-    n = 1
-    while True:
-        start, cstart = time.perf_counter_ns(), time.process_time_ns()
-        for _ in range(n):
-            fn()
-        elapsed, cpu = time.perf_counter_ns() - start, time.process_time_ns() - cstart
-        if elapsed >= BENCHTIME * 1e9:
-            return elapsed / n, cpu / n
-        n = max(n + 1, min(n * 100, int(n * BENCHTIME * 1.2e9 / max(elapsed, 1))))
 
 
 def database(kind):
@@ -121,8 +100,8 @@ def child(kind):
     if Session._meta.db_table not in connection.introspection.table_names():
         with connection.schema_editor() as editor:
             editor.create_model(Session)
-    session = json.loads(SESSION_JSON)
-    if json.dumps(session, separators=(",", ":")) != SESSION_JSON:
+    session = json.loads(pybench.SESSION_JSON)
+    if json.dumps(session, separators=(",", ":")) != pybench.SESSION_JSON:
         sys.exit("SESSION_JSON is not in Python's form")
     Session.objects.filter(session_key=KEY).delete()
     Session.objects.create(session_key=KEY, session_data=SessionStore().encode(session),
@@ -150,8 +129,8 @@ def child(kind):
         ("django_only.raw_select" + suffix, raw_select),
     ]
     for name, fn in cases:
-        if FILTER.search(name):
-            wall, cpu = bench(fn)
+        if pybench.FILTER.search(name):
+            wall, cpu = pybench.bench(fn)
             print(f"{name} {wall:.0f} {cpu:.0f}", flush=True)
 
 

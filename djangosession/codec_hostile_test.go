@@ -3,7 +3,6 @@ package djangosession_test
 import (
 	"encoding/base64"
 	"errors"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -11,6 +10,7 @@ import (
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/storetest"
+	"github.com/djsession/djsession/internal/hostiletest"
 	"github.com/djsession/djsession/python/pickle"
 	"github.com/djsession/djsession/signing"
 )
@@ -27,15 +27,6 @@ const (
 	codecMaxDecompress = 1 << 20
 	codecAllocInflated = 48 * codecMaxDecompress
 )
-
-// codecAllocated runs f and returns the bytes it allocated on the heap.
-func codecAllocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // hostileSessionData returns testdata/hostile/session as session_data for
 // the store class SessionStore under key (storetest.SignedCorpus), with
@@ -103,7 +94,7 @@ func TestHostileCodec(t *testing.T) {
 		for _, name := range names {
 			data := in[name]
 			var err error
-			n := codecAllocated(func() { _, err = c.Decode(data) })
+			n := hostiletest.Allocated(func() { _, err = c.Decode(data) })
 			if limit := uint64(codecAllocBase + codecAllocPerByte*len(data) + codecAllocInflated); n > limit {
 				t.Errorf("%s (%d bytes): Decode allocated %d bytes, over %d", name, len(data), n, limit)
 			}

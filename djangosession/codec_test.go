@@ -11,6 +11,7 @@ import (
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
 )
@@ -128,14 +129,8 @@ type flagStep struct {
 
 func loadVectors(t testing.TB) *sessionVectors {
 	t.Helper()
-	b, err := os.ReadFile("../testdata/session.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v sessionVectors
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	testenv.ReadJSON(t, "../testdata/session.json", &v)
 	if len(v.Encode) == 0 || len(v.Releases) == 0 {
 		t.Fatal("session.json holds no vectors")
 	}

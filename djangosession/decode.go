@@ -11,6 +11,7 @@ import (
 	"strings"
 	"time"
 
+	"github.com/djsession/djsession/python/pickle"
 	"github.com/djsession/djsession/python/pyjson"
 )
 
@@ -36,7 +37,7 @@ var (
 // with errors.Is.
 type DecodeError struct {
 	Path   string       // e.g. `cart.items[2].qty`
-	Python string       // Python's type name: int, float, str, list, dict, bool, NoneType
+	Python string       // Python's type name (pickle.TypeName): int, float, str, list, dict, bool, NoneType, ...
 	Go     reflect.Type // the type being filled
 	Err    error        // ErrDecodeType or ErrDecodeRange
 }
@@ -106,28 +107,8 @@ var (
 	bigIntType      = reflect.TypeFor[big.Int]()
 )
 
-func pyType(v any) string {
-	switch v.(type) {
-	case nil:
-		return "NoneType"
-	case *pyjson.Object:
-		return "dict"
-	case []any:
-		return "list"
-	case string:
-		return "str"
-	case int64, *big.Int:
-		return "int"
-	case float64:
-		return "float"
-	case bool:
-		return "bool"
-	}
-	return fmt.Sprintf("%T", v)
-}
-
 func (d *decoder) fail(path string, val any, t reflect.Type, err error) error {
-	return &DecodeError{Path: path, Python: pyType(val), Go: t, Err: err}
+	return &DecodeError{Path: path, Python: pickle.TypeName(val), Go: t, Err: err}
 }
 
 func (d *decoder) value(path string, val any, rv reflect.Value) error {

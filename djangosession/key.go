@@ -3,6 +3,8 @@ package djangosession
 import (
 	"fmt"
 	"io"
+
+	"github.com/djsession/djsession/internal/randstring"
 )
 
 // validKeyChars is Django's VALID_KEY_CHARS: lowercase letters and digits.
@@ -19,22 +21,11 @@ const MaxCreateAttempts = 100
 // NewKey returns a session key as Django's get_random_string(32,
 // VALID_KEY_CHARS): 32 characters, each uniform over [a-z0-9].
 func NewKey(r io.Reader) (string, error) {
-	var out [KeyLength]byte
-	var buf [64]byte
-	n := 0
-	for n < KeyLength {
-		if _, err := io.ReadFull(r, buf[:]); err != nil {
-			return "", fmt.Errorf("djangosession: reading random bytes: %w", err)
-		}
-		for _, b := range buf {
-			// 252 = 7*36: reject the top values so every char is equally likely.
-			if b < 252 && n < KeyLength {
-				out[n] = validKeyChars[b%36]
-				n++
-			}
-		}
+	k, err := randstring.Get(r, KeyLength, validKeyChars)
+	if err != nil {
+		return "", fmt.Errorf("djangosession: reading random bytes: %w", err)
 	}
-	return string(out[:]), nil
+	return k, nil
 }
 
 // ValidKey reports whether Django accepts key as a session key: at least

@@ -21,6 +21,7 @@ import (
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/filestore"
+	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pyjson"
 )
 
@@ -228,7 +229,7 @@ func TestFlagsLikeDjango(t *testing.T) {
 				replay(t, s, seq.Steps, func() string { return label(s.Key()) })
 				if seq.FilesAfter != nil {
 					n := 0
-					for _, name := range listDir(t, dir) {
+					for _, name := range testenv.DirNames(t, dir) {
 						if !strings.Contains(name, "_out_") {
 							n++
 						}
@@ -370,20 +371,6 @@ func replay(t *testing.T, s *djangosession.Session, steps []flagStep, key func()
 			}
 		}
 	}
-}
-
-func listDir(t testing.TB, dir string) []string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range es {
-		names = append(names, e.Name())
-	}
-	slices.Sort(names)
-	return names
 }
 
 // --- Open, Create, Flush and CycleKey against a recording store ---

@@ -279,23 +279,11 @@ func float32Value(f float32) float64 {
 // checkDigits refuses an integer Python's json would refuse to write (more
 // than pyjson.MaxIntDigits digits), without formatting a huge one.
 func checkDigits(n *big.Int) error {
-	bits := n.BitLen()
-	// 10^MaxIntDigits needs MaxIntDigits*log2(10) bits.
-	limit := int(float64(pyjson.MaxIntDigits) * math.Log2(10))
-	switch {
-	case bits <= limit-8:
-		return nil
-	case bits > limit+8:
-	default:
-		s := n.String()
-		if n.Sign() < 0 {
-			s = s[1:]
-		}
-		if len(s) <= pyjson.MaxIntDigits {
-			return nil
-		}
+	var buf [64]byte
+	if _, err := pyjson.AppendInt(buf[:0], n); err != nil {
+		return unsupported(n, fmt.Sprintf("an int of more than %d digits (Python's json refuses it)", pyjson.MaxIntDigits))
 	}
-	return unsupported(n, fmt.Sprintf("an int of more than %d digits (Python's json refuses it)", pyjson.MaxIntDigits))
+	return nil
 }
 
 func (c *converter) object(o *pyjson.Object, depth int) (any, bool, error) {

@@ -254,3 +254,23 @@ func TestPyValueSharedLists(t *testing.T) {
 		t.Errorf("PickleValue of a cycle: %v", err)
 	}
 }
+
+// TestPyValueIntDigits: an int of pyjson.MaxIntDigits digits is kept, one
+// more digit is refused, as Python's json writes the one and refuses the
+// other.
+func TestPyValueIntDigits(t *testing.T) {
+	nines := new(big.Int).Exp(big.NewInt(10), big.NewInt(pyjson.MaxIntDigits), nil)
+	nines.Sub(nines, big.NewInt(1)) // 4300 nines
+	for _, n := range []*big.Int{nines, new(big.Int).Neg(nines)} {
+		if _, err := djangosession.PyValue(n); err != nil {
+			t.Errorf("PyValue(%d digits) = %v, want it kept", pyjson.MaxIntDigits, err)
+		}
+		over := new(big.Int).Add(new(big.Int).Abs(n), big.NewInt(1))
+		if n.Sign() < 0 {
+			over.Neg(over)
+		}
+		if _, err := djangosession.PyValue(over); !errors.Is(err, djangosession.ErrUnsupportedValue) {
+			t.Errorf("PyValue(%d digits) = %v, want ErrUnsupportedValue", pyjson.MaxIntDigits+1, err)
+		}
+	}
+}

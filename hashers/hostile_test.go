@@ -2,50 +2,24 @@ package hashers
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
-	"runtime"
-	"sort"
 	"strings"
 	"testing"
+
+	"github.com/djsession/djsession/internal/hostiletest"
 )
 
-// Bounds on the bytes Identify, Decode, Check and MustUpdate may allocate
-// per hostile encoded hash: every file names a cost over the limits or a
-// value that does not parse, so nothing is computed; the fields are split
-// and decoded once (a few copies of the input).
-const (
-	hashersHostileDir       = "../testdata/hostile/hashers"
-	hashersAllocBase        = 64 << 10
-	hashersAllocPerByte     = 8
-	hashersHostileMaxSeeded = 64 << 10 // larger inputs stall the fuzzer's minimizing
-)
+// hashersBound bounds the bytes Identify, Decode, Check and MustUpdate
+// may allocate per hostile encoded hash: every file names a cost over the
+// limits or a value that does not parse, so nothing is computed; the
+// fields are split and decoded once (a few copies of the input).
+var hashersBound = hostiletest.Bound{Base: 64 << 10, PerByte: 8}
+
+// hashersHostileMaxSeeded is the largest hostile input seeding the fuzz
+// targets: larger inputs stall the fuzzer's minimizing.
+const hashersHostileMaxSeeded = 64 << 10
 
 // hostileHashes returns the files of testdata/hostile/hashers by name.
-func hostileHashes(t testing.TB) map[string]string {
-	t.Helper()
-	entries, err := os.ReadDir(hashersHostileDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string]string{}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(hashersHostileDir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[e.Name()] = string(b)
-	}
-	return out
-}
-
-func hashersAllocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
+func hostileHashes(t testing.TB) map[string][]byte { return hostiletest.Files(t, "hashers") }
 
 // TestHostileHashes runs every encoded hash of testdata/hostile/hashers
 // (costs over the limits for every hasher, truncated and malformed fields,
@@ -54,8 +28,8 @@ func hashersAllocated(f func()) uint64 {
 // every hasher enabled and the default Limits: no panic, Check false with
 // the error its name documents (over-* ErrParameters, malformed-*
 // ErrMalformed, unknown-* ErrUnknownAlgorithm, unusable-*
-// ErrUnusablePassword), and at most hashersAllocBase + hashersAllocPerByte
-// per input byte allocated by each call: nothing is computed.
+// ErrUnusablePassword), and at most hashersBound allocated by each call:
+// nothing is computed.
 func TestHostileHashes(t *testing.T) {
 	o := cheapOptions("4.2")
 	o.Limits = Limits{}
@@ -66,41 +40,32 @@ func TestHostileHashes(t *testing.T) {
 		"unknown-":   ErrUnknownAlgorithm,
 		"unusable-":  ErrUnusablePassword,
 	}
-	in := hostileHashes(t)
-	names := make([]string, 0, len(in))
-	for name := range in {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		enc := in[name]
+	hostiletest.Run(t, hostileHashes(t), func(t *testing.T, c hostiletest.Case) {
+		enc := string(c.Input)
 		var sentinel error
 		for prefix, err := range want {
-			if strings.HasPrefix(name, prefix) {
+			if strings.HasPrefix(c.Name, prefix) {
 				sentinel = err
 			}
 		}
 		if sentinel == nil {
-			t.Fatalf("%s: name has no documented outcome", name)
+			t.Fatalf("%s: name has no documented outcome", c.Name)
 		}
-		limit := uint64(hashersAllocBase + hashersAllocPerByte*len(enc))
 		var ok bool
 		var err error
-		for _, c := range []struct {
-			op string
-			f  func()
+		for _, op := range []struct {
+			name string
+			f    func()
 		}{
 			{"Identify", func() { _, _ = Identify(enc) }},
 			{"Decode", func() { _, _ = Decode(enc) }},
 			{"Check", func() { ok, err = p.Check("password", enc) }},
 			{"MustUpdate", func() { _, _ = p.MustUpdate(enc) }},
 		} {
-			if n := hashersAllocated(c.f); n > limit {
-				t.Errorf("%s (%d bytes): %s allocated %d bytes, over %d", name, len(enc), c.op, n, limit)
-			}
+			hashersBound.Check(t, c.Name+": "+op.name, c.Input, op.f)
 		}
 		if ok || !errors.Is(err, sentinel) {
-			t.Errorf("%s: Check = %v, %v; want false, %v", name, ok, err, sentinel)
+			t.Errorf("%s: Check = %v, %v; want false, %v", c.Name, ok, err, sentinel)
 		}
-	}
+	})
 }

@@ -3,32 +3,20 @@ package hashers
 import (
 	"fmt"
 	"io"
+
+	"github.com/djsession/djsession/internal/randstring"
 )
 
 // randomStringChars is Django's RANDOM_STRING_CHARS.
 const randomStringChars = "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789"
 
-// randomString is Django's get_random_string(n, alphabet): n characters
-// chosen uniformly (secrets.choice). Bytes from r at or above the largest
-// multiple of len(alphabet) are rejected, so there is no modulo bias.
+// randomString is Django's get_random_string(n, alphabet).
 func randomString(r io.Reader, n int, alphabet string) (string, error) {
-	limit := 256 - 256%len(alphabet)
-	out := make([]byte, 0, n)
-	buf := make([]byte, n+n/4+8)
-	for len(out) < n {
-		if _, err := io.ReadFull(r, buf); err != nil {
-			return "", fmt.Errorf("hashers: reading random bytes: %w", err)
-		}
-		for _, b := range buf {
-			if int(b) < limit {
-				out = append(out, alphabet[int(b)%len(alphabet)])
-				if len(out) == n {
-					break
-				}
-			}
-		}
+	s, err := randstring.Get(r, n, alphabet)
+	if err != nil {
+		return "", fmt.Errorf("hashers: reading random bytes: %w", err)
 	}
-	return string(out), nil
+	return s, nil
 }
 
 // bcryptSalt is bcrypt.gensalt(rounds): "$2b$", the two-digit cost, "$" and

@@ -108,7 +108,8 @@ func FuzzLoads(f *testing.F) {
 // token-* files as they are, the value-* files signed by ts, so that the
 // fuzzer starts past the signature.
 func addHostileSeeds(f *testing.F, ts *TimestampSigner) {
-	for name, s := range hostileFiles(f) {
+	for name, b := range hostileFiles(f) {
+		s := string(b)
 		if strings.HasPrefix(name, "value-") {
 			s = ts.Signer().Sign(s)
 		}

@@ -3,14 +3,13 @@ package signing
 import (
 	"crypto/sha256"
 	"encoding/hex"
-	"encoding/json"
 	"errors"
 	"math"
-	"os"
 	"strconv"
 	"testing"
 	"time"
 
+	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pyjson"
 )
 
@@ -97,14 +96,8 @@ type unsignVector struct {
 
 func loadGolden(t testing.TB) *goldenFile {
 	t.Helper()
-	b, err := os.ReadFile("../testdata/signing.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var g goldenFile
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
+	testenv.ReadJSON(t, "../testdata/signing.json", &g)
 	if len(g.Releases) == 0 || g.Releases["3.2"] == nil {
 		t.Fatal("signing.json has no Django 3.2 section")
 	}

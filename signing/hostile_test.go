@@ -2,12 +2,11 @@ package signing
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/djsession/djsession/internal/hostiletest"
 )
 
 // hostileDir holds one hostile input per file (testdata/hostile/README.md):
@@ -25,37 +24,23 @@ const hostileKey = "hostile-corpus-key"
 // inflated to at most MaxDecompressedSize (set to 1 MiB here), then read
 // by pyjson (about 48 bytes per input byte at worst); timestamps are
 // judged by their length. So: a constant, plus a multiple of the input,
-// plus the inflation bound.
-const (
-	hostileAllocPerByte  = 8
-	hostileAllocBase     = 1 << 20
-	hostileMaxDecompress = 1 << 20
-	hostileAllocInflated = 48 * hostileMaxDecompress
+// plus the inflation bound for the call that reads the object.
+const hostileMaxDecompress = 1 << 20
+
+var (
+	hostileBound       = hostiletest.Bound{Base: 1 << 20, PerByte: 8}
+	hostileObjectBound = hostiletest.Bound{Base: hostileBound.Base + 48*hostileMaxDecompress, PerByte: hostileBound.PerByte}
 )
 
-func hostileFiles(t testing.TB) map[string]string {
-	t.Helper()
-	files, err := os.ReadDir(hostileDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := map[string]string{}
-	for _, f := range files {
-		b, err := os.ReadFile(filepath.Join(hostileDir, f.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		in[f.Name()] = string(b)
-	}
-	return in
-}
+// hostileFiles returns testdata/hostile/signing by name.
+func hostileFiles(t testing.TB) map[string][]byte { return hostiletest.Files(t, "signing") }
 
 // bigHostileInputs are the hostile inputs of more than 1 MB.
-func bigHostileInputs() map[string]string {
-	return map[string]string{
-		"value-generated: timestamp of a million digits":          "v:" + hostileTimestamp(1_000_000),
-		"value-generated: negative timestamp of a million digits": "v:-" + hostileTimestamp(1_000_000),
-		"token-generated: 4 MB of separators and base64":          strings.Repeat("eyJhIjoxfQ:", 400_000),
+func bigHostileInputs() map[string][]byte {
+	return map[string][]byte{
+		"value-generated: timestamp of a million digits":          []byte("v:" + hostileTimestamp(1_000_000)),
+		"value-generated: negative timestamp of a million digits": []byte("v:-" + hostileTimestamp(1_000_000)),
+		"token-generated: 4 MB of separators and base64":          []byte(strings.Repeat("eyJhIjoxfQ:", 400_000)),
 	}
 }
 
@@ -80,46 +65,33 @@ func hostileSigner(t testing.TB, key string) *TimestampSigner {
 // signature: a timestamp too large, bad base64, a zlib bomb, JSON nested
 // or an int too deep or long), and the allocations bounded as above.
 func TestHostileCorpus(t *testing.T) {
-	in := hostileFiles(t)
-	for name, s := range bigHostileInputs() {
-		in[name] = s
-	}
-	names := make([]string, 0, len(in))
-	for name := range in {
-		names = append(names, name)
-	}
-	sort.Strings(names)
 	ts := hostileSigner(t, hostileKey)
 	classified := func(err error) bool {
 		return err == nil || errors.Is(err, ErrBadSignature) || errors.Is(err, ErrMalformed)
 	}
-	for _, name := range names {
-		token := in[name]
-		if strings.HasPrefix(name, "value-") {
+	hostiletest.Run(t, hostileFiles(t), func(t *testing.T, c hostiletest.Case) {
+		token := string(c.Input)
+		if strings.HasPrefix(c.Name, "value-") {
 			token = ts.Signer().Sign(token)
 		}
-		limit := uint64(hostileAllocPerByte*len(token) + hostileAllocBase)
-		checks := []struct {
-			op  string
-			f   func() error
-			max uint64
+		for _, op := range []struct {
+			name  string
+			f     func() error
+			bound hostiletest.Bound
 		}{
-			{"Unsign", func() error { _, err := ts.Unsign(token); return err }, limit},
-			{"UnsignMaxAge", func() error { _, err := ts.UnsignMaxAge(token, time.Hour); return err }, limit},
-			{"UnsignTime", func() error { _, _, err := ts.UnsignTime(token); return err }, limit},
-			{"UnsignObjectMaxAge", func() error { _, err := ts.UnsignObjectMaxAge(token, time.Hour); return err }, limit + hostileAllocInflated},
-		}
-		for _, c := range checks {
+			{"Unsign", func() error { _, err := ts.Unsign(token); return err }, hostileBound},
+			{"UnsignMaxAge", func() error { _, err := ts.UnsignMaxAge(token, time.Hour); return err }, hostileBound},
+			{"UnsignTime", func() error { _, _, err := ts.UnsignTime(token); return err }, hostileBound},
+			{"UnsignObjectMaxAge", func() error { _, err := ts.UnsignObjectMaxAge(token, time.Hour); return err }, hostileObjectBound},
+		} {
 			var err error
-			if n := allocated(func() { err = c.f() }); n > c.max {
-				t.Errorf("%s (%d bytes): %s allocated %d bytes, over %d", name, len(token), c.op, n, c.max)
-			}
+			op.bound.Check(t, c.Name+": "+op.name, []byte(token), func() { err = op.f() })
 			if !classified(err) {
-				t.Errorf("%s: %s: unclassified error %v", name, c.op, err)
+				t.Errorf("%s: %s: unclassified error %v", c.Name, op.name, err)
 			}
-			if err == nil && (strings.HasPrefix(name, "token-") || c.op == "UnsignObjectMaxAge") {
-				t.Errorf("%s: %s accepted it", name, c.op)
+			if err == nil && (strings.HasPrefix(c.Name, "token-") || op.name == "UnsignObjectMaxAge") {
+				t.Errorf("%s: %s accepted it", c.Name, op.name)
 			}
 		}
-	}
+	}, bigHostileInputs())
 }

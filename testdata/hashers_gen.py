@@ -34,10 +34,10 @@ nothing in the file is derived by hand except the "edit" probes, whose
 answers still come from Django.
 """
 import json
-import os
-import subprocess
 import sys
 import warnings
+
+import djgen
 
 SECRET = "django-insecure-hashers-vectors"
 FALLBACK = "an-older-secret-key-in-fallbacks"
@@ -54,35 +54,11 @@ PASSWORDS = [
 WRONG = "wrong password"
 
 
-def newer_paths(ver):
-    base = os.environ.get("DJNEWER", "/tmp/djnewer")
-    if ver in ("4.2", "5.2"):
-        return [f"{base}/{ver}/root/usr/lib/python3/dist-packages",
-                f"{base}/asgiref-3.8/usr/lib/python3/dist-packages"]
-    if ver == "6.1":
-        return [f"{base}/py311shim", f"{base}/6.1/root/usr/lib/python3/dist-packages",
-                f"{base}/asgiref-3.12/usr/lib/python3/dist-packages",
-                f"{base}/extras-6.1/python3-typing-extensions/usr/lib/python3/dist-packages"]
-    return []
-
-
 def collect():
     out = {"generator": "testdata/hashers_gen.py", "python": sys.version.split()[0],
            "secret_key": SECRET, "fallback_key": FALLBACK, "releases": {}}
-    for ver in ("3.2", "4.2", "5.2", "6.1"):
-        paths = newer_paths(ver)
-        if paths and not all(os.path.isdir(p) for p in paths):
-            print(f"skipping Django {ver}: not unpacked", file=sys.stderr)
-            continue
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        if paths:
-            env["PYTHONPATH"] = ":".join(paths)
-        res = subprocess.run([sys.executable, __file__, "--one"], env=env,
-                             capture_output=True, text=True)
-        if res.returncode != 0:
-            sys.stderr.write(res.stderr)
-            raise SystemExit(f"Django {ver} failed")
-        out["releases"][ver] = json.loads(res.stdout)
+    for ver, sec in djgen.each_release(__file__):
+        out["releases"][ver] = sec
     json.dump(out, sys.stdout, indent=1, sort_keys=True, ensure_ascii=False)
     sys.stdout.write("\n")
 

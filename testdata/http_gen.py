@@ -13,9 +13,9 @@ scenarios, Set-Cookie serialization of set_cookie/delete_cookie, CSRF masking
 and session auth hashes. Every vector records the release that made it.
 """
 import json
-import os
-import subprocess
 import sys
+
+import djgen
 
 urlpatterns = []
 
@@ -24,33 +24,12 @@ SECRET = "django-insecure-http-vectors-secret"
 FALLBACK = "old-secret-for-fallbacks"
 
 
-def newer_paths(ver):
-    base = os.environ.get("DJNEWER", "/tmp/djnewer")
-    if ver in ("4.2", "5.2"):
-        return [f"{base}/{ver}/root/usr/lib/python3/dist-packages",
-                f"{base}/asgiref-3.8/usr/lib/python3/dist-packages"]
-    if ver == "6.1":
-        return [f"{base}/py311shim", f"{base}/6.1/root/usr/lib/python3/dist-packages",
-                f"{base}/asgiref-3.12/usr/lib/python3/dist-packages",
-                f"{base}/extras-6.1/python3-typing-extensions/usr/lib/python3/dist-packages"]
-    return []
-
-
 def collect():
     out = {"generator": "testdata/http_gen.py", "python": sys.version.split()[0],
            "fixed_time": FIXED_TIME, "secret_key": SECRET, "fallback_key": FALLBACK,
            "releases": {}}
-    for ver in ("3.2", "4.2", "5.2", "6.1"):
-        paths = newer_paths(ver)
-        if paths and not all(os.path.isdir(p) for p in paths):
-            print(f"skipping Django {ver}: not unpacked", file=sys.stderr)
-            continue
-        env = {k: v for k, v in os.environ.items() if k != "PYTHONPATH"}
-        if paths:
-            env["PYTHONPATH"] = ":".join(paths)
-        res = subprocess.run([sys.executable, __file__, "--one"], env=env,
-                             capture_output=True, text=True, check=True)
-        out["releases"][ver] = json.loads(res.stdout)
+    for ver, sec in djgen.each_release(__file__):
+        out["releases"][ver] = sec
     json.dump(out, sys.stdout, indent=1, sort_keys=True)
     sys.stdout.write("\n")
 

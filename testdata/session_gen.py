@@ -35,6 +35,8 @@ import types
 import zlib
 from datetime import datetime, timedelta, timezone as dt_timezone
 
+import djgen
+
 HERE = os.path.dirname(os.path.abspath(__file__))
 OUT = os.path.join(HERE, "session.json")
 
@@ -46,7 +48,6 @@ COOKIE_AGE = 1209600
 COOKIE_SALT = "django.contrib.sessions.backends.signed_cookies"
 T0 = 1700000000.25  # the frozen time of django-formats.md's vectors (b62 "1r31eq")
 
-RELEASES = ["3.2", "4.2", "5.2", "6.1"]
 
 os.environ["TZ"] = TIME_ZONE
 time.tzset()
@@ -847,7 +848,7 @@ def main():
         "releases": {},
     }
     missing = []
-    for v in RELEASES:
+    for v in djgen.RELEASES:
         env = djgen.release_env(v)
         if env is None:
             missing.append(v)

@@ -45,7 +45,7 @@ func (f *signingFlags) register(cmd *cobra.Command, withSep bool) {
 	if withSep {
 		cmd.Flags().StringVar(&f.sep, "sep", ":", "separator")
 	}
-	cmd.Flags().StringVar(&f.algorithm, "algorithm", "sha256", "hash algorithm (any hashlib name Django's salted_hmac accepts: sha1, sha256, sha512, blake2b, ...)")
+	cmd.Flags().StringVar(&f.algorithm, "algorithm", "sha256", "hash algorithm, a hashlib name Django's salted_hmac accepts: sha1, sha224, sha256, sha384, sha512, sha3_224, sha3_256, sha3_384, sha3_512, blake2b, blake2s or md5")
 }
 
 func (f *signingFlags) registerVerify(cmd *cobra.Command) {

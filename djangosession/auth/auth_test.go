@@ -2,15 +2,14 @@ package auth_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
-	"os"
 	"testing"
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/memstore"
+	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pyjson"
 )
 
@@ -29,14 +28,8 @@ type authVectors struct {
 
 func loadVectors(t testing.TB) *authVectors {
 	t.Helper()
-	b, err := os.ReadFile("../../testdata/http_vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v authVectors
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	testenv.ReadJSON(t, "../../testdata/http_vectors.json", &v)
 	return &v
 }
 

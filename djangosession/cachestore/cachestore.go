@@ -8,6 +8,10 @@
 // (github.com/bradfitz/gomemcache) adapt the usual Go clients, and the core
 // imports no driver.
 //
+// Start with New(client, &Options{Backend: RedisCache, KeyPrefix: "shop"}),
+// the project's CACHES entry in Go, and give the Store to
+// djangosession.NewEngine (see the examples).
+//
 // # Keys
 //
 // A session key k is kept under KEY_FUNCTION(EnginePrefix+k, KEY_PREFIX,

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/base64"
 	"errors"
-	"runtime"
 	"sort"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/storetest"
+	"github.com/djsession/djsession/internal/hostiletest"
 	"github.com/djsession/djsession/python/pickle"
 	"github.com/djsession/djsession/signing"
 )
@@ -73,7 +73,7 @@ func TestHostileCookies(t *testing.T) {
 		for _, name := range names {
 			v := in[name]
 			var err error
-			n := allocated(func() { _, err = s.Load(ctx, v) })
+			n := hostiletest.Allocated(func() { _, err = s.Load(ctx, v) })
 			if limit := uint64(cookieAllocBase + cookieAllocPerByte*len(v) + cookieAllocInflated); n > limit {
 				t.Errorf("%s (%d bytes): Load allocated %d bytes, over %d", name, len(v), n, limit)
 			}
@@ -91,13 +91,4 @@ func TestHostileCookies(t *testing.T) {
 	}
 	t.Run("json", func(t *testing.T) { run(t, jsonStore, in) })
 	t.Run("pickle", func(t *testing.T) { run(t, pickleStore, pickles) })
-}
-
-// allocated runs f and returns the bytes it allocated on the heap.
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }

@@ -2,10 +2,8 @@ package cookiestore_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/storetest"
+	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
 )
@@ -53,14 +52,8 @@ type vectors struct {
 
 func loadVectors(t testing.TB) *vectors {
 	t.Helper()
-	b, err := os.ReadFile("../../testdata/session.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectors
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	testenv.ReadJSON(t, "../../testdata/session.json", &v)
 	if len(v.Cookies) == 0 || len(v.Releases) == 0 {
 		t.Fatal("no cookie vectors")
 	}

@@ -2,18 +2,16 @@ package csrf_test
 
 import (
 	"errors"
+	"fmt"
 	"net/http"
 	"net/http/httptest"
 	"net/url"
-	"os"
-	"path/filepath"
-	"runtime"
-	"sort"
 	"strings"
 	"testing"
 
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/csrf"
+	"github.com/djsession/djsession/internal/hostiletest"
 )
 
 // Bounds on the bytes one hostile token may cost: Unmask, ValidFormat and
@@ -21,35 +19,17 @@ import (
 // the cookie, the header or the form body costs a constant (the request,
 // the recorder, the 403 page) plus a few copies of it (the header parse,
 // the form parse).
-const (
-	csrfHostileDir          = "../../testdata/hostile/csrf"
-	csrfTokenAllocBase      = 1 << 10
-	csrfRequestAllocBase    = 1 << 20
-	csrfRequestAllocPerByte = 16
+var (
+	csrfTokenBound   = hostiletest.Bound{Base: 1 << 10}
+	csrfRequestBound = hostiletest.Bound{Base: 1 << 20, PerByte: 16}
 )
-
-func csrfAllocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
 
 // hostileTokens returns the files of testdata/hostile/csrf by name.
 func hostileTokens(t testing.TB) map[string]string {
 	t.Helper()
-	entries, err := os.ReadDir(csrfHostileDir)
-	if err != nil {
-		t.Fatal(err)
-	}
 	in := map[string]string{}
-	for _, e := range entries {
-		b, err := os.ReadFile(filepath.Join(csrfHostileDir, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		in[e.Name()] = string(b)
+	for name, b := range hostiletest.Files(t, "csrf") {
+		in[name] = string(b)
 	}
 	return in
 }
@@ -62,13 +42,6 @@ func hostileTokens(t testing.TB) map[string]string {
 // origin checks, for the current release and 3.2: always 403, never a
 // panic or a 500, and the bytes allocated bounded as above.
 func TestHostileTokens(t *testing.T) {
-	in := hostileTokens(t)
-	names := make([]string, 0, len(in))
-	for name := range in {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-
 	secret, err := csrf.NewSecret(nil)
 	if err != nil {
 		t.Fatal(err)
@@ -105,23 +78,20 @@ func TestHostileTokens(t *testing.T) {
 			t.Fatalf("POST with a good cookie and token: %d", c)
 		}
 	}
-	for _, name := range names {
-		v := in[name]
+	hostiletest.Run(t, hostiletest.Files(t, "csrf"), func(t *testing.T, c hostiletest.Case) {
+		v := string(c.Input)
 		var err error
 		var valid, match bool
-		n := csrfAllocated(func() {
+		csrfTokenBound.Check(t, c.Name+": Unmask, ValidFormat, Match", c.Input, func() {
 			_, err = csrf.Unmask(v)
 			valid = csrf.ValidFormat(v)
 			match = csrf.Match(v, secret) || csrf.Match(token, v)
 		})
-		if n > csrfTokenAllocBase {
-			t.Errorf("%s (%d bytes): Unmask, ValidFormat, Match allocated %d bytes, over %d", name, len(v), n, csrfTokenAllocBase)
-		}
 		if !errors.Is(err, csrf.ErrBadFormat) || valid || match {
-			t.Errorf("%s: Unmask %v, ValidFormat %v, Match %v; want ErrBadFormat, false, false", name, err, valid, match)
+			t.Errorf("%s: Unmask %v, ValidFormat %v, Match %v; want ErrBadFormat, false, false", c.Name, err, valid, match)
 		}
 		for i, h := range handlers {
-			for _, c := range []struct {
+			for _, r := range []struct {
 				where                 string
 				cookie, header, field string
 			}{
@@ -130,14 +100,12 @@ func TestHostileTokens(t *testing.T) {
 				{"field", secret, "", v},
 			} {
 				var code int
-				n := csrfAllocated(func() { code = post(h, c.cookie, c.header, c.field) })
-				if limit := uint64(csrfRequestAllocBase + csrfRequestAllocPerByte*len(v)); n > limit {
-					t.Errorf("%s in the %s (handler %d): allocated %d bytes, over %d", name, c.where, i, n, limit)
-				}
+				csrfRequestBound.Check(t, fmt.Sprintf("%s in the %s (handler %d)", c.Name, r.where, i), c.Input,
+					func() { code = post(h, r.cookie, r.header, r.field) })
 				if code != http.StatusForbidden {
-					t.Errorf("%s in the %s (handler %d): status %d, want 403", name, c.where, i, code)
+					t.Errorf("%s in the %s (handler %d): status %d, want 403", c.Name, r.where, i, code)
 				}
 			}
 		}
-	}
+	})
 }

@@ -2,11 +2,9 @@ package csrf_test
 
 import (
 	"crypto/tls"
-	"encoding/json"
 	"errors"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"strings"
 	"testing"
 	"time"
@@ -14,6 +12,7 @@ import (
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/csrf"
 	"github.com/djsession/djsession/djangosession/middleware"
+	"github.com/djsession/djsession/internal/testenv"
 )
 
 // vectors is testdata/http_vectors.json, made by testdata/http_gen.py with
@@ -47,14 +46,8 @@ type vectors struct {
 
 func loadVectors(t testing.TB) *vectors {
 	t.Helper()
-	b, err := os.ReadFile("../../testdata/http_vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectors
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	testenv.ReadJSON(t, "../../testdata/http_vectors.json", &v)
 	return &v
 }
 

@@ -5,6 +5,8 @@ import (
 	"crypto/subtle"
 	"fmt"
 	"io"
+
+	"github.com/djsession/djsession/internal/randstring"
 )
 
 // Lengths and alphabet of Django's CSRF secrets and tokens.
@@ -32,22 +34,11 @@ func NewSecret(r io.Reader) (string, error) {
 	if r == nil {
 		r = rand.Reader
 	}
-	var out [SecretLength]byte
-	var buf [64]byte
-	n := 0
-	for n < SecretLength {
-		if _, err := io.ReadFull(r, buf[:]); err != nil {
-			return "", fmt.Errorf("csrf: reading random bytes: %w", err)
-		}
-		for _, b := range buf {
-			// 248 = 4*62: reject the top values so every char is equally likely.
-			if b < 248 && n < SecretLength {
-				out[n] = AllowedChars[b%62]
-				n++
-			}
-		}
+	s, err := randstring.Get(r, SecretLength, AllowedChars)
+	if err != nil {
+		return "", fmt.Errorf("csrf: reading random bytes: %w", err)
 	}
-	return string(out[:]), nil
+	return s, nil
 }
 
 // Mask returns the token for secret with the given mask, as Django's

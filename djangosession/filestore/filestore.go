@@ -3,6 +3,10 @@
 // SESSION_FILE_PATH, named SESSION_COOKIE_NAME + session key, holding
 // exactly the session_data the codec writes.
 //
+// Start with New(&Options{Dir: SESSION_FILE_PATH, Codec: codec}), the codec
+// made by djangosession.NewCodec with the project's SECRET_KEY, and give
+// the Store to djangosession.NewEngine (see the example).
+//
 // A Django project and a Go program pointed at the same directory with the
 // same SECRET_KEY share sessions: each reads what the other writes, and
 // writes are atomic (a temporary file in the same directory, then a

@@ -2,7 +2,6 @@ package filestore_test
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"os"
@@ -16,6 +15,7 @@ import (
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/filestore"
 	"github.com/djsession/djsession/djangosession/storetest"
+	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
 )
@@ -64,14 +64,8 @@ type clearSet struct {
 
 func loadVectors(t testing.TB) *vectors {
 	t.Helper()
-	b, err := os.ReadFile("../../testdata/session.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectors
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	testenv.ReadJSON(t, "../../testdata/session.json", &v)
 	if len(v.Releases) == 0 {
 		t.Fatal("no releases in session.json")
 	}
@@ -257,7 +251,7 @@ func TestClearExpiredLikeDjango(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				left := listDir(t, dir)
+				left := testenv.DirNames(t, dir)
 				if !slices.Equal(left, set.Remaining) {
 					t.Fatalf("left %v\nDjango %s left %v", left, r.Django, set.Remaining)
 				}
@@ -280,20 +274,6 @@ func sameCase[T any](t testing.TB, cases []T, name string, nameOf func(T) string
 	t.Fatalf("no case %q", name)
 	var zero T
 	return zero
-}
-
-func listDir(t testing.TB, dir string) []string {
-	t.Helper()
-	es, err := os.ReadDir(dir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	var names []string
-	for _, e := range es {
-		names = append(names, e.Name())
-	}
-	slices.Sort(names)
-	return names
 }
 
 func dump(t testing.TB, o *pyjson.Object) string {
@@ -345,7 +325,7 @@ func TestFileFormat(t *testing.T) {
 	if err := s.Save(ctx, key, d, djangosession.Expiry{}, false); err != nil {
 		t.Fatal(err)
 	}
-	if got := listDir(t, dir); !slices.Equal(got, []string{"mysess" + key}) {
+	if got := testenv.DirNames(t, dir); !slices.Equal(got, []string{"mysess" + key}) {
 		t.Fatalf("directory holds %v", got)
 	}
 }
@@ -369,7 +349,7 @@ func TestInvalidKeys(t *testing.T) {
 			t.Errorf("Delete(%q) = %v", k, err)
 		}
 	}
-	if got := listDir(t, dir); len(got) != 0 {
+	if got := testenv.DirNames(t, dir); len(got) != 0 {
 		t.Fatalf("invalid keys wrote %v", got)
 	}
 	// A Session treats such a key as no key, as Django's file engine does.

@@ -2,33 +2,27 @@ package messages
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
-	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/internal/hostiletest"
 	"github.com/djsession/djsession/signing"
 )
 
-// hostileDir holds one hostile input per file (testdata/hostile/README.md):
+// The corpus, testdata/hostile/messages (testdata/hostile/README.md):
 // value-* files are JSON a key holder could sign (the test signs them, so
 // the checks after the signature are reached) and, as a "_messages"
 // session string, store; cookie-* files are cookies taken as they are;
 // ok-* inputs must be accepted.
-const hostileDir = "../../testdata/hostile/messages"
-
-// Bounds on the bytes allocated per input: the cookie is read once,
-// base64 decoded, inflated to at most signing.DefaultMaxDecompressedSize,
-// and parsed by pyjson (about 48 bytes per byte at worst), then turned
-// into at most one Message (80 bytes) per 13 input bytes.
-const (
-	hostileAllocBase     = 1 << 20
-	hostileAllocPerByte  = 64
-	hostileAllocInflated = 48 * signing.DefaultMaxDecompressedSize
-)
+//
+// hostileBound bounds the bytes allocated per input: the cookie is read
+// once, base64 decoded, inflated to at most
+// signing.DefaultMaxDecompressedSize, and parsed by pyjson (about 48 bytes
+// per byte at worst), then turned into at most one Message (80 bytes) per
+// 13 input bytes.
+var hostileBound = hostiletest.Bound{Base: 1<<20 + 48*signing.DefaultMaxDecompressedSize, PerByte: 64}
 
 func hostileStore(t testing.TB, rel string) *Store {
 	t.Helper()
@@ -41,25 +35,14 @@ func hostileStore(t testing.TB, rel string) *Store {
 	return s
 }
 
-func hostileInputs(t testing.TB) map[string]string {
+func hostileInputs(t testing.TB) map[string][]byte {
 	t.Helper()
-	files, err := os.ReadDir(hostileDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := map[string]string{}
-	for _, f := range files {
-		b, err := os.ReadFile(filepath.Join(hostileDir, f.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		in[f.Name()] = string(b)
-	}
+	in := hostiletest.Files(t, "messages")
 	// Generated: over 1 MB.
-	in["ok-value-generated: 100,000 messages"] = "[" + strings.Repeat(`["__json_message",0,20,"x"],`, 100_000) + `"__messagesnotfinished__"]`
+	in["ok-value-generated: 100,000 messages"] = []byte("[" + strings.Repeat(`["__json_message",0,20,"x"],`, 100_000) + `"__messagesnotfinished__"]`)
 	// A cookie inflating past the bound is refused; the session, written
 	// by the server, has no such bound (nor has Django).
-	in["big-value-generated: 5 MB of one string"] = `[["__json_message",0,20,"` + strings.Repeat("a", 5<<20) + `"]]`
+	in["big-value-generated: 5 MB of one string"] = []byte(`[["__json_message",0,20,"` + strings.Repeat("a", 5<<20) + `"]]`)
 	return in
 }
 
@@ -71,31 +54,30 @@ func TestHostileCorpus(t *testing.T) {
 	in := hostileInputs(t)
 	for _, rel := range []string{"3.2", "6.1"} {
 		s := hostileStore(t, rel)
-		for name, v := range in {
-			t.Run(rel+"/"+name, func(t *testing.T) {
-				ok := strings.HasPrefix(name, "ok-")
-				cookie := v
-				if strings.Contains(name, "value-") {
-					var err error
-					if cookie, err = s.codec.signer.SignObject([]byte(v), true); err != nil {
-						t.Fatal(err)
-					}
-				}
-				var msgs []Message
+		hostiletest.Run(t, in, func(t *testing.T, c hostiletest.Case) {
+			cookie := string(c.Input)
+			value := strings.Contains(c.Name, "value-")
+			if value {
 				var err error
-				alloc := allocated(func() { msgs, _, err = s.DecodeCookie(cookie) })
-				check(t, "cookie", ok, len(msgs), err, alloc, len(cookie))
-				ok = ok || strings.HasPrefix(name, "big-")
-				if strings.Contains(name, "value-") {
-					alloc = allocated(func() { msgs, _, err = decodeList([]byte(v), s.codec.tags) })
-					check(t, "session", ok, len(msgs), err, alloc, len(v))
+				if cookie, err = s.codec.signer.SignObject(c.Input, true); err != nil {
+					t.Fatal(err)
 				}
-			})
-		}
+			}
+			var msgs []Message
+			var err error
+			what := rel + "/" + c.Name + ": cookie"
+			hostileBound.Check(t, what, []byte(cookie), func() { msgs, _, err = s.DecodeCookie(cookie) })
+			check(t, what, c.OK, len(msgs), err)
+			if value {
+				what = rel + "/" + c.Name + ": session"
+				hostileBound.Check(t, what, c.Input, func() { msgs, _, err = decodeList(c.Input, s.codec.tags) })
+				check(t, what, c.OK || strings.HasPrefix(c.Name, "big-"), len(msgs), err)
+			}
+		})
 	}
 }
 
-func check(t *testing.T, what string, ok bool, n int, err error, alloc uint64, size int) {
+func check(t *testing.T, what string, ok bool, n int, err error) {
 	t.Helper()
 	if ok && err != nil {
 		t.Errorf("%s: refused: %v", what, err)
@@ -106,18 +88,6 @@ func check(t *testing.T, what string, ok bool, n int, err error, alloc uint64, s
 	if err != nil && !errors.Is(err, ErrMalformed) && !errors.Is(err, signing.ErrBadSignature) && !errors.Is(err, signing.ErrMalformed) {
 		t.Errorf("%s: error matches no sentinel: %v", what, err)
 	}
-	if max := uint64(hostileAllocBase + hostileAllocPerByte*size + hostileAllocInflated); alloc > max {
-		t.Errorf("%s: allocated %d bytes, bound %d", what, alloc, max)
-	}
-}
-
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.GC()
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
 }
 
 // FuzzDecodeCookie: any cookie is refused with a sentinel or read, and
@@ -129,13 +99,13 @@ func FuzzDecodeCookie(f *testing.F) {
 			continue
 		}
 		if strings.Contains(name, "value-") {
-			c, err := s.codec.signer.SignObject([]byte(v), true)
+			c, err := s.codec.signer.SignObject(v, true)
 			if err != nil {
 				f.Fatal(err)
 			}
 			f.Add(c)
 		}
-		f.Add(v)
+		f.Add(string(v))
 	}
 	ok, _ := s.EncodeCookie([]Message{{Level: Info, Message: "Hello"}, {Level: Error, Message: "<b>x</b>", Safe: true, ExtraTags: "t"}}, true)
 	f.Add(ok)

@@ -4,7 +4,6 @@ import (
 	"encoding/json"
 	"net/http"
 	"net/http/httptest"
-	"os"
 	"reflect"
 	"strings"
 	"testing"
@@ -14,6 +13,7 @@ import (
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/memstore"
 	"github.com/djsession/djsession/djangosession/middleware"
+	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pyjson"
 )
 
@@ -45,14 +45,8 @@ type vectors struct {
 
 func loadVectors(t testing.TB) *vectors {
 	t.Helper()
-	b, err := os.ReadFile("../../testdata/http_vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var v vectors
-	if err := json.Unmarshal(b, &v); err != nil {
-		t.Fatal(err)
-	}
+	testenv.ReadJSON(t, "../../testdata/http_vectors.json", &v)
 	if len(v.Releases) == 0 {
 		t.Fatal("no releases in vectors")
 	}

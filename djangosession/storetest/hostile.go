@@ -8,14 +8,13 @@ import (
 	"encoding/hex"
 	"errors"
 	"os"
-	"path/filepath"
-	"runtime"
 	"slices"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/internal/hostiletest"
 	"github.com/djsession/djsession/python/pyjson"
 	"github.com/djsession/djsession/signing"
 )
@@ -69,44 +68,12 @@ func Corpus(t testing.TB, dir string) map[string][]byte {
 	return HostileFiles(t, "stores", dir)
 }
 
-// hostileFiles returns the files of testdata/hostile/<dir...> of the module
-// this test runs in, by name.
+// HostileFiles returns the files of testdata/hostile/<dir...> of the
+// module this test runs in, by name. It fails the test when the corpus is
+// absent or empty.
 func HostileFiles(t testing.TB, dir ...string) map[string][]byte {
 	t.Helper()
-	root, err := os.Getwd()
-	if err != nil {
-		t.Fatal(err)
-	}
-	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
-			break
-		}
-		parent := filepath.Dir(root)
-		if parent == root {
-			t.Fatal("storetest: no go.mod above the test's directory")
-		}
-		root = parent
-	}
-	p := filepath.Join(append([]string{root, "testdata", "hostile"}, dir...)...)
-	entries, err := os.ReadDir(p)
-	if err != nil {
-		t.Fatal(err)
-	}
-	out := map[string][]byte{}
-	for _, e := range entries {
-		if e.IsDir() {
-			continue
-		}
-		b, err := os.ReadFile(filepath.Join(p, e.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		out[e.Name()] = b
-	}
-	if len(out) == 0 {
-		t.Fatalf("storetest: empty corpus %s", p)
-	}
-	return out
+	return hostiletest.Files(t, dir...)
 }
 
 // PickleCorpus returns the pickles of testdata/hostile/pickle (the
@@ -119,7 +86,7 @@ func HostileFiles(t testing.TB, dir ...string) map[string][]byte {
 func PickleCorpus(t testing.TB) map[string][]byte {
 	t.Helper()
 	out := HostileFiles(t, "pickle")
-	out["generated-memo-laugh-1MB-str-x2000"] = MemoLaugh(1<<20, 2000)
+	out["generated-memo-laugh-1MB-str-x2000"] = hostiletest.MemoLaugh(1<<20, 2000)
 	long4 := binary.LittleEndian.AppendUint32([]byte("\x80\x04\x8b"), 4<<20)
 	long4 = append(long4, bytes.Repeat([]byte{0x5a}, 4<<20)...)
 	out["generated-long4-4MB"] = append(long4, '.')
@@ -130,29 +97,7 @@ func PickleCorpus(t testing.TB) map[string][]byte {
 // ... s]}, where s is one str of size bytes memoized once and referred to
 // refs times: issue 13's shape is MemoLaugh(1<<20, 2000), 1 MB standing
 // for 2 GB once every reference is expanded.
-func MemoLaugh(size, refs int) []byte {
-	var b bytes.Buffer
-	b.WriteString("\x80\x04}\x94(\x8c\x01k\x94]\x94(") // dict, "k", list: memo 0, 1, 2
-	b.WriteByte(0x8d)                                  // BINUNICODE8
-	b.Write(binary.LittleEndian.AppendUint64(nil, uint64(size)))
-	b.Write(bytes.Repeat([]byte("A"), size))
-	b.WriteByte(0x94) // MEMOIZE: the str is memo 3
-	for range refs - 1 {
-		b.WriteString("j\x03\x00\x00\x00") // LONG_BINGET 3
-	}
-	b.WriteString("eu.") // APPENDS, SETITEMS, STOP
-	return b.Bytes()
-}
-
-// allocated runs f and returns the bytes it allocated on the heap (all
-// goroutines count: keep other work off the process while measuring).
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
+func MemoLaugh(size, refs int) []byte { return hostiletest.MemoLaugh(size, refs) }
 
 // RunHostile runs the hostile corpus of testdata/hostile/stores against a
 // store.
@@ -204,7 +149,7 @@ func RunHostile(t *testing.T, o HostileOptions) {
 			key := string(raw)
 			t.Run(name, func(t *testing.T) {
 				var err error
-				n := allocated(func() { _, err = s.Load(ctx, key) })
+				n := hostiletest.Allocated(func() { _, err = s.Load(ctx, key) })
 				check(t, "Load", key, len(key), n, err)
 				switch {
 				case errors.Is(err, djangosession.ErrNotFound):
@@ -213,12 +158,12 @@ func RunHostile(t *testing.T, o HostileOptions) {
 					t.Errorf("Load: %v, want ErrNotFound", err)
 				}
 				var ok bool
-				n = allocated(func() { ok, err = s.Exists(ctx, key) })
+				n = hostiletest.Allocated(func() { ok, err = s.Exists(ctx, key) })
 				check(t, "Exists", key, len(key), n, err)
 				if ok || err != nil {
 					t.Errorf("Exists = %v, %v; want false, nil", ok, err)
 				}
-				n = allocated(func() { err = s.Delete(ctx, key) })
+				n = hostiletest.Allocated(func() { err = s.Delete(ctx, key) })
 				check(t, "Delete", key, len(key), n, err)
 				if err != nil {
 					t.Errorf("Delete: %v, want nil", err)
@@ -229,7 +174,7 @@ func RunHostile(t *testing.T, o HostileOptions) {
 				data := &pyjson.Object{}
 				data.Set("hostile", name)
 				exp := djangosession.Expiry{Date: time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond), Age: 3600}
-				n = allocated(func() { err = s.Save(ctx, key, data, exp, true) })
+				n = hostiletest.Allocated(func() { err = s.Save(ctx, key, data, exp, true) })
 				check(t, "Save", key, len(key), n, err)
 				if err != nil {
 					if !errors.Is(err, djangosession.ErrInvalidKey) {
@@ -266,7 +211,7 @@ func RunHostile(t *testing.T, o HostileOptions) {
 				t.Run(name, func(t *testing.T) {
 					key := string(raw)
 					var err error
-					n := allocated(func() { _, err = s.Load(ctx, key) })
+					n := hostiletest.Allocated(func() { _, err = s.Load(ctx, key) })
 					check(t, "Load", key, len(raw), n, err)
 					if !errors.Is(err, djangosession.ErrCorrupt) && !errors.Is(err, djangosession.ErrNotFound) {
 						t.Errorf("Load: %v, want ErrCorrupt or ErrNotFound", err)
@@ -294,7 +239,7 @@ func RunHostile(t *testing.T, o HostileOptions) {
 				o.Plant(t, s, key, raw)
 				defer s.Delete(ctx, key)
 				var data *pyjson.Object
-				n := allocated(func() { data, err = s.Load(ctx, key) })
+				n := hostiletest.Allocated(func() { data, err = s.Load(ctx, key) })
 				check(t, "Load", key, len(raw), n, err)
 				switch {
 				case err == nil && strings.HasPrefix(name, "ok-"):
@@ -305,7 +250,7 @@ func RunHostile(t *testing.T, o HostileOptions) {
 					if jerr != nil {
 						js = nil // pickle-only values: the JSON stores refuse them below
 					}
-					n = allocated(func() {
+					n = hostiletest.Allocated(func() {
 						data.Set("hostile", name)
 						exp := djangosession.Expiry{Date: time.Now().Add(time.Hour).UTC().Truncate(time.Microsecond), Age: 3600}
 						err = s.Save(ctx, key, data, exp, false)

@@ -1,7 +1,18 @@
 // Package storetest is the conformance suite every djangosession.Store
 // must pass: the contract of Load, Save, Exists and Delete that Session
 // relies on, the expiry rules, and safety under concurrent use. Store
-// packages call Run from their tests, once per backing server.
+// packages call Run from their tests, once per backing server:
+//
+//	func TestConformance(t *testing.T) {
+//		storetest.Run(t, storetest.Options{
+//			New: func(t *testing.T) djangosession.Store { return newStore(t) },
+//		})
+//	}
+//
+// RunKeyless is the suite for a store whose key is the data (signed
+// cookies), RunHostile feeds a store the hostile corpus of
+// testdata/hostile/stores, and MemCache is an in-memory cachestore.Client
+// for tests of code built on package cachestore.
 package storetest
 
 import (
@@ -210,54 +221,60 @@ func Run(t *testing.T, o Options) {
 
 	t.Run("Concurrent", func(t *testing.T) {
 		s := o.New(t)
-		n := o.Concurrency
-		if n == 0 {
-			n = 8
-		}
-		var wg sync.WaitGroup
-		errs := make(chan error, n)
-		for g := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range 20 {
-					k, _ := djangosession.NewKey(randReader{})
-					d := &pyjson.Object{}
-					d.Set("g", int64(g))
-					d.Set("i", int64(i))
-					if err := s.Save(ctx, k, d, future(), true); err != nil {
-						errs <- fmt.Errorf("create: %w", err)
-						return
-					}
-					d.Set("i", int64(i+1000))
-					if err := s.Save(ctx, k, d, future(), false); err != nil {
-						errs <- fmt.Errorf("update: %w", err)
-						return
-					}
-					got, err := s.Load(ctx, k)
-					if err != nil {
-						errs <- fmt.Errorf("load: %w", err)
-						return
-					}
-					if v, _ := got.Get("i"); v != int64(i+1000) {
-						errs <- fmt.Errorf("load %s: i = %v, want %d", k, v, i+1000)
-						return
-					}
-					if i%3 == 0 {
-						if err := s.Delete(ctx, k); err != nil {
-							errs <- fmt.Errorf("delete: %w", err)
-							return
-						}
-					}
+		concurrently(t, o.Concurrency, func(g, i int) error {
+			k, _ := djangosession.NewKey(randReader{})
+			d := &pyjson.Object{}
+			d.Set("g", int64(g))
+			d.Set("i", int64(i))
+			if err := s.Save(ctx, k, d, future(), true); err != nil {
+				return fmt.Errorf("create: %w", err)
+			}
+			d.Set("i", int64(i+1000))
+			if err := s.Save(ctx, k, d, future(), false); err != nil {
+				return fmt.Errorf("update: %w", err)
+			}
+			got, err := s.Load(ctx, k)
+			if err != nil {
+				return fmt.Errorf("load: %w", err)
+			}
+			if v, _ := got.Get("i"); v != int64(i+1000) {
+				return fmt.Errorf("load %s: i = %v, want %d", k, v, i+1000)
+			}
+			if i%3 == 0 {
+				if err := s.Delete(ctx, k); err != nil {
+					return fmt.Errorf("delete: %w", err)
 				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Error(err)
-		}
+			}
+			return nil
+		})
 	})
+}
+
+// concurrently runs work(g, i) for i from 0 to 19 in each of n goroutines
+// g (8 when n is 0), a goroutine stopping at its first error, and reports
+// the errors.
+func concurrently(t *testing.T, n int, work func(g, i int) error) {
+	t.Helper()
+	if n == 0 {
+		n = 8
+	}
+	var wg sync.WaitGroup
+	errs := make(chan error, n)
+	for g := range n {
+		wg.Go(func() {
+			for i := range 20 {
+				if err := work(g, i); err != nil {
+					errs <- err
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(errs)
+	for err := range errs {
+		t.Error(err)
+	}
 }
 
 func assertSame(t *testing.T, got, want *pyjson.Object) {
@@ -364,41 +381,22 @@ func RunKeyless(t *testing.T, o Options) {
 
 	t.Run("Concurrent", func(t *testing.T) {
 		s := keyless(t)
-		n := o.Concurrency
-		if n == 0 {
-			n = 8
-		}
-		var wg sync.WaitGroup
-		errs := make(chan error, n)
-		for g := range n {
-			wg.Add(1)
-			go func() {
-				defer wg.Done()
-				for i := range 20 {
-					d := Sample()
-					d.Set("g", int64(g))
-					d.Set("i", int64(i))
-					v, err := s.Sign(d)
-					if err != nil {
-						errs <- fmt.Errorf("sign: %w", err)
-						return
-					}
-					got, err := s.Load(ctx, v)
-					if err != nil {
-						errs <- fmt.Errorf("load: %w", err)
-						return
-					}
-					if x, _ := got.Get("i"); x != int64(i) {
-						errs <- fmt.Errorf("load: i = %v, want %d", x, i)
-						return
-					}
-				}
-			}()
-		}
-		wg.Wait()
-		close(errs)
-		for err := range errs {
-			t.Error(err)
-		}
+		concurrently(t, o.Concurrency, func(g, i int) error {
+			d := Sample()
+			d.Set("g", int64(g))
+			d.Set("i", int64(i))
+			v, err := s.Sign(d)
+			if err != nil {
+				return fmt.Errorf("sign: %w", err)
+			}
+			got, err := s.Load(ctx, v)
+			if err != nil {
+				return fmt.Errorf("load: %w", err)
+			}
+			if x, _ := got.Get("i"); x != int64(i) {
+				return fmt.Errorf("load: i = %v, want %d", x, i)
+			}
+			return nil
+		})
 	})
 }

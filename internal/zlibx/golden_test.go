@@ -5,11 +5,11 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"encoding/hex"
-	"encoding/json"
 	"fmt"
-	"os"
 	"strconv"
 	"testing"
+
+	"github.com/djsession/djsession/internal/testenv"
 )
 
 // goldenFile is testdata/zlib_vectors.json, written by
@@ -152,14 +152,8 @@ func hexSHA(b []byte) string {
 // TestGolden compresses the vector inputs and compares the output with
 // what CPython's zlib.compress wrote, without needing Python.
 func TestGolden(t *testing.T) {
-	b, err := os.ReadFile("../../testdata/zlib_vectors.json")
-	if err != nil {
-		t.Fatal(err)
-	}
 	var g goldenFile
-	if err := json.Unmarshal(b, &g); err != nil {
-		t.Fatal(err)
-	}
+	testenv.ReadJSON(t, "../../testdata/zlib_vectors.json", &g)
 	if g.Zlib != "1.2.13" || len(g.Vectors) < 100 {
 		t.Fatalf("vectors from zlib %q, %d vectors", g.Zlib, len(g.Vectors))
 	}

@@ -1,5 +1,7 @@
 package zlibx
 
+import "iter"
+
 // Deflate's alphabets and zlib's tree bookkeeping (trees.c).
 const (
 	lengthCodes = 29
@@ -364,46 +366,68 @@ func genCodes(t []node, maxCode int, count *[maxBits + 1]uint16) {
 	}
 }
 
+// lengthRun is a run of equal code lengths as zlib sends them: len, count
+// times; prev, the length of the run before (-1 for none); short when the
+// run is too short for a repeat code and goes out one length at a time.
+type lengthRun struct {
+	len, count, prev int
+	short            bool
+}
+
+// lengthRuns yields the runs in which zlib sends t's lengths up to maxCode
+// (runs of zeros up to 138, of other lengths up to 7, or 6 after a run of
+// the same length), for scanTree to count and sendTree to send.
+// t[maxCode+1].len must be the guard scanTree sets.
+func lengthRuns(t []node, maxCode int) iter.Seq[lengthRun] {
+	return func(yield func(lengthRun) bool) {
+		prevLen := -1
+		nextLen := int(t[0].len)
+		count := 0
+		maxCount, minCount := 7, 4
+		if nextLen == 0 {
+			maxCount, minCount = 138, 3
+		}
+		for n := 0; n <= maxCode; n++ {
+			curLen := nextLen
+			nextLen = int(t[n+1].len)
+			count++
+			if count < maxCount && curLen == nextLen {
+				continue
+			}
+			if !yield(lengthRun{len: curLen, count: count, prev: prevLen, short: count < minCount}) {
+				return
+			}
+			count = 0
+			prevLen = curLen
+			switch {
+			case nextLen == 0:
+				maxCount, minCount = 138, 3
+			case curLen == nextLen:
+				maxCount, minCount = 6, 3
+			default:
+				maxCount, minCount = 7, 4
+			}
+		}
+	}
+}
+
 // scanTree counts, in the bit length tree, the codes that will send t's
 // lengths (runs of equal lengths become repeat codes).
 func (d *deflater) scanTree(t []node, maxCode int) {
-	prevLen := -1
-	nextLen := int(t[0].len)
-	count := 0
-	maxCount, minCount := 7, 4
-	if nextLen == 0 {
-		maxCount, minCount = 138, 3
-	}
 	t[maxCode+1].len = 0xffff // guard
-	for n := 0; n <= maxCode; n++ {
-		curLen := nextLen
-		nextLen = int(t[n+1].len)
-		count++
-		if count < maxCount && curLen == nextLen {
-			continue
-		}
+	for r := range lengthRuns(t, maxCode) {
 		switch {
-		case count < minCount:
-			d.bl[curLen].freq += uint16(count)
-		case curLen != 0:
-			if curLen != prevLen {
-				d.bl[curLen].freq++
+		case r.short:
+			d.bl[r.len].freq += uint16(r.count)
+		case r.len != 0:
+			if r.len != r.prev {
+				d.bl[r.len].freq++
 			}
 			d.bl[rep3to6].freq++
-		case count <= 10:
+		case r.count <= 10:
 			d.bl[repz3to10].freq++
 		default:
 			d.bl[repz11to138].freq++
-		}
-		count = 0
-		prevLen = curLen
-		switch {
-		case nextLen == 0:
-			maxCount, minCount = 138, 3
-		case curLen == nextLen:
-			maxCount, minCount = 6, 3
-		default:
-			maxCount, minCount = 7, 4
 		}
 	}
 }
@@ -411,48 +435,26 @@ func (d *deflater) scanTree(t []node, maxCode int) {
 // sendTree sends t's lengths with the bit length codes, in the same runs
 // scanTree counted.
 func (d *deflater) sendTree(t []node, maxCode int) {
-	prevLen := -1
-	nextLen := int(t[0].len)
-	count := 0
-	maxCount, minCount := 7, 4
-	if nextLen == 0 {
-		maxCount, minCount = 138, 3
-	}
-	for n := 0; n <= maxCode; n++ {
-		curLen := nextLen
-		nextLen = int(t[n+1].len)
-		count++
-		if count < maxCount && curLen == nextLen {
-			continue
-		}
+	for r := range lengthRuns(t, maxCode) {
 		switch {
-		case count < minCount:
-			for ; count > 0; count-- {
-				d.sendCode(curLen, d.bl[:])
+		case r.short:
+			for range r.count {
+				d.sendCode(r.len, d.bl[:])
 			}
-		case curLen != 0:
-			if curLen != prevLen {
-				d.sendCode(curLen, d.bl[:])
+		case r.len != 0:
+			count := r.count
+			if r.len != r.prev {
+				d.sendCode(r.len, d.bl[:])
 				count--
 			}
 			d.sendCode(rep3to6, d.bl[:])
 			d.sendBits(uint32(count-3), 2)
-		case count <= 10:
+		case r.count <= 10:
 			d.sendCode(repz3to10, d.bl[:])
-			d.sendBits(uint32(count-3), 3)
+			d.sendBits(uint32(r.count-3), 3)
 		default:
 			d.sendCode(repz11to138, d.bl[:])
-			d.sendBits(uint32(count-11), 7)
-		}
-		count = 0
-		prevLen = curLen
-		switch {
-		case nextLen == 0:
-			maxCount, minCount = 138, 3
-		case curLen == nextLen:
-			maxCount, minCount = 6, 3
-		default:
-			maxCount, minCount = 7, 4
+			d.sendBits(uint32(r.count-11), 7)
 		}
 	}
 }

@@ -93,7 +93,7 @@ func (c *jsonConverter) convert(v any, depth int) (any, error) {
 		return v, nil
 	case *pyjson.Object, []any, Tuple:
 	default:
-		return nil, unsupported("%s in JSON", pyTypeName(v))
+		return nil, unsupported("%s in JSON", TypeName(v))
 	}
 	id, hasID := idOf(v)
 	if hasID {
@@ -134,11 +134,33 @@ func (c *jsonConverter) convert(v any, depth int) (any, error) {
 	return out, nil
 }
 
-// pyTypeName names the Python type of a value of this package.
-func pyTypeName(v any) string {
+// TypeName returns the name of the Python type a value stands for, as
+// Unmarshal returns it or Marshal takes it ("dict", "list", "tuple",
+// "str", "bytes", "int", "float", "bool", "NoneType", "datetime.datetime",
+// "datetime.date", "datetime.time", "datetime.timedelta",
+// "decimal.Decimal"); for a Go value of no Python type, its Go type.
+// Package pyjson's values are named likewise, so error messages about a
+// session's values can use it whichever serializer wrote them.
+func TypeName(v any) string {
 	switch v.(type) {
+	case nil:
+		return "NoneType"
+	case *pyjson.Object:
+		return "dict"
+	case []any:
+		return "list"
+	case Tuple:
+		return "tuple"
+	case string:
+		return "str"
 	case []byte:
 		return "bytes"
+	case int64, int, *big.Int:
+		return "int"
+	case float64:
+		return "float"
+	case bool:
+		return "bool"
 	case DateTime, time.Time:
 		return "datetime.datetime"
 	case Date:
@@ -149,10 +171,8 @@ func pyTypeName(v any) string {
 		return "datetime.timedelta"
 	case Decimal:
 		return "decimal.Decimal"
-	case Tuple:
-		return "tuple"
 	}
-	return typeName(v)
+	return fmt.Sprintf("%T", v)
 }
 
 // String returns dt as Python's str(datetime) does, e.g.

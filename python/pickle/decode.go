@@ -629,34 +629,21 @@ func readLong(b []byte) any {
 	return n
 }
 
+// typeName is TypeName for the values on the decoder's stack too.
 func typeName(v any) string {
-	switch v.(type) {
-	case *pyjson.Object:
-		return "dict"
+	switch v := v.(type) {
 	case *list:
 		return "list"
 	case tuple:
 		return "tuple"
-	case string:
-		return "str"
-	case []byte:
-		return "bytes"
-	case int64, *big.Int:
-		return "int"
-	case float64:
-		return "float"
-	case bool:
-		return "bool"
-	case nil:
-		return "None"
 	case global:
-		return "global " + v.(global).module + "." + v.(global).name
+		return "global " + v.module + "." + v.name
 	case *TZInfo:
 		return "tzinfo"
 	case zoneUnpickle:
 		return "ZoneInfo._unpickle"
 	}
-	return fmt.Sprintf("%T", v)
+	return TypeName(v)
 }
 
 func setItems(d any, items []any) error {

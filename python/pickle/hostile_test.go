@@ -4,60 +4,28 @@ import (
 	"bytes"
 	"encoding/binary"
 	"errors"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
 
+	"github.com/djsession/djsession/internal/hostiletest"
 	"github.com/djsession/djsession/python/pyjson"
 )
 
-// hostileDir holds one hostile pickle per file (testdata/hostile/README.md).
-const hostileDir = "../../testdata/hostile/pickle"
+// hostileBound bounds the bytes allocated per hostile input, by
+// Unmarshal and, for an input it accepts, by writing the value again as a
+// pickle and as JSON. Reading is linear in the input: each input byte can
+// become at most one stack, memo or list slot (16 bytes for an interface
+// value, plus the growth of the slices holding it) or one byte of a str,
+// bytes or int; a value read back is written out within a bound
+// proportional to what it stands for (MaxExpanded). So the bound is a
+// constant plus a multiple of the input's size, with the multiple set from
+// the slot size and slice growth, well below what a decoder that expands
+// shared references (the 1 MB pickle standing for 2 GB) or converts
+// quadratically needs.
+var hostileBound = hostiletest.Bound{Base: 2 << 20, PerByte: 64}
 
-// Bounds on the bytes allocated per hostile input, by Unmarshal and, for
-// an input it accepts, by writing the value again as a pickle and as JSON.
-// Reading is linear in the input: each input byte can become at most one
-// stack, memo or list slot (16 bytes for an interface value, plus the
-// growth of the slices holding it) or one byte of a str, bytes or int; a
-// value read back is written out within a bound proportional to what it
-// stands for (MaxExpanded). So the bound is a constant plus a multiple of
-// the input's size, with the multiple set from the slot size and slice
-// growth, well below what a decoder that expands shared references (the
-// 1 MB pickle standing for 2 GB) or converts quadratically needs.
-const (
-	hostileAllocPerByte = 64
-	hostileAllocBase    = 2 << 20
-)
-
-// hostileInputs returns the corpus: the committed files and the inputs
-// too large to commit, built here.
-func hostileInputs(t testing.TB) map[string][]byte {
-	in := hostileFiles(t)
-	for name, b := range bigHostileInputs() {
-		in[name] = b
-	}
-	return in
-}
-
-// hostileFiles returns the committed files of the corpus by name.
-func hostileFiles(t testing.TB) map[string][]byte {
-	t.Helper()
-	files, err := os.ReadDir(hostileDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := map[string][]byte{}
-	for _, f := range files {
-		b, err := os.ReadFile(filepath.Join(hostileDir, f.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		in[f.Name()] = b
-	}
-	return in
-}
+// hostileFiles returns testdata/hostile/pickle by name.
+func hostileFiles(t testing.TB) map[string][]byte { return hostiletest.Files(t, "pickle") }
 
 // bigHostileInputs are the hostile inputs of more than 1 MB.
 func bigHostileInputs() map[string][]byte {
@@ -71,10 +39,10 @@ func bigHostileInputs() map[string][]byte {
 	str = append(append(str, bytes.Repeat([]byte("s"), MaxExpanded)...), '.')
 	return map[string][]byte{
 		"generated: one str of MaxExpanded bytes": str, // stands for MaxExpanded + 8
-		"generated: memo laugh 1 MB str x 2000":   memoLaugh(1<<20, 2000),
-		"generated: memo laugh 1 MB str x 17":     memoLaugh(1<<20, 17), // just over MaxExpanded
+		"generated: memo laugh 1 MB str x 2000":   hostiletest.MemoLaugh(1<<20, 2000),
+		"generated: memo laugh 1 MB str x 17":     hostiletest.MemoLaugh(1<<20, 17), // just over MaxExpanded
 		"ok-generated: 4 MB LONG4 int":            big,
-		"ok-generated: memo 1 MB str x 15":        memoLaugh(1<<20, 15), // just under MaxExpanded
+		"ok-generated: memo 1 MB str x 15":        hostiletest.MemoLaugh(1<<20, 15), // just under MaxExpanded
 	}
 }
 
@@ -82,59 +50,45 @@ func bigHostileInputs() map[string][]byte {
 // an error matching ErrMalformed or ErrUnsupported (or, for a file named
 // ok-*, a value, which must write back as a pickle and as JSON, where
 // JSON may refuse it with pyjson's errors: a 4 MB int has too many digits),
-// and at most hostileAllocPerByte x input + hostileAllocBase bytes
-// allocated for each step.
+// and at most hostileBound allocated for each step.
 func TestHostileCorpus(t *testing.T) {
-	in := hostileInputs(t)
-	names := make([]string, 0, len(in))
-	for name := range in {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		p := in[name]
-		limit := uint64(hostileAllocPerByte*len(p) + hostileAllocBase)
+	hostiletest.Run(t, hostileFiles(t), func(t *testing.T, c hostiletest.Case) {
 		var v any
 		var err error
-		n := allocated(func() { v, err = Unmarshal(p) })
-		if n > limit {
-			t.Errorf("%s (%d bytes): Unmarshal allocated %d bytes, over %d", name, len(p), n, limit)
-		}
-		ok := strings.HasPrefix(name, "ok-")
-		if !ok {
+		hostileBound.Check(t, c.Name+": Unmarshal", c.Input, func() { v, err = Unmarshal(c.Input) })
+		if !c.OK {
 			if !errors.Is(err, ErrMalformed) && !errors.Is(err, ErrUnsupported) {
-				t.Errorf("%s: Unmarshal: %v; want ErrMalformed or ErrUnsupported", name, err)
+				t.Errorf("%s: Unmarshal: %v; want ErrMalformed or ErrUnsupported", c.Name, err)
 			}
-			continue
+			return
 		}
 		if err != nil {
-			t.Errorf("%s: Unmarshal: %v; want a value", name, err)
-			continue
+			t.Errorf("%s: Unmarshal: %v; want a value", c.Name, err)
+			return
 		}
 		var w []byte
-		if n := allocated(func() { w, err = Marshal(v) }); err != nil || n > limit {
-			t.Errorf("%s: Marshal: %d bytes allocated (limit %d), %v", name, n, limit, err)
+		hostileBound.Check(t, c.Name+": Marshal", c.Input, func() { w, err = Marshal(v) })
+		if err != nil {
+			t.Errorf("%s: Marshal: %v", c.Name, err)
 		}
-		if len(w) > len(p)+64 {
-			t.Errorf("%s: written back as %d bytes, read from %d", name, len(w), len(p))
+		if len(w) > len(c.Input)+64 {
+			t.Errorf("%s: written back as %d bytes, read from %d", c.Name, len(w), len(c.Input))
 		}
 		// JSON writes every shared reference out: up to 6 x MaxExpanded
 		// bytes, and about 5 times that allocated as the buffer grows.
-		jsonLimit := limit + 40*MaxExpanded
-		n = allocated(func() {
+		jsonBound := hostileBound
+		jsonBound.Base += 40 * MaxExpanded
+		jsonBound.Check(t, c.Name+": JSON", c.Input, func() {
 			var jv any
 			if jv, err = JSONCompatible(v); err == nil {
 				_, err = pyjson.Marshal(jv)
 			}
 		})
-		if n > jsonLimit {
-			t.Errorf("%s: JSON: %d bytes allocated, over %d", name, n, jsonLimit)
-		}
 		if err != nil && !errors.Is(err, ErrUnsupported) && !errors.Is(err, pyjson.ErrIntTooLong) {
-			t.Errorf("%s: JSON: %v", name, err)
+			t.Errorf("%s: JSON: %v", c.Name, err)
 		}
-		t.Logf("%s: %d bytes; read, written back (%d bytes) and as JSON (%v)", name, len(p), len(w), err)
-	}
+		t.Logf("%s: %d bytes; read, written back (%d bytes) and as JSON (%v)", c.Name, len(c.Input), len(w), err)
+	}, bigHostileInputs())
 }
 
 // TestGlobalNameInError: a name from a hostile pickle is repeated in the

@@ -3,6 +3,10 @@
 // (deprecated in Django 4.1, removed in 5.0, still found in old rows) and
 // the values Django's cache backends store in Redis and memcached.
 //
+// UnmarshalDict reads a pickled session (a dict); Unmarshal reads any
+// pickled value; Marshal writes one as CPython's pickle.dumps(v, 5) does.
+// See the example.
+//
 // It is a data-only codec. The reader knows the opcodes of protocols 2 to
 // 5 that carry plain values, and a fixed list of the (module, name) pairs
 // CPython writes for datetime, date, time, timedelta, timezone, Decimal,

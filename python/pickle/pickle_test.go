@@ -234,3 +234,26 @@ func FuzzUnmarshal(f *testing.F) {
 		}
 	})
 }
+
+// TestTypeName: the values Unmarshal returns are named as Python names
+// their types, whatever the serializer.
+func TestTypeName(t *testing.T) {
+	// pickle.dumps(({}, [], (1,), b"x", None, True, 1.5), 5)
+	v, err := Unmarshal([]byte("\x80\x05\x95\x1b\x00\x00\x00\x00\x00\x00\x00(}\x94]\x94K\x01\x85\x94C\x01x\x94N\x88G?\xf8\x00\x00\x00\x00\x00\x00t\x94."))
+	if err != nil {
+		t.Fatal(err)
+	}
+	var got []string
+	for _, x := range v.(Tuple) {
+		got = append(got, TypeName(x))
+	}
+	want := "dict list tuple bytes NoneType bool float"
+	if strings.Join(got, " ") != want {
+		t.Errorf("TypeName = %v, want %s", got, want)
+	}
+	for v, want := range map[any]string{Decimal("1.5"): "decimal.Decimal", Date{Year: 2024, Month: 1, Day: 1}: "datetime.date", Timedelta{}: "datetime.timedelta", struct{}{}: "struct {}"} {
+		if got := TypeName(v); got != want {
+			t.Errorf("TypeName(%#v) = %q, want %q", v, got, want)
+		}
+	}
+}

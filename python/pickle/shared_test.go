@@ -3,46 +3,18 @@ package pickle
 import (
 	"bufio"
 	"bytes"
-	"encoding/binary"
 	"encoding/hex"
 	"encoding/json"
 	"errors"
 	"math"
 	"math/big"
-	"runtime"
 	"strings"
 	"testing"
 
+	"github.com/djsession/djsession/internal/hostiletest"
 	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pyjson"
 )
-
-// allocated returns the bytes f allocates (runtime.MemStats.TotalAlloc,
-// which counts every allocation whether or not it is collected since).
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
-
-// memoLaugh returns the pickle of issue 13 item 1: a protocol-4 session
-// {"k": [s, s, ...]} in which the str s of size bytes is written once,
-// memoized, and referred to refs times (the first use, then LONG_BINGET).
-func memoLaugh(size, refs int) []byte {
-	var b bytes.Buffer
-	b.WriteString("\x80\x04}\x94(\x8c\x01k\x94]\x94(") // memo 0 dict, 1 "k", 2 list
-	b.WriteByte(0x8d)                                  // BINUNICODE8
-	b.Write(binary.LittleEndian.AppendUint64(nil, uint64(size)))
-	b.WriteString(strings.Repeat("A", size))
-	b.WriteByte(0x94) // memo 3: the str
-	for range refs - 1 {
-		b.WriteString("j\x03\x00\x00\x00") // LONG_BINGET 3
-	}
-	b.WriteString("eu.")
-	return b.Bytes()
-}
 
 // TestMemoLaugh is issue 13 item 1 with its exact shape: a 1 MB str
 // referred to 2,000 times (a 1 MB pickle standing for 2 GB). Unmarshal must
@@ -50,9 +22,9 @@ func memoLaugh(size, refs int) []byte {
 // to what it stands for; before the fix it was read, and re-encoding it
 // (as pickle or as JSON) ran the process out of memory.
 func TestMemoLaugh(t *testing.T) {
-	p := memoLaugh(1<<20, 2000)
+	p := hostiletest.MemoLaugh(1<<20, 2000)
 	var err error
-	n := allocated(func() { _, err = Unmarshal(p) })
+	n := hostiletest.Allocated(func() { _, err = Unmarshal(p) })
 	if !errors.Is(err, ErrMalformed) {
 		t.Fatalf("Unmarshal of a 1 MB str x 2000 references: %v; want ErrMalformed", err)
 	}
@@ -71,13 +43,13 @@ func TestMemoLaugh(t *testing.T) {
 // the limit on what a pickle may stand for.
 func TestSharedRoundTrip(t *testing.T) {
 	const size, refs = 1 << 20, 8
-	p := memoLaugh(size, refs)
+	p := hostiletest.MemoLaugh(size, refs)
 	v, err := Unmarshal(p)
 	if err != nil {
 		t.Fatalf("Unmarshal of a 1 MB str x %d references: %v", refs, err)
 	}
 	var w []byte
-	n := allocated(func() { w, err = Marshal(v) })
+	n := hostiletest.Allocated(func() { w, err = Marshal(v) })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +62,7 @@ func TestSharedRoundTrip(t *testing.T) {
 
 	// JSON: every reference is written out, as json.dumps does.
 	var j []byte
-	n = allocated(func() {
+	n = hostiletest.Allocated(func() {
 		var jv any
 		if jv, err = JSONCompatible(v); err == nil {
 			j, err = pyjson.Marshal(jv)
@@ -111,7 +83,7 @@ func TestSharedRoundTrip(t *testing.T) {
 // value) round-trip to a pickle of the same size. (TestPythonShared checks
 // CPython's own bytes.)
 func TestSharedSmallStr(t *testing.T) {
-	p := memoLaugh(1000, 2000)
+	p := hostiletest.MemoLaugh(1000, 2000)
 	v, err := Unmarshal(p)
 	if err != nil {
 		t.Fatal(err)

@@ -3,19 +3,11 @@ package pyjson
 import (
 	"errors"
 	"math/big"
-	"runtime"
 	"strings"
 	"testing"
-)
 
-// allocated returns the bytes f allocates (runtime.MemStats.TotalAlloc).
-func allocated(f func()) uint64 {
-	var before, after runtime.MemStats
-	runtime.ReadMemStats(&before)
-	f()
-	runtime.ReadMemStats(&after)
-	return after.TotalAlloc - before.TotalAlloc
-}
+	"github.com/djsession/djsession/internal/hostiletest"
+)
 
 // maxBigIntCheckAlloc bounds what refusing an integer of too many digits
 // may allocate: the refusal is decided from the bit length, so nothing in
@@ -30,7 +22,7 @@ func TestMarshalHugeInt(t *testing.T) {
 	n := new(big.Int).Lsh(big.NewInt(1), 4<<23) // 2^(32 Mi): 4 MB, about 10.1 million digits
 	n.Sub(n, big.NewInt(12345))
 	var err error
-	a := allocated(func() { _, err = Marshal([]any{n}) })
+	a := hostiletest.Allocated(func() { _, err = Marshal([]any{n}) })
 	if !errors.Is(err, ErrIntTooLong) {
 		t.Fatalf("Marshal of a 4 MB integer: %v; want ErrIntTooLong", err)
 	}
@@ -106,7 +98,7 @@ func TestAppendIntFormatInt(t *testing.T) {
 			t.Errorf("AppendInt: %q, %v", b, err)
 		}
 		var s string
-		if a := allocated(func() { s = FormatInt(c.n) }); a > maxBigIntCheckAlloc {
+		if a := hostiletest.Allocated(func() { s = FormatInt(c.n) }); a > maxBigIntCheckAlloc {
 			t.Errorf("FormatInt allocated %d bytes", a)
 		}
 		if s != c.want {
@@ -122,7 +114,7 @@ func TestAppendIntFormatInt(t *testing.T) {
 func TestUnmarshalHugeInt(t *testing.T) {
 	text := []byte("[-" + strings.Repeat("7", 1_000_000) + "]")
 	var err error
-	a := allocated(func() { _, err = Unmarshal(text) })
+	a := hostiletest.Allocated(func() { _, err = Unmarshal(text) })
 	if !errors.Is(err, ErrIntTooLong) {
 		t.Fatalf("Unmarshal of a million-digit integer: %v; want ErrIntTooLong", err)
 	}

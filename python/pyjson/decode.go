@@ -159,21 +159,31 @@ func (d *decoder) object(depth int) (any, error) {
 			o.keys, o.vals = make([]string, 0, 8), make([]any, 0, 8)
 		}
 		o.Set(d.key(k.(string)), v)
-		d.skipSpace()
-		if d.pos >= len(d.data) {
-			return nil, d.syntax("expecting ',' delimiter")
+		switch end, err := d.next('}'); {
+		case err != nil:
+			return nil, err
+		case end:
+			return o, nil
 		}
+	}
+}
+
+// next reads what follows an element of an array or object: a ',' before
+// the next element, or close at the end.
+func (d *decoder) next(close byte) (end bool, err error) {
+	d.skipSpace()
+	if d.pos < len(d.data) {
 		switch d.data[d.pos] {
 		case ',':
 			d.pos++
 			d.skipSpace()
-		case '}':
+			return false, nil
+		case close:
 			d.pos++
-			return o, nil
-		default:
-			return nil, d.syntax("expecting ',' delimiter")
+			return true, nil
 		}
 	}
+	return false, d.syntax("expecting ',' delimiter")
 }
 
 func (d *decoder) array(depth int) (any, error) {
@@ -190,19 +200,11 @@ func (d *decoder) array(depth int) (any, error) {
 			return nil, err
 		}
 		a = append(a, v)
-		d.skipSpace()
-		if d.pos >= len(d.data) {
-			return nil, d.syntax("expecting ',' delimiter")
-		}
-		switch d.data[d.pos] {
-		case ',':
-			d.pos++
-			d.skipSpace()
-		case ']':
-			d.pos++
+		switch end, err := d.next(']'); {
+		case err != nil:
+			return nil, err
+		case end:
 			return a, nil
-		default:
-			return nil, d.syntax("expecting ',' delimiter")
 		}
 	}
 }

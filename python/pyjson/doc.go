@@ -4,6 +4,10 @@
 // comes back to Django byte for byte after a Go program decodes and
 // re-encodes it.
 //
+// Unmarshal reads what Django wrote (a session's JSON, a signed value's
+// payload); Marshal writes a value back as json.dumps would; an Object is a
+// dict with its key order. See the examples.
+//
 // Decoded values have these Go types:
 //
 //	JSON object  -> *Object (insertion order kept, as a Python dict)

@@ -80,30 +80,12 @@ func (e *encoder) value(v any, depth int) error {
 		}
 	case string:
 		return e.string(v)
-	case int:
-		e.buf = strconv.AppendInt(e.buf, int64(v), 10)
-	case int8:
-		e.buf = strconv.AppendInt(e.buf, int64(v), 10)
-	case int16:
-		e.buf = strconv.AppendInt(e.buf, int64(v), 10)
-	case int32:
-		e.buf = strconv.AppendInt(e.buf, int64(v), 10)
 	case int64:
 		e.buf = strconv.AppendInt(e.buf, v, 10)
-	case uint:
-		e.buf = strconv.AppendUint(e.buf, uint64(v), 10)
-	case uint8:
-		e.buf = strconv.AppendUint(e.buf, uint64(v), 10)
-	case uint16:
-		e.buf = strconv.AppendUint(e.buf, uint64(v), 10)
-	case uint32:
-		e.buf = strconv.AppendUint(e.buf, uint64(v), 10)
 	case uint64:
 		e.buf = strconv.AppendUint(e.buf, v, 10)
 	case float64:
 		e.buf = AppendFloat(e.buf, v)
-	case float32:
-		e.buf = AppendFloat(e.buf, float64(v))
 	case *big.Int:
 		if v == nil {
 			e.buf = append(e.buf, "null"...)

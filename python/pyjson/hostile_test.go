@@ -2,15 +2,11 @@ package pyjson
 
 import (
 	"errors"
-	"os"
-	"path/filepath"
-	"sort"
 	"strings"
 	"testing"
-)
 
-// hostileDir holds one hostile JSON text per file (testdata/hostile/README.md).
-const hostileDir = "../../testdata/hostile/json"
+	"github.com/djsession/djsession/internal/hostiletest"
+)
 
 // Bounds on the bytes allocated per hostile input by Unmarshal and, for an
 // input it accepts, by Marshal of the value. Unmarshal keeps one copy of
@@ -19,27 +15,10 @@ const hostileDir = "../../testdata/hostile/json"
 // more input bytes it takes; integers are refused from their length and
 // nesting from its depth before any work in proportion to either. So the
 // bound is a constant plus a multiple of the input's size.
-const (
-	hostileAllocPerByte = 48
-	hostileAllocBase    = 1 << 20
-)
+var hostileBound = hostiletest.Bound{Base: 1 << 20, PerByte: 48}
 
-func hostileFiles(t testing.TB) map[string][]byte {
-	t.Helper()
-	files, err := os.ReadDir(hostileDir)
-	if err != nil {
-		t.Fatal(err)
-	}
-	in := map[string][]byte{}
-	for _, f := range files {
-		b, err := os.ReadFile(filepath.Join(hostileDir, f.Name()))
-		if err != nil {
-			t.Fatal(err)
-		}
-		in[f.Name()] = b
-	}
-	return in
-}
+// hostileFiles returns testdata/hostile/json by name.
+func hostileFiles(t testing.TB) map[string][]byte { return hostiletest.Files(t, "json") }
 
 // bigHostileInputs are the hostile inputs of more than 1 MB.
 func bigHostileInputs() map[string][]byte {
@@ -55,38 +34,26 @@ func bigHostileInputs() map[string][]byte {
 
 // TestHostileCorpus runs every hostile input through Unmarshal: no panic,
 // an error matching ErrSyntax, ErrTooDeep or ErrIntTooLong (or, for a file
-// named ok-*, a value that Marshal writes), and at most
-// hostileAllocPerByte x input + hostileAllocBase bytes allocated by each.
+// named ok-*, a value that Marshal writes), and at most hostileBound
+// allocated by each.
 func TestHostileCorpus(t *testing.T) {
-	in := hostileFiles(t)
-	for name, b := range bigHostileInputs() {
-		in[name] = b
-	}
-	names := make([]string, 0, len(in))
-	for name := range in {
-		names = append(names, name)
-	}
-	sort.Strings(names)
-	for _, name := range names {
-		data := in[name]
-		limit := uint64(hostileAllocPerByte*len(data) + hostileAllocBase)
+	hostiletest.Run(t, hostileFiles(t), func(t *testing.T, c hostiletest.Case) {
 		var v any
 		var err error
-		if n := allocated(func() { v, err = Unmarshal(data) }); n > limit {
-			t.Errorf("%s (%d bytes): Unmarshal allocated %d bytes, over %d", name, len(data), n, limit)
-		}
-		if !strings.HasPrefix(name, "ok-") {
+		hostileBound.Check(t, c.Name+": Unmarshal", c.Input, func() { v, err = Unmarshal(c.Input) })
+		if !c.OK {
 			if !errors.Is(err, ErrSyntax) && !errors.Is(err, ErrTooDeep) && !errors.Is(err, ErrIntTooLong) {
-				t.Errorf("%s: Unmarshal: %v; want ErrSyntax, ErrTooDeep or ErrIntTooLong", name, err)
+				t.Errorf("%s: Unmarshal: %v; want ErrSyntax, ErrTooDeep or ErrIntTooLong", c.Name, err)
 			}
-			continue
+			return
 		}
 		if err != nil {
-			t.Errorf("%s: Unmarshal: %v; want a value", name, err)
-			continue
+			t.Errorf("%s: Unmarshal: %v; want a value", c.Name, err)
+			return
 		}
-		if n := allocated(func() { _, err = Marshal(v) }); err != nil || n > limit {
-			t.Errorf("%s: Marshal: %d bytes allocated (limit %d), %v", name, n, limit, err)
+		hostileBound.Check(t, c.Name+": Marshal", c.Input, func() { _, err = Marshal(v) })
+		if err != nil {
+			t.Errorf("%s: Marshal: %v", c.Name, err)
 		}
-	}
+	}, bigHostileInputs())
 }

@@ -2,6 +2,9 @@
 // cachestore.Client, so a cachestore.Store gets its connection pool and
 // reconnects.
 //
+// For one server: cachestore.New(gomemcache.New(memcache.New(addr)),
+// &cachestore.Options{Backend: cachestore.PyMemcache}).
+//
 // For several servers use NewPool: it puts every key on the server
 // Django's backend puts it on (package mcpool). A memcache.Client given
 // several servers picks them by its own hash, not Django's, and misses

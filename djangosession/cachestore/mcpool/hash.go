@@ -36,13 +36,19 @@ func newMurmurPrefix(p []byte) murmurPrefix {
 	return m
 }
 
+// murmurBlock mixes a whole 4-byte block k into h.
 func murmurBlock(h, k uint32) uint32 {
-	k *= 0xcc9e2d51
-	k = bits.RotateLeft32(k, 15)
-	k *= 0x1b873593
-	h ^= k
+	h ^= murmurScramble(k)
 	h = bits.RotateLeft32(h, 13)
 	return h*5 + 0xe6546b64
+}
+
+// murmurScramble is what MurmurHash3 does to each block, the last partial
+// one included, before mixing it in.
+func murmurScramble(k uint32) uint32 {
+	k *= 0xcc9e2d51
+	k = bits.RotateLeft32(k, 15)
+	return k * 0x1b873593
 }
 
 // sum returns the hash of the prefix followed by data.
@@ -69,20 +75,8 @@ func (m *murmurPrefix) sum(data []byte) uint32 {
 		}
 		tail = data
 	}
-	var k uint32
-	switch len(tail) {
-	case 3:
-		k ^= uint32(tail[2]) << 16
-		fallthrough
-	case 2:
-		k ^= uint32(tail[1]) << 8
-		fallthrough
-	case 1:
-		k ^= uint32(tail[0])
-		k *= 0xcc9e2d51
-		k = bits.RotateLeft32(k, 15)
-		k *= 0x1b873593
-		h ^= k
+	if len(tail) > 0 {
+		h ^= murmurScramble(le32(tail))
 	}
 	return fmix(h ^ uint32(total))
 }
@@ -158,7 +152,7 @@ func (h hashFunc) sum(key []byte) uint32 {
 		d := md5.Sum(key)
 		return binary.LittleEndian.Uint32(d[:4])
 	case hashCRC:
-		return crc32.ChecksumIEEE(key) >> 16 & 0x7fff
+		return crc15(key)
 	case hashFNV1_64:
 		v := uint64(0xcbf29ce484222325)
 		for _, c := range key {
@@ -204,6 +198,19 @@ func (h hashFunc) sum(key []byte) uint32 {
 	return v
 }
 
+// crc15 is bits 16 to 30 of the CRC-32 of key.
+func crc15(key []byte) uint32 { return crc32.ChecksumIEEE(key) >> 16 & 0x7fff }
+
+// le32 reads up to 4 bytes as a little-endian word, missing high bytes
+// zero.
+func le32(p []byte) uint32 {
+	var w uint32
+	for i, x := range p {
+		w |= uint32(x) << (8 * i)
+	}
+	return w
+}
+
 // signed is a byte read through a signed char and widened to 32 bits.
 func signed(c byte) uint32 { return uint32(int32(int8(c))) }
 
@@ -221,11 +228,7 @@ func murmur2(key []byte) uint32 {
 		h ^= k
 	}
 	if len(key) > 0 {
-		var k uint32
-		for i, c := range key {
-			k |= uint32(c) << (8 * i)
-		}
-		h ^= k
+		h ^= le32(key)
 		h *= m
 	}
 	h ^= h >> 13
@@ -239,17 +242,10 @@ func murmur2(key []byte) uint32 {
 func jenkins(key []byte) uint32 {
 	a := 0xdeadbeef + uint32(len(key)) + 13
 	b, c := a, a
-	word := func(p []byte) uint32 {
-		var w uint32
-		for i, x := range p {
-			w |= uint32(x) << (8 * i)
-		}
-		return w
-	}
 	for len(key) > 12 {
-		a += word(key[0:4])
-		b += word(key[4:8])
-		c += word(key[8:12])
+		a += le32(key[0:4])
+		b += le32(key[4:8])
+		c += le32(key[8:12])
 		// mix
 		a -= c
 		a ^= bits.RotateLeft32(c, 4)
@@ -274,12 +270,12 @@ func jenkins(key []byte) uint32 {
 	if len(key) == 0 {
 		return c
 	}
-	a += word(key[:min(4, len(key))])
+	a += le32(key[:min(4, len(key))])
 	if len(key) > 4 {
-		b += word(key[4:min(8, len(key))])
+		b += le32(key[4:min(8, len(key))])
 	}
 	if len(key) > 8 {
-		c += word(key[8:])
+		c += le32(key[8:])
 	}
 	// final
 	c ^= b
@@ -302,7 +298,7 @@ func jenkins(key []byte) uint32 {
 // cmemcacheHash is python-memcached's server hash: bits 16 to 30 of the
 // CRC-32 of the key, or 1 when they are all zero.
 func cmemcacheHash(key []byte) uint32 {
-	if v := crc32.ChecksumIEEE(key) >> 16 & 0x7fff; v != 0 {
+	if v := crc15(key); v != 0 {
 		return v
 	}
 	return 1

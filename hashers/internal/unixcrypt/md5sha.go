@@ -4,6 +4,7 @@ import (
 	"crypto/md5"
 	"crypto/sha256"
 	"crypto/sha512"
+	"hash"
 	"strconv"
 	"strings"
 )
@@ -57,31 +58,11 @@ func MD5(pw []byte, setting string) string {
 			h.Write(pw[:1])
 		}
 	}
-	f := h.Sum(nil)
-	for i := 0; i < 1000; i++ {
-		c := md5.New()
-		if i&1 != 0 {
-			c.Write(pw)
-		} else {
-			c.Write(f)
-		}
-		if i%3 != 0 {
-			c.Write(salt)
-		}
-		if i%7 != 0 {
-			c.Write(pw)
-		}
-		if i&1 != 0 {
-			c.Write(f)
-		} else {
-			c.Write(pw)
-		}
-		f = c.Sum(f[:0])
-	}
+	f := stretch(h, h.Sum(nil), pw, salt, 1000)
 	out := append([]byte("$1$"), salt...)
 	out = append(out, '$')
 	for _, g := range [5][3]int{{0, 6, 12}, {1, 7, 13}, {2, 8, 14}, {3, 9, 15}, {4, 10, 5}} {
-		out = cryptB64(out, uint32(f[g[0]])<<16|uint32(f[g[1]])<<8|uint32(f[g[2]]), 4)
+		out = cryptB64Bytes(out, f, g)
 	}
 	out = cryptB64(out, uint32(f[11]), 2)
 	return string(out)
@@ -172,27 +153,7 @@ func SHA(pw []byte, s SHASetting) string {
 	}
 	ss := repeatTo(h.Sum(nil), len(salt))
 
-	c := a
-	for i := 0; i < s.Rounds; i++ {
-		h.Reset()
-		if i&1 != 0 {
-			h.Write(p)
-		} else {
-			h.Write(c)
-		}
-		if i%3 != 0 {
-			h.Write(ss)
-		}
-		if i%7 != 0 {
-			h.Write(p)
-		}
-		if i&1 != 0 {
-			h.Write(c)
-		} else {
-			h.Write(p)
-		}
-		c = h.Sum(c[:0])
-	}
+	c := stretch(h, a, p, ss, s.Rounds)
 
 	out := []byte("$5$")
 	if s.Is512 {
@@ -206,6 +167,40 @@ func SHA(pw []byte, s SHASetting) string {
 	return string(shaCryptEncode(out, c, s.Is512))
 }
 
+// stretch is the loop md5crypt and SHA-crypt share (Drepper kept
+// md5crypt's): n rounds, each hashing the previous digest c and p, c first
+// in even rounds and last in odd ones, with salt s added in rounds not
+// divisible by 3 and p again in rounds not divisible by 7.
+func stretch(h hash.Hash, c, p, s []byte, n int) []byte {
+	for i := range n {
+		h.Reset()
+		if i&1 != 0 {
+			h.Write(p)
+		} else {
+			h.Write(c)
+		}
+		if i%3 != 0 {
+			h.Write(s)
+		}
+		if i%7 != 0 {
+			h.Write(p)
+		}
+		if i&1 != 0 {
+			h.Write(c)
+		} else {
+			h.Write(p)
+		}
+		c = h.Sum(c[:0])
+	}
+	return c
+}
+
+// cryptB64Bytes appends the 4 characters of digest bytes g[0], g[1], g[2],
+// taken as one 24-bit word, g[0] its high byte.
+func cryptB64Bytes(dst, c []byte, g [3]int) []byte {
+	return cryptB64(dst, uint32(c[g[0]])<<16|uint32(c[g[1]])<<8|uint32(c[g[2]]), 4)
+}
+
 func repeatTo(sum []byte, n int) []byte {
 	out := make([]byte, n)
 	for i := 0; i < n; i += len(sum) {
@@ -215,13 +210,10 @@ func repeatTo(sum []byte, n int) []byte {
 }
 
 func shaCryptEncode(out, c []byte, is512 bool) []byte {
-	put := func(i, j, k int) {
-		out = cryptB64(out, uint32(c[i])<<16|uint32(c[j])<<8|uint32(c[k]), 4)
-	}
 	if !is512 {
 		for _, g := range [10][3]int{{0, 10, 20}, {21, 1, 11}, {12, 22, 2}, {3, 13, 23}, {24, 4, 14},
 			{15, 25, 5}, {6, 16, 26}, {27, 7, 17}, {18, 28, 8}, {9, 19, 29}} {
-			put(g[0], g[1], g[2])
+			out = cryptB64Bytes(out, c, g)
 		}
 		return cryptB64(out, uint32(c[31])<<8|uint32(c[30]), 3)
 	}
@@ -235,7 +227,7 @@ func shaCryptEncode(out, c []byte, is512 bool) []byte {
 		case 2:
 			a, b, d = i+42, i, i+21
 		}
-		put(a, b, d)
+		out = cryptB64Bytes(out, c, [3]int{a, b, d})
 	}
 	return cryptB64(out, uint32(c[63]), 2)
 }

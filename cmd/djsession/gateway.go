@@ -14,6 +14,7 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"runtime"
 	"strconv"
 	"strings"
 	"syscall"
@@ -68,6 +69,7 @@ type gatewayConfig struct {
 	ShutdownGracePeriod  string          `json:"GATEWAY_SHUTDOWN_GRACE"`
 	TrustRequestIDHeader bool            `json:"GATEWAY_TRUST_REQUEST_ID"`
 	LogLevel             string          `json:"GATEWAY_LOG_LEVEL"`
+	DBConns              int             `json:"GATEWAY_DB_CONNS"`
 }
 
 // envAssertionKey holds the assertion key when no file is given.
@@ -164,6 +166,13 @@ func loadGatewayConfig(a *app, file string) (*gatewayConfig, error) {
 		}
 		cfg.SessionCookieAge = n
 	}
+	if v := a.getenv("GATEWAY_DB_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return nil, usagef("GATEWAY_DB_CONNS: %q is not a positive number", v)
+		}
+		cfg.DBConns = n
+	}
 	if v := a.getenv("GATEWAY_ROUTES"); v != "" {
 		cfg.Routes = nil
 		if err := json.Unmarshal([]byte(v), &cfg.Routes); err != nil {
@@ -204,6 +213,7 @@ func newGatewayMetrics() *gatewayMetrics {
 // gatewayParts is what runGateway builds from the configuration.
 type gatewayParts struct {
 	g     *gateway.Gateway
+	db    *sql.DB
 	ready func(ctx context.Context) error
 	close func()
 }
@@ -339,6 +349,16 @@ func runGateway(ctx context.Context, a *app, cfg *gatewayConfig) error {
 
 type modeKey struct{}
 
+// defaultGatewayDBConns is GATEWAY_DB_CONNS's default: SQLite works in
+// the gateway's own threads, so two connections per core keep them busy;
+// a database server is waited on, so more requests may wait at once.
+func defaultGatewayDBConns(k dbKind) int {
+	if k == kindSQLite {
+		return 2 * runtime.GOMAXPROCS(0)
+	}
+	return 16
+}
+
 // buildGateway opens the database and session store named by the
 // configuration and returns the gateway over them.
 func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(*http.Request, gateway.Verdict)) (*gatewayParts, error) {
@@ -364,11 +384,27 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 	default:
 		return nil, usagef("DATABASE_URL: the gateway reads users from a SQL database (postgres, mysql, sqlite), not %s", t.kind)
 	}
-	db, err := sql.Open(t.driver, t.dsn)
-	if err != nil {
+	var db *sql.DB
+	if t.connector != nil {
+		// MySQL: the connector carries the URL's TLS settings.
+		db = sql.OpenDB(t.connector)
+	} else if db, err = sql.Open(t.driver, t.dsn); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", t.display, err)
 	}
-	parts := &gatewayParts{close: func() { db.Close() }}
+	// database/sql keeps only 2 idle connections by default: under
+	// concurrent requests most queries would open a connection and close
+	// it again (on SQLite: read the schema and prepare the statements
+	// anew each time). Keep every connection that may be open.
+	conns := cfg.DBConns
+	if conns <= 0 {
+		conns = defaultGatewayDBConns(t.kind)
+	}
+	if t.path == ":memory:" {
+		conns = 1 // each connection would have a database of its own
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	parts := &gatewayParts{db: db, close: func() { db.Close() }}
 	fail := func(err error) (*gatewayParts, error) { parts.close(); return nil, err }
 	if err := db.PingContext(ctx); err != nil {
 		return fail(fmt.Errorf("connecting to %s: %w", t.display, err))

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -233,6 +234,7 @@ func TestGatewayCLIConfigErrors(t *testing.T) {
 		{"bad table", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "AUTH_USER_TABLE": "a;b"}},
 		{"bad ttl", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "GATEWAY_CACHE_TTL": "soon"}},
 		{"redis url", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "redis://127.0.0.1:1/0"}},
+		{"bad db conns", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "GATEWAY_DB_CONNS": "0"}},
 	} {
 		var errOut strings.Builder
 		a := newApp(strings.NewReader(""), io.Discard, &errOut, func(k string) string { return c.env[k] })
@@ -327,5 +329,48 @@ func TestLiveGatewayCLICacheEngine(t *testing.T) {
 				t.Errorf("after logout in Django: %d", code)
 			}
 		})
+	}
+}
+
+// TestGatewayDBPool: concurrent requests reuse the pool's connections
+// instead of opening and closing one per query (database/sql keeps 2 idle
+// by default, and a new SQLite connection reads the schema and prepares
+// every statement again).
+func TestGatewayDBPool(t *testing.T) {
+	path, key := gatewayDB(t)
+	env := map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path,
+		"GATEWAY_ROUTES": `[{"Prefix":"/","Login":true}]`}
+	a := newApp(strings.NewReader(""), io.Discard, io.Discard, func(k string) string { return env[k] })
+	cfg, err := loadGatewayConfig(a, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := buildGateway(t.Context(), a, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer parts.close()
+	h := parts.g.ForwardAuth()
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for range 20 {
+				r := httptest.NewRequest("GET", "/_djsession/auth", nil)
+				r.Header.Set("X-Original-URI", "/x")
+				r.Header.Set("Cookie", "sessionid="+key)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					t.Errorf("status %d", w.Code)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	st := parts.db.Stats()
+	if st.MaxIdleClosed > 0 || st.MaxOpenConnections != defaultGatewayDBConns(kindSQLite) {
+		t.Errorf("pool: %d connections closed for want of an idle slot, at most %d open (want %d)",
+			st.MaxIdleClosed, st.MaxOpenConnections, defaultGatewayDBConns(kindSQLite))
 	}
 }

@@ -70,6 +70,8 @@ type options struct {
 	workers          int
 	keep             bool
 	pg               bool
+	only             string
+	perf             string
 }
 
 func main() {
@@ -83,6 +85,8 @@ func main() {
 	flag.IntVar(&o.workers, "workers", runtime.NumCPU(), "gunicorn workers")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
 	flag.BoolVar(&o.pg, "pg", false, "PostgreSQL at 127.0.0.1:5432 (user postgres, a fresh database) instead of SQLite")
+	flag.StringVar(&o.only, "only", "", "comma-separated targets to time (alone,gateway,gateway_ttl,django); all when empty")
+	flag.StringVar(&o.perf, "perf", "", "record each timed run of a gateway target with `perf record -g` into this directory")
 	flag.Parse()
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
@@ -165,11 +169,9 @@ func run(ctx context.Context, o options) (int, error) {
 	if out, err := exec.CommandContext(ctx, "go", "build", "-o", bin, "./cmd/djsession").CombinedOutput(); err != nil {
 		return 0, fmt.Errorf("go build: %v\n%s", err, out)
 	}
-	ports := map[string]int{}
-	for _, n := range []string{"STATIC", "ALONE", "GATEWAY", "GATEWAYTTL", "DJANGO", "GW", "GWTTL", "DJ"} {
-		if ports[n], err = freePort(); err != nil {
-			return 0, err
-		}
+	ports, err := freePorts("STATIC", "ALONE", "GATEWAY", "GATEWAYTTL", "DJANGO", "GW", "GWTTL", "DJ")
+	if err != nil {
+		return 0, err
 	}
 	startGW := func(port int, ttl string) (*exec.Cmd, error) {
 		cmd := exec.Command(bin, "gateway")
@@ -239,6 +241,10 @@ func run(ctx context.Context, o options) (int, error) {
 		{name: "gateway", base: base("GATEWAY"), pids: one(gw.Process.Pid)},
 		{name: "gateway_ttl", base: base("GATEWAYTTL"), pids: one(gwTTL.Process.Pid)},
 		{name: "django", base: base("DJANGO"), pids: func() []int { return append([]int{gu.Process.Pid}, procstat.Children(gu.Process.Pid)...) }},
+	}
+	if o.only != "" {
+		want := strings.Split(o.only, ",")
+		targets = slices.DeleteFunc(targets, func(t *target) bool { return !slices.Contains(want, t.name) })
 	}
 	nginxPids := func() []int { return append([]int{ng.Process.Pid}, procstat.Children(ng.Process.Pid)...) }
 	for _, t := range targets {
@@ -373,13 +379,19 @@ func seed(ctx context.Context, driver, dsn string, sd dbstore.Dialect, ad auth.D
 	return f, "sessionid=" + keys[0], nil
 }
 
-func freePort() (int, error) {
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		return 0, err
+// freePorts returns a distinct free loopback port for each name: the
+// listeners stay open until all are chosen, so no port is given twice.
+func freePorts(names ...string) (map[string]int, error) {
+	ports := map[string]int{}
+	for _, n := range names {
+		l, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			return nil, err
+		}
+		defer l.Close()
+		ports[n] = l.Addr().(*net.TCPAddr).Port
 	}
-	defer l.Close()
-	return l.Addr().(*net.TCPAddr).Port, nil
+	return ports, nil
 }
 
 func waitTCP(ctx context.Context, port int) error {
@@ -422,9 +434,21 @@ func load(ctx context.Context, o options, t *target, keys string, d time.Duratio
 	cmd := exec.CommandContext(ctx, "wrk", "-t", strconv.Itoa(o.threads), "-c", strconv.Itoa(o.conns),
 		"-d", strconv.Itoa(secs)+"s", "-s", "bench/gateway/load.lua", t.base, "--", "/page", keys)
 	pids, npids := t.pids(), nginxPids()
+	var rec *exec.Cmd
+	if o.perf != "" && d >= o.duration && strings.HasPrefix(t.name, "gateway") && len(pids) == 1 {
+		rec = exec.Command("perf", "record", "-q", "-g", "-p", strconv.Itoa(pids[0]),
+			"-o", filepath.Join(o.perf, fmt.Sprintf("%s-%d.data", t.name, len(t.rps))))
+		if err := rec.Start(); err != nil {
+			return false, fmt.Errorf("perf: %w", err)
+		}
+	}
 	cpu0, n0 := procstat.CPUTime(pids), procstat.CPUTime(npids)
 	out, err := cmd.CombinedOutput()
 	cpu, ncpu := procstat.CPUTime(pids)-cpu0, procstat.CPUTime(npids)-n0
+	if rec != nil {
+		_ = rec.Process.Signal(os.Interrupt)
+		_ = rec.Wait()
+	}
 	if err != nil {
 		return false, fmt.Errorf("wrk %s: %v\n%s", t.name, err, out)
 	}
@@ -470,6 +494,9 @@ func report(o options, ts []*target) int {
 		fmt.Printf("%-12s %10.0f %9.0f %9.0f %14.1f %14.1f\n", t.name, median(t.rps), median(t.p50), median(t.p99), median(t.cpu), median(t.nginxCPU))
 	}
 	alone, gw, dj := by["alone"], by["gateway"], by["django"]
+	if alone == nil || gw == nil || dj == nil || by["gateway_ttl"] == nil {
+		return 0
+	}
 	code := 0
 	ratio := median(gw.rps) / median(alone.rps)
 	added := median(gw.p99) - median(alone.p99)

@@ -15,6 +15,7 @@ import (
 	"os/signal"
 	"regexp"
 	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,14 +24,12 @@ import (
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/cachestore"
-	"github.com/djsession/djsession/djangosession/cachestore/goredis"
 	"github.com/djsession/djsession/djangosession/csrf"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/djangosession/middleware"
 	"github.com/djsession/djsession/gateway"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 )
 
@@ -349,6 +348,62 @@ func runGateway(ctx context.Context, a *app, cfg *gatewayConfig) error {
 
 type modeKey struct{}
 
+// readinessKey is the session key /readyz looks up in a cache store.
+const readinessKey = "djsessiongatewayreadinessprobe"
+
+// gatewayMemcachedTimeout bounds each memcached call of the gateway.
+const gatewayMemcachedTimeout = 2 * time.Second
+
+// cacheBackends maps CACHE_BACKEND to the backend names of cache URLs.
+var cacheBackends = map[string]struct {
+	kind dbKind
+	name string
+}{
+	"django.core.cache.backends.redis.RedisCache":          {kindRedis, "redis"},
+	"django_redis.cache.RedisCache":                        {kindRedis, "django-redis"},
+	"django.core.cache.backends.memcached.PyMemcacheCache": {kindMemcached, "pymemcache"},
+	"django.core.cache.backends.memcached.PyLibMCCache":    {kindMemcached, "pylibmc"},
+	"django.core.cache.backends.memcached.MemcachedCache":  {kindMemcached, "memcached"},
+}
+
+// setCacheBackend applies CACHE_BACKEND to the parsed CACHE_LOCATION:
+// empty keeps the URL's backend (its backend= or client_class= parameter,
+// else RedisCache or PyMemcacheCache); otherwise it must name a backend of
+// the URL's kind that agrees with the URL's. Two changes are allowed:
+// RedisCache to django-redis on the default client (the same servers,
+// another value format), and PyMemcacheCache to another memcached backend
+// when the URL has no OPTIONS parameters (each backend has its own).
+func setCacheBackend(t *dbTarget, backend string) error {
+	if backend == "" {
+		return nil
+	}
+	b, ok := cacheBackends[backend]
+	if !ok || b.kind != t.kind {
+		return usagef("CACHE_BACKEND %q: for a %s:// CACHE_LOCATION, one of %s", backend, t.kind, strings.Join(cacheBackendNames(t.kind), ", "))
+	}
+	switch {
+	case b.name == t.backend:
+	case t.kind == kindRedis && t.backend == "redis" && t.topology == topoReplicated:
+		t.backend = b.name
+	case t.kind == kindMemcached && t.backend == "pymemcache" && len(t.mcOptions) == 0:
+		t.backend = b.name
+	default:
+		return usagef("CACHE_BACKEND %q disagrees with CACHE_LOCATION's backend %s", backend, t.backend)
+	}
+	return nil
+}
+
+func cacheBackendNames(k dbKind) []string {
+	var n []string
+	for name, b := range cacheBackends {
+		if b.kind == k {
+			n = append(n, name)
+		}
+	}
+	slices.Sort(n)
+	return n
+}
+
 // defaultGatewayDBConns is GATEWAY_DB_CONNS's default: SQLite works in
 // the gateway's own threads, so two connections per core keep them busy;
 // a database server is waited on, so more requests may wait at once.
@@ -429,31 +484,28 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 		store, storeReady = s, db.PingContext
 	case "django.contrib.sessions.backends.cache":
 		u, err := parseDatabaseURL(cfg.CacheLocation)
-		if err != nil || u.kind != kindRedis {
-			return fail(usagef("CACHE_LOCATION: the cache engine needs a redis:// URL"))
+		if err != nil || u.kind != kindRedis && u.kind != kindMemcached {
+			return fail(usagef("CACHE_LOCATION: the cache engine needs a redis:// or memcached:// URL"))
 		}
-		// Django's RedisCache and django-redis write to the first LOCATION.
-		rc := redis.NewClient(&redis.Options{
-			Addr: u.addrs[0], Username: u.user, Password: u.password, DB: u.db,
-			TLSConfig: u.tlsConfig, ReadTimeout: u.timeout, WriteTimeout: u.timeout,
-			DialTimeout: u.dialTimeout, PoolSize: u.poolSize,
-		})
-		closeDB := parts.close
-		parts.close = func() { rc.Close(); closeDB() }
-		var backend cachestore.Backend
-		switch cfg.CacheBackend {
-		case "", "django.core.cache.backends.redis.RedisCache":
-			backend = cachestore.RedisCache
-		case "django_redis.cache.RedisCache":
-			backend = cachestore.DjangoRedis
-		default:
-			return fail(usagef("CACHE_BACKEND %q: django.core.cache.backends.redis.RedisCache or django_redis.cache.RedisCache", cfg.CacheBackend))
+		if err := setCacheBackend(u, cfg.CacheBackend); err != nil {
+			return fail(err)
 		}
-		s, err := cachestore.New(goredis.New(rc), &cachestore.Options{Backend: backend, KeyPrefix: cfg.CacheKeyPrefix, AtomicUpdate: true})
+		// Every topology the URL names (several servers, shards,
+		// Sentinel, a memcached pool), as the sessions commands read it.
+		client, backend, closeCache, err := u.cacheClient(ctx, gatewayMemcachedTimeout)
 		if err != nil {
 			return fail(err)
 		}
-		store, storeReady = s, func(ctx context.Context) error { return rc.Ping(ctx).Err() }
+		closeDB := parts.close
+		parts.close = func() { closeCache(); closeDB() }
+		s, err := cachestore.New(client, &cachestore.Options{Backend: backend, KeyPrefix: cfg.CacheKeyPrefix, AtomicUpdate: true})
+		if err != nil {
+			return fail(usagef("%v", err))
+		}
+		store = s
+		// A key no session has: answered (not found) only when the
+		// server holding it answers.
+		storeReady = func(ctx context.Context) error { _, err := s.Exists(ctx, readinessKey); return err }
 	default:
 		return fail(usagef("SESSION_ENGINE %q: the gateway serves the db and cache engines", engine))
 	}

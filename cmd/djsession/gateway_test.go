@@ -20,6 +20,9 @@ import (
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
+	"github.com/djsession/djsession/djangosession/cachestore"
+	"github.com/djsession/djsession/djangosession/cachestore/gomemcache"
+	"github.com/djsession/djsession/djangosession/cachestore/mcpool"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/gateway"
 	"github.com/djsession/djsession/internal/testenv"
@@ -234,6 +237,11 @@ func TestGatewayCLIConfigErrors(t *testing.T) {
 		{"bad table", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "AUTH_USER_TABLE": "a;b"}},
 		{"bad ttl", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "GATEWAY_CACHE_TTL": "soon"}},
 		{"redis url", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "redis://127.0.0.1:1/0"}},
+		{"memcached backend for redis", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path,
+			"SESSION_ENGINE": "django.contrib.sessions.backends.cache", "CACHE_LOCATION": "redis://127.0.0.1:1/0",
+			"CACHE_BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache"}},
+		{"cache engine on sql", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path,
+			"SESSION_ENGINE": "django.contrib.sessions.backends.cache", "CACHE_LOCATION": "sqlite:///" + path}},
 		{"bad db conns", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "GATEWAY_DB_CONNS": "0"}},
 	} {
 		var errOut strings.Builder
@@ -372,5 +380,78 @@ func TestGatewayDBPool(t *testing.T) {
 	if st.MaxIdleClosed > 0 || st.MaxOpenConnections != defaultGatewayDBConns(kindSQLite) {
 		t.Errorf("pool: %d connections closed for want of an idle slot, at most %d open (want %d)",
 			st.MaxIdleClosed, st.MaxOpenConnections, defaultGatewayDBConns(kindSQLite))
+	}
+}
+
+// TestGatewayCLIMemcachedPool: the gateway on the cache engine over a
+// pool of three memcached servers (CACHE_LOCATION memcached://h1,h2,h3, as
+// Django's LOCATION list) finds each session on the server Django's
+// PyMemcacheCache puts it (written here by the library's pool, which
+// TestSessionsMemcachedPool holds to Django's placement), and refuses a
+// session once it is deleted (logged out).
+func TestGatewayCLIMemcachedPool(t *testing.T) {
+	addrs := startMemcachedPool(t, 3)
+	path, _ := gatewayDB(t)
+	ctx := t.Context()
+	pool, err := gomemcache.NewPool(addrs, &mcpool.Options{Backend: mcpool.PyMemcacheCache}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	const prefix = "gwpool"
+	store, err := cachestore.New(pool, &cachestore.Options{Backend: cachestore.PyMemcache, KeyPrefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ids, _ := auth.NewSQLIdentities(db, auth.SQLite, nil)
+	a, _ := auth.New(ids, &auth.Config{SecretKey: gwSecret})
+	engine := djangosession.NewEngine(store, nil)
+	var keys []string
+	for range 12 {
+		s := engine.New()
+		if err := a.Login(ctx, s, "2", ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, s.Key())
+	}
+	base, logs, _ := startGatewayCLI(t, map[string]string{
+		"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "GATEWAY_LISTEN": "127.0.0.1:0",
+		"SESSION_ENGINE": "django.contrib.sessions.backends.cache", "CACHE_LOCATION": "memcached://" + strings.Join(addrs, ","),
+		"CACHE_BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache", "CACHE_KEY_PREFIX": prefix,
+		"GATEWAY_ROUTES": `[{"Prefix":"/","Login":true,"API":true}]`,
+	})
+	check := func(key string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+"/_djsession/auth", nil)
+		req.Header.Set("X-Forwarded-Uri", "/app/")
+		req.Header.Set("Cookie", "sessionid="+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get(gateway.HeaderUserID)
+	}
+	for _, k := range keys {
+		if code, id := check(k); code != http.StatusOK || id != "2" {
+			t.Errorf("session %s: %d, user %q; want 200 and user 2\n%s", k, code, id, logs.String())
+		}
+	}
+	if err := store.Delete(ctx, keys[0]); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := check(keys[0]); code != http.StatusUnauthorized {
+		t.Errorf("deleted session: %d, want 401", code)
+	}
+	if resp, err := http.Get(base + "/readyz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("readyz: %v %v", resp, err)
 	}
 }

@@ -428,11 +428,13 @@ func (g *Gateway) cached(r *http.Request) bool {
 
 // originalRequest rebuilds the request the proxy is asking about, sharing
 // r's context (the session), headers (cookies, Origin, Referer, CSRF
-// token) and an empty body.
+// token; shared, not copied: r is not used again) and an empty body.
 func originalRequest(r *http.Request) (*http.Request, error) {
-	o := r.Clone(r.Context())
+	o := r.WithContext(r.Context())
 	o.Body = http.NoBody
 	o.ContentLength = 0
+	u := *r.URL
+	o.URL = &u
 	uri := r.Header.Get("X-Original-URI")
 	if uri == "" {
 		uri = r.Header.Get("X-Forwarded-Uri")

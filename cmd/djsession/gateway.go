@@ -259,6 +259,7 @@ func runGateway(ctx context.Context, a *app, cfg *gatewayConfig) error {
 	defer parts.close()
 
 	wrap := func(mode string, h http.Handler) http.Handler {
+		latency := metrics.latency.WithLabelValues(mode)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id := r.Header.Get("X-Request-Id")
 			if !cfg.TrustRequestIDHeader || !reqIDRE.MatchString(id) {
@@ -270,7 +271,7 @@ func runGateway(ctx context.Context, a *app, cfg *gatewayConfig) error {
 			ctx := context.WithValue(context.WithValue(r.Context(), reqIDKey{}, id), modeKey{}, mode)
 			start := time.Now()
 			h.ServeHTTP(w, r.WithContext(ctx))
-			metrics.latency.WithLabelValues(mode).Observe(time.Since(start).Seconds())
+			latency.Observe(time.Since(start).Seconds())
 		})
 	}
 	admin := http.NewServeMux()

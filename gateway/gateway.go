@@ -269,7 +269,7 @@ func (g *Gateway) identity(ctx context.Context, id string, perms bool) (auth.Ide
 		}
 	}
 	if g.cache != nil {
-		g.cache.put(id, entry{ident: u, perms: p, havePerms: perms})
+		g.cache.put(id, entry{ident: u, perms: p, havePerms: perms}, time.Time{})
 	}
 	return u, p, nil
 }

@@ -63,6 +63,7 @@ type gatewayConfig struct {
 	Django               string          `json:"GATEWAY_DJANGO"`
 	Routes               []gateway.Rule  `json:"GATEWAY_ROUTES"`
 	CacheTTL             string          `json:"GATEWAY_CACHE_TTL"`
+	SessionCacheTTL      string          `json:"GATEWAY_SESSION_CACHE_TTL"`
 	AssertionKeyFile     string          `json:"GATEWAY_ASSERTION_KEY_FILE"`
 	ForwardAuthPath      string          `json:"GATEWAY_FORWARD_AUTH_PATH"`
 	ShutdownGracePeriod  string          `json:"GATEWAY_SHUTDOWN_GRACE"`
@@ -143,7 +144,7 @@ func loadGatewayConfig(a *app, file string) (*gatewayConfig, error) {
 		"SESSION_COOKIE_NAME": &cfg.SessionCookieName, "SESSION_COOKIE_DOMAIN": &cfg.SessionCookieDomain,
 		"LOGIN_URL": &cfg.LoginURL, "DJANGO_VERSION": &cfg.DjangoVersion, "AUTH_USER_TABLE": &cfg.UserTable,
 		"CSRF_COOKIE_NAME": &cfg.CSRFCookieName, "GATEWAY_LISTEN": &cfg.Listen, "GATEWAY_ADMIN_LISTEN": &cfg.AdminListen,
-		"GATEWAY_DJANGO": &cfg.Django, "GATEWAY_CACHE_TTL": &cfg.CacheTTL, "GATEWAY_ASSERTION_KEY_FILE": &cfg.AssertionKeyFile,
+		"GATEWAY_DJANGO": &cfg.Django, "GATEWAY_CACHE_TTL": &cfg.CacheTTL, "GATEWAY_SESSION_CACHE_TTL": &cfg.SessionCacheTTL, "GATEWAY_ASSERTION_KEY_FILE": &cfg.AssertionKeyFile,
 		"GATEWAY_FORWARD_AUTH_PATH": &cfg.ForwardAuthPath, "GATEWAY_SHUTDOWN_GRACE": &cfg.ShutdownGracePeriod,
 		"GATEWAY_LOG_LEVEL": &cfg.LogLevel,
 	} {
@@ -509,6 +510,16 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 		storeReady = func(ctx context.Context) error { _, err := s.Exists(ctx, readinessKey); return err }
 	default:
 		return fail(usagef("SESSION_ENGINE %q: the gateway serves the db and cache engines", engine))
+	}
+	if cfg.SessionCacheTTL != "" {
+		ttl, err := time.ParseDuration(cfg.SessionCacheTTL)
+		if err != nil || ttl < 0 {
+			return fail(usagef("GATEWAY_SESSION_CACHE_TTL: %q is not a duration such as 1s", cfg.SessionCacheTTL))
+		}
+		if ttl > 0 {
+			// Opt-in: a logout in Django is seen up to ttl late.
+			store = gateway.NewSessionCache(store, ttl, nil)
+		}
 	}
 	ecfg := &djangosession.Config{Release: rel}
 	if cfg.SessionCookieAge > 0 {

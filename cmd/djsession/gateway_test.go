@@ -242,6 +242,7 @@ func TestGatewayCLIConfigErrors(t *testing.T) {
 			"CACHE_BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache"}},
 		{"cache engine on sql", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path,
 			"SESSION_ENGINE": "django.contrib.sessions.backends.cache", "CACHE_LOCATION": "sqlite:///" + path}},
+		{"bad session cache ttl", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "GATEWAY_SESSION_CACHE_TTL": "-1s"}},
 		{"bad db conns", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "GATEWAY_DB_CONNS": "0"}},
 	} {
 		var errOut strings.Builder

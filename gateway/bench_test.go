@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"testing"
+	"time"
 
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cachestore"
@@ -20,18 +21,22 @@ import (
 // BenchmarkForwardAuth is one authorised forward-auth check, the user
 // read from SQLite, the session from the db store (SQLite) or, with
 // DJ_TEST_REDIS_ADDR set, the cache store on Redis (as Django's RedisCache
-// writes it); with and without the identity cache.
+// writes it); without caches, with the identity cache, and with the
+// session cache too.
 func BenchmarkForwardAuth(b *testing.B) {
 	for _, store := range []string{"db", "redis"} {
-		for _, ttl := range []string{"ttl=0", "ttl=2s"} {
+		for _, ttl := range []string{"ttl=0", "ttl=2s", "ttl=2s+sessions=2s"} {
 			b.Run("store="+store+"/"+ttl, func(b *testing.B) {
 				e := newEnv(b)
 				if store == "redis" {
 					e.useRedis(b)
 				}
 				o := gateway.Options{Rules: testRules, AssertionKey: "assertion-key-0123456789"}
-				if ttl == "ttl=2s" {
-					o.CacheTTL = 2e9
+				if ttl != "ttl=0" {
+					o.CacheTTL = 2 * time.Second
+				}
+				if ttl == "ttl=2s+sessions=2s" {
+					e.useSessionCache(b, 2*time.Second, &clock{t: time.Now()})
 				}
 				g := e.gateway(b, o)
 				c := e.login(b, "2")

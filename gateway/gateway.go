@@ -65,8 +65,8 @@ type Options struct {
 	AssertionKey string
 	// CacheTTL is how long a user's identity and permissions are reused
 	// (a change made in Django's admin is in force after at most this
-	// long); zero reads them on every request. The session and its auth
-	// hash are always read.
+	// long); zero reads them on every request. The session (unless its
+	// store is a SessionCache) and the auth hash are always read.
 	CacheTTL time.Duration
 	// Observe, when set, is called once per judged request with the
 	// verdict, for logs and metrics.

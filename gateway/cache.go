@@ -7,45 +7,70 @@ import (
 	"github.com/djsession/djsession/djangosession/auth"
 )
 
-// maxCacheEntries bounds the identity cache; when full it is emptied.
+// maxCacheEntries bounds each cache; when full it is emptied.
 const maxCacheEntries = 100000
 
+// entry is a cached identity.
 type entry struct {
 	ident     auth.Identity
 	perms     auth.Permissions
 	havePerms bool
-	expires   time.Time
 }
 
-// cache keeps identities and permissions for a TTL.
-type cache struct {
+// ttlCache keeps values for a TTL, or until an earlier time given with
+// the value.
+type ttlCache[V any] struct {
 	mu  sync.Mutex
 	ttl time.Duration
 	now func() time.Time
-	m   map[string]entry
+	m   map[string]ttlEntry[V]
 }
+
+type ttlEntry[V any] struct {
+	v       V
+	expires time.Time
+}
+
+// cache is the identity cache.
+type cache = ttlCache[entry]
 
 func newCache(ttl time.Duration, now func() time.Time) *cache {
-	return &cache{ttl: ttl, now: now, m: map[string]entry{}}
+	return newTTLCache[entry](ttl, now)
 }
 
-func (c *cache) get(id string) (entry, bool) {
+func newTTLCache[V any](ttl time.Duration, now func() time.Time) *ttlCache[V] {
+	return &ttlCache[V]{ttl: ttl, now: now, m: map[string]ttlEntry[V]{}}
+}
+
+func (c *ttlCache[V]) get(k string) (V, bool) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e, ok := c.m[id]
+	e, ok := c.m[k]
 	if !ok || !c.now().Before(e.expires) {
-		delete(c.m, id)
-		return entry{}, false
+		delete(c.m, k)
+		var zero V
+		return zero, false
 	}
-	return e, true
+	return e.v, true
 }
 
-func (c *cache) put(id string, e entry) {
+// put keeps v under k for the TTL, or until until when that is earlier
+// and not zero.
+func (c *ttlCache[V]) put(k string, v V, until time.Time) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	if len(c.m) >= maxCacheEntries {
 		clear(c.m)
 	}
-	e.expires = c.now().Add(c.ttl)
-	c.m[id] = e
+	exp := c.now().Add(c.ttl)
+	if !until.IsZero() && until.Before(exp) {
+		exp = until
+	}
+	c.m[k] = ttlEntry[V]{v: v, expires: exp}
+}
+
+func (c *ttlCache[V]) delete(k string) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	delete(c.m, k)
 }

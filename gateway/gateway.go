@@ -65,8 +65,8 @@ type Options struct {
 	AssertionKey string
 	// CacheTTL is how long a user's identity and permissions are reused
 	// (a change made in Django's admin is in force after at most this
-	// long); zero reads them on every request. The session and its auth
-	// hash are always read.
+	// long); zero reads them on every request. The session (unless its
+	// store is a SessionCache) and the auth hash are always read.
 	CacheTTL time.Duration
 	// Observe, when set, is called once per judged request with the
 	// verdict, for logs and metrics.
@@ -269,7 +269,7 @@ func (g *Gateway) identity(ctx context.Context, id string, perms bool) (auth.Ide
 		}
 	}
 	if g.cache != nil {
-		g.cache.put(id, entry{ident: u, perms: p, havePerms: perms})
+		g.cache.put(id, entry{ident: u, perms: p, havePerms: perms}, time.Time{})
 	}
 	return u, p, nil
 }
@@ -389,25 +389,52 @@ func (g *Gateway) ForwardAuth() http.Handler {
 		}
 		w.WriteHeader(http.StatusOK)
 	})
-	return withMemo(g.o.Sessions.Handler(g.o.Auth.Handler(h)))
+	return g.o.Sessions.Handler(g.o.Auth.Handler(g.withMemo(h)))
 }
 
-// withMemo gives each request an auth.WithUserMemo context, so that the
-// user's row is read once per request (with the password check) however
-// many times it is needed.
-func withMemo(h http.Handler) http.Handler {
+// withMemo gives a request whose user's identity is not cached an
+// auth.WithUserMemo context, so that the user's row and groups are read
+// once, with the password check. When the identity cache holds the user,
+// the password check reads only the password (a cheaper query), and the
+// identity comes from the cache. It runs inside the session middleware.
+func (g *Gateway) withMemo(h http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
-		h.ServeHTTP(w, r.WithContext(auth.WithUserMemo(r.Context())))
+		if !g.cached(r) {
+			r = r.WithContext(auth.WithUserMemo(r.Context()))
+		}
+		h.ServeHTTP(w, r)
 	})
+}
+
+// cached reports whether the identity cache holds a fresh entry for the
+// user named by r's session. Django's login stores the id as a string; any
+// other form is read through the memo.
+func (g *Gateway) cached(r *http.Request) bool {
+	if g.cache == nil {
+		return false
+	}
+	s, err := middleware.Session(r)
+	if err != nil {
+		return false // the session is loaded again, and the error answered, by judge
+	}
+	v, _ := s.Get(auth.SessionKey)
+	id, ok := v.(string)
+	if !ok {
+		return false
+	}
+	_, ok = g.cache.get(id)
+	return ok
 }
 
 // originalRequest rebuilds the request the proxy is asking about, sharing
 // r's context (the session), headers (cookies, Origin, Referer, CSRF
-// token) and an empty body.
+// token; shared, not copied: r is not used again) and an empty body.
 func originalRequest(r *http.Request) (*http.Request, error) {
-	o := r.Clone(r.Context())
+	o := r.WithContext(r.Context())
 	o.Body = http.NoBody
 	o.ContentLength = 0
+	u := *r.URL
+	o.URL = &u
 	uri := r.Header.Get("X-Original-URI")
 	if uri == "" {
 		uri = r.Header.Get("X-Forwarded-Uri")
@@ -438,11 +465,11 @@ func originalRequest(r *http.Request) (*http.Request, error) {
 // untouched but for the stripped headers (Django judges them itself);
 // requests a rule sends to Django are judged with DjangoSessions.
 func (g *Gateway) Proxy() http.Handler {
-	judged := http.HandlerFunc(g.serveProxy)
-	upstream := withMemo(g.o.Sessions.Handler(g.o.Auth.Handler(judged)))
+	judged := g.withMemo(http.HandlerFunc(g.serveProxy))
+	upstream := g.o.Sessions.Handler(g.o.Auth.Handler(judged))
 	dj := upstream
 	if g.o.DjangoSessions != nil {
-		dj = withMemo(g.o.DjangoSessions.Handler(g.o.Auth.Handler(judged)))
+		dj = g.o.DjangoSessions.Handler(g.o.Auth.Handler(judged))
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		StripIdentity(r.Header)

@@ -6,8 +6,10 @@ import (
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strconv"
 	"strings"
+	"sync"
 	"time"
 
 	"github.com/djsession/djsession/djangosession/auth"
@@ -92,18 +94,81 @@ type Assertion struct {
 
 // signer makes assertions: Django's signing.dumps format with
 // AssertionSalt, so that signing.loads(value, key=K, salt=AssertionSalt,
-// max_age=30) reads them in Django.
-type signer struct{ ts *signing.TimestampSigner }
+// max_age=30) reads them in Django. The timestamp has whole seconds, so
+// an identity signed again within the same second gets the same value:
+// those of the current second are kept (a page's many subrequests sign
+// once).
+type signer struct {
+	ts  *signing.TimestampSigner
+	now func() time.Time
+
+	mu   sync.Mutex
+	sec  int64                     // the second of the values in done
+	done map[string]signedIdentity // by user id
+}
+
+type signedIdentity struct {
+	u     auth.Identity
+	value string
+}
 
 func newSigner(key string, now func() time.Time) (*signer, error) {
 	ts, err := signing.NewTimestampSigner(&signing.Options{Key: key, Salt: AssertionSalt, Now: now})
 	if err != nil {
 		return nil, fmt.Errorf("gateway: %w", err)
 	}
-	return &signer{ts: ts}, nil
+	if now == nil {
+		now = time.Now
+	}
+	return &signer{ts: ts, now: now, done: map[string]signedIdentity{}}, nil
+}
+
+// sameAssertion reports whether a and b state the same assertion.
+func sameAssertion(a, b *auth.Identity) bool {
+	return a.ID == b.ID && a.Username == b.Username && a.Email == b.Email && a.IsStaff == b.IsStaff &&
+		a.IsSuperuser == b.IsSuperuser && slices.Equal(a.Groups, b.Groups)
 }
 
 func (s *signer) sign(u *auth.Identity) (string, error) {
+	sec := s.now().Unix()
+	s.mu.Lock()
+	if d, ok := s.done[u.ID]; ok && s.sec == sec && sameAssertion(&d.u, u) {
+		s.mu.Unlock()
+		return d.value, nil
+	}
+	s.mu.Unlock()
+	v, err := s.signNow(u)
+	if err != nil {
+		return "", err
+	}
+	// Kept only if the clock is still in sec after signing, so that the
+	// second Sign read (between the two reads) is sec.
+	if s.now().Unix() != sec {
+		return v, nil
+	}
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	if sec != s.sec {
+		if sec < s.sec {
+			return v, nil
+		}
+		s.sec = sec
+		clear(s.done)
+	}
+	if len(s.done) < maxCacheEntries {
+		s.done[u.ID] = signedIdentity{u: cloneIdentity(u), value: v}
+	}
+	return v, nil
+}
+
+func cloneIdentity(u *auth.Identity) auth.Identity {
+	c := *u
+	c.Groups = slices.Clone(u.Groups)
+	return c
+}
+
+// signNow signs u's assertion at the signer's current time.
+func (s *signer) signNow(u *auth.Identity) (string, error) {
 	// As Django's JSONSerializer writes it: ASCII only, since Django reads
 	// the payload as latin-1.
 	groups := make([]any, len(u.Groups))

@@ -68,6 +68,7 @@ import (
 	_ "modernc.org/sqlite"
 
 	"github.com/djsession/djsession/bench/internal/procstat"
+	"github.com/djsession/djsession/bench/internal/stats"
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/dbstore"
 )
@@ -508,25 +509,13 @@ func load(ctx context.Context, o options, lua string, t *target, d time.Duration
 	return n / (us / 1e6), float64(cpu.Microseconds()) / n, errs + non2xx, nil
 }
 
-func median(v []float64) float64 {
-	s := slices.Clone(v)
-	slices.Sort(s)
-	if len(s) == 0 {
-		return 0
-	}
-	if len(s)%2 == 1 {
-		return s[len(s)/2]
-	}
-	return (s[len(s)/2-1] + s[len(s)/2]) / 2
-}
-
 func report(o options, targets []*target, floor float64) int {
 	med := map[string]float64{}
 	tw := tabwriter.NewWriter(os.Stdout, 0, 0, 2, ' ', tabwriter.AlignRight)
 	fmt.Fprintln(tw, "target\tmedian req/s\tmin\tmax\tserver CPU µs/req\terrors\t")
 	for _, t := range targets {
-		med[t.name] = median(t.rps)
-		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.1f\t%d\t\n", t.name, med[t.name], slices.Min(t.rps), slices.Max(t.rps), median(t.cpu), t.errs)
+		med[t.name] = stats.Median(t.rps)
+		fmt.Fprintf(tw, "%s\t%.0f\t%.0f\t%.0f\t%.1f\t%d\t\n", t.name, med[t.name], slices.Min(t.rps), slices.Max(t.rps), stats.Median(t.cpu), t.errs)
 	}
 	_ = tw.Flush()
 	if floor > 0 {
@@ -559,7 +548,7 @@ func report(o options, targets []*target, floor float64) int {
 				r = append(r, ta.rps[i]/tb.rps[i])
 			}
 		}
-		return median(r), len(r) > 0
+		return stats.Median(r), len(r) > 0
 	}
 	if r, ok := ratio("go_mw_unused", "bare"); ok {
 		fmt.Printf("middleware alone (session not used): %.1f%% below bare (no target)\n", 100*(1-r))
@@ -573,9 +562,9 @@ func report(o options, targets []*target, floor float64) int {
 	if r, ok := ratio("go_db", "django_db"); ok {
 		check(r >= 20, "go_db / django_db: %.1fx (target >= 20x)", r)
 	}
-	if g, d := byName["go_db"], byName["django_db"]; g != nil && d != nil && median(g.cpu) > 0 {
+	if g, d := byName["go_db"], byName["django_db"]; g != nil && d != nil && stats.Median(g.cpu) > 0 {
 		fmt.Printf("server CPU per visit, django_db / go_db: %.1fx (Django's workers against the Go process, the database not counted; no target)\n",
-			median(d.cpu)/median(g.cpu))
+			stats.Median(d.cpu)/stats.Median(g.cpu))
 	}
 	for _, t := range targets {
 		if t.errs > 0 {

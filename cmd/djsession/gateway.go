@@ -14,6 +14,8 @@ import (
 	"os"
 	"os/signal"
 	"regexp"
+	"runtime"
+	"slices"
 	"strconv"
 	"strings"
 	"syscall"
@@ -23,14 +25,12 @@ import (
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/cachestore"
-	"github.com/djsession/djsession/djangosession/cachestore/goredis"
 	"github.com/djsession/djsession/djangosession/csrf"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/djangosession/middleware"
 	"github.com/djsession/djsession/gateway"
 	"github.com/prometheus/client_golang/prometheus"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
-	"github.com/redis/go-redis/v9"
 	"github.com/spf13/cobra"
 )
 
@@ -64,11 +64,13 @@ type gatewayConfig struct {
 	Django               string          `json:"GATEWAY_DJANGO"`
 	Routes               []gateway.Rule  `json:"GATEWAY_ROUTES"`
 	CacheTTL             string          `json:"GATEWAY_CACHE_TTL"`
+	SessionCacheTTL      string          `json:"GATEWAY_SESSION_CACHE_TTL"`
 	AssertionKeyFile     string          `json:"GATEWAY_ASSERTION_KEY_FILE"`
 	ForwardAuthPath      string          `json:"GATEWAY_FORWARD_AUTH_PATH"`
 	ShutdownGracePeriod  string          `json:"GATEWAY_SHUTDOWN_GRACE"`
 	TrustRequestIDHeader bool            `json:"GATEWAY_TRUST_REQUEST_ID"`
 	LogLevel             string          `json:"GATEWAY_LOG_LEVEL"`
+	DBConns              int             `json:"GATEWAY_DB_CONNS"`
 }
 
 // envAssertionKey holds the assertion key when no file is given.
@@ -143,7 +145,7 @@ func loadGatewayConfig(a *app, file string) (*gatewayConfig, error) {
 		"SESSION_COOKIE_NAME": &cfg.SessionCookieName, "SESSION_COOKIE_DOMAIN": &cfg.SessionCookieDomain,
 		"LOGIN_URL": &cfg.LoginURL, "DJANGO_VERSION": &cfg.DjangoVersion, "AUTH_USER_TABLE": &cfg.UserTable,
 		"CSRF_COOKIE_NAME": &cfg.CSRFCookieName, "GATEWAY_LISTEN": &cfg.Listen, "GATEWAY_ADMIN_LISTEN": &cfg.AdminListen,
-		"GATEWAY_DJANGO": &cfg.Django, "GATEWAY_CACHE_TTL": &cfg.CacheTTL, "GATEWAY_ASSERTION_KEY_FILE": &cfg.AssertionKeyFile,
+		"GATEWAY_DJANGO": &cfg.Django, "GATEWAY_CACHE_TTL": &cfg.CacheTTL, "GATEWAY_SESSION_CACHE_TTL": &cfg.SessionCacheTTL, "GATEWAY_ASSERTION_KEY_FILE": &cfg.AssertionKeyFile,
 		"GATEWAY_FORWARD_AUTH_PATH": &cfg.ForwardAuthPath, "GATEWAY_SHUTDOWN_GRACE": &cfg.ShutdownGracePeriod,
 		"GATEWAY_LOG_LEVEL": &cfg.LogLevel,
 	} {
@@ -164,6 +166,13 @@ func loadGatewayConfig(a *app, file string) (*gatewayConfig, error) {
 			return nil, usagef("SESSION_COOKIE_AGE: %q is not a positive number of seconds", v)
 		}
 		cfg.SessionCookieAge = n
+	}
+	if v := a.getenv("GATEWAY_DB_CONNS"); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil || n <= 0 {
+			return nil, usagef("GATEWAY_DB_CONNS: %q is not a positive number", v)
+		}
+		cfg.DBConns = n
 	}
 	if v := a.getenv("GATEWAY_ROUTES"); v != "" {
 		cfg.Routes = nil
@@ -205,6 +214,7 @@ func newGatewayMetrics() *gatewayMetrics {
 // gatewayParts is what runGateway builds from the configuration.
 type gatewayParts struct {
 	g     *gateway.Gateway
+	db    *sql.DB
 	ready func(ctx context.Context) error
 	close func()
 }
@@ -251,6 +261,7 @@ func runGateway(ctx context.Context, a *app, cfg *gatewayConfig) error {
 	defer parts.close()
 
 	wrap := func(mode string, h http.Handler) http.Handler {
+		latency := metrics.latency.WithLabelValues(mode)
 		return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 			id := r.Header.Get("X-Request-Id")
 			if !cfg.TrustRequestIDHeader || !reqIDRE.MatchString(id) {
@@ -262,7 +273,7 @@ func runGateway(ctx context.Context, a *app, cfg *gatewayConfig) error {
 			ctx := context.WithValue(context.WithValue(r.Context(), reqIDKey{}, id), modeKey{}, mode)
 			start := time.Now()
 			h.ServeHTTP(w, r.WithContext(ctx))
-			metrics.latency.WithLabelValues(mode).Observe(time.Since(start).Seconds())
+			latency.Observe(time.Since(start).Seconds())
 		})
 	}
 	admin := http.NewServeMux()
@@ -340,6 +351,72 @@ func runGateway(ctx context.Context, a *app, cfg *gatewayConfig) error {
 
 type modeKey struct{}
 
+// readinessKey is the session key /readyz looks up in a cache store.
+const readinessKey = "djsessiongatewayreadinessprobe"
+
+// gatewayMemcachedTimeout bounds each memcached call of the gateway.
+const gatewayMemcachedTimeout = 2 * time.Second
+
+// cacheBackends maps CACHE_BACKEND to the backend names of cache URLs.
+var cacheBackends = map[string]struct {
+	kind dbKind
+	name string
+}{
+	"django.core.cache.backends.redis.RedisCache":          {kindRedis, "redis"},
+	"django_redis.cache.RedisCache":                        {kindRedis, "django-redis"},
+	"django.core.cache.backends.memcached.PyMemcacheCache": {kindMemcached, "pymemcache"},
+	"django.core.cache.backends.memcached.PyLibMCCache":    {kindMemcached, "pylibmc"},
+	"django.core.cache.backends.memcached.MemcachedCache":  {kindMemcached, "memcached"},
+}
+
+// setCacheBackend applies CACHE_BACKEND to the parsed CACHE_LOCATION:
+// empty keeps the URL's backend (its backend= or client_class= parameter,
+// else RedisCache or PyMemcacheCache); otherwise it must name a backend of
+// the URL's kind that agrees with the URL's. Two changes are allowed:
+// RedisCache to django-redis on the default client (the same servers,
+// another value format), and PyMemcacheCache to another memcached backend
+// when the URL has no OPTIONS parameters (each backend has its own).
+func setCacheBackend(t *dbTarget, backend string) error {
+	if backend == "" {
+		return nil
+	}
+	b, ok := cacheBackends[backend]
+	if !ok || b.kind != t.kind {
+		return usagef("CACHE_BACKEND %q: for a %s:// CACHE_LOCATION, one of %s", backend, t.kind, strings.Join(cacheBackendNames(t.kind), ", "))
+	}
+	switch {
+	case b.name == t.backend:
+	case t.kind == kindRedis && t.backend == "redis" && t.topology == topoReplicated:
+		t.backend = b.name
+	case t.kind == kindMemcached && t.backend == "pymemcache" && len(t.mcOptions) == 0:
+		t.backend = b.name
+	default:
+		return usagef("CACHE_BACKEND %q disagrees with CACHE_LOCATION's backend %s", backend, t.backend)
+	}
+	return nil
+}
+
+func cacheBackendNames(k dbKind) []string {
+	var n []string
+	for name, b := range cacheBackends {
+		if b.kind == k {
+			n = append(n, name)
+		}
+	}
+	slices.Sort(n)
+	return n
+}
+
+// defaultGatewayDBConns is GATEWAY_DB_CONNS's default: SQLite works in
+// the gateway's own threads, so two connections per core keep them busy;
+// a database server is waited on, so more requests may wait at once.
+func defaultGatewayDBConns(d django.Dialect) int {
+	if d == django.SQLite {
+		return 2 * runtime.GOMAXPROCS(0)
+	}
+	return 16
+}
+
 // buildGateway opens the database and session store named by the
 // configuration and returns the gateway over them.
 func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(*http.Request, gateway.Verdict)) (*gatewayParts, error) {
@@ -363,11 +440,27 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 	if t.kind != kindSQL {
 		return nil, usagef("DATABASE_URL: the gateway reads users from a SQL database (postgres, mysql, sqlite), not %s", t.kind)
 	}
-	db, err := sql.Open(t.driver, t.dsn)
-	if err != nil {
+	var db *sql.DB
+	if t.connector != nil {
+		// MySQL: the connector carries the URL's TLS settings.
+		db = sql.OpenDB(t.connector)
+	} else if db, err = sql.Open(t.driver, t.dsn); err != nil {
 		return nil, fmt.Errorf("opening %s: %w", t.display, err)
 	}
-	parts := &gatewayParts{close: func() { db.Close() }}
+	// database/sql keeps only 2 idle connections by default: under
+	// concurrent requests most queries would open a connection and close
+	// it again (on SQLite: read the schema and prepare the statements
+	// anew each time). Keep every connection that may be open.
+	conns := cfg.DBConns
+	if conns <= 0 {
+		conns = defaultGatewayDBConns(t.dialect)
+	}
+	if t.path == ":memory:" {
+		conns = 1 // each connection would have a database of its own
+	}
+	db.SetMaxOpenConns(conns)
+	db.SetMaxIdleConns(conns)
+	parts := &gatewayParts{db: db, close: func() { db.Close() }}
 	fail := func(err error) (*gatewayParts, error) { parts.close(); return nil, err }
 	if err := db.PingContext(ctx); err != nil {
 		return fail(fmt.Errorf("connecting to %s: %w", t.display, err))
@@ -391,33 +484,40 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 		store, storeReady = s, db.PingContext
 	case "django.contrib.sessions.backends.cache":
 		u, err := parseDatabaseURL(cfg.CacheLocation)
-		if err != nil || u.kind != kindRedis {
-			return fail(usagef("CACHE_LOCATION: the cache engine needs a redis:// URL"))
+		if err != nil || u.kind != kindRedis && u.kind != kindMemcached {
+			return fail(usagef("CACHE_LOCATION: the cache engine needs a redis:// or memcached:// URL"))
 		}
-		// Django's RedisCache and django-redis write to the first LOCATION.
-		rc := redis.NewClient(&redis.Options{
-			Addr: u.addrs[0], Username: u.user, Password: u.password, DB: u.db,
-			TLSConfig: u.tlsConfig, ReadTimeout: u.timeout, WriteTimeout: u.timeout,
-			DialTimeout: u.dialTimeout, PoolSize: u.poolSize,
-		})
-		closeDB := parts.close
-		parts.close = func() { rc.Close(); closeDB() }
-		var backend cachestore.Backend
-		switch cfg.CacheBackend {
-		case "", "django.core.cache.backends.redis.RedisCache":
-			backend = cachestore.RedisCache
-		case "django_redis.cache.RedisCache":
-			backend = cachestore.DjangoRedis
-		default:
-			return fail(usagef("CACHE_BACKEND %q: django.core.cache.backends.redis.RedisCache or django_redis.cache.RedisCache", cfg.CacheBackend))
+		if err := setCacheBackend(u, cfg.CacheBackend); err != nil {
+			return fail(err)
 		}
-		s, err := cachestore.New(goredis.New(rc), &cachestore.Options{Backend: backend, KeyPrefix: cfg.CacheKeyPrefix, AtomicUpdate: true})
+		// Every topology the URL names (several servers, shards,
+		// Sentinel, a memcached pool), as the sessions commands read it.
+		client, backend, closeCache, err := u.cacheClient(ctx, gatewayMemcachedTimeout)
 		if err != nil {
 			return fail(err)
 		}
-		store, storeReady = s, func(ctx context.Context) error { return rc.Ping(ctx).Err() }
+		closeDB := parts.close
+		parts.close = func() { closeCache(); closeDB() }
+		s, err := cachestore.New(client, &cachestore.Options{Backend: backend, KeyPrefix: cfg.CacheKeyPrefix, AtomicUpdate: true})
+		if err != nil {
+			return fail(usagef("%v", err))
+		}
+		store = s
+		// A key no session has: answered (not found) only when the
+		// server holding it answers.
+		storeReady = func(ctx context.Context) error { _, err := s.Exists(ctx, readinessKey); return err }
 	default:
 		return fail(usagef("SESSION_ENGINE %q: the gateway serves the db and cache engines", engine))
+	}
+	if cfg.SessionCacheTTL != "" {
+		ttl, err := time.ParseDuration(cfg.SessionCacheTTL)
+		if err != nil || ttl < 0 {
+			return fail(usagef("GATEWAY_SESSION_CACHE_TTL: %q is not a duration such as 1s", cfg.SessionCacheTTL))
+		}
+		if ttl > 0 {
+			// Opt-in: a logout in Django is seen up to ttl late.
+			store = gateway.NewSessionCache(store, ttl, nil)
+		}
 	}
 	ecfg := &djangosession.Options{Settings: settings}
 	if cfg.SessionCookieAge > 0 {

@@ -8,6 +8,7 @@ import (
 	"io"
 	"net/http"
 	"net/http/cookiejar"
+	"net/http/httptest"
 	"net/url"
 	"os"
 	"path/filepath"
@@ -20,6 +21,9 @@ import (
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
+	"github.com/djsession/djsession/djangosession/cachestore"
+	"github.com/djsession/djsession/djangosession/cachestore/gomemcache"
+	"github.com/djsession/djsession/djangosession/cachestore/mcpool"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/gateway"
 	"github.com/djsession/djsession/internal/testenv"
@@ -235,6 +239,13 @@ func TestGatewayCLIConfigErrors(t *testing.T) {
 		{"bad ttl", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "GATEWAY_CACHE_TTL": "soon"}},
 		{"redis url", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "redis://127.0.0.1:1/0"}},
 		{"bad release", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "DJANGO_VERSION": "2.2"}},
+		{"memcached backend for redis", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path,
+			"SESSION_ENGINE": "django.contrib.sessions.backends.cache", "CACHE_LOCATION": "redis://127.0.0.1:1/0",
+			"CACHE_BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache"}},
+		{"cache engine on sql", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path,
+			"SESSION_ENGINE": "django.contrib.sessions.backends.cache", "CACHE_LOCATION": "sqlite:///" + path}},
+		{"bad session cache ttl", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "GATEWAY_SESSION_CACHE_TTL": "-1s"}},
+		{"bad db conns", map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "GATEWAY_DB_CONNS": "0"}},
 	} {
 		var errOut strings.Builder
 		a := newApp(strings.NewReader(""), io.Discard, &errOut, func(k string) string { return c.env[k] })
@@ -329,5 +340,121 @@ func TestLiveGatewayCLICacheEngine(t *testing.T) {
 				t.Errorf("after logout in Django: %d", code)
 			}
 		})
+	}
+}
+
+// TestGatewayDBPool: concurrent requests reuse the pool's connections
+// instead of opening and closing one per query (database/sql keeps 2 idle
+// by default, and a new SQLite connection reads the schema and prepares
+// every statement again).
+func TestGatewayDBPool(t *testing.T) {
+	path, key := gatewayDB(t)
+	env := map[string]string{"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path,
+		"GATEWAY_ROUTES": `[{"Prefix":"/","Login":true}]`}
+	a := newApp(strings.NewReader(""), io.Discard, io.Discard, func(k string) string { return env[k] })
+	cfg, err := loadGatewayConfig(a, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	parts, err := buildGateway(t.Context(), a, cfg, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer parts.close()
+	h := parts.g.ForwardAuth()
+	var wg sync.WaitGroup
+	for range 16 {
+		wg.Go(func() {
+			for range 20 {
+				r := httptest.NewRequest("GET", "/_djsession/auth", nil)
+				r.Header.Set("X-Original-URI", "/x")
+				r.Header.Set("Cookie", "sessionid="+key)
+				w := httptest.NewRecorder()
+				h.ServeHTTP(w, r)
+				if w.Code != http.StatusOK {
+					t.Errorf("status %d", w.Code)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	st := parts.db.Stats()
+	if st.MaxIdleClosed > 0 || st.MaxOpenConnections != defaultGatewayDBConns(django.SQLite) {
+		t.Errorf("pool: %d connections closed for want of an idle slot, at most %d open (want %d)",
+			st.MaxIdleClosed, st.MaxOpenConnections, defaultGatewayDBConns(django.SQLite))
+	}
+}
+
+// TestGatewayCLIMemcachedPool: the gateway on the cache engine over a
+// pool of three memcached servers (CACHE_LOCATION memcached://h1,h2,h3, as
+// Django's LOCATION list) finds each session on the server Django's
+// PyMemcacheCache puts it (written here by the library's pool, which
+// TestSessionsMemcachedPool holds to Django's placement), and refuses a
+// session once it is deleted (logged out).
+func TestGatewayCLIMemcachedPool(t *testing.T) {
+	addrs := startMemcachedPool(t, 3)
+	path, _ := gatewayDB(t)
+	ctx := t.Context()
+	pool, err := gomemcache.NewPool(addrs, &mcpool.Options{Backend: mcpool.PyMemcacheCache}, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+
+	const prefix = "gwpool"
+	store, err := cachestore.New(pool, &cachestore.Options{Backend: cachestore.PyMemcache, KeyPrefix: prefix})
+	if err != nil {
+		t.Fatal(err)
+	}
+	db, err := sql.Open("sqlite", path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer db.Close()
+	ids, _ := auth.NewSQLIdentities(db, django.SQLite, nil)
+	a, _ := auth.New(ids, &auth.Options{Settings: django.Settings{SecretKey: gwSecret}})
+	engine := djangosession.NewEngine(store, nil)
+	var keys []string
+	for range 12 {
+		s := engine.New()
+		if err := a.Login(ctx, s, "2", ""); err != nil {
+			t.Fatal(err)
+		}
+		if err := s.Save(ctx); err != nil {
+			t.Fatal(err)
+		}
+		keys = append(keys, s.Key())
+	}
+	base, logs, _ := startGatewayCLI(t, map[string]string{
+		"DJANGO_SECRET_KEY": gwSecret, "DATABASE_URL": "sqlite:///" + path, "GATEWAY_LISTEN": "127.0.0.1:0",
+		"SESSION_ENGINE": "django.contrib.sessions.backends.cache", "CACHE_LOCATION": "memcached://" + strings.Join(addrs, ","),
+		"CACHE_BACKEND": "django.core.cache.backends.memcached.PyMemcacheCache", "CACHE_KEY_PREFIX": prefix,
+		"GATEWAY_ROUTES": `[{"Prefix":"/","Login":true,"API":true}]`,
+	})
+	check := func(key string) (int, string) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", base+"/_djsession/auth", nil)
+		req.Header.Set("X-Forwarded-Uri", "/app/")
+		req.Header.Set("Cookie", "sessionid="+key)
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode, resp.Header.Get(gateway.HeaderUserID)
+	}
+	for _, k := range keys {
+		if code, id := check(k); code != http.StatusOK || id != "2" {
+			t.Errorf("session %s: %d, user %q; want 200 and user 2\n%s", k, code, id, logs.String())
+		}
+	}
+	if err := store.Delete(ctx, keys[0]); err != nil {
+		t.Fatal(err)
+	}
+	if code, _ := check(keys[0]); code != http.StatusUnauthorized {
+		t.Errorf("deleted session: %d, want 401", code)
+	}
+	if resp, err := http.Get(base + "/readyz"); err != nil || resp.StatusCode != http.StatusOK {
+		t.Errorf("readyz: %v %v", resp, err)
 	}
 }

@@ -47,41 +47,9 @@ func (c *cacheSessions) Close() error { return c.close() }
 // URL becomes a client. The servers are in LOCATION order; a pool of
 // several is listed on every node.
 func (e *sessionsEnv) openCache(ctx context.Context, t *dbTarget) (*cacheSessions, error) {
-	var client cachestore.Client
-	var backend cachestore.Backend
-	var closeFn func() error
-	switch t.kind {
-	case kindRedis:
-		quietRedis.Do(func() { redis.SetLogger(discardLogger{}) })
-		backend = map[string]cachestore.Backend{"redis": cachestore.RedisCache, "django-redis": cachestore.DjangoRedis}[t.backend]
-		rc, err := t.redisClient(ctx)
-		if err != nil {
-			return nil, err
-		}
-		client, closeFn = rc, rc.(io.Closer).Close
-	case kindMemcached:
-		mo := &mcpool.Options{CacheOptions: t.mcOptions}
-		mo.Backend, backend = mcpool.PyMemcacheCache, cachestore.PyMemcache
-		switch t.backend {
-		case "pylibmc":
-			mo.Backend, backend = mcpool.PyLibMCCache, cachestore.PyLibMC
-		case "memcached":
-			mo.Backend = mcpool.MemcachedCache
-		}
-		pool, err := gomemcache.NewPoolLister(t.addrs, mo, func(mc *memcache.Client) { mc.Timeout = time.Minute })
-		if err != nil {
-			return nil, usagef("%v: %v", errDBURL, err)
-		}
-		for _, addr := range t.addrs {
-			mc := memcache.New(addr)
-			err := mc.Ping()
-			mc.Close()
-			if err != nil {
-				pool.Close()
-				return nil, fmt.Errorf("connecting to %s: %w", t.display, err)
-			}
-		}
-		client, closeFn = pool, pool.Close
+	client, backend, closeFn, err := t.cacheClient(ctx, time.Minute)
+	if err != nil {
+		return nil, err
 	}
 	o := &cachestore.Options{Backend: backend, KeyPrefix: e.cacheKeyPrefix, Version: e.cacheVersion, Now: e.now}
 	if e.cachedDB {
@@ -93,6 +61,52 @@ func (e *sessionsEnv) openCache(ctx context.Context, t *dbTarget) (*cacheSession
 		return nil, usagef("%v", err)
 	}
 	return &cacheSessions{store: s, close: closeFn, now: e.now}, nil
+}
+
+// cacheClient connects to the servers of a cache URL (redis:// or
+// memcached://, every topology they name) and returns the client, the
+// cache backend whose format it speaks, and its Close. mcTimeout is each
+// memcached call's timeout.
+func (t *dbTarget) cacheClient(ctx context.Context, mcTimeout time.Duration) (cachestore.Client, cachestore.Backend, func() error, error) {
+	var client cachestore.Client
+	var backend cachestore.Backend
+	var closeFn func() error
+	switch t.kind {
+	case kindRedis:
+		quietRedis.Do(func() { redis.SetLogger(discardLogger{}) })
+		backend = map[string]cachestore.Backend{"redis": cachestore.RedisCache, "django-redis": cachestore.DjangoRedis}[t.backend]
+		rc, err := t.redisClient(ctx)
+		if err != nil {
+			return nil, 0, nil, err
+		}
+		client, closeFn = rc, rc.(io.Closer).Close
+	case kindMemcached:
+		mo := &mcpool.Options{CacheOptions: t.mcOptions}
+		mo.Backend, backend = mcpool.PyMemcacheCache, cachestore.PyMemcache
+		switch t.backend {
+		case "pylibmc":
+			mo.Backend, backend = mcpool.PyLibMCCache, cachestore.PyLibMC
+		case "memcached":
+			mo.Backend = mcpool.MemcachedCache
+		}
+		pool, err := gomemcache.NewPoolLister(t.addrs, mo, func(mc *memcache.Client) { mc.Timeout = mcTimeout })
+		if err != nil {
+			return nil, 0, nil, usagef("%v: %v", errDBURL, err)
+		}
+		for _, addr := range t.addrs {
+			mc := memcache.New(addr)
+			err := mc.Ping()
+			mc.Close()
+			if err != nil {
+				pool.Close()
+				return nil, 0, nil, fmt.Errorf("connecting to %s: %w", t.display, err)
+			}
+		}
+		client, closeFn = pool, pool.Close
+	default:
+		return nil, 0, nil, usagef("%v: %s is not a cache", errDBURL, t.kind)
+	}
+	return client, backend, closeFn, nil
 }
 
 // redisClient connects to the servers of a redis:// URL as the URL's

@@ -239,6 +239,9 @@ func (b *Browser) Open(ctx context.Context, url string) error {
 // the submission leads to.
 func (b *Browser) Submit(ctx context.Context, selector string, fields map[string]string) error {
 	b.drainLoads()
+	if fields == nil {
+		fields = map[string]string{}
+	}
 	f, err := json.Marshal(fields)
 	if err != nil {
 		return err

@@ -12,7 +12,17 @@ one), creates the user alice (password "pw1", id 1) if missing, serves on a free
 "PORT <n>" on its first line of output. The Go tests share the database
 file and the cookie jar with it.
 
-Views (all answer JSON or text):
+With DJ_ADMIN=1 it also installs django.contrib.admin (and messages) at
+/admin/ and creates the superuser root (password "pw-root").
+
+Django's own auth views, with the minimal templates in templates/
+(LOGIN_URL, LOGIN_REDIRECT_URL and LOGOUT_REDIRECT_URL keep Django's
+defaults):
+  /accounts/login/, /accounts/logout/ (POST), /accounts/password_change/,
+  /accounts/password_change/done/ ... (django.contrib.auth.urls)
+  GET /accounts/profile/  who is logged in, with a logout form
+
+Test views (all answer JSON or text):
   GET  /dj/token     get_token(): a masked CSRF token
   POST /dj/login     username, password: authenticate() + login()
   GET  /dj/whoami    {"user": username or null, "session": {...}}
@@ -55,6 +65,17 @@ if os.environ.get("DJ_CACHE_LOCATION"):
         CACHES["default"]["BACKEND"] = "django_redis.cache.RedisCache"
         CACHES["default"]["OPTIONS"] = {"CLIENT_CLASS": "django_redis.client.DefaultClient"}
 
+ADMIN = os.environ.get("DJ_ADMIN") == "1"
+APPS = ["django.contrib.contenttypes", "django.contrib.auth", "django.contrib.sessions"]
+MIDDLEWARE = [
+    "django.contrib.sessions.middleware.SessionMiddleware",
+    "django.middleware.csrf.CsrfViewMiddleware",
+    "django.contrib.auth.middleware.AuthenticationMiddleware",
+]
+if ADMIN:
+    APPS += ["django.contrib.messages", "django.contrib.admin"]
+    MIDDLEWARE.append("django.contrib.messages.middleware.MessageMiddleware")
+
 settings.configure(
     DEBUG=False,
     SECRET_KEY=os.environ["DJ_SECRET"],
@@ -63,16 +84,18 @@ settings.configure(
     ROOT_URLCONF=__name__,
     USE_TZ=True,
     TIME_ZONE="UTC",
-    INSTALLED_APPS=[
-        "django.contrib.contenttypes",
-        "django.contrib.auth",
-        "django.contrib.sessions",
-    ],
-    MIDDLEWARE=[
-        "django.contrib.sessions.middleware.SessionMiddleware",
-        "django.middleware.csrf.CsrfViewMiddleware",
-        "django.contrib.auth.middleware.AuthenticationMiddleware",
-    ],
+    INSTALLED_APPS=APPS,
+    MIDDLEWARE=MIDDLEWARE,
+    TEMPLATES=[{
+        "BACKEND": "django.template.backends.django.DjangoTemplates",
+        "DIRS": [os.path.join(os.path.dirname(os.path.abspath(__file__)), "templates")],
+        "APP_DIRS": True,
+        "OPTIONS": {"context_processors": [
+            "django.template.context_processors.request",
+            "django.contrib.auth.context_processors.auth",
+        ] + (["django.contrib.messages.context_processors.messages"] if ADMIN else [])},
+    }],
+    STATIC_URL="/static/",
     DATABASES={"default": DATABASE},
     CACHES=CACHES,
     SESSION_ENGINE="django.contrib.sessions.backends." + os.environ.get("DJ_ENGINE", "db"),
@@ -91,9 +114,11 @@ settings.configure(
 django.setup()
 
 from django.contrib import auth  # noqa: E402
+from django.contrib.auth.decorators import login_required  # noqa: E402
 from django.http import HttpResponse, JsonResponse  # noqa: E402
 from django.middleware.csrf import get_token  # noqa: E402
-from django.urls import path  # noqa: E402
+from django.urls import include, path  # noqa: E402
+from django.views.generic import TemplateView  # noqa: E402
 
 
 def token(request):
@@ -141,7 +166,13 @@ urlpatterns = [
     path("dj/set", set_value),
     path("dj/logout", logout),
     path("dj/password", password),
+    path("accounts/", include("django.contrib.auth.urls")),
+    path("accounts/profile/", login_required(TemplateView.as_view(template_name="profile.html"))),
 ]
+if ADMIN:
+    from django.contrib import admin  # noqa: E402
+
+    urlpatterns.append(path("admin/", admin.site.urls))
 
 
 def serve():
@@ -153,6 +184,8 @@ def serve():
     call_command("migrate", verbosity=0, interactive=False)
     if not User.objects.filter(username="alice").exists():
         User.objects.create_user("alice", password="pw1")
+    if ADMIN and not User.objects.filter(username="root").exists():
+        User.objects.create_superuser("root", "root@example.com", "pw-root")
 
     class Quiet(WSGIRequestHandler):
         def log_message(self, *args):

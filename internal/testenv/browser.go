@@ -27,8 +27,6 @@ func ChromiumPath(t testing.TB) string {
 // answers and events on its fd 4, each message a JSON object ended by a
 // NUL byte). It is stopped when the test ends.
 type Browser struct {
-	t       testing.TB
-	name    string
 	w       *os.File
 	session string // the tab's flat session id
 
@@ -71,32 +69,32 @@ func NewBrowser(t *testing.T, chromium, name string) *Browser {
 	launch(t, "chromium "+name, cmd)
 	toChrome.Close()
 	fromChrome.Close()
-	b := &Browser{t: t, name: name, w: ourW, pending: map[int]chan cdpMessage{},
+	b := &Browser{w: ourW, pending: map[int]chan cdpMessage{},
 		loads: make(chan struct{}, 16), closed: make(chan struct{})}
 	go b.read(ourR)
 	t.Cleanup(func() { ourW.Close() })
 
 	ctx, cancel := context.WithTimeout(t.Context(), 30*time.Second)
 	defer cancel()
-	var targets struct {
-		TargetInfos []struct {
-			TargetID string `json:"targetId"`
-			Type     string `json:"type"`
-		} `json:"targetInfos"`
-	}
-	for targets.TargetInfos == nil || !hasPage(targets.TargetInfos) {
+	var page string // the tab's target id
+	for page == "" {
+		var targets struct {
+			TargetInfos []struct {
+				TargetID string `json:"targetId"`
+				Type     string `json:"type"`
+			} `json:"targetInfos"`
+		}
 		if err := b.call(ctx, "", "Target.getTargets", nil, &targets); err != nil {
 			t.Fatalf("chromium %s: %v", name, err)
 		}
-		if !hasPage(targets.TargetInfos) {
-			time.Sleep(50 * time.Millisecond)
+		for _, ti := range targets.TargetInfos {
+			if ti.Type == "page" {
+				page = ti.TargetID
+				break
+			}
 		}
-	}
-	var page string
-	for _, ti := range targets.TargetInfos {
-		if ti.Type == "page" {
-			page = ti.TargetID
-			break
+		if page == "" {
+			time.Sleep(50 * time.Millisecond)
 		}
 	}
 	var att struct {
@@ -110,18 +108,6 @@ func NewBrowser(t *testing.T, chromium, name string) *Browser {
 		t.Fatalf("chromium %s: %v", name, err)
 	}
 	return b
-}
-
-func hasPage(ts []struct {
-	TargetID string `json:"targetId"`
-	Type     string `json:"type"`
-}) bool {
-	for _, ti := range ts {
-		if ti.Type == "page" {
-			return true
-		}
-	}
-	return false
 }
 
 // read hands each answer to its caller and counts the tab's loads.

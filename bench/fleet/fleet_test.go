@@ -155,10 +155,10 @@ func (m *machine) start(t *testing.T, s spec, users int) *fleet {
 		options = cacheOptions
 	}
 	env := map[string]string{
-		"FLEET_SECRET": secret, "FLEET_ENGINE": s.engine, "FLEET_DB_NAME": dbName,
-		"FLEET_DB_HOST": "127.0.0.1", "FLEET_DB_PORT": strconv.Itoa(testenv.Port(dbAddr)),
-		"FLEET_CACHE_BACKEND": s.backend, "FLEET_CACHE_LOCATION": location, "FLEET_CACHE_OPTIONS": options,
-		"FLEET_PGBOUNCER":   map[bool]string{true: "1"}[s.pgbouncer],
+		"DJ_SECRET": secret, "DJ_ENGINE": s.engine, "DJ_DB_ENGINE": "postgresql", "DJ_DB_NAME": dbName,
+		"DJ_DB_HOST": "127.0.0.1", "DJ_DB_PORT": strconv.Itoa(testenv.Port(dbAddr)), "DJ_DB_USER": "postgres",
+		"DJ_CACHE_BACKEND": s.backend, "DJ_CACHE_LOCATION": location, "DJ_CACHE_OPTIONS": options,
+		"DJ_DB_PGBOUNCER":   map[bool]string{true: "1"}[s.pgbouncer],
 		"DJANGO_SECRET_KEY": secret, // the Go nodes read it from their environment
 	}
 	for _, kv := range s.django.Env {
@@ -174,7 +174,7 @@ func (m *machine) start(t *testing.T, s spec, users int) *fleet {
 	for k, v := range env {
 		t.Setenv(k, v)
 	}
-	script, err := filepath.Abs("../../testdata/fleet/djfleet.py")
+	script, err := filepath.Abs("../../testdata/http_django/djapp.py")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -189,7 +189,7 @@ func (m *machine) start(t *testing.T, s spec, users int) *fleet {
 			// --preload: the master imports Django once and forks its
 			// workers (connections open on the first request, in each).
 			gunicorn, "--workers", "3", "--preload", "--bind", a, "--chdir", filepath.Dir(script),
-			"--timeout", "60", "--graceful-timeout", "1", "djfleet:application"))
+			"--timeout", "60", "--graceful-timeout", "1", "djapp:application"))
 	}
 	dsn := "postgres://postgres@" + dbAddr + "/" + dbName + "?sslmode=disable"
 	goArgs := []string{"-engine", s.engine, "-django-release", s.django.Version,

@@ -1,52 +1,40 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"io"
 	"net/http"
 	"net/http/httptest"
-	"os"
-	"os/exec"
 	"path/filepath"
-	"strings"
 	"testing"
 	"time"
 
 	"github.com/djsession/djsession/internal/testenv"
 )
 
-// browserPage logs in through Django and uses the Go routes with fetch(),
-// then writes what it saw into #out, which the test reads from the DOM
-// headless Chromium dumps.
-const browserPage = `<!doctype html><title>t</title><pre id="out">running</pre>
-<script>
-const form = (o) => Object.entries(o).map(([k, v]) => k + "=" + encodeURIComponent(v)).join("&");
-const post = (url, body, hdr) => fetch(url, {method: "POST", body: form(body),
-  headers: Object.assign({"Content-Type": "application/x-www-form-urlencoded"}, hdr || {})});
-(async () => {
+// browserStory logs in through Django and uses the Go routes with
+// fetch(), from a page of the front's origin, and answers what it saw.
+const browserStory = `(async () => {
+  const form = (o) => Object.entries(o).map(([k, v]) => k + "=" + encodeURIComponent(v)).join("&");
+  const post = (url, body, hdr) => fetch(url, {method: "POST", body: form(body),
+    headers: Object.assign({"Content-Type": "application/x-www-form-urlencoded"}, hdr || {})});
   const out = [];
-  try {
-    let tok = await (await fetch("/dj/token")).text();
-    out.push("login=" + (await post("/dj/login", {username: "alice", password: "pw1"}, {"X-CSRFToken": tok})).status);
-    out.push("go-user=" + (await (await fetch("/go/whoami")).json()).user);
-    const page = await (await fetch("/go/profile")).text();
-    const gtok = page.match(/name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"/)[1];
-    out.push("go-post=" + (await post("/go/profile", {color: "teal", csrfmiddlewaretoken: gtok})).status);
-    const dj = await (await fetch("/dj/whoami")).json();
-    out.push("dj-user=" + dj.user, "dj-color=" + dj.session.color);
-    out.push("js-sees-sessionid=" + document.cookie.includes("sessionid="));
-    out.push("js-sees-csrftoken=" + document.cookie.includes("csrftoken="));
-    out.push("go-post-no-token=" + (await post("/go/profile", {color: "red"})).status);
-    tok = await (await fetch("/dj/token")).text();
-    out.push("logout=" + (await post("/dj/logout", {}, {"X-CSRFToken": tok})).status);
-    out.push("go-user-after=" + (await (await fetch("/go/whoami")).json()).user);
-  } catch (e) {
-    out.push("error=" + e);
-  }
-  document.getElementById("out").textContent = "RESULT " + out.join(" ") + " END";
-})();
-</script>`
+  let tok = await (await fetch("/dj/token")).text();
+  out.push("login=" + (await post("/dj/login", {username: "alice", password: "pw1"}, {"X-CSRFToken": tok})).status);
+  out.push("go-user=" + (await (await fetch("/go/whoami")).json()).user);
+  const page = await (await fetch("/go/profile")).text();
+  const gtok = page.match(/name="csrfmiddlewaretoken" value="([A-Za-z0-9]{64})"/)[1];
+  out.push("go-post=" + (await post("/go/profile", {color: "teal", csrfmiddlewaretoken: gtok})).status);
+  const dj = await (await fetch("/dj/whoami")).json();
+  out.push("dj-user=" + dj.user, "dj-color=" + dj.session.color);
+  out.push("js-sees-sessionid=" + document.cookie.includes("sessionid="));
+  out.push("js-sees-csrftoken=" + document.cookie.includes("csrftoken="));
+  out.push("go-post-no-token=" + (await post("/go/profile", {color: "red"})).status);
+  tok = await (await fetch("/dj/token")).text();
+  out.push("logout=" + (await post("/dj/logout", {}, {"X-CSRFToken": tok})).status);
+  out.push("go-user-after=" + (await (await fetch("/go/whoami")).json()).user);
+  return out.join(" ");
+})()`
 
 // TestLiveBrowser drives a real browser (headless Chromium) against the
 // strangler in front of real Django: the browser must accept, store and
@@ -54,28 +42,14 @@ const post = (url, body, hdr) => fetch(url, {method: "POST", body: form(body),
 // HttpOnly, SameSite=Lax, Django's quoting and dates). It runs when
 // DJ_TEST_DJANGO=1 and DJ_TEST_CHROMIUM names the Chromium binary.
 func TestLiveBrowser(t *testing.T) {
-	chromium := os.Getenv("DJ_TEST_CHROMIUM")
-	if chromium == "" {
-		t.Skip("set DJ_TEST_CHROMIUM=/usr/bin/chromium (apt-get install chromium) to run the browser test")
-	}
+	chromium := testenv.ChromiumPath(t)
 	for _, d := range testenv.Djangos(t) {
 		t.Run(d.Version, func(t *testing.T) {
 			dbPath := filepath.Join(t.TempDir(), "db.sqlite3")
-			script, _ := filepath.Abs("../../testdata/http_django/djapp.py")
-			cmd := exec.Command(d.Python, script, "serve")
-			cmd.Env = append(append([]string{}, d.Env...), "DJ_SECRET="+secret, "DJ_DB="+dbPath, "DJ_ENGINE=signed_cookies")
-			out, _ := cmd.StdoutPipe()
-			if err := cmd.Start(); err != nil {
-				t.Fatal(err)
-			}
-			defer func() { _ = cmd.Process.Kill(); _ = cmd.Wait() }()
-			s := bufio.NewScanner(out)
-			if !s.Scan() {
-				t.Fatal("django did not start")
-			}
-			go func() { _, _ = io.Copy(io.Discard, out) }()
+			dj := testenv.StartDjangoApp(t, d, "../../testdata/http_django/djapp.py",
+				"DJ_SECRET="+secret, "DJ_DB="+dbPath, "DJ_ENGINE=signed_cookies")
 			h, closeDB, err := newHandler(config{
-				Django: "http://127.0.0.1:" + strings.TrimPrefix(s.Text(), "PORT "), SecretKey: secret,
+				Django: "http://" + dj, SecretKey: secret,
 				Engine: "signed_cookies", Release: d.Version, UsersDriver: "sqlite",
 				UsersDSN: dbPath + "?_pragma=busy_timeout(5000)",
 			})
@@ -86,7 +60,7 @@ func TestLiveBrowser(t *testing.T) {
 			mux := http.NewServeMux()
 			mux.HandleFunc("GET /browser-test", func(w http.ResponseWriter, r *http.Request) {
 				w.Header().Set("Content-Type", "text/html; charset=utf-8")
-				_, _ = io.WriteString(w, browserPage)
+				_, _ = io.WriteString(w, "<!doctype html><title>t</title>")
 			})
 			mux.Handle("/", h)
 			front := httptest.NewServer(mux)
@@ -94,19 +68,14 @@ func TestLiveBrowser(t *testing.T) {
 
 			ctx, cancel := context.WithTimeout(t.Context(), 90*time.Second)
 			defer cancel()
-			br := exec.CommandContext(ctx, chromium, "--headless=new", "--no-sandbox", "--disable-gpu",
-				"--no-first-run", "--user-data-dir="+t.TempDir(), "--virtual-time-budget=20000",
-				"--dump-dom", front.URL+"/browser-test")
-			dom, err := br.Output()
-			if err != nil {
+			b := testenv.NewBrowser(t, chromium, "alice")
+			if err := b.Open(ctx, front.URL+"/browser-test"); err != nil {
+				t.Fatal(err)
+			}
+			var got string
+			if err := b.Eval(ctx, browserStory, &got); err != nil {
 				t.Fatalf("chromium: %v", err)
 			}
-			res := string(dom)
-			i, j := strings.Index(res, "RESULT "), strings.Index(res, " END")
-			if i < 0 || j < i {
-				t.Fatalf("no result in the DOM:\n%s", res)
-			}
-			got := res[i+len("RESULT ") : j]
 			want := "login=200 go-user=1 go-post=200 dj-user=alice dj-color=teal js-sees-sessionid=false js-sees-csrftoken=true go-post-no-token=403 logout=200 go-user-after=null"
 			t.Logf("Chromium with Django %s: %s", d.Version, got)
 			if got != want {

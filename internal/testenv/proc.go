@@ -93,7 +93,12 @@ func Start(t testing.TB, name, addr string, argv ...string) *Proc {
 // Launch runs argv without waiting for anything; see Start.
 func Launch(t testing.TB, name string, argv ...string) *Proc {
 	t.Helper()
-	cmd := exec.Command(argv[0], argv[1:]...)
+	return launch(t, name, exec.Command(argv[0], argv[1:]...))
+}
+
+// launch is Launch for a prepared command (one with ExtraFiles, say).
+func launch(t testing.TB, name string, cmd *exec.Cmd) *Proc {
+	t.Helper()
 	out := &syncBuffer{}
 	cmd.Stdout, cmd.Stderr = out, out
 	cmd.SysProcAttr = &syscall.SysProcAttr{Setpgid: true, Pdeathsig: syscall.SIGKILL}

@@ -53,7 +53,7 @@ func newStack(t *testing.T, d testenv.Django) *stack {
 	t.Helper()
 	s := &stack{d: d, dir: t.TempDir(), ports: map[string]string{}}
 	s.db = filepath.Join(s.dir, "db.sqlite3")
-	s.ports["DJANGO"] = testenv.StartDjangoApp(t, d, "../testdata/http_django/djapp.py",
+	s.ports["DJANGO"] = testenv.StartDjangoApp(t, d, "../../../testdata/http_django/djapp.py",
 		"DJ_SECRET="+e2eSecret, "DJ_DB="+s.db, "DJ_ENGINE=db")
 
 	keyFile := filepath.Join(s.dir, "assertion-key")
@@ -61,7 +61,7 @@ func newStack(t *testing.T, d testenv.Django) *stack {
 		t.Fatal(err)
 	}
 	up := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	testenv.Start(t, "upstream", up, "/usr/bin/python3", "../testdata/gateway/upstream.py", up[len("127.0.0.1:"):], keyFile)
+	testenv.Start(t, "upstream", up, "/usr/bin/python3", "../../../testdata/gateway/upstream.py", up[len("127.0.0.1:"):], keyFile)
 	s.ports["UPSTREAM"] = up
 
 	db, err := sql.Open("sqlite", s.db+"?_pragma=busy_timeout(5000)")
@@ -108,7 +108,7 @@ func newStack(t *testing.T, d testenv.Django) *stack {
 		_, _ = io.WriteString(w, browserPage)
 	})
 	helper.HandleFunc("GET /test/make-staff", func(w http.ResponseWriter, r *http.Request) {
-		cmd := exec.Command(d.Python, "../testdata/gateway/make_staff.py", "alice")
+		cmd := exec.Command(d.Python, "../../../testdata/gateway/make_staff.py", "alice")
 		cmd.Env = append(append([]string{}, d.Env...), "DJ_DB="+s.db)
 		out, err := cmd.CombinedOutput()
 		if err != nil {
@@ -126,7 +126,7 @@ func newStack(t *testing.T, d testenv.Django) *stack {
 // config fills a template of testdata/gateway with the stack's addresses.
 func (s *stack) config(t *testing.T, name string, extra map[string]string) string {
 	t.Helper()
-	b, err := os.ReadFile("../testdata/gateway/" + name)
+	b, err := os.ReadFile("../../../testdata/gateway/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +229,7 @@ type upstreamSaw struct {
 func spoofing(t *testing.T, s *stack) {
 	t.Helper()
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	forged := gateway.SignAssertionForTest(t, "not-the-key-0123456789", time.Now())
+	forged := forgedAssertion(t, "not-the-key-0123456789")
 	spoof := map[string]string{
 		gateway.HeaderUserID: "1", gateway.HeaderUsername: "alice", gateway.HeaderIsStaff: "true",
 		gateway.HeaderIsSuperuser: "true", gateway.HeaderGroups: "admins", gateway.HeaderEmail: "x@example.com",

@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-const root = "../.."
+const root = "../../.."
 
 // block is one fenced code block of README.md.
 type block struct {
@@ -209,13 +209,13 @@ func TestGoSnippets(t *testing.T) {
 		t.Fatal(err)
 	}
 	overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{
-		filepath.Join(abs, "internal/readme/testdata/snippets/main.go"): mainGo}})
+		filepath.Join(abs, "internal/integration/readme/testdata/snippets/main.go"): mainGo}})
 	overlayFile := filepath.Join(tmp, "overlay.json")
 	if err := os.WriteFile(overlayFile, overlay, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(tmp, "snippets")
-	build := exec.Command(goBin, "build", "-overlay="+overlayFile, "-o", bin, "./internal/readme/testdata/snippets")
+	build := exec.Command(goBin, "build", "-overlay="+overlayFile, "-o", bin, "./internal/integration/readme/testdata/snippets")
 	build.Dir = abs
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("README's Go snippets do not compile:\n%s\nprogram:\n%s", out, numbered(src))

@@ -62,15 +62,17 @@ const HostileBytesPerByte = 128
 // pickle that shares one str 2,000 times is small, its JSON is not.
 const HostileSaveBytesPerJSONByte = 8
 
-// Corpus returns the files of testdata/hostile/stores/<dir> of the module
-// this test runs in, by name. It fails the test when the corpus is absent.
+// Corpus returns the files of testdata/hostile/stores/<dir> of the
+// repository this test runs in, by name. It fails the test when the corpus is absent.
 func Corpus(t testing.TB, dir string) map[string][]byte {
 	t.Helper()
 	return HostileFiles(t, "stores", dir)
 }
 
-// hostileFiles returns the files of testdata/hostile/<dir...> of the module
-// this test runs in, by name.
+// HostileFiles returns the files of testdata/hostile/<dir...> of the
+// repository this test runs in (the nearest directory at or above the
+// test's that holds testdata/hostile: the store modules and
+// internal/integration share the root's), by name.
 func HostileFiles(t testing.TB, dir ...string) map[string][]byte {
 	t.Helper()
 	root, err := os.Getwd()
@@ -78,12 +80,12 @@ func HostileFiles(t testing.TB, dir ...string) map[string][]byte {
 		t.Fatal(err)
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+		if fi, err := os.Stat(filepath.Join(root, "testdata", "hostile")); err == nil && fi.IsDir() {
 			break
 		}
 		parent := filepath.Dir(root)
 		if parent == root {
-			t.Fatal("storetest: no go.mod above the test's directory")
+			t.Fatal("storetest: no testdata/hostile at or above the test's directory")
 		}
 		root = parent
 	}

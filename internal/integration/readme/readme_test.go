@@ -283,8 +283,23 @@ func TestShellSnippets(t *testing.T) {
 		}
 		for _, l := range strings.Split(strings.TrimSpace(b.text), "\n") {
 			switch {
-			case l == "go test ./...":
+			case l == "go test github.com/djsession/djsession/...":
 				// CI runs exactly this; running it here would recurse.
+			case l == "go install ./cmd/djsession":
+				// Run as written, from the repository root, installing
+				// into a temporary GOBIN.
+				gobin := filepath.Join(tmp, "gobin")
+				cmd := exec.Command("sh", "-c", l)
+				cmd.Dir, cmd.Env = abs, append(env, "GOBIN="+gobin)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Errorf("README.md:%d: %s: %v\n%s", b.line, l, err, out)
+					continue
+				}
+				out, err := exec.Command(filepath.Join(gobin, "djsession"), "--help").CombinedOutput()
+				if err != nil || !strings.Contains(string(out), "\nUsage:\n  djsession ") {
+					t.Errorf("README.md:%d: %s: the installed djsession: %v\n%s", b.line, l, err, out)
+				}
+				ran++
 			case strings.HasPrefix(l, "go run ./cmd/djsession "):
 				// Run as written, from the repository root, without a
 				// DATABASE_URL or DJANGO_SECRET_KEY from the environment.

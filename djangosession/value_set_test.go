@@ -7,7 +7,6 @@ import (
 	"testing"
 	"time"
 
-
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/python/pickle"
 	"github.com/djsession/djsession/python/pyjson"

@@ -2,13 +2,12 @@ module github.com/djsession/djsession/adapters/chi
 
 go 1.26.0
 
-require github.com/djsession/djsession v0.0.0
-
 require (
-	github.com/cespare/xxhash/v2 v2.3.0 // indirect
-	github.com/redis/go-redis/v9 v9.23.0 // indirect
-	go.uber.org/atomic v1.12.0 // indirect
+	github.com/djsession/djsession v0.0.0
+	github.com/djsession/djsession/adapters/adaptertest v0.0.0
 )
+
+require github.com/djsession/djsession/djangosession/dbstore v0.0.0 // indirect
 
 require (
 	github.com/dustin/go-humanize v1.1.0 // indirect
@@ -25,4 +24,8 @@ require (
 	modernc.org/sqlite v1.61.1 // indirect
 )
 
-replace github.com/djsession/djsession => ../..
+replace (
+	github.com/djsession/djsession => ../..
+	github.com/djsession/djsession/adapters/adaptertest => ../adaptertest
+	github.com/djsession/djsession/djangosession/dbstore => ../../djangosession/dbstore
+)

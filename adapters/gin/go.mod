@@ -4,6 +4,7 @@ go 1.26.0
 
 require (
 	github.com/djsession/djsession v0.0.0
+	github.com/djsession/djsession/adapters/adaptertest v0.0.0
 	github.com/gin-gonic/gin v1.12.0
 )
 
@@ -11,8 +12,8 @@ require (
 	github.com/bytedance/gopkg v0.1.3 // indirect
 	github.com/bytedance/sonic v1.15.0 // indirect
 	github.com/bytedance/sonic/loader v0.5.0 // indirect
-	github.com/cespare/xxhash/v2 v2.3.0 // indirect
 	github.com/cloudwego/base64x v0.1.6 // indirect
+	github.com/djsession/djsession/djangosession/dbstore v0.0.0 // indirect
 	github.com/dustin/go-humanize v1.1.0 // indirect
 	github.com/gabriel-vasile/mimetype v1.4.12 // indirect
 	github.com/gin-contrib/sse v1.1.0 // indirect
@@ -32,12 +33,11 @@ require (
 	github.com/pelletier/go-toml/v2 v2.2.4 // indirect
 	github.com/quic-go/qpack v0.6.0 // indirect
 	github.com/quic-go/quic-go v0.59.0 // indirect
-	github.com/redis/go-redis/v9 v9.23.0 // indirect
 	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
 	github.com/twitchyliquid64/golang-asm v0.15.1 // indirect
 	github.com/ugorji/go/codec v1.3.1 // indirect
 	go.mongodb.org/mongo-driver/v2 v2.5.0 // indirect
-	go.uber.org/atomic v1.12.0 // indirect
+	go.yaml.in/yaml/v3 v3.0.5 // indirect
 	golang.org/x/arch v0.22.0 // indirect
 	golang.org/x/crypto v0.58.0 // indirect
 	golang.org/x/net v0.60.0 // indirect
@@ -50,4 +50,8 @@ require (
 	modernc.org/sqlite v1.61.1 // indirect
 )
 
-replace github.com/djsession/djsession => ../..
+replace (
+	github.com/djsession/djsession => ../..
+	github.com/djsession/djsession/adapters/adaptertest => ../adaptertest
+	github.com/djsession/djsession/djangosession/dbstore => ../../djangosession/dbstore
+)

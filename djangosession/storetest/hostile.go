@@ -61,8 +61,8 @@ const HostileBytesPerByte = 128
 // pickle that shares one str 2,000 times is small, its JSON is not.
 const HostileSaveBytesPerJSONByte = 8
 
-// Corpus returns the files of testdata/hostile/stores/<dir> of the module
-// this test runs in, by name. It fails the test when the corpus is absent.
+// Corpus returns the files of testdata/hostile/stores/<dir> of the
+// repository this test runs in, by name. It fails the test when the corpus is absent.
 func Corpus(t testing.TB, dir string) map[string][]byte {
 	t.Helper()
 	return HostileFiles(t, "stores", dir)

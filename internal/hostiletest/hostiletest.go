@@ -26,8 +26,8 @@ import (
 	"testing"
 )
 
-// Files returns the files of testdata/hostile/<dir...> of the module the
-// test runs in (the first directory above it holding a go.mod), by name.
+// Files returns the files of testdata/hostile/<dir...> of the repository the
+// test runs in (the nearest directory at or above it holding testdata/hostile), by name.
 // It fails the test when the directory is absent or empty.
 func Files(t testing.TB, dir ...string) map[string][]byte {
 	t.Helper()
@@ -36,12 +36,13 @@ func Files(t testing.TB, dir ...string) map[string][]byte {
 		t.Fatal(err)
 	}
 	for {
-		if _, err := os.Stat(filepath.Join(root, "go.mod")); err == nil {
+		// the store modules and internal/integration share the root's corpus
+		if fi, err := os.Stat(filepath.Join(root, "testdata", "hostile")); err == nil && fi.IsDir() {
 			break
 		}
 		parent := filepath.Dir(root)
 		if parent == root {
-			t.Fatal("hostiletest: no go.mod above the test's directory")
+			t.Fatal("hostiletest: no testdata/hostile at or above the test's directory")
 		}
 		root = parent
 	}

@@ -1,15 +1,15 @@
 package testenv
 
 import (
-	"context"
+	"bufio"
+	"fmt"
+	"io"
 	"net"
 	"os"
 	"strconv"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/redis/go-redis/v9"
 )
 
 // Cache servers the topology tests start: memcached and redis-server
@@ -30,11 +30,137 @@ func StartMemcached(t testing.TB, name, addr string) *Proc {
 	return Start(t, name, addr, argv...)
 }
 
-// Redis is a redis-server a test started.
+// MemcachedCluster is memcached servers a test started (StartMemcached),
+// stopped when the test ends. Its direct reads speak memcached's text
+// protocol themselves: this package stays free of client libraries.
+type MemcachedCluster struct {
+	t     testing.TB
+	Addrs []string // in start order; server i is Addrs[i]
+	procs []*Proc
+}
+
+// StartMemcachedCluster starts n memcached servers on free loopback ports.
+func StartMemcachedCluster(t testing.TB, n int) *MemcachedCluster {
+	t.Helper()
+	addrs := make([]string, n)
+	for i := range addrs {
+		addrs[i] = "127.0.0.1:" + strconv.Itoa(FreePort(t))
+	}
+	return StartMemcachedClusterOn(t, addrs)
+}
+
+// StartMemcachedClusterOn starts one memcached server on each of addrs
+// (loopback host:port).
+func StartMemcachedClusterOn(t testing.TB, addrs []string) *MemcachedCluster {
+	t.Helper()
+	Topologies(t)
+	c := &MemcachedCluster{t: t, Addrs: addrs}
+	for i := range addrs {
+		c.procs = append(c.procs, c.start(i))
+	}
+	return c
+}
+
+func (c *MemcachedCluster) start(i int) *Proc {
+	c.t.Helper()
+	return StartMemcached(c.t, fmt.Sprintf("memcached-%d", i), c.Addrs[i])
+}
+
+// Stop stops server i.
+func (c *MemcachedCluster) Stop(i int) { c.procs[i].Stop() }
+
+// Restart starts server i again on its address, empty (stopping it first
+// if it runs).
+func (c *MemcachedCluster) Restart(i int) {
+	c.t.Helper()
+	c.procs[i].Stop()
+	c.procs[i] = c.start(i)
+}
+
+// Flush empties every server (these are the test's own servers).
+func (c *MemcachedCluster) Flush() {
+	c.t.Helper()
+	for i, addr := range c.Addrs {
+		if err := memcachedDo(addr, func(w io.Writer, r *bufio.Reader) error {
+			if _, err := io.WriteString(w, "flush_all\r\n"); err != nil {
+				return err
+			}
+			l, err := r.ReadString('\n')
+			if err == nil && l != "OK\r\n" {
+				err = fmt.Errorf("flush_all: %q", l)
+			}
+			return err
+		}); err != nil {
+			c.t.Fatalf("flush node %d: %v", i, err)
+		}
+	}
+}
+
+// Holders asks every server directly which of keys it holds; the answer
+// maps each key to the indexes of the servers that have it.
+func (c *MemcachedCluster) Holders(keys []string) map[string][]int {
+	c.t.Helper()
+	got := map[string][]int{}
+	for i, addr := range c.Addrs {
+		for start := 0; start < len(keys); start += 100 {
+			batch := keys[start:min(start+100, len(keys))]
+			if err := memcachedDo(addr, func(w io.Writer, r *bufio.Reader) error {
+				return memcachedGet(w, r, batch, func(k string) { got[k] = append(got[k], i) })
+			}); err != nil {
+				c.t.Fatalf("node %d: get: %v", i, err)
+			}
+		}
+	}
+	return got
+}
+
+// memcachedDo runs one exchange with the memcached server at addr.
+func memcachedDo(addr string, f func(w io.Writer, r *bufio.Reader) error) error {
+	conn, err := net.DialTimeout("tcp", addr, 2*time.Second)
+	if err != nil {
+		return err
+	}
+	defer conn.Close()
+	_ = conn.SetDeadline(time.Now().Add(10 * time.Second))
+	return f(conn, bufio.NewReader(conn))
+}
+
+// memcachedGet sends "get" for keys and calls found for each key the
+// server returns a value for.
+func memcachedGet(w io.Writer, r *bufio.Reader, keys []string, found func(key string)) error {
+	if _, err := io.WriteString(w, "get "+strings.Join(keys, " ")+"\r\n"); err != nil {
+		return err
+	}
+	for {
+		l, err := r.ReadString('\n')
+		if err != nil {
+			return err
+		}
+		// Split on spaces alone: a key may hold other Unicode white space.
+		f := strings.Split(strings.TrimSuffix(l, "\r\n"), " ")
+		switch {
+		case len(f) == 1 && f[0] == "END":
+			return nil
+		case len(f) == 4 && f[0] == "VALUE":
+			n, err := strconv.Atoi(f[3])
+			if err != nil || n < 0 {
+				return fmt.Errorf("bad reply %q", l)
+			}
+			if _, err := r.Discard(n + 2); err != nil {
+				return err
+			}
+			found(f[1])
+		default:
+			return fmt.Errorf("unexpected reply %q", l)
+		}
+	}
+}
+
+// Redis is a redis-server a test started. Tests that need a Redis client
+// make their own: this package stays free of client libraries.
 type Redis struct {
 	*Proc
-	Argv   []string
-	Client *redis.Client // a client of this server alone, closed at the end of the test
+	Argv []string
 }
 
 // URL is the server's entry in a Django LOCATION.
@@ -51,11 +177,7 @@ func StartRedis(t testing.TB, name string, extra ...string) *Redis {
 		"--save", "", "--appendonly", "no", "--dir", t.TempDir(), "--protected-mode", "no",
 		"--repl-diskless-sync-delay", "0"}, extra...)
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	n := &Redis{Proc: Start(t, name, addr, argv...), Argv: argv}
-	n.Client = redis.NewClient(&redis.Options{Addr: addr, MaxRetries: -1, DialerRetries: 1, DialTimeout: time.Second,
-		ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
-	t.Cleanup(func() { n.Client.Close() })
-	return n
+	return &Redis{Proc: Start(t, name, addr, argv...), Argv: argv}
 }
 
 // Restart starts a stopped server again on its port with its arguments;
@@ -67,8 +189,30 @@ func (n *Redis) Restart(t testing.TB) {
 
 // Info is the server's INFO section ("" when it does not answer).
 func (n *Redis) Info(section string) string {
-	s, _ := n.Client.Info(context.Background(), section).Result()
-	return s
+	c, err := net.DialTimeout("tcp", n.Addr, time.Second)
+	if err != nil {
+		return ""
+	}
+	defer c.Close()
+	_ = c.SetDeadline(time.Now().Add(2 * time.Second))
+	// INFO section as a RESP array; the reply is one bulk string.
+	if _, err := fmt.Fprintf(c, "*2\r\n$4\r\nINFO\r\n$%d\r\n%s\r\n", len(section), section); err != nil {
+		return ""
+	}
+	r := bufio.NewReader(c)
+	head, err := r.ReadString('\n')
+	if err != nil || !strings.HasPrefix(head, "$") {
+		return ""
+	}
+	size, err := strconv.Atoi(strings.TrimSpace(head[1:]))
+	if err != nil || size < 0 {
+		return ""
+	}
+	body := make([]byte, size)
+	if _, err := io.ReadFull(r, body); err != nil {
+		return ""
+	}
+	return string(body)
 }
 
 // ReplicaUp reports whether a replica's link to its primary is up and its

@@ -3,8 +3,9 @@
 // by newer-django.sh), PostgreSQL, MariaDB/MySQL, Redis and memcached.
 //
 // Each peer is switched on by an environment variable. Without it the test
-// is skipped, so "go test ./..." passes on a bare machine. When DJ_REQUIRE=1
-// (set by .ci/run) a missing peer fails the test instead of skipping it.
+// is skipped, so "go test github.com/djsession/djsession/..." passes on a
+// bare machine. When DJ_REQUIRE=1 (set by .ci/run) a missing peer fails
+// the test instead of skipping it.
 //
 //	DJ_TEST_DJANGO=1             run live tests against real Django
 //	DJ_PYTHON                    interpreter with Debian's Django (default /usr/bin/python3)

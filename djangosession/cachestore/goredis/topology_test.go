@@ -12,6 +12,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/redis/go-redis/v9"
 
@@ -45,7 +46,10 @@ func (n *node) Restart(t testing.TB) {
 func startNode(t testing.TB, name string, extra ...string) *node {
 	t.Helper()
 	srv := testenv.StartRedis(t, name, extra...)
-	return &node{srv: srv, proc: srv.Proc, addr: srv.Addr, rdb: srv.Client}
+	rdb := redis.NewClient(&redis.Options{Addr: srv.Addr, MaxRetries: -1, DialerRetries: 1, DialTimeout: time.Second,
+		ReadTimeout: 2 * time.Second, WriteTimeout: 2 * time.Second})
+	t.Cleanup(func() { rdb.Close() })
+	return &node{srv: srv, proc: srv.Proc, addr: srv.Addr, rdb: rdb}
 }
 
 // waitFor polls cond every 20 ms for up to 15 s.

@@ -63,7 +63,7 @@ type Peer struct {
 // script is testdata/cache_interop.py, found from this file.
 func script() string {
 	_, file, _, _ := runtime.Caller(0)
-	return filepath.Join(filepath.Dir(file), "..", "..", "testdata", "cache_interop.py")
+	return filepath.Join(filepath.Dir(file), "..", "..", "..", "testdata", "cache_interop.py")
 }
 
 // NewPeer returns the peer for engine ("cache" or "cached_db") over b's

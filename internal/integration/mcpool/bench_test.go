@@ -10,6 +10,7 @@ import (
 	"github.com/djsession/djsession/djangosession/cachestore"
 	"github.com/djsession/djsession/djangosession/cachestore/mcpool"
 	"github.com/djsession/djsession/djangosession/storetest"
+	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pyjson"
 )
 
@@ -25,17 +26,17 @@ var benchBackends = []mcpool.Backend{mcpool.PyMemcacheCache, mcpool.PyLibMCCache
 // by the benchmark, DJ_TEST_TOPOLOGY=1). The cost per call should not grow
 // with N: one server is asked either way.
 func BenchmarkPool(b *testing.B) {
-	c := startCluster(b, 3)
+	c := testenv.StartMemcachedCluster(b, 3)
 	// one is three pylibmc entries for one server ("host:port",
 	// "host:port:1", "host:port:1"... as pylibmc reads them): the pool's
 	// own cost at N=3 without two more server processes to schedule.
-	one := []string{c.addrs[0], c.addrs[0] + ":1", c.addrs[0] + ":01"}
+	one := []string{c.Addrs[0], c.Addrs[0] + ":1", c.Addrs[0] + ":01"}
 	for _, be := range benchBackends {
 		for _, n := range []int{1, 3, -3} {
 			if n < 0 && be != mcpool.PyLibMCCache {
 				continue
 			}
-			servers := c.addrs[:max(n, 1)]
+			servers := c.Addrs[:max(n, 1)]
 			if n < 0 {
 				servers = one
 			}

@@ -28,7 +28,7 @@ type step struct {
 // while it is still down; python-memcached's dead_retry and rehash.
 func TestFailureSteps(t *testing.T) {
 	dj := testenv.Django32(t)
-	c := startCluster(t, 3)
+	c := testenv.StartMemcachedCluster(t, 3)
 	for _, l := range []layout{
 		{Name: "pymemcache", Backend: "pymemcache"},
 		{Name: "pylibmc", Backend: "pylibmc"},
@@ -46,9 +46,9 @@ func TestFailureSteps(t *testing.T) {
 
 // failureSteps runs the sequence; with requests, Django's end-of-request
 // cache close (Pool.EndRequest in Go) follows every other step.
-func failureSteps(t *testing.T, dj testenv.Django, c *cluster, l layout, requests bool) {
+func failureSteps(t *testing.T, dj testenv.Django, c *testenv.MemcachedCluster, l layout, requests bool) {
 	const down = 1
-	probe := offlinePool(t, c.addrs, l.backend(), nil)
+	probe := offlinePool(t, c.Addrs, l.backend(), nil)
 	kDown, kLive, kOther := keyOn(probe, down), keyOn(probe, 0), keyOn(probe, 2)
 	var steps []step
 	add := func(dt float64, op, key string) {
@@ -85,12 +85,12 @@ func failureSteps(t *testing.T, dj testenv.Django, c *cluster, l layout, request
 	add(0, "get", kLive)
 
 	// The first two sets run with every server up.
-	c.restart(down)
-	c.flush()
-	cfg, _ := json.Marshal(map[string]any{"backend": l.Backend, "servers": c.addrs})
+	c.Restart(down)
+	c.Flush()
+	cfg, _ := json.Marshal(map[string]any{"backend": l.Backend, "servers": c.Addrs})
 	in, _ := json.Marshal(steps[:2])
 	dj.Run(t, peerScript, in, string(cfg), "steps")
-	c.stop(down)
+	c.Stop(down)
 	in, _ = json.Marshal(steps[2:])
 	var py []string
 	for _, line := range bytes.Split(bytes.TrimSpace(dj.Run(t, peerScript, in, string(cfg), "steps")), []byte("\n")) {
@@ -101,8 +101,8 @@ func failureSteps(t *testing.T, dj testenv.Django, c *cluster, l layout, request
 		py = append(py, s)
 	}
 
-	c.restart(down)
-	c.flush()
+	c.Restart(down)
+	c.Flush()
 	// As in Python, the first two steps run in a client of their
 	// own: the pool that meets the stopped server has no
 	// connection to it yet.
@@ -112,10 +112,10 @@ func failureSteps(t *testing.T, dj testenv.Django, c *cluster, l layout, request
 	for i, s := range steps {
 		if i == 0 || i == 2 {
 			if i == 2 {
-				c.stop(down)
+				c.Stop(down)
 			}
 			var err error
-			pool, err = gomemcache.NewPool(c.addrs, &mcpool.Options{Backend: l.backend(), Now: func() time.Time { return now }}, nil)
+			pool, err = gomemcache.NewPool(c.Addrs, &mcpool.Options{Backend: l.backend(), Now: func() time.Time { return now }}, nil)
 			if err != nil {
 				t.Fatal(err)
 			}

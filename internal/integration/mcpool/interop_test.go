@@ -111,7 +111,7 @@ func poolStore(t testing.TB, servers []string, b mcpool.Backend, opts map[string
 // PyMemcacheCache and PyLibMCCache.
 func TestDjangoInterop(t *testing.T) {
 	djs := testenv.Djangos(t)
-	c := startCluster(t, 3)
+	c := testenv.StartMemcachedCluster(t, 3)
 	for _, d := range djs {
 		for _, dc := range djangoCaches {
 			if dc.last != "" && d.Version != dc.last {
@@ -119,8 +119,8 @@ func TestDjangoInterop(t *testing.T) {
 			}
 			t.Run(d.Version+"/"+dc.name(), func(t *testing.T) {
 				prefix := uniquePrefix(t)
-				peer := newSessionPeer(t, d, dc, c.addrs, prefix, 7)
-				pool, store := poolStore(t, c.addrs, dc.backend, dc.options, cachestore.Options{KeyPrefix: prefix})
+				peer := newSessionPeer(t, d, dc, c.Addrs, prefix, 7)
+				pool, store := poolStore(t, c.Addrs, dc.backend, dc.options, cachestore.Options{KeyPrefix: prefix})
 				engine := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
 
 				// Django -> Go.
@@ -132,7 +132,7 @@ func TestDjangoInterop(t *testing.T) {
 				perNode := make([]int, pool.Len())
 				for _, ps := range written {
 					ck := store.CacheKey(ps.Key)
-					held := c.holders([]string{ck})[ck]
+					held := c.Holders([]string{ck})[ck]
 					if len(held) != 1 || held[0] != pool.Server(ck) {
 						t.Errorf("%s: Django put it on servers %v, Go looks on %d", ps.Case, held, pool.Server(ck))
 						continue
@@ -148,7 +148,7 @@ func TestDjangoInterop(t *testing.T) {
 				t.Logf("Django's %d sessions per server: %v", len(written), perNode)
 				// The issue: one memcache.Client given the three servers
 				// picks them by gomemcache's own hash.
-				naive, err := cachestore.New(gomemcache.New(memcache.New(c.addrs...)), &cachestore.Options{KeyPrefix: prefix, Backend: pool.DefaultBackend()})
+				naive, err := cachestore.New(gomemcache.New(memcache.New(c.Addrs...)), &cachestore.Options{KeyPrefix: prefix, Backend: pool.DefaultBackend()})
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -22,7 +22,7 @@ import (
 	"github.com/djsession/djsession/djangosession/cachestore/gomemcache"
 	"github.com/djsession/djsession/djangosession/cachestore/goredis"
 	"github.com/djsession/djsession/djangosession/storetest"
-	"github.com/djsession/djsession/internal/livecache"
+	"github.com/djsession/djsession/internal/integration/livecache"
 	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pyjson"
 )

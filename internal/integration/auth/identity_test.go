@@ -64,7 +64,7 @@ func TestLiveIdentityPermissions(t *testing.T) {
 					d := d
 					d.Env = append(append([]string{}, d.Env...), env...)
 					var want map[string]djangoUser
-					if err := json.Unmarshal(d.Run(t, "../../testdata/gateway/perms_django.py", nil), &want); err != nil {
+					if err := json.Unmarshal(d.Run(t, "../../../testdata/gateway/perms_django.py", nil), &want); err != nil {
 						t.Fatal(err)
 					}
 					var schema *auth.UserSchema

@@ -36,7 +36,7 @@ import (
 // follow the default timers on a fake clock.
 func TestNodeFailure(t *testing.T) {
 	djs := testenv.Djangos(t)
-	c := startCluster(t, 3)
+	c := testenv.StartMemcachedCluster(t, 3)
 	latest := djs[len(djs)-1]
 	cases := []djangoCache{
 		{peer: "pymemcache", backend: mcpool.PyMemcacheCache, options: map[string]any{"retry_timeout": 0.2, "dead_timeout": 1}},
@@ -51,8 +51,8 @@ func TestNodeFailure(t *testing.T) {
 				d = testenv.Django32(t)
 			}
 			prefix := uniquePrefix(t)
-			peer := newSessionPeer(t, d, dc, c.addrs, prefix, 1)
-			pool, err := gomemcache.NewPool(c.addrs, &mcpool.Options{Backend: dc.backend, CacheOptions: dc.options},
+			peer := newSessionPeer(t, d, dc, c.Addrs, prefix, 1)
+			pool, err := gomemcache.NewPool(c.Addrs, &mcpool.Options{Backend: dc.backend, CacheOptions: dc.options},
 				func(mc *memcache.Client) { mc.Timeout = 300 * time.Millisecond })
 			if err != nil {
 				t.Fatal(err)
@@ -84,7 +84,7 @@ func TestNodeFailure(t *testing.T) {
 				onDown[k] = pool.Server(store.CacheKey(k)) == down
 			}
 
-			c.stop(down)
+			c.Stop(down)
 
 			// Concurrent load while the server is down: no panic, live
 			// servers unaffected, the down server's sessions as the
@@ -153,7 +153,7 @@ func TestNodeFailure(t *testing.T) {
 				}
 			}
 
-			c.restart(down)
+			c.Restart(down)
 
 			// Recovery: sessions created now land on the server the
 			// layout names, the restarted one included, and Django
@@ -167,7 +167,7 @@ func TestNodeFailure(t *testing.T) {
 				ok, onIt := true, 0
 				for _, k := range create(30) {
 					ck := store.CacheKey(k)
-					held := c.holders([]string{ck})[ck]
+					held := c.Holders([]string{ck})[ck]
 					if len(held) != 1 || held[0] != pool.Server(ck) {
 						ok = false
 					}

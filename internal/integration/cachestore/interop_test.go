@@ -11,7 +11,7 @@ import (
 	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/cachestore"
-	"github.com/djsession/djsession/internal/livecache"
+	"github.com/djsession/djsession/internal/integration/livecache"
 	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pickle"
 	"github.com/djsession/djsession/python/pyjson"

@@ -84,14 +84,14 @@ func newStack(t *testing.T, d testenv.Django, engine string) *stack {
 		})
 		env = append(env, "DJ_CACHE_LOCATION=redis://"+addr+"/0", "DJ_CACHE_PREFIX="+co.KeyPrefix, "DJ_CACHE_BACKEND="+name)
 	}
-	s.ports["DJANGO"] = testenv.StartDjangoApp(t, d, "../testdata/http_django/djapp.py", env...)
+	s.ports["DJANGO"] = testenv.StartDjangoApp(t, d, "../../../testdata/http_django/djapp.py", env...)
 
 	keyFile := filepath.Join(s.dir, "assertion-key")
 	if err := os.WriteFile(keyFile, []byte(e2eAssertionKey), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	up := fmt.Sprintf("127.0.0.1:%d", testenv.FreePort(t))
-	testenv.Start(t, "upstream", up, "/usr/bin/python3", "../testdata/gateway/upstream.py", up[len("127.0.0.1:"):], keyFile)
+	testenv.Start(t, "upstream", up, "/usr/bin/python3", "../../../testdata/gateway/upstream.py", up[len("127.0.0.1:"):], keyFile)
 	s.ports["UPSTREAM"] = up
 
 	db, err := sql.Open("sqlite", s.db+"?_pragma=busy_timeout(5000)")
@@ -143,7 +143,7 @@ func newStack(t *testing.T, d testenv.Django, engine string) *stack {
 // config fills a template of testdata/gateway with the stack's addresses.
 func (s *stack) config(t *testing.T, name string, extra map[string]string) string {
 	t.Helper()
-	b, err := os.ReadFile("../testdata/gateway/" + name)
+	b, err := os.ReadFile("../../../testdata/gateway/" + name)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -248,7 +248,7 @@ type upstreamSaw struct {
 func spoofing(t *testing.T, s *stack) {
 	t.Helper()
 	client := &http.Client{CheckRedirect: func(*http.Request, []*http.Request) error { return http.ErrUseLastResponse }}
-	forged := gateway.SignAssertionForTest(t, "not-the-key-0123456789", time.Now())
+	forged := forgedAssertion(t, "not-the-key-0123456789")
 	spoof := map[string]string{
 		gateway.HeaderUserID: "1", gateway.HeaderUsername: "alice", gateway.HeaderIsStaff: "true",
 		gateway.HeaderIsSuperuser: "true", gateway.HeaderGroups: "admins", gateway.HeaderEmail: "x@example.com",

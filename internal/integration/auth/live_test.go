@@ -29,7 +29,7 @@ const liveSecret = "django-insecure-live-e2e-secret-key-0123456789"
 // port with the extra environment env and returns its base URL.
 func startDjango(t *testing.T, d testenv.Django, env ...string) string {
 	t.Helper()
-	script, err := filepath.Abs("../../testdata/http_django/djapp.py")
+	script, err := filepath.Abs("../../../testdata/http_django/djapp.py")
 	if err != nil {
 		t.Fatal(err)
 	}

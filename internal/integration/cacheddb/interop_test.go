@@ -14,7 +14,7 @@ import (
 	"github.com/djsession/djsession/djangosession/cacheddb"
 	"github.com/djsession/djsession/djangosession/cachestore"
 	"github.com/djsession/djsession/djangosession/dbstore"
-	"github.com/djsession/djsession/internal/livecache"
+	"github.com/djsession/djsession/internal/integration/livecache"
 	"github.com/djsession/djsession/internal/testenv"
 	"github.com/djsession/djsession/python/pyjson"
 )

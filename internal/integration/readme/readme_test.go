@@ -12,7 +12,7 @@ import (
 	"testing"
 )
 
-const root = "../.."
+const root = "../../.."
 
 // block is one fenced code block of README.md.
 type block struct {
@@ -210,13 +210,13 @@ func TestGoSnippets(t *testing.T) {
 		t.Fatal(err)
 	}
 	overlay, _ := json.Marshal(map[string]any{"Replace": map[string]string{
-		filepath.Join(abs, "internal/readme/testdata/snippets/main.go"): mainGo}})
+		filepath.Join(abs, "internal/integration/readme/testdata/snippets/main.go"): mainGo}})
 	overlayFile := filepath.Join(tmp, "overlay.json")
 	if err := os.WriteFile(overlayFile, overlay, 0o600); err != nil {
 		t.Fatal(err)
 	}
 	bin := filepath.Join(tmp, "snippets")
-	build := exec.Command(goBin, "build", "-overlay="+overlayFile, "-o", bin, "./internal/readme/testdata/snippets")
+	build := exec.Command(goBin, "build", "-overlay="+overlayFile, "-o", bin, "./internal/integration/readme/testdata/snippets")
 	build.Dir = abs
 	if out, err := build.CombinedOutput(); err != nil {
 		t.Fatalf("README's Go snippets do not compile:\n%s\nprogram:\n%s", out, numbered(src))
@@ -284,8 +284,23 @@ func TestShellSnippets(t *testing.T) {
 		}
 		for _, l := range strings.Split(strings.TrimSpace(b.text), "\n") {
 			switch {
-			case l == "go test ./...":
+			case l == "go test github.com/djsession/djsession/...":
 				// CI runs exactly this; running it here would recurse.
+			case l == "go install ./cmd/djsession":
+				// Run as written, from the repository root, installing
+				// into a temporary GOBIN.
+				gobin := filepath.Join(tmp, "gobin")
+				cmd := exec.Command("sh", "-c", l)
+				cmd.Dir, cmd.Env = abs, append(env, "GOBIN="+gobin)
+				if out, err := cmd.CombinedOutput(); err != nil {
+					t.Errorf("README.md:%d: %s: %v\n%s", b.line, l, err, out)
+					continue
+				}
+				out, err := exec.Command(filepath.Join(gobin, "djsession"), "--help").CombinedOutput()
+				if err != nil || !strings.Contains(string(out), "\nUsage:\n  djsession ") {
+					t.Errorf("README.md:%d: %s: the installed djsession: %v\n%s", b.line, l, err, out)
+				}
+				ran++
 			case strings.HasPrefix(l, "go run ./cmd/djsession "):
 				// Run as written, from the repository root, without a
 				// DATABASE_URL or DJANGO_SECRET_KEY from the environment.

@@ -1,0 +1,38 @@
+module github.com/djsession/djsession/examples
+
+go 1.26.0
+
+require (
+	github.com/bradfitz/gomemcache v0.0.0-20260422231931-4d751bb6e37c
+	github.com/djsession/djsession v0.0.0
+	github.com/djsession/djsession/djangosession/cachestore/gomemcache v0.0.0
+	github.com/djsession/djsession/djangosession/cachestore/goredis v0.0.0
+	github.com/djsession/djsession/djangosession/dbstore v0.0.0
+	github.com/go-sql-driver/mysql v1.10.1
+	github.com/lib/pq v1.12.3
+	github.com/redis/go-redis/v9 v9.23.0
+	modernc.org/sqlite v1.61.1
+)
+
+require (
+	filippo.io/edwards25519 v1.2.0 // indirect
+	github.com/cespare/xxhash/v2 v2.3.0 // indirect
+	github.com/dustin/go-humanize v1.1.0 // indirect
+	github.com/google/uuid v1.6.0 // indirect
+	github.com/mattn/go-isatty v0.0.24 // indirect
+	github.com/ncruces/go-strftime v1.1.0 // indirect
+	github.com/remyoudompheng/bigfft v0.0.0-20230129092748-24d4a6f8daec // indirect
+	go.uber.org/atomic v1.12.0 // indirect
+	golang.org/x/crypto v0.58.0 // indirect
+	golang.org/x/sys v0.49.0 // indirect
+	modernc.org/libc v1.79.0 // indirect
+	modernc.org/mathutil v1.7.1 // indirect
+	modernc.org/memory v1.12.1 // indirect
+)
+
+replace (
+	github.com/djsession/djsession => ..
+	github.com/djsession/djsession/djangosession/cachestore/gomemcache => ../djangosession/cachestore/gomemcache
+	github.com/djsession/djsession/djangosession/cachestore/goredis => ../djangosession/cachestore/goredis
+	github.com/djsession/djsession/djangosession/dbstore => ../djangosession/dbstore
+)

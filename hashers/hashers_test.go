@@ -2,7 +2,9 @@ package hashers
 
 import (
 	"bytes"
+	"encoding/hex"
 	"errors"
+	"fmt"
 	"io"
 	"math/rand/v2"
 	"slices"
@@ -10,6 +12,7 @@ import (
 	"testing"
 
 	"github.com/djsession/djsession/django"
+	"github.com/djsession/djsession/signing"
 )
 
 // seqReader is a deterministic randomness source for tests.
@@ -497,7 +500,7 @@ func TestDecodeMalformed(t *testing.T) {
 func TestSessionAuthPerRelease(t *testing.T) {
 	const secret, old = "new-secret", "old-secret"
 	enc := "pbkdf2_sha256$1000$salt$" + strings.Repeat("A", 43) + "="
-	viaOld := sessionAuthHash("sha256", old, enc)
+	viaOld := new(Policy).sessionAuthHash("sha256", old, enc)
 	for _, c := range []struct {
 		rel           string
 		valid, rotate bool
@@ -591,5 +594,50 @@ func TestDefaultLimitsFromDjango(t *testing.T) {
 		if err := (Limits{}).Check(d); err != nil {
 			t.Errorf("Limits.Check(%+v) = %v; want nil at the limits", d, err)
 		}
+	}
+}
+
+// TestSessionAuthHashKeyCache: the keys a Policy keeps do not mix
+// secrets or algorithms, and secrets beyond the cache's bound are still
+// hashed correctly.
+func TestSessionAuthHashKeyCache(t *testing.T) {
+	p, err := New(nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	const enc = "pbkdf2_sha256$1000000$salt$hash="
+	for i := range 3 * maxAuthKeys {
+		secret := fmt.Sprintf("secret-%d", i)
+		want := hex.EncodeToString(must(signing.SaltedHMAC(signing.SHA256, sessionAuthKeySalt, secret, []byte(enc))))
+		for range 2 { // derived, then (within the bound) cached
+			if got := p.SessionAuthHash(secret, enc); got != want {
+				t.Fatalf("secret %d: %s, want %s", i, got, want)
+			}
+		}
+		sha1 := hex.EncodeToString(must(signing.SaltedHMAC(signing.SHA1, sessionAuthKeySalt, secret, []byte(enc))))
+		if got := p.sessionAuthHash(signing.SHA1, secret, enc); got != sha1 {
+			t.Fatalf("secret %d sha1: %s, want %s", i, got, sha1)
+		}
+	}
+	if n := len(p.authKeys.m); n != maxAuthKeys {
+		t.Errorf("cache holds %d keys, want the bound %d", n, maxAuthKeys)
+	}
+}
+
+func must(b []byte, err error) []byte {
+	if err != nil {
+		panic(err)
+	}
+	return b
+}
+
+func BenchmarkSessionAuthHash(b *testing.B) {
+	p, err := New(nil)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		sinkString = p.SessionAuthHash("django-insecure-a-fifty-character-secret-key-xxxxxxxx", "pbkdf2_sha256$1000000$saltsaltsaltsaltsalt$hashhashhashhashhashhashhashhashhashhashhas=")
 	}
 }

@@ -204,6 +204,9 @@ type Policy struct {
 	limits  Limits
 	rand    io.Reader
 	authAlg signing.Algorithm
+	// authKeys keeps the derived session-auth-hash keys of the secrets
+	// the policy has been asked about (see saltedKey).
+	authKeys authKeyCache
 
 	// onHarden, when set (by tests), learns of the extra work Check does
 	// to hide timing: PBKDF2 iterations or bcrypt hashes of

@@ -2,6 +2,7 @@ package hashers
 
 import (
 	"encoding/hex"
+	"sync"
 
 	"github.com/djsession/djsession/signing"
 )
@@ -17,16 +18,58 @@ const sessionAuthKeySalt = "django.contrib.auth.models.AbstractBaseUser.get_sess
 // SHA-256 (or SHA-1 under a 3.2 policy whose DefaultHashingAlgorithm is
 // "sha1"). encoded is the stored string, usable or not.
 func (p *Policy) SessionAuthHash(secretKey, encoded string) string {
-	return sessionAuthHash(p.authAlg, secretKey, encoded)
+	return p.sessionAuthHash(p.authAlg, secretKey, encoded)
 }
 
-func sessionAuthHash(alg signing.Algorithm, secretKey, encoded string) string {
-	mac, err := signing.SaltedHMAC(alg, sessionAuthKeySalt, secretKey, []byte(encoded))
-	if err != nil {
+func (p *Policy) sessionAuthHash(alg signing.Algorithm, secretKey, encoded string) string {
+	k := p.authKeys.key(alg, secretKey)
+	if k == nil {
 		// Unreachable: the policy only holds sha1 or sha256.
 		return ""
 	}
-	return hex.EncodeToString(mac)
+	var buf [64]byte
+	return hex.EncodeToString(k.Sum(buf[:0], []byte(encoded)))
+}
+
+// maxAuthKeys bounds authKeyCache: a process has a SECRET_KEY and a few
+// fallbacks; beyond that keys are derived on each call and not kept.
+const maxAuthKeys = 16
+
+// authKeyCache keeps the salted HMAC key of each (algorithm, secret) a
+// Policy hashes session auth hashes with, so that a check on every request
+// (the gateway, the middleware) does not derive it again: deriving is a
+// hash of the key salt and the secret plus the HMAC pads.
+type authKeyCache struct {
+	mu sync.Mutex
+	m  map[authKeyID]*signing.SaltedKey
+}
+
+type authKeyID struct {
+	alg    signing.Algorithm
+	secret string
+}
+
+func (c *authKeyCache) key(alg signing.Algorithm, secret string) *signing.SaltedKey {
+	id := authKeyID{alg, secret}
+	c.mu.Lock()
+	k := c.m[id]
+	c.mu.Unlock()
+	if k != nil {
+		return k
+	}
+	k, err := signing.NewSaltedKey(alg, sessionAuthKeySalt, secret)
+	if err != nil {
+		return nil
+	}
+	c.mu.Lock()
+	if c.m == nil {
+		c.m = map[authKeyID]*signing.SaltedKey{}
+	}
+	if len(c.m) < maxAuthKeys {
+		c.m[id] = k
+	}
+	c.mu.Unlock()
+	return k
 }
 
 // VerifySessionAuthHash judges the "_auth_user_hash" a session holds for the
@@ -46,14 +89,14 @@ func (p *Policy) VerifySessionAuthHash(sessionHash, encoded, secretKey string, f
 		return true, false
 	}
 	if p.rel.legacyAuth {
-		return equal(sessionHash, sessionAuthHash(signing.SHA1, secretKey, encoded)), false
+		return equal(sessionHash, p.sessionAuthHash(signing.SHA1, secretKey, encoded)), false
 	}
 	if !p.rel.fallbacks {
 		return false, false
 	}
 	matched := false
 	for _, k := range fallbackKeys {
-		if equal(sessionHash, sessionAuthHash(signing.SHA256, k, encoded)) {
+		if equal(sessionHash, p.sessionAuthHash(signing.SHA256, k, encoded)) {
 			matched = true
 		}
 	}

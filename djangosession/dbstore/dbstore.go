@@ -394,8 +394,33 @@ func (s *Store) parseTime(v any) (time.Time, error) {
 	return time.Time{}, fmt.Errorf("dbstore: expire_date of type %T", v)
 }
 
+// textLayouts are the forms of expire_date text: Django's SQLite and
+// MySQL form, ISO 8601 with a T, and either with a UTC offset.
+var textLayouts = [...]string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano}
+
+// textLayout guesses v's layout from its separator and whether an offset
+// follows the seconds, so that the usual value is parsed once rather than
+// failing (and allocating an error) against the layouts before its own.
+func textLayout(v string) int {
+	i := 0
+	if len(v) > 10 && v[10] == 'T' {
+		i = 1
+	}
+	if len(v) > 19 && strings.ContainsAny(v[19:], "+-Z") {
+		i += 2
+	}
+	return i
+}
+
 func (s *Store) parseText(v string) (time.Time, error) {
-	for _, layout := range []string{"2006-01-02 15:04:05.999999999", "2006-01-02T15:04:05.999999999", "2006-01-02 15:04:05.999999999-07:00", time.RFC3339Nano} {
+	first := textLayout(v)
+	if t, err := time.ParseInLocation(textLayouts[first], v, s.loc); err == nil {
+		return t, nil
+	}
+	for i, layout := range textLayouts {
+		if i == first {
+			continue
+		}
 		if t, err := time.ParseInLocation(layout, v, s.loc); err == nil {
 			return t, nil
 		}

@@ -16,6 +16,18 @@
 //   - Engine ties a Store to its Options (SESSION_* settings) and opens
 //     Sessions.
 //
+// The first calls: a Codec from the project's settings, a Store over it,
+// an Engine, then Open (the request's cookie) or New per request:
+//
+//	settings := django.Settings{SecretKey: secretKey}
+//	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: settings})
+//	store, err := dbstore.New(db, &dbstore.Options{Dialect: django.PostgreSQL, Codec: codec})
+//	engine := djangosession.NewEngine(store, &djangosession.Options{Settings: settings})
+//	s, err := engine.Open(ctx, cookie.Value)
+//
+// In an HTTP server, package middleware does the per-request part (cookie,
+// Save before the first byte of the response, Vary: Cookie).
+//
 // Session data is a *pyjson.Object; see package
 // github.com/djsession/djsession/python/pyjson for the Go types of values.
 package djangosession

@@ -8,6 +8,12 @@
 // it loads the session from the cookie value and, on Session.Save, signs
 // the data into a new value (Session.Key) for the response's cookie.
 //
+// The first call is New with the project's settings; the Store goes to
+// djangosession.NewEngine like any other:
+//
+//	store, err := cookiestore.New(&cookiestore.Options{Settings: settings})
+//	engine := djangosession.NewEngine(store, &djangosession.Options{Settings: settings})
+//
 // A cookie is accepted for SESSION_COOKIE_AGE after it was signed, whatever
 // expiry the session set for itself (set_expiry changes only the cookie's
 // own Max-Age; Django ticket #19201). Nothing is stored on the server, so

@@ -2,6 +2,13 @@
 // django_session table (or a custom AbstractBaseSession table with the same
 // columns) on PostgreSQL, MySQL/MariaDB or SQLite, through database/sql.
 //
+// The first call is New with the *sql.DB, its Dialect and the project's
+// Codec; the Store it returns is the djangosession.Store an Engine takes:
+//
+//	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: settings})
+//	store, err := dbstore.New(db, &dbstore.Options{Dialect: django.SQLite, Codec: codec})
+//	engine := djangosession.NewEngine(store, &djangosession.Options{Settings: settings})
+//
 // The store takes a *sql.DB opened with any driver (lib/pq, pgx's stdlib,
 // go-sql-driver/mysql, a SQLite driver); the package imports none. It
 // writes expire_date exactly as Django does on each database:

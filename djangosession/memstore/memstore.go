@@ -59,6 +59,7 @@ func (e entry) expired(now time.Time) bool {
 var (
 	_ djangosession.Store          = (*Store)(nil)
 	_ djangosession.ExpiredClearer = (*Store)(nil)
+	_ djangosession.ExpiryLoader   = (*Store)(nil)
 )
 
 // New returns an empty Store. A nil o means the wall clock.
@@ -84,6 +85,23 @@ func (s *Store) Load(ctx context.Context, key string) (*pyjson.Object, error) {
 		return nil, djangosession.ErrNotFound
 	}
 	return data.Clone(), nil
+}
+
+// LoadExpiry is Load that also returns when the session expires (the zero
+// time for one saved without an expiry date), as the db engine's
+// expire_date: it makes a Store the database half of package cacheddb.
+func (s *Store) LoadExpiry(ctx context.Context, key string) (*pyjson.Object, time.Time, error) {
+	if err := ctx.Err(); err != nil {
+		return nil, time.Time{}, err
+	}
+	now := s.now()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	e, ok := s.data[key]
+	if !ok || e.expired(now) {
+		return nil, time.Time{}, djangosession.ErrNotFound
+	}
+	return e.data.Clone(), e.expires, nil
 }
 
 // live returns the live session stored under key.

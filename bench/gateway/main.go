@@ -15,6 +15,9 @@
 //	gateway_cache  the gateway on Django's cache session engine: sessions
 //	             in Redis (-redis, as Django's RedisCache writes them), the
 //	             user from the same database; GATEWAY_CACHE_TTL 0
+//	auth_noop    nginx auth_request → a check that costs nothing (nginx
+//	             answering 204 itself), then the static upstream: the
+//	             ceiling of any forward-auth service behind this nginx
 //	django       nginx auth_request → Django's own check (session +
 //	             request.user under gunicorn, one worker per core), then
 //	             the static upstream
@@ -99,7 +102,7 @@ func main() {
 	flag.IntVar(&o.workers, "workers", runtime.NumCPU(), "gunicorn workers")
 	flag.BoolVar(&o.keep, "keep", false, "keep the temporary directory")
 	flag.BoolVar(&o.pg, "pg", false, "PostgreSQL at 127.0.0.1:5432 (user postgres, a fresh database) instead of SQLite")
-	flag.StringVar(&o.only, "only", "", "comma-separated targets to time (alone,gateway,gateway_ttl,django); all when empty")
+	flag.StringVar(&o.only, "only", "", "comma-separated targets to time (alone,auth_noop,gateway,gateway_ttl,gateway_stale,gateway_cache,django); all when empty")
 	flag.StringVar(&o.perf, "perf", "", "record each timed run of a gateway target with `perf record -g` into this directory")
 	flag.StringVar(&o.redis, "redis", envOr("DJ_TEST_REDIS_ADDR", "127.0.0.1:6379"), "Redis for the gateway_cache target (Django's cache engine); \"\" leaves the target out")
 	flag.Parse()
@@ -216,7 +219,7 @@ func run(ctx context.Context, o options) (int, error) {
 			"GATEWAY_CACHE_TTL=0", "SESSION_ENGINE=django.contrib.sessions.backends.cache",
 			"CACHE_LOCATION=redis://" + o.redis + "/0", "CACHE_KEY_PREFIX=" + cachePrefix}})
 	}
-	names := []string{"STATIC", "ALONE", "DJANGO", "DJ"}
+	names := []string{"STATIC", "ALONE", "NOOP", "DJANGO", "DJ"}
 	for _, g := range gws {
 		names = append(names, g.name, g.name+"_gw")
 	}
@@ -268,7 +271,10 @@ func run(ctx context.Context, o options) (int, error) {
 	// SIGTERM: nginx's master stops its workers too (SIGKILL would orphan them).
 	stops = append(stops, func() { _ = ng.Process.Signal(syscall.SIGTERM); _ = ng.Wait() })
 	base := func(port int) string { return "http://127.0.0.1:" + strconv.Itoa(port) }
-	targets := []*target{{name: "alone", base: base(ports["ALONE"]), keys: keysFile, pids: func() []int { return nil }}}
+	targets := []*target{
+		{name: "alone", base: base(ports["ALONE"]), keys: keysFile, pids: func() []int { return nil }},
+		{name: "auth_noop", base: base(ports["NOOP"]), keys: keysFile, pids: func() []int { return nil }},
+	}
 	cookies := map[string]string{}
 	for _, g := range gws {
 		targets = append(targets, &target{name: g.name, base: base(g.front), keys: g.keys, pids: func() []int { return []int{g.pid} }})
@@ -282,7 +288,7 @@ func run(ctx context.Context, o options) (int, error) {
 		if err := waitTCP(ctx, t.base); err != nil {
 			return 0, err
 		}
-		if t.name == "alone" {
+		if t.name == "alone" || t.name == "auth_noop" {
 			continue
 		}
 		if code := status(t.base+"/x", cookies[t.name]); code != 200 {
@@ -368,6 +374,10 @@ func nginxConf(prefix string, p map[string]int, gws []*gwTarget) string {
 		servers.WriteString(auth(g.front, g.name, "/_djsession/auth", true))
 	}
 	servers.WriteString(auth(p["DJANGO"], "dj", "/check", false))
+	// auth_noop: the same auth_request round trip to a check that costs
+	// nothing (nginx's static server answering 204): the ceiling any
+	// forward-auth service reaches behind this nginx.
+	servers.WriteString(auth(p["NOOP"], "static", "/noop", false))
 	return fmt.Sprintf(`worker_processes 1;
 pid %[1]s/nginx.pid;
 error_log stderr error;
@@ -383,6 +393,7 @@ http {
     upstream dj { server 127.0.0.1:%[3]d; }
     server {
         listen 127.0.0.1:%[2]d;
+        location = /noop { return 204; }
         location / { return 200 "hello from the static upstream\n"; }
     }
     server {
@@ -633,6 +644,11 @@ func report(o options, ts []*target) int {
 			fmt.Printf("%s/alone req/s: %.0f%%, p99 added %.0f µs, CPU per authorised request %.1f µs\n",
 				n, 100*stats.Median(c.rps)/stats.Median(alone.rps), stats.Median(c.p99)-stats.Median(alone.p99), stats.Median(c.cpu))
 		}
+	}
+	if c := by["auth_noop"]; c != nil {
+		fmt.Printf("auth_noop/alone req/s: %.0f%%, p99 added %.0f µs (the ceiling of any forward-auth check behind this nginx)\n",
+			100*stats.Median(c.rps)/stats.Median(alone.rps), stats.Median(c.p99)-stats.Median(alone.p99))
+		fmt.Printf("gateway/auth_noop req/s: %.0f%%\n", 100*stats.Median(gw.rps)/stats.Median(c.rps))
 	}
 	fmt.Printf("p99 added by the gateway: %.0f µs (target < 1000 µs)\n", added)
 	fmt.Printf("CPU per authorised request: gateway %.1f µs, Django %.1f µs (%.1fx)\n", stats.Median(gw.cpu), stats.Median(dj.cpu), stats.Median(dj.cpu)/stats.Median(gw.cpu))

@@ -87,13 +87,13 @@ func (s *Subject) Permissions() (auth.Permissions, error) {
 type Rule func(s *Subject) (bool, error)
 
 // identityRule is a Rule on the user's identity alone.
-func identityRule(ok func(u *auth.Identity) bool) Rule {
+func identityRule(ok func(u auth.Identity) bool) Rule {
 	return func(s *Subject) (bool, error) {
 		u, err := s.Identity()
 		if err != nil {
 			return false, err
 		}
-		return ok(&u), nil
+		return ok(u), nil
 	}
 }
 
@@ -101,14 +101,14 @@ func identityRule(ok func(u *auth.Identity) bool) Rule {
 func Login() Rule { return func(*Subject) (bool, error) { return true, nil } }
 
 // Staff lets active staff users through: staff_member_required.
-func Staff() Rule { return identityRule((*auth.Identity).StaffMember) }
+func Staff() Rule { return identityRule(auth.Identity.StaffMember) }
 
 // Superuser lets active superusers through.
-func Superuser() Rule { return identityRule((*auth.Identity).ActiveSuperuser) }
+func Superuser() Rule { return identityRule(auth.Identity.ActiveSuperuser) }
 
 // Group lets active members of at least one of the named groups through.
 func Group(names ...string) Rule {
-	return identityRule(func(u *auth.Identity) bool { return u.InAnyGroup(names...) })
+	return identityRule(func(u auth.Identity) bool { return u.InAnyGroup(names...) })
 }
 
 // Perm lets through users who have every one of perms ("app_label.codename"),

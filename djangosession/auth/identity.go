@@ -29,15 +29,15 @@ type Identity struct {
 
 // StaffMember reports whether u is active and staff: the test of Django's
 // staff_member_required.
-func (u *Identity) StaffMember() bool { return u.IsActive && u.IsStaff }
+func (u Identity) StaffMember() bool { return u.IsActive && u.IsStaff }
 
 // ActiveSuperuser reports whether u is active and a superuser.
-func (u *Identity) ActiveSuperuser() bool { return u.IsActive && u.IsSuperuser }
+func (u Identity) ActiveSuperuser() bool { return u.IsActive && u.IsSuperuser }
 
 // InAnyGroup reports whether u is active and a member of at least one of
 // the named groups. An inactive user counts as in no group, as
 // ModelBackend gives an inactive user no permissions.
-func (u *Identity) InAnyGroup(names ...string) bool {
+func (u Identity) InAnyGroup(names ...string) bool {
 	return u.IsActive && slices.ContainsFunc(names, func(n string) bool { return slices.Contains(u.Groups, n) })
 }
 

@@ -5,8 +5,8 @@
 //
 // A Gateway is built from the session middleware (package middleware over
 // any session store), an auth.Auth (the session auth hash check, fallback
-// keys) and an Identities source (auth.SQLIdentities), plus a table of
-// Rules:
+// keys) and an auth.Identities (auth.SQLIdentities), plus a table of
+// Rules (package adapters/rules applies the same checks in-process):
 //
 //	g, err := gateway.New(&gateway.Options{
 //		Sessions: sessions, Auth: a, Identities: ids,

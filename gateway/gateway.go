@@ -19,12 +19,6 @@ import (
 	"github.com/djsession/djsession/djangosession/middleware"
 )
 
-// Identities reads users and their permissions; *auth.SQLIdentities is one.
-type Identities interface {
-	Identity(ctx context.Context, id string) (auth.Identity, error)
-	PermissionsOf(ctx context.Context, u auth.Identity) (auth.Permissions, error)
-}
-
 // DefaultMaxFormBytes bounds the form body read for a CSRF check in proxy
 // mode: Django's DATA_UPLOAD_MAX_MEMORY_SIZE.
 const DefaultMaxFormBytes = 2621440
@@ -43,8 +37,9 @@ type Options struct {
 	// Auth checks the login in the session (session auth hash, fallback
 	// keys, backends).
 	Auth *auth.Auth
-	// Identities reads users, groups and permissions.
-	Identities Identities
+	// Identities reads users, groups and permissions
+	// (*auth.SQLIdentities).
+	Identities auth.Identities
 	// Rules is the route table; paths no rule matches are open to all
 	// (identity headers are still set for a logged-in user).
 	Rules []Rule

@@ -44,23 +44,15 @@ func (r *Rule) needsUser() bool {
 }
 
 // allows reports whether u (with permissions p, read only when the rule
-// has Perms) passes r.
+// has Perms) passes r. The checks are auth's, which adapters/rules applies
+// in-process too.
 func (r *Rule) allows(u *auth.Identity, p auth.Permissions) bool {
-	if !u.IsActive {
+	switch {
+	case !u.IsActive, r.Staff && !u.StaffMember(), r.Superuser && !u.ActiveSuperuser(),
+		len(r.Groups) > 0 && !u.InAnyGroup(r.Groups...):
 		return false
 	}
-	if r.Staff && !u.IsStaff || r.Superuser && !u.IsSuperuser {
-		return false
-	}
-	if len(r.Groups) > 0 && !slices.ContainsFunc(r.Groups, func(g string) bool { return slices.Contains(u.Groups, g) }) {
-		return false
-	}
-	for _, perm := range r.Perms {
-		if !p.Has(perm) {
-			return false
-		}
-	}
-	return true
+	return p.HasAll(r.Perms...)
 }
 
 // routes is a rule table ordered by decreasing prefix length.

@@ -9,6 +9,8 @@ database). Django migrates auth into it, creates three users (bob: plain,
 alice: staff, root: superuser, plus carol: staff but inactive), logs each
 in with django.contrib.auth.login through the db session engine, stores a
 "cart" dict beside the login, and prints {username: {"key", "id"}} as JSON.
+Then it gives permissions: group "editors" (alice) has auth.view_user,
+alice herself auth.change_user, bob himself auth.view_user.
 """
 import json
 import sys
@@ -32,7 +34,7 @@ def main():
     )
     django.setup()
     from django.contrib.auth import login
-    from django.contrib.auth.models import User
+    from django.contrib.auth.models import Group, Permission, User
     from django.contrib.sessions.backends.db import SessionStore
     from django.core.management import call_command
     from django.test import RequestFactory
@@ -51,6 +53,14 @@ def main():
             u.is_active = False
             u.save()
         out[name] = {"key": request.session.session_key, "id": str(u.pk)}
+    view, change = (Permission.objects.get(content_type__app_label="auth", codename=c)
+                    for c in ("view_user", "change_user"))
+    editors = Group.objects.create(name="editors")
+    editors.permissions.add(view)
+    alice, bob = User.objects.get(username="alice"), User.objects.get(username="bob")
+    alice.groups.add(editors)
+    alice.user_permissions.add(change)
+    bob.user_permissions.add(view)
     print(json.dumps(out))
 
 

@@ -1,7 +1,8 @@
 // Package adaptertest is the test bench the framework adapters share
 // (adapters/chi, adapters/gin, adapters/echo): a copy of the README's
-// set-up database into which real Django logged users in, the session
-// middleware, auth and a rules.Gate over it, and the checks every adapter's
+// set-up database into which real Django logged users in and gave them
+// groups and permissions, the session middleware, auth and a rules.Gate
+// over it (one auth.SQLIdentities for both), and the checks every adapter's
 // server must pass. It is for tests only.
 package adaptertest
 
@@ -40,8 +41,9 @@ type Env struct {
 	Sessions *middleware.Middleware
 	Auth     *auth.Auth
 	Gate     *rules.Gate
-	// Users: bob (plain), alice (staff), root (superuser), carol
-	// (staff, inactive).
+	// Users: bob (plain, with auth.view_user), alice (staff, in group
+	// editors, which has auth.view_user, and with auth.change_user), root
+	// (superuser), carol (staff, inactive).
 	Users map[string]User
 }
 
@@ -93,10 +95,14 @@ func Setup(t testing.TB) *Env {
 	if e.Sessions, err = middleware.New(djangosession.NewEngine(store, nil), nil); err != nil {
 		t.Fatal(err)
 	}
-	if e.Auth, err = auth.New(&auth.SQLUsers{DB: db, Dialect: django.SQLite}, &auth.Options{Settings: django.Settings{SecretKey: secret}}); err != nil {
+	ids, err := auth.NewSQLIdentities(db, django.SQLite, nil)
+	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Gate, err = rules.New(e.Auth, &rules.Options{Flags: &rules.SQLFlags{DB: db, Dialect: django.SQLite}}); err != nil {
+	if e.Auth, err = auth.New(ids, &auth.Options{Settings: django.Settings{SecretKey: secret}}); err != nil {
+		t.Fatal(err)
+	}
+	if e.Gate, err = rules.New(e.Auth, ids, nil); err != nil {
 		t.Fatal(err)
 	}
 	return e
@@ -104,10 +110,19 @@ func Setup(t testing.TB) *Env {
 
 // Routes every adapter's server serves, with the rule each is behind.
 //
-//	GET /me      rules.Login()      body: Body(r, "me")
-//	GET /staff   rules.Staff()      body: Body(r, "staff")
-//	GET /super   rules.Superuser()  body: Body(r, "super")
-//	GET /public  no rule            body: Body(r, "public"), after Touch(r)
+//	GET /me      rules.Login()          body: Body(r, "me")
+//	GET /staff   rules.Staff()          body: Body(r, "staff")
+//	GET /super   rules.Superuser()      body: Body(r, "super")
+//	GET /perm    rules.Perm(Perms...)   body: Body(r, "perm")
+//	GET /group   rules.Group(Group)     body: Body(r, "group")
+//	GET /public  no rule                body: Body(r, "public"), after Touch(r)
+
+// The permissions /perm requires (alice has them from her group and
+// herself, bob one of them) and the group /group requires.
+var (
+	Perms = []string{"auth.view_user", "auth.change_user"}
+	Group = "editors"
+)
 
 // Body is what the routes answer: the name, the user's id and the cart
 // Django stored beside the login, read with Session.Decode.
@@ -158,6 +173,13 @@ func (e *Env) Check(t *testing.T, baseURL string) {
 		{"alice", "/staff", http.StatusOK, "staff user " + e.Users["alice"].ID + " cart alice", ""},
 		{"alice", "/super", http.StatusForbidden, "", ""},
 		{"root", "/super", http.StatusOK, "super user " + e.Users["root"].ID, ""},
+		{"", "/perm", http.StatusFound, "", "/accounts/login/?next=/perm"},
+		{"bob", "/perm", http.StatusForbidden, "", ""},
+		{"alice", "/perm", http.StatusOK, "perm user " + e.Users["alice"].ID, ""},
+		{"root", "/perm", http.StatusOK, "perm user " + e.Users["root"].ID, ""},
+		{"alice", "/group", http.StatusOK, "group user " + e.Users["alice"].ID, ""},
+		{"bob", "/group", http.StatusForbidden, "", ""},
+		{"root", "/group", http.StatusForbidden, "", ""},                    // a superuser is in no group it was not put in
 		{"carol", "/me", http.StatusFound, "", "/accounts/login/?next=/me"}, // inactive: anonymous
 		{"bob", "/public", http.StatusOK, "public user " + e.Users["bob"].ID, ""},
 		{"", "/public", http.StatusOK, "public anonymous", ""},

@@ -1,7 +1,8 @@
 // Package djchi serves chi routes behind a Django site's sessions and
 // login: the session middleware and auth's per-request user as chi
-// middleware, and Django's login_required, staff_member_required and
-// superuser checks as route middleware (package adapters/rules).
+// middleware, and Django's login_required, staff_member_required,
+// permission_required, group and superuser checks as route middleware
+// (package adapters/rules: the identity and checks of the gateway's rules).
 //
 // chi routes are net/http handlers, so the session and auth packages work
 // unchanged inside them: middleware.Session(r), auth.Auth.UserFromRequest,
@@ -41,4 +42,10 @@ func RequireStaff(g *rules.Gate) func(http.Handler) http.Handler { return g.Requ
 // RequireSuperuser lets only active superusers through.
 func RequireSuperuser(g *rules.Gate) func(http.Handler) http.Handler {
 	return g.Require(rules.Superuser())
+}
+
+// RequirePerm is Django's permission_required: the user must have every
+// one of perms ("app_label.codename").
+func RequirePerm(g *rules.Gate, perms ...string) func(http.Handler) http.Handler {
+	return g.Require(rules.Perm(perms...))
 }

@@ -10,6 +10,7 @@ import (
 
 	"github.com/djsession/djsession/adapters/adaptertest"
 	djchi "github.com/djsession/djsession/adapters/chi"
+	"github.com/djsession/djsession/adapters/rules"
 )
 
 // TestServer runs a real chi server on the session and logins real Django
@@ -24,6 +25,8 @@ func TestServer(t *testing.T) {
 	r.With(djchi.RequireLogin(env.Gate)).Get("/me", page("me"))
 	r.With(djchi.RequireStaff(env.Gate)).Get("/staff", page("staff"))
 	r.With(djchi.RequireSuperuser(env.Gate)).Get("/super", page("super"))
+	r.With(djchi.RequirePerm(env.Gate, adaptertest.Perms...)).Get("/perm", page("perm"))
+	r.With(djchi.Require(env.Gate, rules.Group(adaptertest.Group))).Get("/group", page("group"))
 	r.Get("/public", func(w http.ResponseWriter, r *http.Request) {
 		env.Touch(r)
 		page("public")(w, r)

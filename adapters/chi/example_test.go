@@ -1,6 +1,7 @@
 package djchi_test
 
 import (
+	"database/sql"
 	"fmt"
 	"net/http"
 	"net/http/httptest"
@@ -14,15 +15,19 @@ import (
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/middleware"
+
+	_ "modernc.org/sqlite" // Django's database driver: pgx, go-sql-driver/mysql ...
 )
 
 func Example() {
 	secretKey := "django-insecure-example-key"
 	store, _ := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: secretKey}}) // or dbstore, cachestore ...
 	sessions, _ := middleware.New(djangosession.NewEngine(store, nil), nil)
-	users := &auth.SQLUsers{ /* DB: Django's database */ }
-	a, _ := auth.New(users, &auth.Options{Settings: django.Settings{SecretKey: secretKey}})
-	gate, _ := rules.New(a, &rules.Options{Flags: &rules.SQLFlags{ /* DB: Django's database */ }})
+	db, _ := sql.Open("sqlite", "db.sqlite3")               // Django's database
+	ids, _ := auth.NewSQLIdentities(db, django.SQLite, nil) // users, groups, permissions; also auth's Users
+	a, _ := auth.New(ids, &auth.Options{Settings: django.Settings{SecretKey: secretKey}})
+	gate, _ := rules.New(a, ids, nil)
+	reports := func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "reports") }
 
 	r := chi.NewRouter()
 	r.Use(djchi.Middlewares(sessions, a)...)
@@ -30,6 +35,7 @@ func Example() {
 		u, _, _ := a.UserFromRequest(r)
 		fmt.Fprintf(w, "user %s", u.ID)
 	})
+	r.With(djchi.RequirePerm(gate, "reports.view_report")).Get("/reports", reports) // permission_required
 
 	rec := httptest.NewRecorder()
 	r.ServeHTTP(rec, httptest.NewRequest("GET", "/account?tab=1", nil)) // no session cookie

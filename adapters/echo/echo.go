@@ -1,7 +1,8 @@
 // Package djecho serves echo routes behind a Django site's sessions and
 // login: the session middleware and auth's per-request user as echo
-// middleware, and Django's login_required, staff_member_required and
-// superuser checks as route middleware (package adapters/rules).
+// middleware, and Django's login_required, staff_member_required,
+// permission_required, group and superuser checks as route middleware
+// (package adapters/rules: the identity and checks of the gateway's rules).
 //
 // Inside a handler, c.Request() is the request the session middleware
 // made: middleware.Session(c.Request()), auth.Auth.UserFromRequest and
@@ -75,3 +76,9 @@ func RequireStaff(g *rules.Gate) echo.MiddlewareFunc { return Require(g, rules.S
 
 // RequireSuperuser lets only active superusers through.
 func RequireSuperuser(g *rules.Gate) echo.MiddlewareFunc { return Require(g, rules.Superuser()) }
+
+// RequirePerm is Django's permission_required: the user must have every
+// one of perms ("app_label.codename").
+func RequirePerm(g *rules.Gate, perms ...string) echo.MiddlewareFunc {
+	return Require(g, rules.Perm(perms...))
+}

@@ -9,6 +9,7 @@ import (
 
 	"github.com/djsession/djsession/adapters/adaptertest"
 	djecho "github.com/djsession/djsession/adapters/echo"
+	"github.com/djsession/djsession/adapters/rules"
 )
 
 // TestServer runs a real echo server on the session and logins real
@@ -23,6 +24,8 @@ func TestServer(t *testing.T) {
 	e.GET("/me", page("me"), djecho.RequireLogin(env.Gate))
 	e.GET("/staff", page("staff"), djecho.RequireStaff(env.Gate))
 	e.GET("/super", page("super"), djecho.RequireSuperuser(env.Gate))
+	e.GET("/perm", page("perm"), djecho.RequirePerm(env.Gate, adaptertest.Perms...))
+	e.GET("/group", page("group"), djecho.Require(env.Gate, rules.Group(adaptertest.Group)))
 	e.GET("/public", func(c echo.Context) error { env.Touch(c.Request()); return page("public")(c) })
 	srv := httptest.NewServer(e)
 	defer srv.Close()

@@ -9,6 +9,7 @@ import (
 
 	"github.com/djsession/djsession/adapters/adaptertest"
 	djgin "github.com/djsession/djsession/adapters/gin"
+	"github.com/djsession/djsession/adapters/rules"
 )
 
 // TestServer runs a real gin server on the session and logins real Django
@@ -24,6 +25,8 @@ func TestServer(t *testing.T) {
 	r.GET("/me", djgin.RequireLogin(env.Gate), page("me"))
 	r.GET("/staff", djgin.RequireStaff(env.Gate), page("staff"))
 	r.GET("/super", djgin.RequireSuperuser(env.Gate), page("super"))
+	r.GET("/perm", djgin.RequirePerm(env.Gate, adaptertest.Perms...), page("perm"))
+	r.GET("/group", djgin.Require(env.Gate, rules.Group(adaptertest.Group)), page("group"))
 	r.GET("/public", func(c *gin.Context) { env.Touch(c.Request) }, page("public"))
 	srv := httptest.NewServer(r)
 	defer srv.Close()

@@ -6,6 +6,7 @@ require (
 	github.com/djsession/djsession v0.0.0
 	github.com/djsession/djsession/adapters/adaptertest v0.0.0
 	github.com/gin-gonic/gin v1.12.0
+	modernc.org/sqlite v1.61.1
 )
 
 require (
@@ -47,7 +48,6 @@ require (
 	modernc.org/libc v1.79.0 // indirect
 	modernc.org/mathutil v1.7.1 // indirect
 	modernc.org/memory v1.12.1 // indirect
-	modernc.org/sqlite v1.61.1 // indirect
 )
 
 replace (

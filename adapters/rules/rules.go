@@ -1,126 +1,131 @@
-// Package rules is the access control the framework adapters share
-// (adapters/chi, adapters/gin, adapters/echo): Django's login_required,
-// staff_member_required and user_passes_test over the login package auth
-// reads from the session, as net/http middleware and as a Decision a
-// framework adapter answers in its own way.
+// Package rules is the access control of Go services that run behind a
+// Django site's login in-process: the same identity (auth.Identity and
+// auth.Permissions, read by an auth.Identities such as auth.SQLIdentities)
+// and the same checks as the gateway's rules, as net/http middleware and as
+// a Decision the framework adapters (adapters/chi, adapters/gin,
+// adapters/echo) answer in their own way.
 //
-// A rule sees the logged-in user (auth.User) and, on demand, the user's
-// is_active, is_staff and is_superuser flags from a FlagSource (SQLFlags
-// reads Django's auth_user table). Rule is a plain function: that is the
-// extension point for rules this package does not have, such as Django
-// permissions (has_perm over auth_permission), which need the gateway
-// work's permission reader.
+// The rules are Django's: Login is login_required, Staff is
+// staff_member_required, Perm is permission_required (every permission,
+// ModelBackend's semantics: a superuser has all, an inactive user none),
+// Group is membership of any of the named groups, Superuser lets active
+// superusers through, and All combines them. Rule is a plain function: that
+// is the extension point for any check Django's user_passes_test would make.
 //
 // Outcomes follow Django's PermissionRequiredMixin: an anonymous request is
 // redirected (302) to the login page with "next", as login_required; a
 // logged-in user the rule refuses gets 403; a storage failure gets 500.
+//
+// One *auth.SQLIdentities serves both auth (it implements auth.Users) and
+// the Gate; the Gate then reads the user's row once per request, with the
+// password check:
+//
+//	ids, err := auth.NewSQLIdentities(db, django.PostgreSQL, nil)
+//	a, err := auth.New(ids, &auth.Options{Settings: settings})
+//	gate, err := rules.New(a, ids, nil)
+//	mux.Handle("GET /reports/", gate.Require(rules.Perm("reports.view_report"))(reports))
+//	h := sessions.Handler(a.Handler(mux))
 package rules
 
 import (
-	"context"
-	"database/sql"
 	"errors"
-	"fmt"
 	"net/http"
 
-	"github.com/djsession/djsession/django"
 	"github.com/djsession/djsession/djangosession/auth"
 )
-
-// ErrNoFlags is returned by Gate methods that need a user's flags when the
-// Gate has no FlagSource.
-var ErrNoFlags = errors.New("rules: no FlagSource for staff or superuser rules")
-
-// Flags are the auth_user columns the built-in rules read.
-type Flags struct {
-	Active, Staff, Superuser bool
-}
-
-// FlagSource reads a user's Flags. An unknown user is auth.ErrNoUser.
-type FlagSource interface {
-	Flags(ctx context.Context, id string) (Flags, error)
-}
-
-// SQLFlags reads Flags from Django's auth_user table (or a table with the
-// same id, is_active, is_staff and is_superuser columns).
-type SQLFlags struct {
-	DB      *sql.DB
-	Dialect django.Dialect
-	// Table is "auth_user" when empty. It is written into the SQL as
-	// given: it must come from configuration, never from input.
-	Table string
-}
-
-// Flags implements FlagSource.
-func (s *SQLFlags) Flags(ctx context.Context, id string) (Flags, error) {
-	t := s.Table
-	if t == "" {
-		t = "auth_user"
-	}
-	ph := s.Dialect.Placeholder(1)
-	var f Flags
-	err := s.DB.QueryRowContext(ctx, "SELECT is_active, is_staff, is_superuser FROM "+t+" WHERE id = "+ph, id).
-		Scan(&f.Active, &f.Staff, &f.Superuser)
-	if errors.Is(err, sql.ErrNoRows) {
-		return Flags{}, auth.ErrNoUser
-	}
-	if err != nil {
-		return Flags{}, fmt.Errorf("rules: %w", err)
-	}
-	return f, nil
-}
 
 // Subject is what a Rule judges: the request and its logged-in user.
 type Subject struct {
 	Request *http.Request
 	User    auth.User
-	src     FlagSource
-	flags   *Flags
+
+	ids   auth.Identities
+	ident *auth.Identity
+	perms *auth.Permissions
 }
 
-// Flags returns the user's flags, read once per Subject.
-func (s *Subject) Flags() (Flags, error) {
-	if s.flags != nil {
-		return *s.flags, nil
+// Identity returns the user's identity (flags and groups), read once per
+// Subject. A user the identity source no longer knows is returned inactive,
+// with no rights.
+func (s *Subject) Identity() (auth.Identity, error) {
+	if s.ident != nil {
+		return *s.ident, nil
 	}
-	if s.src == nil {
-		return Flags{}, ErrNoFlags
-	}
-	f, err := s.src.Flags(s.Request.Context(), s.User.ID)
+	u, err := s.ids.Identity(s.Request.Context(), s.User.ID)
 	if errors.Is(err, auth.ErrNoUser) {
-		f, err = Flags{}, nil // a vanished user has no rights
+		u, err = auth.Identity{ID: s.User.ID}, nil // vanished: inactive, no rights
 	}
 	if err != nil {
-		return Flags{}, err
+		return auth.Identity{}, err
 	}
-	s.flags = &f
-	return f, nil
+	s.ident = &u
+	return u, nil
+}
+
+// Permissions returns the user's permissions, read once per Subject: none
+// for an inactive or vanished user, all for an active superuser.
+func (s *Subject) Permissions() (auth.Permissions, error) {
+	if s.perms != nil {
+		return *s.perms, nil
+	}
+	u, err := s.Identity()
+	if err != nil {
+		return auth.Permissions{}, err
+	}
+	var p auth.Permissions // none: the identity source is not asked about an inactive user
+	if u.IsActive {
+		if p, err = s.ids.PermissionsOf(s.Request.Context(), u); err != nil {
+			return auth.Permissions{}, err
+		}
+	}
+	s.perms = &p
+	return p, nil
 }
 
 // Rule decides whether a logged-in user may go on. It is the extension
 // point: write one for any check Django's user_passes_test would make.
 type Rule func(s *Subject) (bool, error)
 
+// identityRule is a Rule on the user's identity alone.
+func identityRule(ok func(u auth.Identity) bool) Rule {
+	return func(s *Subject) (bool, error) {
+		u, err := s.Identity()
+		if err != nil {
+			return false, err
+		}
+		return ok(u), nil
+	}
+}
+
 // Login lets every logged-in user through: login_required.
 func Login() Rule { return func(*Subject) (bool, error) { return true, nil } }
 
 // Staff lets active staff users through: staff_member_required.
-func Staff() Rule {
-	return func(s *Subject) (bool, error) {
-		f, err := s.Flags()
-		return f.Active && f.Staff, err
-	}
-}
+func Staff() Rule { return identityRule(auth.Identity.StaffMember) }
 
 // Superuser lets active superusers through.
-func Superuser() Rule {
+func Superuser() Rule { return identityRule(auth.Identity.ActiveSuperuser) }
+
+// Group lets active members of at least one of the named groups through.
+func Group(names ...string) Rule {
+	return identityRule(func(u auth.Identity) bool { return u.InAnyGroup(names...) })
+}
+
+// Perm lets through users who have every one of perms ("app_label.codename"),
+// as permission_required: an active superuser has all, an inactive user
+// none.
+func Perm(perms ...string) Rule {
 	return func(s *Subject) (bool, error) {
-		f, err := s.Flags()
-		return f.Active && f.Superuser, err
+		p, err := s.Permissions()
+		if err != nil {
+			return false, err
+		}
+		return p.HasAll(perms...), nil
 	}
 }
 
-// All lets through only users every rule lets through.
+// All lets through only users every rule lets through, asking them in
+// order and stopping at the first refusal.
 func All(rules ...Rule) Rule {
 	return func(s *Subject) (bool, error) {
 		for _, r := range rules {
@@ -134,9 +139,6 @@ func All(rules ...Rule) Rule {
 
 // Options configure a Gate.
 type Options struct {
-	// Flags reads is_active, is_staff and is_superuser for Staff and
-	// Superuser; those rules fail with ErrNoFlags without it.
-	Flags FlagSource
 	// LoginURL is LOGIN_URL; auth.DefaultLoginURL when empty.
 	LoginURL string
 }
@@ -146,22 +148,20 @@ type Options struct {
 // concurrent use.
 type Gate struct {
 	auth     *auth.Auth
-	flags    FlagSource
+	ids      auth.Identities
 	loginURL string
 }
 
-// New returns a Gate reading logins with a. A nil o means Django's
-// defaults and no FlagSource.
-func New(a *auth.Auth, o *Options) (*Gate, error) {
-	if a == nil {
-		return nil, errors.New("rules: nil auth")
+// New returns a Gate reading logins with a and users' identities and
+// permissions with ids (usually the *auth.SQLIdentities a reads password
+// hashes with). A nil o means Django's defaults.
+func New(a *auth.Auth, ids auth.Identities, o *Options) (*Gate, error) {
+	if a == nil || ids == nil {
+		return nil, errors.New("rules: auth and identities are required")
 	}
-	g := &Gate{auth: a, loginURL: auth.DefaultLoginURL}
-	if o != nil {
-		g.flags = o.Flags
-		if o.LoginURL != "" {
-			g.loginURL = o.LoginURL
-		}
+	g := &Gate{auth: a, ids: ids, loginURL: auth.DefaultLoginURL}
+	if o != nil && o.LoginURL != "" {
+		g.loginURL = o.LoginURL
 	}
 	return g, nil
 }
@@ -179,8 +179,11 @@ type Decision struct {
 	Err error
 }
 
-// Decide applies rule to r.
+// Decide applies rule to r. When r's user is not resolved yet, the request
+// is read under auth.WithUserMemo, so that an auth.SQLIdentities reads the
+// user's row once for the password check and the rule.
 func (g *Gate) Decide(r *http.Request, rule Rule) Decision {
+	r = r.WithContext(auth.WithUserMemo(r.Context()))
 	u, ok, err := g.auth.UserFromRequest(r)
 	if err != nil {
 		return Decision{Status: http.StatusInternalServerError, Err: err}
@@ -188,7 +191,7 @@ func (g *Gate) Decide(r *http.Request, rule Rule) Decision {
 	if !ok {
 		return Decision{Status: http.StatusFound, Location: auth.LoginRedirect(r, g.loginURL)}
 	}
-	allow, err := rule(&Subject{Request: r, User: u, src: g.flags})
+	allow, err := rule(&Subject{Request: r, User: u, ids: g.ids})
 	switch {
 	case err != nil:
 		return Decision{Status: http.StatusInternalServerError, User: u, Err: err}

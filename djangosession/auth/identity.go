@@ -5,6 +5,7 @@ import (
 	"database/sql"
 	"errors"
 	"fmt"
+	"slices"
 	"strings"
 	"sync"
 
@@ -25,6 +26,33 @@ type Identity struct {
 	// Groups are the names of the user's groups, sorted.
 	Groups []string
 }
+
+// StaffMember reports whether u is active and staff: the test of Django's
+// staff_member_required.
+func (u Identity) StaffMember() bool { return u.IsActive && u.IsStaff }
+
+// ActiveSuperuser reports whether u is active and a superuser.
+func (u Identity) ActiveSuperuser() bool { return u.IsActive && u.IsSuperuser }
+
+// InAnyGroup reports whether u is active and a member of at least one of
+// the named groups. An inactive user counts as in no group, as
+// ModelBackend gives an inactive user no permissions.
+func (u Identity) InAnyGroup(names ...string) bool {
+	return u.IsActive && slices.ContainsFunc(names, func(n string) bool { return slices.Contains(u.Groups, n) })
+}
+
+// Identities reads users and their permissions as ModelBackend computes
+// them: what the gateway and the in-process rules (adapters/rules) judge
+// by. *SQLIdentities is one.
+type Identities interface {
+	// Identity returns the user with primary key id (as the session
+	// holds it); ErrNoUser when there is none.
+	Identity(ctx context.Context, id string) (Identity, error)
+	// PermissionsOf returns the permissions of a user Identity returned.
+	PermissionsOf(ctx context.Context, u Identity) (Permissions, error)
+}
+
+var _ Identities = (*SQLIdentities)(nil)
 
 // UserSchema names the tables and columns of the user model, for a custom
 // AUTH_USER_MODEL. Empty fields take the names Django gives

@@ -30,6 +30,19 @@ func (p Permissions) Has(perm string) bool {
 	return ok
 }
 
+// HasAll reports whether the permissions include every one of perms, as
+// user.has_perms(perms): none for an inactive user, all for an active
+// superuser, and true when perms is empty (as Django's has_perms of an
+// empty list).
+func (p Permissions) HasAll(perms ...string) bool {
+	for _, perm := range perms {
+		if !p.Has(perm) {
+			return false
+		}
+	}
+	return true
+}
+
 // HasModule reports whether any permission has the app label, as
 // user.has_module_perms(app_label).
 func (p Permissions) HasModule(appLabel string) bool {

@@ -213,6 +213,21 @@ func (e *sessionsEnv) resolveKeys() (string, []string, error) {
 	return key, fallbacks, err
 }
 
+// openRewritable is open for the commands that rewrite sessions in place
+// (rekey, convert): the cache engines are refused, as they keep no
+// session_data to rewrite.
+func (e *sessionsEnv) openRewritable(ctx context.Context) (sessionStore, error) {
+	db, err := e.open(ctx)
+	if err != nil {
+		return nil, err
+	}
+	if isCacheStore(db) {
+		db.Close()
+		return nil, usagef("%v", errCacheReadOnly)
+	}
+	return db, nil
+}
+
 // open connects to the database named by --database-url or $DATABASE_URL
 // (or opens the file engine's directory).
 func (e *sessionsEnv) open(ctx context.Context) (sessionStore, error) {

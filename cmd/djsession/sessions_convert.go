@@ -58,14 +58,11 @@ Exit status 1 when some pickled session could not be converted.`,
 				return err
 			}
 			ctx := cmd.Context()
-			db, err := e.open(ctx)
+			db, err := e.openRewritable(ctx)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			if isCacheStore(db) {
-				return usagef("%v", errCacheReadOnly)
-			}
 			total, err := db.count(ctx, rowFilter{})
 			if err != nil {
 				return err

@@ -154,14 +154,11 @@ starts after it.`,
 				return err
 			}
 			ctx := cmd.Context()
-			db, err := e.open(ctx)
+			db, err := e.openRewritable(ctx)
 			if err != nil {
 				return err
 			}
 			defer db.Close()
-			if isCacheStore(db) {
-				return usagef("%v", errCacheReadOnly)
-			}
 			after := ""
 			if stateFile != "" {
 				st, err := readRekeyState(stateFile)

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
+	"log"
 	"math/big"
 	"reflect"
 	"strings"
@@ -11,6 +12,7 @@ import (
 	"time"
 
 	"github.com/djsession/djsession/djangosession"
+	"github.com/djsession/djsession/djangosession/memstore"
 	"github.com/djsession/djsession/python/pyjson"
 )
 
@@ -22,7 +24,7 @@ func sessionWith(t *testing.T, text string) *djangosession.Session {
 	if err != nil {
 		t.Fatal(err)
 	}
-	s := djangosession.NewEngine(nil, nil).New()
+	s := mustEngine(t, newMemStore(), nil).New()
 	s.Update(obj.(*pyjson.Object))
 	return s
 }
@@ -159,7 +161,11 @@ func bigInt(s string) *big.Int {
 func ExampleSession_Decode() {
 	// What a Django view stored: request.session["cart"] = {...}
 	obj, _ := pyjson.Unmarshal([]byte(`{"cart":{"items":[{"sku":"A1","qty":2}],"coupon":null,"updated":"2026-11-23T12:00:00Z"}}`))
-	sess := djangosession.NewEngine(nil, nil).New()
+	engine, err := djangosession.NewEngine(memstore.New(nil), nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	sess := engine.New()
 	sess.Update(obj.(*pyjson.Object))
 
 	var cart struct {
@@ -177,7 +183,7 @@ func ExampleSession_Decode() {
 	fmt.Println(cart.Items[0].SKU, cart.Items[0].Qty, cart.Coupon == nil, cart.Updated.Format(time.RFC3339))
 
 	var qty int8
-	err := djangosession.DecodeValue(int64(300), &qty)
+	err = djangosession.DecodeValue(int64(300), &qty)
 	fmt.Println(errors.Is(err, djangosession.ErrDecodeRange))
 	// Output:
 	// A1 2 true 2026-11-23T12:00:00Z

@@ -22,7 +22,7 @@
 //	settings := django.Settings{SecretKey: secretKey}
 //	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: settings})
 //	store, err := dbstore.New(db, &dbstore.Options{Dialect: django.PostgreSQL, Codec: codec})
-//	engine := djangosession.NewEngine(store, &djangosession.Options{Settings: settings})
+//	engine, err := djangosession.NewEngine(store, &djangosession.Options{Settings: settings})
 //	s, err := engine.Open(ctx, cookie.Value)
 //
 // In an HTTP server, package middleware does the per-request part (cookie,

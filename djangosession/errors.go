@@ -36,4 +36,8 @@ var (
 	// ErrCreateFailed is returned when no unused key was found after
 	// MaxCreateAttempts tries.
 	ErrCreateFailed = errors.New("djangosession: unable to create a new session key")
+
+	// ErrInvalidConfig is returned by NewEngine for a nil Store or an
+	// Options field with a value Django would not accept.
+	ErrInvalidConfig = errors.New("djangosession: invalid configuration")
 )

@@ -30,7 +30,10 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	engine := djangosession.NewEngine(store, &djangosession.Options{CookieAge: 24 * time.Hour})
+	engine, err := djangosession.NewEngine(store, &djangosession.Options{CookieAge: 24 * time.Hour})
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
 
 	// A request without a session cookie: an empty session, saved under a
@@ -77,7 +80,10 @@ func ExampleSession_SetExpiryIn() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	engine := djangosession.NewEngine(store, &djangosession.Options{Now: func() time.Time { return now }})
+	engine, err := djangosession.NewEngine(store, &djangosession.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		log.Fatal(err)
+	}
 	s := engine.New()
 	s.SetExpiryIn(30 * time.Minute)
 	v, _ := s.Get(djangosession.ExpiryKey)

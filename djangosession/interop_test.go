@@ -178,7 +178,7 @@ func interopEngine(t *testing.T, p *peer, rel django.Release, dir string, keys .
 	if err != nil {
 		t.Fatal(err)
 	}
-	return djangosession.NewEngine(store, &djangosession.Options{
+	return mustEngine(t, store, &djangosession.Options{
 		Settings:  django.Settings{Release: rel},
 		CookieAge: interopAge * time.Second, Location: loc, Now: clock}), store
 }
@@ -324,7 +324,7 @@ func interopFile(t *testing.T, p *peer, rel django.Release, dir string) {
 				"expiry": map[string]any{"kind": "timedelta", "value": 86400.25}})
 			cfg := e.Options() // USE_TZ = False, TIME_ZONE America/Chicago
 			cfg.NaiveTime = true
-			s := mustOpen(t, djangosession.NewEngine(e.Store(), &cfg), w.Key)
+			s := mustOpen(t, mustEngine(t, e.Store(), &cfg), w.Key)
 			var r fileRead
 			p.call(&r, map[string]any{"op": "file_read", "key": w.Key, "use_tz": false})
 			exp, _ := s.Get(djangosession.ExpiryKey)
@@ -387,7 +387,7 @@ func interopCookies(t *testing.T, p *peer, rel django.Release) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		return djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: rel}, CookieAge: interopAge * time.Second, Now: now})
+		return mustEngine(t, store, &djangosession.Options{Settings: django.Settings{Release: rel}, CookieAge: interopAge * time.Second, Now: now})
 	}
 	clock := func() time.Time { return p.now }
 	e := newEngine(interopKey, clock)

@@ -26,13 +26,25 @@ type Engine struct {
 	cfg   Options
 }
 
-// NewEngine returns an Engine. A nil Options means Django's defaults.
-func NewEngine(store Store, o *Options) *Engine {
+// NewEngine returns an Engine opening sessions on store. A nil Options means
+// Django's defaults. It returns an error matching ErrInvalidConfig for a nil
+// store or a negative CookieAge, and one matching both ErrInvalidConfig and
+// django.ErrUnknownRelease for a Settings.Release this module does not know.
+func NewEngine(store Store, o *Options) (*Engine, error) {
+	if store == nil {
+		return nil, fmt.Errorf("%w: nil store", ErrInvalidConfig)
+	}
 	e := &Engine{store: store}
 	if o != nil {
 		e.cfg = *o
 	}
-	return e
+	if err := e.cfg.Settings.Validate(); err != nil {
+		return nil, fmt.Errorf("%w: %w", ErrInvalidConfig, err)
+	}
+	if e.cfg.CookieAge < 0 {
+		return nil, fmt.Errorf("%w: negative CookieAge %v", ErrInvalidConfig, e.cfg.CookieAge)
+	}
+	return e, nil
 }
 
 // Store returns the engine's store.

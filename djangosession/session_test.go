@@ -9,6 +9,7 @@ import (
 	"math"
 	"os"
 	"path/filepath"
+	"reflect"
 	"slices"
 	"strconv"
 	"strings"
@@ -69,7 +70,7 @@ func TestExpiryLikeDjango(t *testing.T) {
 				}
 				now := mustTime(t, c.Now)
 				session := func(browserClose bool) *djangosession.Session {
-					e := djangosession.NewEngine(newMemStore(), &djangosession.Options{
+					e := mustEngine(t, newMemStore(), &djangosession.Options{
 						Settings:             django.Settings{Release: django.Release(rel)},
 						NaiveTime:            !c.UseTZ,
 						Location:             loc,
@@ -182,7 +183,7 @@ func TestFlagsLikeDjango(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				e := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: django.Release(rel)}, Now: clock})
+				e := mustEngine(t, store, &djangosession.Options{Settings: django.Settings{Release: django.Release(rel)}, Now: clock})
 				ctx := context.Background()
 				startKey := ""
 				switch seq.Start {
@@ -251,7 +252,7 @@ func TestFlagsLikeDjango(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				e := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: django.Release(rel)}, Now: clock})
+				e := mustEngine(t, store, &djangosession.Options{Settings: django.Settings{Release: django.Release(rel)}, Now: clock})
 				startKey := ""
 				if seq.StartKey != nil {
 					startKey = *seq.StartKey
@@ -451,13 +452,46 @@ func (m *memStore) Delete(ctx context.Context, key string) error {
 // TestCreateRetriesOnCollision: Django's create draws new keys until
 // save(must_create=True) succeeds; Go does the same, up to
 // MaxCreateAttempts (Django's db and file engines never give up).
+func TestNewEngine(t *testing.T) {
+	for _, c := range []struct {
+		name    string
+		store   djangosession.Store
+		o       *djangosession.Options
+		release bool // also matches django.ErrUnknownRelease
+	}{
+		{"nil store", nil, nil, false},
+		{"unknown release", newMemStore(), &djangosession.Options{Settings: django.Settings{Release: "2.2"}}, true},
+		{"malformed release", newMemStore(), &djangosession.Options{Settings: django.Settings{Release: "four"}}, true},
+		{"negative CookieAge", newMemStore(), &djangosession.Options{CookieAge: -time.Second}, false},
+	} {
+		e, err := djangosession.NewEngine(c.store, c.o)
+		if e != nil || !errors.Is(err, djangosession.ErrInvalidConfig) || errors.Is(err, django.ErrUnknownRelease) != c.release {
+			t.Errorf("%s: NewEngine = %v, %v", c.name, e, err)
+		}
+	}
+	store := newMemStore()
+	e, err := djangosession.NewEngine(store, nil)
+	if err != nil || e.Store() != store || !reflect.DeepEqual(e.Options(), djangosession.Options{}) {
+		t.Fatalf("NewEngine(store, nil) = %+v, %v", e, err)
+	}
+	o := djangosession.Options{CookieAge: time.Hour, ExpireAtBrowserClose: true, Settings: django.Settings{Release: django.Django32}}
+	e, err = djangosession.NewEngine(store, &o)
+	if err != nil {
+		t.Fatal(err)
+	}
+	o.CookieAge = 0 // the engine keeps its own copy
+	if got := e.Options(); got.CookieAge != time.Hour || !got.ExpireAtBrowserClose || got.Settings.Release != django.Django32 {
+		t.Errorf("Options() = %+v", got)
+	}
+}
+
 func TestCreateRetriesOnCollision(t *testing.T) {
 	ctx := context.Background()
 	for _, n := range []int{0, 1, 5, djangosession.MaxCreateAttempts - 1} {
 		t.Run(fmt.Sprint("collisions=", n), func(t *testing.T) {
 			m := newMemStore()
 			m.collide = n
-			s := djangosession.NewEngine(m, nil).New()
+			s := mustEngine(t, m, nil).New()
 			s.Set("a", int64(1))
 			if err := s.Save(ctx); err != nil {
 				t.Fatal(err)
@@ -479,7 +513,7 @@ func TestCreateRetriesOnCollision(t *testing.T) {
 	}
 	m := newMemStore()
 	m.collide = djangosession.MaxCreateAttempts
-	s := djangosession.NewEngine(m, nil).New()
+	s := mustEngine(t, m, nil).New()
 	if err := s.Save(ctx); !errors.Is(err, djangosession.ErrCreateFailed) {
 		t.Fatalf("after %d collisions: %v, want ErrCreateFailed", djangosession.MaxCreateAttempts, err)
 	}
@@ -494,7 +528,7 @@ func TestCreateRetriesOnCollision(t *testing.T) {
 func TestFlushAndCycleKeyStoreEffects(t *testing.T) {
 	ctx := context.Background()
 	m := newMemStore()
-	e := djangosession.NewEngine(m, nil)
+	e := mustEngine(t, m, nil)
 	s := e.New()
 	s.Set("user", "42")
 	if err := s.Save(ctx); err != nil {
@@ -538,7 +572,7 @@ func TestFlushAndCycleKeyStoreEffects(t *testing.T) {
 func TestOpen(t *testing.T) {
 	ctx := context.Background()
 	m := newMemStore()
-	e := djangosession.NewEngine(m, nil)
+	e := mustEngine(t, m, nil)
 	for _, k := range []string{"", "short", "1234567"} {
 		s := mustOpen(t, e, k)
 		if s.Key() != "" || !s.IsEmpty() || s.Accessed() || s.Modified() {
@@ -572,7 +606,7 @@ func TestOpen(t *testing.T) {
 func TestSaveVanished(t *testing.T) {
 	ctx := context.Background()
 	m := newMemStore()
-	e := djangosession.NewEngine(m, nil)
+	e := mustEngine(t, m, nil)
 	s := e.New()
 	s.Set("a", int64(1))
 	if err := s.Save(ctx); err != nil {
@@ -602,7 +636,7 @@ func TestSignedCookiesSpecialCases(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	e := djangosession.NewEngine(store, &djangosession.Options{Now: clock.now})
+	e := mustEngine(t, store, &djangosession.Options{Now: clock.now})
 	s := e.New()
 	s.Set("a", int64(1))
 	if err := s.Save(ctx); err != nil {
@@ -667,7 +701,7 @@ func TestSessionMapOps(t *testing.T) {
 		t.Fatal(err)
 	}
 	ctx := context.Background()
-	e := djangosession.NewEngine(store, nil)
+	e := mustEngine(t, store, nil)
 	s := e.New()
 	want := `{"u":"\u00e9\ud83d\ude00","n":null,"l":[1,2.5,"x",true],"b":1267650600228229401496703205376,"o":{"k":{}}}`
 	s.Update(obj(t, want))

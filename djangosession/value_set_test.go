@@ -25,7 +25,7 @@ type point struct {
 // TestSetRefuses: values no store can write are refused at Set with a
 // typed error, and the session is left as it was.
 func TestSetRefuses(t *testing.T) {
-	e := djangosession.NewEngine(newMemStore(), nil)
+	e := mustEngine(t, newMemStore(), nil)
 	for _, c := range []struct {
 		name string
 		v    any
@@ -63,7 +63,7 @@ func TestSetRefuses(t *testing.T) {
 // TestSetKeepsCanonicalObject: a *pyjson.Object with nothing to convert is
 // stored as is, so later changes through it are saved (as in Python).
 func TestSetKeepsCanonicalObject(t *testing.T) {
-	s := djangosession.NewEngine(newMemStore(), nil).New()
+	s := mustEngine(t, newMemStore(), nil).New()
 	cart := &pyjson.Object{}
 	cart.Set("sku", int64(1))
 	if err := s.Set("cart", cart); err != nil {

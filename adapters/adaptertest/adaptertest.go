@@ -92,7 +92,11 @@ func Setup(t testing.TB) *Env {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if e.Sessions, err = middleware.New(djangosession.NewEngine(store, nil), nil); err != nil {
+	engine, err := djangosession.NewEngine(store, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if e.Sessions, err = middleware.New(engine, nil); err != nil {
 		t.Fatal(err)
 	}
 	ids, err := auth.NewSQLIdentities(db, django.SQLite, nil)

@@ -22,7 +22,8 @@ import (
 func Example() {
 	secretKey := "django-insecure-example-key"
 	store, _ := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: secretKey}}) // or dbstore, cachestore ...
-	sessions, _ := middleware.New(djangosession.NewEngine(store, nil), nil)
+	engine, _ := djangosession.NewEngine(store, nil)
+	sessions, _ := middleware.New(engine, nil)
 	db, _ := sql.Open("sqlite", "db.sqlite3")               // Django's database
 	ids, _ := auth.NewSQLIdentities(db, django.SQLite, nil) // users, groups, permissions; also auth's Users
 	a, _ := auth.New(ids, &auth.Options{Settings: django.Settings{SecretKey: secretKey}})

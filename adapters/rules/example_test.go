@@ -54,7 +54,8 @@ func (d directory) PermissionsOf(_ context.Context, u auth.Identity) (auth.Permi
 func Example() {
 	secretKey := "django-insecure-example-key"
 	store, _ := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: secretKey}}) // or dbstore, cachestore ...
-	sessions, _ := middleware.New(djangosession.NewEngine(store, nil), nil)
+	engine, _ := djangosession.NewEngine(store, nil)
+	sessions, _ := middleware.New(engine, nil)
 	// With Django's database: ids, err := auth.NewSQLIdentities(db, django.PostgreSQL, nil)
 	ids := directory{
 		"1": {Identity: auth.Identity{ID: "1", Username: "ann", IsActive: true, Groups: []string{"editors"}},

@@ -9,7 +9,6 @@ import (
 
 	"github.com/djsession/djsession/adapters/rules"
 	"github.com/djsession/djsession/django"
-	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/cookiestore"
 	"github.com/djsession/djsession/djangosession/middleware"
@@ -81,7 +80,7 @@ func TestGate(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions, err := middleware.New(djangosession.NewEngine(store, nil), nil)
+	sessions, err := middleware.New(mustEngine(t, store, nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -174,7 +173,7 @@ func TestGate(t *testing.T) {
 func TestDecide(t *testing.T) {
 	src := &source{directory: directory{"broken": user("broken", true, true, false, nil)}}
 	store, _ := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: key}})
-	sessions, _ := middleware.New(djangosession.NewEngine(store, nil), nil)
+	sessions, _ := middleware.New(mustEngine(t, store, nil), nil)
 	a, _ := auth.New(src, &auth.Options{Settings: django.Settings{SecretKey: key}})
 	gate, err := rules.New(a, src, nil)
 	if err != nil {

@@ -496,7 +496,10 @@ func seedCache(ctx context.Context, driver, dsn string, ad django.Dialect, addr,
 // login saves n sessions with user id logged in to store, as Django's
 // login, and returns their keys.
 func login(ctx context.Context, store djangosession.Store, a *auth.Auth, id string, n int) ([]string, error) {
-	engine := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: django.Django32}})
+	engine, err := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: django.Django32}})
+	if err != nil {
+		return nil, err
+	}
 	var keys []string
 	for range n {
 		s := engine.New()

@@ -79,7 +79,14 @@ func seed(ctx context.Context, dbase *database, n int) (dbKeys, cookies []string
 		}
 		return s.Key(), nil
 	}
-	de, ce := djangosession.NewEngine(ds, nil), djangosession.NewEngine(cs, nil)
+	de, err := djangosession.NewEngine(ds, nil)
+	if err != nil {
+		return nil, nil, err
+	}
+	ce, err := djangosession.NewEngine(cs, nil)
+	if err != nil {
+		return nil, nil, err
+	}
 	for i := range n {
 		k, err := tx(de, i)
 		if err != nil {
@@ -150,11 +157,19 @@ func serve(args []string) error {
 	if err != nil {
 		return err
 	}
-	mwDB, err := middleware.New(djangosession.NewEngine(ds, nil), nil)
+	engineDB, err := djangosession.NewEngine(ds, nil)
 	if err != nil {
 		return err
 	}
-	mwCookies, err := middleware.New(djangosession.NewEngine(cs, nil), nil)
+	mwDB, err := middleware.New(engineDB, nil)
+	if err != nil {
+		return err
+	}
+	engineCookies, err := djangosession.NewEngine(cs, nil)
+	if err != nil {
+		return err
+	}
+	mwCookies, err := middleware.New(engineCookies, nil)
 	if err != nil {
 		return err
 	}

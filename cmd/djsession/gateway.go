@@ -523,7 +523,10 @@ func buildGateway(ctx context.Context, a *app, cfg *gatewayConfig, observe func(
 	if cfg.SessionCookieAge > 0 {
 		ecfg.CookieAge = time.Duration(cfg.SessionCookieAge) * time.Second
 	}
-	eng := djangosession.NewEngine(store, ecfg)
+	eng, err := djangosession.NewEngine(store, ecfg)
+	if err != nil {
+		return fail(err)
+	}
 	mcfg := middleware.Options{CookieName: cfg.SessionCookieName, CookieDomain: cfg.SessionCookieDomain,
 		CookieSecure: cfg.SessionCookieSecure, SaveEveryRequest: cfg.SessionSaveEvery}
 	sessions, err := middleware.New(eng, &mcfg)

@@ -73,7 +73,7 @@ func gatewayDB(t *testing.T) (string, string) {
 	store, _ := dbstore.New(db, &dbstore.Options{Dialect: django.SQLite, Codec: codec})
 	ids, _ := auth.NewSQLIdentities(db, django.SQLite, nil)
 	a, _ := auth.New(ids, &auth.Options{Settings: django.Settings{SecretKey: gwSecret}})
-	s := djangosession.NewEngine(store, nil).New()
+	s := mustEngine(t, store, nil).New()
 	if err := a.Login(t.Context(), s, "2", ""); err != nil {
 		t.Fatal(err)
 	}
@@ -413,7 +413,7 @@ func TestGatewayCLIMemcachedPool(t *testing.T) {
 	defer db.Close()
 	ids, _ := auth.NewSQLIdentities(db, django.SQLite, nil)
 	a, _ := auth.New(ids, &auth.Options{Settings: django.Settings{SecretKey: gwSecret}})
-	engine := djangosession.NewEngine(store, nil)
+	engine := mustEngine(t, store, nil)
 	var keys []string
 	for range 12 {
 		s := engine.New()

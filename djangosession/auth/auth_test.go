@@ -90,7 +90,7 @@ func setup(t *testing.T, rel django.Release) (*auth.Auth, *djangosession.Engine,
 		t.Fatal(err)
 	}
 	st := memstore.New(nil)
-	return a, djangosession.NewEngine(st, &djangosession.Options{Settings: django.Settings{Release: rel}}), st
+	return a, mustEngine(t, st, &djangosession.Options{Settings: django.Settings{Release: rel}}), st
 }
 
 // loggedIn stores a login the way Django's login leaves it, with hash h.

@@ -5,7 +5,6 @@ import (
 	"testing"
 
 	"github.com/djsession/djsession/django"
-	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/memstore"
 )
@@ -29,7 +28,7 @@ func BenchmarkUser(b *testing.B) {
 				b.Fatal(err)
 			}
 			h := sessionAuthHash(b, c.hashKey, pw1)
-			e := djangosession.NewEngine(memstore.New(nil), nil)
+			e := mustEngine(b, memstore.New(nil), nil)
 			b.ReportAllocs()
 			for b.Loop() {
 				b.StopTimer()

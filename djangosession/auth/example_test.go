@@ -28,7 +28,11 @@ func ExampleAuth_User() {
 	if err != nil {
 		panic(err)
 	}
-	s := djangosession.NewEngine(memstore.New(nil), nil).New()
+	engine, err := djangosession.NewEngine(memstore.New(nil), nil)
+	if err != nil {
+		panic(err)
+	}
+	s := engine.New()
 	if err := a.Login(ctx, s, "1", ""); err != nil {
 		panic(err)
 	}

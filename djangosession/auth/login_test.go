@@ -11,7 +11,6 @@ import (
 	"testing"
 
 	"github.com/djsession/djsession/django"
-	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/auth"
 	"github.com/djsession/djsession/djangosession/memstore"
 	"github.com/djsession/djsession/djangosession/middleware"
@@ -42,7 +41,7 @@ func TestGoldenLoginRedirect(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	mw, err := middleware.New(djangosession.NewEngine(memstore.New(nil), nil), nil)
+	mw, err := middleware.New(mustEngine(t, memstore.New(nil), nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +89,7 @@ func TestHandlerCachesUser(t *testing.T) {
 		t.Fatal(err)
 	}
 	store := memstore.New(nil)
-	mw, _ := middleware.New(djangosession.NewEngine(store, nil), nil)
+	mw, _ := middleware.New(mustEngine(t, store, nil), nil)
 	var seen []string
 	h := mw.Handler(a.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		for range 3 {

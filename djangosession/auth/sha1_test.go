@@ -34,7 +34,7 @@ func TestLoginSHA1Mode(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			e := djangosession.NewEngine(memstore.New(nil), &djangosession.Options{Settings: django.Settings{Release: django.Django32}})
+			e := mustEngine(t, memstore.New(nil), &djangosession.Options{Settings: django.Settings{Release: django.Django32}})
 			s := e.New()
 			if err := a.Login(t.Context(), s, "1", ""); err != nil {
 				t.Fatal(err)

@@ -29,7 +29,10 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	engine := djangosession.NewEngine(store, &djangosession.Options{Settings: settings})
+	engine, err := djangosession.NewEngine(store, &djangosession.Options{Settings: settings})
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	s := engine.New()
 	if err := s.Set("_auth_user_id", "42"); err != nil {

@@ -12,7 +12,7 @@
 // djangosession.NewEngine like any other:
 //
 //	store, err := cookiestore.New(&cookiestore.Options{Settings: settings})
-//	engine := djangosession.NewEngine(store, &djangosession.Options{Settings: settings})
+//	engine, err := djangosession.NewEngine(store, &djangosession.Options{Settings: settings})
 //
 // A cookie is accepted for SESSION_COOKIE_AGE after it was signed, whatever
 // expiry the session set for itself (set_expiry changes only the cookie's

@@ -202,7 +202,7 @@ func TestLoadLikeDjango(t *testing.T) {
 				}
 				store := newStore(t, o)
 				cookie := cookies[c.Name]
-				s, err := djangosession.NewEngine(store, nil).Open(ctx, cookie)
+				s, err := mustEngine(t, store, nil).Open(ctx, cookie)
 				if err != nil {
 					t.Fatal(err)
 				}

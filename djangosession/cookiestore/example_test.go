@@ -21,7 +21,10 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	engine := djangosession.NewEngine(store, &djangosession.Options{Now: func() time.Time { return frozen }})
+	engine, err := djangosession.NewEngine(store, &djangosession.Options{Now: func() time.Time { return frozen }})
+	if err != nil {
+		log.Fatal(err)
+	}
 	ctx := context.Background()
 
 	// The "sessionid" cookie Django set: {"a": 1}, signed at that time.

@@ -9,7 +9,6 @@ import (
 	"testing"
 
 	"github.com/djsession/djsession/django"
-	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/csrf"
 	"github.com/djsession/djsession/djangosession/memstore"
 	"github.com/djsession/djsession/djangosession/middleware"
@@ -17,7 +16,7 @@ import (
 
 func TestUseSessions(t *testing.T) {
 	store := memstore.New(nil)
-	sm, err := middleware.New(djangosession.NewEngine(store, nil), nil)
+	sm, err := middleware.New(mustEngine(t, store, nil), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

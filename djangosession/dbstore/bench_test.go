@@ -128,7 +128,7 @@ func benchStore(b *testing.B, d benchDB) (*dbstore.Store, *djangosession.Engine)
 	if err != nil {
 		b.Fatal(err)
 	}
-	engine := djangosession.NewEngine(s, nil)
+	engine := mustEngine(b, s, nil)
 	sess := engine.New()
 	sess.Update(v.(*pyjson.Object))
 	if err := s.Delete(ctx, benchKey); err != nil {

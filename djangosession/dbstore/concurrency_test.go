@@ -137,7 +137,7 @@ func TestConcurrent(t *testing.T) {
 // checks the table against the history.
 func concurrentMixed(t *testing.T, s *dbstore.Store, survivors func(*testing.T, *dbstore.Store) map[string]string) {
 	ctx := context.Background()
-	engine := djangosession.NewEngine(s, nil)
+	engine := mustEngine(t, s, nil)
 	var clk clock
 	var h history
 	shared := make([]string, 12)
@@ -374,7 +374,7 @@ func concurrentCreate(t *testing.T, s *dbstore.Store, survivors func(*testing.T,
 // gets ErrVanished, and no save brings a deleted row back.
 func concurrentVanish(t *testing.T, s *dbstore.Store, survivors func(*testing.T, *dbstore.Store) map[string]string) {
 	ctx := context.Background()
-	engine := djangosession.NewEngine(s, nil)
+	engine := mustEngine(t, s, nil)
 	const n = 64
 	keys := make([]string, n)
 	for i := range keys {

@@ -7,7 +7,7 @@
 //
 //	codec, err := djangosession.NewCodec(&djangosession.CodecOptions{Settings: settings})
 //	store, err := dbstore.New(db, &dbstore.Options{Dialect: django.SQLite, Codec: codec})
-//	engine := djangosession.NewEngine(store, &djangosession.Options{Settings: settings})
+//	engine, err := djangosession.NewEngine(store, &djangosession.Options{Settings: settings})
 //
 // The store takes a *sql.DB opened with any driver (lib/pq, pgx's stdlib,
 // go-sql-driver/mysql, a SQLite driver); the package imports none. It

@@ -412,7 +412,7 @@ func interop(t *testing.T, dj testenv.Django, engine string, conf map[string]any
 	if err != nil {
 		t.Fatal(err)
 	}
-	engineGo := djangosession.NewEngine(store, nil)
+	engineGo := mustEngine(t, store, nil)
 
 	// The schema Django made is the one our DDL makes.
 	sqlm := runDjango(t, dj, engine, conf, []map[string]any{{"op": "sqlmigrate"}})[0].SQL

@@ -44,7 +44,10 @@ func Example() {
 		log.Fatal(err)
 	}
 
-	engine := djangosession.NewEngine(store, nil)
+	engine, err := djangosession.NewEngine(store, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 	s := engine.New() // a login
 	s.Set("_auth_user_id", "42")
 	if err := s.Save(ctx); err != nil {
@@ -87,7 +90,11 @@ func Example_pgBouncer() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	_ = djangosession.NewEngine(store, nil)
+	engine, err := djangosession.NewEngine(store, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	_ = engine // serve requests with it, as in the package example
 }
 
 // A site whose database router sends session reads to a replica:
@@ -120,7 +127,10 @@ func Example_replica() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	engine := djangosession.NewEngine(store, nil)
+	engine, err := djangosession.NewEngine(store, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	// A request that knows the session changed in another process a
 	// moment ago (the application's own signal) reads the primary.

@@ -264,7 +264,7 @@ func timed(t *testing.T, what string, fn func(ctx context.Context) error) error 
 
 func outageCalls(t *testing.T, d django.Dialect, direct, proxied *sql.DB, p *proxy) {
 	check, s := storeOver(t, d, direct, proxied)
-	engine := djangosession.NewEngine(s, nil)
+	engine := mustEngine(t, s, nil)
 	ctx := context.Background()
 	sess := engine.New()
 	sess.Update(payload("before"))
@@ -372,7 +372,7 @@ func outageStalled(t *testing.T, d django.Dialect, direct, proxied *sql.DB, p *p
 // sessions, and restores it while they go on.
 func outageMidRun(t *testing.T, d django.Dialect, direct, proxied *sql.DB, p *proxy) {
 	check, s := storeOver(t, d, direct, proxied)
-	engine := djangosession.NewEngine(s, nil)
+	engine := mustEngine(t, s, nil)
 	var clk clock
 	var h history
 	stop := make(chan struct{})

@@ -313,7 +313,7 @@ func replicaDjango(t *testing.T, rs replicaSet) {
 			// the replica caught up.
 			rs.pause(t)
 			reads = nil
-			engine := djangosession.NewEngine(store, nil)
+			engine := mustEngine(t, store, nil)
 			for i := range n {
 				s := engine.New()
 				s.Set("v", fmt.Sprint("go", i))

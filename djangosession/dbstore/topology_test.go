@@ -7,7 +7,6 @@ import (
 	"testing"
 
 	"github.com/djsession/djsession/django"
-	"github.com/djsession/djsession/djangosession"
 	"github.com/djsession/djsession/djangosession/dbstore"
 	"github.com/djsession/djsession/internal/testenv"
 )
@@ -26,7 +25,7 @@ func exchange(t *testing.T, dj testenv.Django, conf map[string]any, store *dbsto
 			t.Errorf("Go read %q for Django's session %d", got, i)
 		}
 	}
-	engine := djangosession.NewEngine(store, nil)
+	engine := mustEngine(t, store, nil)
 	for i := range n {
 		s := engine.New()
 		s.Set("v", fmt.Sprint("go", i))

@@ -32,7 +32,11 @@ func Example() {
 	ctx := context.Background()
 
 	// Write a session file under a key, as Django's create would.
-	data := djangosession.NewEngine(store, nil).New().Data()
+	engine, err := djangosession.NewEngine(store, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
+	data := engine.New().Data()
 	data.Set("cart", "3 items")
 	const key = "n5eep83hnmjyrfd01kps8z2rvqf0wrq8"
 	if err := store.Save(ctx, key, data, djangosession.Expiry{}, true); err != nil {

@@ -175,7 +175,7 @@ func TestLoadLikeDjango(t *testing.T) {
 					if !errors.Is(err, djangosession.ErrNotFound) {
 						t.Fatalf("Load = %v, want ErrNotFound", err)
 					}
-					e := djangosession.NewEngine(s, nil)
+					e := mustEngine(t, s, nil)
 					sess, err := e.Open(ctx, c.Key)
 					if err != nil {
 						t.Fatal(err)
@@ -353,7 +353,7 @@ func TestInvalidKeys(t *testing.T) {
 		t.Fatalf("invalid keys wrote %v", got)
 	}
 	// A Session treats such a key as no key, as Django's file engine does.
-	e := djangosession.NewEngine(s, nil)
+	e := mustEngine(t, s, nil)
 	sess, err := e.Open(ctx, "ABCDEFGH12")
 	if err != nil {
 		t.Fatalf("Open(invalid key): %v; Django resets the key", err)
@@ -480,7 +480,7 @@ func TestCorruptKeepsKey(t *testing.T) {
 	if !errors.Is(err, djangosession.ErrCorrupt) || !errors.Is(err, signing.ErrBadSignature) {
 		t.Fatalf("Load = %v", err)
 	}
-	sess, err := djangosession.NewEngine(s, nil).Open(ctx, key)
+	sess, err := mustEngine(t, s, nil).Open(ctx, key)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -13,7 +13,10 @@ func Example() {
 	ctx := context.Background()
 	now := time.Date(2026, 12, 1, 12, 0, 0, 0, time.UTC)
 	store := memstore.New(&memstore.Options{Now: func() time.Time { return now }})
-	engine := djangosession.NewEngine(store, &djangosession.Options{Now: func() time.Time { return now }})
+	engine, err := djangosession.NewEngine(store, &djangosession.Options{Now: func() time.Time { return now }})
+	if err != nil {
+		panic(err)
+	}
 
 	s := engine.New()
 	s.Set("cart", int64(3))

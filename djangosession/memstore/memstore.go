@@ -11,7 +11,7 @@
 // ClearExpired removes them.
 //
 //	store := memstore.New(nil)
-//	engine := djangosession.NewEngine(store, nil)
+//	engine, err := djangosession.NewEngine(store, nil)
 package memstore
 
 import (

@@ -22,7 +22,11 @@ func Example() {
 	if err != nil {
 		panic(err)
 	}
-	sessions, err := middleware.New(djangosession.NewEngine(store, &djangosession.Options{Now: now}), nil)
+	engine, err := djangosession.NewEngine(store, &djangosession.Options{Now: now})
+	if err != nil {
+		panic(err)
+	}
+	sessions, err := middleware.New(engine, nil)
 	if err != nil {
 		panic(err)
 	}

@@ -89,7 +89,7 @@ func goStack(t testing.TB, rel django.Release, storage messages.Storage, now fun
 	if err != nil {
 		t.Fatal(err)
 	}
-	mw, err := middleware.New(djangosession.NewEngine(cs, &djangosession.Options{Settings: django.Settings{Release: rel}, Now: now}), nil)
+	mw, err := middleware.New(mustEngine(t, cs, &djangosession.Options{Settings: django.Settings{Release: rel}, Now: now}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,7 +154,7 @@ func runGo(t testing.TB, rel django.Release, req request) result {
 	}
 	if v := out.Cookies["sessionid"]; v != "" {
 		cs, _ := cookiestore.New(&cookiestore.Options{Settings: django.Settings{SecretKey: testKey}, Now: func() time.Time { return now }})
-		sess, err := djangosession.NewEngine(cs, nil).Open(r.Context(), v)
+		sess, err := mustEngine(t, cs, nil).Open(r.Context(), v)
 		if err != nil {
 			t.Fatalf("Go's session cookie: %v", err)
 		}

@@ -68,7 +68,7 @@ func BenchmarkMiddleware(b *testing.B) {
 		run(b, http.HandlerFunc(handlers["unused"]), existingKey)
 	})
 	for _, st := range benchStoreList(b) {
-		mw, err := middleware.New(djangosession.NewEngine(st.store, nil), nil)
+		mw, err := middleware.New(mustEngine(b, st.store, nil), nil)
 		if err != nil {
 			b.Fatal(err)
 		}
@@ -109,7 +109,7 @@ func BenchmarkServer(b *testing.B) {
 	stores := benchStoreList(b)
 	b.Run("handler=bare", func(b *testing.B) { run(b, http.HandlerFunc(read), existingKey) })
 	for _, st := range stores {
-		mw, _ := middleware.New(djangosession.NewEngine(st.store, nil), nil)
+		mw, _ := middleware.New(mustEngine(b, st.store, nil), nil)
 		b.Run("handler=middleware/store="+st.name+"/session=read", func(b *testing.B) {
 			run(b, mw.Handler(http.HandlerFunc(read)), st.key)
 		})

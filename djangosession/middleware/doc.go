@@ -4,7 +4,7 @@
 //
 // Wrap handlers with Middleware.Handler and read the session with Session:
 //
-//	engine := djangosession.NewEngine(store, &djangosession.Options{})
+//	engine, err := djangosession.NewEngine(store, &djangosession.Options{})
 //	mw, err := middleware.New(engine, nil) // nil: Django's SESSION_* defaults
 //	...
 //	http.Handle("/go/", mw.Handler(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {

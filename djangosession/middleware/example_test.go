@@ -15,7 +15,10 @@ func Example() {
 	// Any djangosession.Store: dbstore, cachestore, filestore, cookiestore, memstore.
 	now := func() time.Time { return time.Date(2026, 11, 23, 12, 0, 0, 0, time.UTC) }
 	store := memstore.New(&memstore.Options{Now: now})
-	engine := djangosession.NewEngine(store, &djangosession.Options{Now: now})
+	engine, err := djangosession.NewEngine(store, &djangosession.Options{Now: now})
+	if err != nil {
+		panic(err)
+	}
 	mw, err := middleware.New(engine, nil) // nil: Django's SESSION_* defaults
 	if err != nil {
 		panic(err)

@@ -107,7 +107,7 @@ func TestGoldenSessionMiddleware(t *testing.T) {
 				if err := store.Save(t.Context(), existingKey, existing, djangosession.Expiry{}, true); err != nil {
 					t.Fatal(err)
 				}
-				mw, err := middleware.New(djangosession.NewEngine(store, &ec), &mc)
+				mw, err := middleware.New(mustEngine(t, store, &ec), &mc)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -84,9 +84,9 @@ type Middleware struct {
 
 // New returns a Middleware opening sessions with engine. A nil Options means
 // Django's defaults. It returns an error matching ErrInvalidConfig for a
-// cookie name Python's SimpleCookie refuses, a SameSite value other than
-// Lax, Strict or None, or an engine whose release is unknown (also
-// matching django.ErrUnknownRelease).
+// cookie name Python's SimpleCookie refuses, or a SameSite value other than
+// Lax, Strict or None. (An engine of an unknown release cannot be built:
+// djangosession.NewEngine refuses it.)
 func New(engine *djangosession.Engine, o *Options) (*Middleware, error) {
 	if engine == nil {
 		return nil, fmt.Errorf("%w: nil engine", ErrInvalidConfig)
@@ -112,9 +112,6 @@ func New(engine *djangosession.Engine, o *Options) (*Middleware, error) {
 	m.sameSite = m.cfg.CookieSameSite.attr()
 	m.httpOnly = !m.cfg.CookieScriptable
 	ec := engine.Options()
-	if err := ec.Settings.Validate(); err != nil {
-		return nil, fmt.Errorf("%w: the engine's %w", ErrInvalidConfig, err)
-	}
 	m.release = ec.Settings.Release
 	m.now = ec.Now
 	if m.now == nil {

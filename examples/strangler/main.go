@@ -135,7 +135,11 @@ func newHandler(cfg config) (http.Handler, func() error, error) {
 		db.Close()
 		return nil, nil, err
 	}
-	engine := djangosession.NewEngine(store, &djangosession.Options{Settings: settings})
+	engine, err := djangosession.NewEngine(store, &djangosession.Options{Settings: settings})
+	if err != nil {
+		db.Close()
+		return nil, nil, err
+	}
 	sessions, err := middleware.New(engine, nil) // SESSION_* defaults, as the Django site
 	if err != nil {
 		db.Close()

@@ -36,7 +36,10 @@ func ExampleNewPool() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	engine := djangosession.NewEngine(store, nil)
+	engine, err := djangosession.NewEngine(store, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 	s, err := engine.Open(context.Background(), "2b1p4yjv2w4r0oei9m4w8fl8p1h1c7q3")
 	if err != nil {
 		log.Fatal(err)

@@ -41,7 +41,10 @@ func ExampleNewReplicated() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	engine := djangosession.NewEngine(store, nil)
+	engine, err := djangosession.NewEngine(store, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 
 	ctx := context.Background()
 	s, err := engine.Open(ctx, "n5eep83hnmjyrfd01kps8z2rvqf0wrq8") // the sessionid cookie

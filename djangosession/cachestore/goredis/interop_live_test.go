@@ -242,7 +242,7 @@ func testTopology(t *testing.T, d testenv.Django, tc topoCase, cachedDB bool) {
 	t.Logf("Django's %d sessions by node: %v", len(written), perNode)
 
 	// Go -> Django.
-	engine := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
+	engine := mustEngine(t, store, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
 	var goKeys []string
 	goData := map[string]*pyjson.Object{}
 	for i := range interopN {

@@ -40,7 +40,7 @@ func TestRequireLoginLongKeyFileStore(t *testing.T) {
 		t.Fatal(err)
 	}
 	var logged []string
-	mw, err := middleware.New(djangosession.NewEngine(fs, nil), &middleware.Options{
+	mw, err := middleware.New(mustEngine(t, fs, nil), &middleware.Options{
 		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 			logged = append(logged, err.Error())
 			http.Error(w, "internal error", http.StatusInternalServerError)
@@ -109,7 +109,7 @@ func TestRequireLoginHostileKeys(t *testing.T) {
 	}
 	for name, st := range map[string]djangosession.Store{"file": fs, "db": ds, "signed_cookies": cs} {
 		var logged []string
-		mw, err := middleware.New(djangosession.NewEngine(st, nil), &middleware.Options{
+		mw, err := middleware.New(mustEngine(t, st, nil), &middleware.Options{
 			ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
 				logged = append(logged, err.Error())
 				http.Error(w, "internal error", http.StatusInternalServerError)

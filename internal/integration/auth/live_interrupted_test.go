@@ -33,7 +33,7 @@ func TestLiveSessionInterrupted(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			mw, err := middleware.New(djangosession.NewEngine(dbStore(t, db, codec, django.SQLite),
+			mw, err := middleware.New(mustEngine(t, dbStore(t, db, codec, django.SQLite),
 				&djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}}), nil)
 			if err != nil {
 				t.Fatal(err)

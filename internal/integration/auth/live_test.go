@@ -86,7 +86,7 @@ func goService(t *testing.T, d testenv.Django, store djangosession.Store, users 
 func goServiceAuth(t *testing.T, d testenv.Django, store djangosession.Store, users auth.Users, csrfSessions bool, ac auth.Options) http.Handler {
 	t.Helper()
 	rel := django.Release(d.Version)
-	engine := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: rel}})
+	engine := mustEngine(t, store, &djangosession.Options{Settings: django.Settings{Release: rel}})
 	sessions, err := middleware.New(engine, nil)
 	if err != nil {
 		t.Fatal(err)

@@ -62,7 +62,10 @@ func Example() {
 	if err != nil {
 		log.Fatal(err)
 	}
-	engine := djangosession.NewEngine(store, nil)
+	engine, err := djangosession.NewEngine(store, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 	s := engine.New()
 	if err := s.Set("_auth_user_id", "42"); err != nil {
 		log.Fatal(err)

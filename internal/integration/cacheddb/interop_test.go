@@ -58,7 +58,7 @@ func TestDjangoInterop(t *testing.T) {
 				if err != nil {
 					t.Fatal(err)
 				}
-				engine := djangosession.NewEngine(s, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
+				engine := mustEngine(t, s, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
 				ck := s.Cache().CacheKey
 
 				var keys []string

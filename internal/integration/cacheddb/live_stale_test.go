@@ -60,7 +60,7 @@ func TestLiveNoStaleCopy(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			engine := djangosession.NewEngine(s, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
+			engine := mustEngine(t, s, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
 
 			sess := engine.New()
 			if err := sess.Set("cart", map[string]int{"sku-1": 1}); err != nil {

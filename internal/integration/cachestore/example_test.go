@@ -40,7 +40,10 @@ func Example() {
 
 	// What Django's login leaves in the session, saved with the default
 	// two-week timeout.
-	engine := djangosession.NewEngine(store, nil)
+	engine, err := djangosession.NewEngine(store, nil)
+	if err != nil {
+		log.Fatal(err)
+	}
 	s := engine.New()
 	if err := s.Set("_auth_user_id", "42"); err != nil {
 		log.Fatal(err)

@@ -61,7 +61,7 @@ func TestDjangoInterop(t *testing.T) {
 				}
 				client := srv.client(t)
 				store := newStore(t, client, cachestore.Options{Backend: b.Backend, KeyPrefix: prefix})
-				engine := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
+				engine := mustEngine(t, store, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
 
 				// Django -> Go.
 				written := p.Do(t, "write")

@@ -106,7 +106,7 @@ func TestSetEveryStoreSameValues(t *testing.T) {
 	} {
 		t.Run(c.name, func(t *testing.T) {
 			for name, st := range everyStore(t) {
-				e := djangosession.NewEngine(st, nil)
+				e := mustEngine(t, st, nil)
 				s := e.New()
 				if err := s.Set("v", c.v); err != nil {
 					t.Fatalf("%s: Set: %v", name, err)

@@ -75,7 +75,7 @@ func (e *env) useRedis(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
-	e.engine = djangosession.NewEngine(store, &djangosession.Options{})
+	e.engine = mustEngine(b, store, &djangosession.Options{})
 	if e.sessions, err = middleware.New(e.engine, nil); err != nil {
 		b.Fatal(err)
 	}

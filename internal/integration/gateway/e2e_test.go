@@ -113,7 +113,7 @@ func newStack(t *testing.T, d testenv.Django, engine string) *stack {
 	if err != nil {
 		t.Fatal(err)
 	}
-	sessions, err := middleware.New(djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: rel}}), nil)
+	sessions, err := middleware.New(mustEngine(t, store, &djangosession.Options{Settings: django.Settings{Release: rel}}), nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -27,7 +27,7 @@ func (c *clock) add(d time.Duration) { c.mu.Lock(); c.t = c.t.Add(d); c.mu.Unloc
 func (e *env) useSessionCache(t testing.TB, ttl time.Duration, c *clock) djangosession.Store {
 	t.Helper()
 	under := e.engine.Store()
-	e.engine = djangosession.NewEngine(gateway.NewSessionCache(under, ttl, c.now), &djangosession.Options{})
+	e.engine = mustEngine(t, gateway.NewSessionCache(under, ttl, c.now), &djangosession.Options{})
 	var err error
 	if e.sessions, err = middleware.New(e.engine, nil); err != nil {
 		t.Fatal(err)

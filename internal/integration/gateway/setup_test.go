@@ -55,7 +55,7 @@ func newEnv(t testing.TB) *env {
 		t.Fatal(err)
 	}
 	e := &env{db: db, now: time.Now()}
-	e.engine = djangosession.NewEngine(store, &djangosession.Options{})
+	e.engine = mustEngine(t, store, &djangosession.Options{})
 	if e.sessions, err = middleware.New(e.engine, nil); err != nil {
 		t.Fatal(err)
 	}

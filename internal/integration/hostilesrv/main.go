@@ -69,7 +69,11 @@ func main() {
 	if err != nil {
 		log.Fatalf("hostilesrv: %v", err)
 	}
-	mw, err := middleware.New(djangosession.NewEngine(store, nil), nil)
+	engine, err := djangosession.NewEngine(store, nil)
+	if err != nil {
+		log.Fatalf("hostilesrv: %v", err)
+	}
+	mw, err := middleware.New(engine, nil)
 	if err != nil {
 		log.Fatalf("hostilesrv: %v", err)
 	}

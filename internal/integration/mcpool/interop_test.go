@@ -121,7 +121,7 @@ func TestDjangoInterop(t *testing.T) {
 				prefix := uniquePrefix(t)
 				peer := newSessionPeer(t, d, dc, c.Addrs, prefix, 7)
 				pool, store := poolStore(t, c.Addrs, dc.backend, dc.options, cachestore.Options{KeyPrefix: prefix})
-				engine := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
+				engine := mustEngine(t, store, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
 
 				// Django -> Go.
 				written := peer.do(t, "write")

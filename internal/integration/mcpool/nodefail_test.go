@@ -65,7 +65,7 @@ func TestNodeFailure(t *testing.T) {
 			if err != nil {
 				t.Fatal(err)
 			}
-			engine := djangosession.NewEngine(store, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
+			engine := mustEngine(t, store, &djangosession.Options{Settings: django.Settings{Release: django.Release(d.Version)}})
 			create := func(n int) []string {
 				var keys []string
 				for range n {

@@ -35,7 +35,7 @@ type peer struct {
 
 func startPeer(t *testing.T, d testenv.Django, cfg map[string]any) *peer {
 	t.Helper()
-	cmd := exec.Command(d.Python, "../testdata/session_interop.py")
+	cmd := exec.Command(d.Python, "testdata/session_interop.py")
 	cmd.Env = d.Env
 	var stderr strings.Builder
 	cmd.Stderr = &stderr

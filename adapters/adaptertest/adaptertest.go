@@ -69,7 +69,7 @@ func Setup(t testing.TB) *Env {
 		t.Fatal(err)
 	}
 	keyFile := filepath.Join(root, "testdata", "sessions_db_secret_key.txt")
-	out := dj.Run(t, filepath.Join(root, "testdata", "adapters_login.py"), nil, path, keyFile)
+	out := dj.Run(t, filepath.Join(root, "adapters", "adaptertest", "testdata", "adapters_login.py"), nil, path, keyFile)
 	e := &Env{}
 	if err := json.Unmarshal(out, &e.Users); err != nil {
 		t.Fatal(err)

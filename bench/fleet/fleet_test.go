@@ -215,7 +215,7 @@ func (m *machine) start(t *testing.T, s spec, users int) *fleet {
 	return f
 }
 
-var nginxConf = template.Must(template.ParseFiles("../../testdata/fleet/nginx.conf"))
+var nginxConf = template.Must(template.ParseFiles("testdata/nginx.conf"))
 
 // startNginx runs nginx in the foreground with its own prefix and config,
 // in front of the Go and Django nodes, and returns its address.

@@ -320,7 +320,7 @@ func runDjango(t *testing.T, dj testenv.Django, engine string, conf map[string]a
 		in.Write(b)
 		in.WriteByte('\n')
 	}
-	out := dj.Run(t, "../../testdata/dbstore_django.py", in.Bytes(), engine, string(cj), secret)
+	out := dj.Run(t, "testdata/dbstore_django.py", in.Bytes(), engine, string(cj), secret)
 	var res []djResult
 	for _, line := range bytes.Split(bytes.TrimSpace(out), []byte("\n")) {
 		var r djResult

@@ -13,7 +13,7 @@ import (
 	"github.com/djsession/djsession/internal/testenv"
 )
 
-const vectorsFile = "../../testdata/messages_vectors.json"
+const vectorsFile = "testdata/messages_vectors.json"
 
 // vector is one request Django answered: Go must answer it the same way.
 type vector struct {

@@ -180,7 +180,7 @@ func TestDifferential(t *testing.T) {
 		in.Write(c.data)
 		total += len(c.data)
 	}
-	out := dj.Run(t, "../../testdata/zlib_peer.py", in.Bytes(), "serve")
+	out := dj.Run(t, "testdata/zlib_peer.py", in.Bytes(), "serve")
 	same, diff := 0, 0
 	for _, c := range cs {
 		if len(out) < 4 {

@@ -298,7 +298,7 @@ type peer struct {
 func startPeer(t *testing.T) *peer {
 	t.Helper()
 	dj := testenv.Django32(t)
-	cmd := exec.Command(dj.Python, "../../testdata/pickle_peer.py")
+	cmd := exec.Command(dj.Python, "testdata/pickle_peer.py")
 	cmd.Env = dj.Env
 	var stderr bytes.Buffer
 	cmd.Stderr = &stderr

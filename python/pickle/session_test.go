@@ -46,7 +46,7 @@ func TestDjangoSessions(t *testing.T) {
 		}
 		ran++
 		t.Run(dj.Version, func(t *testing.T) {
-			cmd := exec.Command(dj.Python, "../../testdata/pickle_session.py", secret)
+			cmd := exec.Command(dj.Python, "testdata/pickle_session.py", secret)
 			cmd.Env = dj.Env
 			var stderr bytes.Buffer
 			cmd.Stderr = &stderr

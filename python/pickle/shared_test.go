@@ -105,7 +105,7 @@ func TestSharedSmallStr(t *testing.T) {
 // pickle.dumps writes them when pyjson.Unmarshal reads the same text.
 func TestPythonShared(t *testing.T) {
 	dj := testenv.Django32(t)
-	out := dj.Run(t, "../../testdata/pickle_shared.py", nil)
+	out := dj.Run(t, "testdata/pickle_shared.py", nil)
 	sc := bufio.NewScanner(bytes.NewReader(out))
 	sc.Buffer(nil, 64<<20)
 	n := 0

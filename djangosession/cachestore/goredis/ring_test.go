@@ -11,13 +11,13 @@ import (
 	"github.com/djsession/djsession/internal/testenv"
 )
 
-const ringScript = "../../../testdata/django_redis_ring.py"
+const ringScript = "testdata/django_redis_ring.py"
 
 // TestRingGolden checks Ring against vectors that
 // testdata/django_redis_ring.py wrote from django-redis 5.2.0's HashRing
 // and ShardClient.
 func TestRingGolden(t *testing.T) {
-	raw, err := os.ReadFile("../../../testdata/django_redis_ring.json")
+	raw, err := os.ReadFile("testdata/django_redis_ring.json")
 	if err != nil {
 		t.Fatal(err)
 	}

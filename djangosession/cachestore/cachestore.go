@@ -415,23 +415,20 @@ func (s *Store) Save(ctx context.Context, key string, data *pyjson.Object, exp d
 	if err != nil {
 		return err
 	}
-	switch {
-	case mustCreate:
-		ok, err := s.write(ctx, ck, val, flags, exp.Age, SetIfAbsent)
+	// A conditional write, when the client has one: add for a new key
+	// (ErrExists when taken), replace for an existing one (ErrVanished when
+	// gone).
+	mode, miss := SetIfAbsent, djangosession.ErrExists
+	if !mustCreate {
+		mode, miss = SetIfPresent, djangosession.ErrVanished
+	}
+	if mustCreate || s.atomic {
+		ok, err := s.write(ctx, ck, val, flags, exp.Age, mode)
 		if err != nil {
 			return err
 		}
 		if !ok {
-			return djangosession.ErrExists
-		}
-		return nil
-	case s.atomic:
-		ok, err := s.write(ctx, ck, val, flags, exp.Age, SetIfPresent)
-		if err != nil {
-			return err
-		}
-		if !ok {
-			return djangosession.ErrVanished
+			return miss
 		}
 		return nil
 	}

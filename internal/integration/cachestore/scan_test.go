@@ -16,6 +16,15 @@ import (
 // TestLister runs the listing conformance case on Redis (SCAN) and
 // memcached (lru_crawler metadump) with every backend.
 func TestLister(t *testing.T) {
+	eachListingStore(t, func(t *testing.T, _ cachestore.Backend, o storetest.Options) {
+		storetest.RunLister(t, o)
+	})
+}
+
+// eachListingStore calls f, in a subtest per server and backend, with
+// Options whose New makes a store on Redis (goredis) or memcached (a
+// gomemcache Lister): the clients that list, and swap in one step.
+func eachListingStore(t *testing.T, f func(t *testing.T, b cachestore.Backend, o storetest.Options)) {
 	clients := map[string]func(t testing.TB) cachestore.Client{
 		"redis": func(t testing.TB) cachestore.Client { return goredis.New(redisClient(t)) },
 		"memcached": func(t testing.TB) cachestore.Client {
@@ -26,7 +35,7 @@ func TestLister(t *testing.T) {
 		for _, b := range srv.backends {
 			t.Run(fmt.Sprintf("%s/%s", srv.name, b), func(t *testing.T) {
 				c := clients[srv.name](t)
-				storetest.RunLister(t, storetest.Options{
+				f(t, b, storetest.Options{
 					New:           func(t *testing.T) djangosession.Store { return newStore(t, c, cachestore.Options{Backend: b}) },
 					ExpiresByDate: true,
 				})
